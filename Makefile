@@ -1,0 +1,177 @@
+# levee — build, test, install, demo, bench.
+#
+#   make            build build/liblevee.so.0.<minor>.<patch>, its links and build/liblevee.a
+#   make deps       install the Debian packages that are missing (apt-get)
+#   make test       deps + build + every test suite; ends with "N passed, N failed"
+#   make demo       deps + build + the end-to-end demo
+#   make env        print the exports for using the in-tree build
+#   make install    PREFIX=/usr/local DESTDIR=   (make uninstall removes)
+#   make bench      run the benchmarks in bench/ (installs the reference packages)
+#   make fuzz       build the libFuzzer targets in tests/fuzz/
+#
+#   make test SANITIZE=address,undefined   build and run everything under the sanitizers
+#
+# Nothing here runs pkg-config at parse time: `make deps` may be what
+# installs it. Flags that need it are recursively expanded variables used
+# only inside recipes.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LUADIR ?= $(PREFIX)/share/lua/5.1
+DOCDIR ?= $(PREFIX)/share/doc/levee
+# Debian's python3 looks in /usr/lib/python3/dist-packages for PREFIX=/usr and
+# in /usr/local/lib/python3.X/dist-packages for PREFIX=/usr/local.
+PYTHON := /usr/bin/python3
+PYDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python3.$(shell $(PYTHON) -c 'import sys; print(sys.version_info[1])' 2>/dev/null || echo 11)/dist-packages)
+
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CXX ?= g++
+CC ?= gcc
+OPT ?= -O2
+CXXFLAGS ?= $(OPT) -g
+CFLAGS ?= $(OPT) -g
+LEVEE_CXXFLAGS = -std=c++20 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
+	-Wall -Wextra -Iinclude -Ilib $(SANFLAGS) $(shell pkg-config --cflags libevent libtls 2>/dev/null)
+LEVEE_LIBS = $(shell pkg-config --libs libevent_pthreads libevent libtls 2>/dev/null) -lpthread
+
+SONAME := liblevee.so.$(VERSION_MAJOR)
+SHLIB := $(BUILD)/liblevee.so.$(VERSION)
+STLIB := $(BUILD)/liblevee.a
+
+LIB_SRCS := $(sort $(wildcard lib/*.cc))
+LIB_OBJS := $(LIB_SRCS:lib/%.cc=$(BUILD)/obj/%.o)
+LIB_HDRS := include/levee.h $(wildcard lib/*.h)
+
+.PHONY: all deps test demo env install uninstall clean bench fuzz check-deps
+
+all: $(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblevee.so $(STLIB) $(BUILD)/levee.pc
+
+$(BUILD)/obj/%.o: lib/%.cc $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -c $< -o $@
+
+$(SHLIB): $(LIB_OBJS) lib/levee.map
+	$(CXX) -shared $(SANFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=lib/levee.map \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LEVEE_LIBS)
+
+$(BUILD)/$(SONAME): $(SHLIB)
+	ln -sf $(notdir $(SHLIB)) $@
+
+$(BUILD)/liblevee.so: $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(STLIB): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+# levee.pc for the in-tree build (install writes its own for PREFIX).
+$(BUILD)/levee.pc: pkgconfig/levee.pc.in
+	sed -e 's|@PREFIX@|$(CURDIR)|; s|@LIBDIR@|$(CURDIR)/$(BUILD)|; s|@INCLUDEDIR@|$(CURDIR)/include|; s|@VERSION@|$(VERSION)|' $< > $@
+
+# ---------------------------------------------------------------- packages
+# Build and test: what `make test` and `make demo` need on a fresh machine.
+DEPS_BUILD := g++ make pkg-config libevent-dev libtls-dev luajit libluajit-5.1-dev \
+	python3 python3-cffi python3-greenlet python3-pytest python3-dev \
+	googletest libgtest-dev clang libclang-rt-14-dev \
+	socat curl openssl nginx-light abigail-tools
+# References measured by `make bench`.
+DEPS_BENCH := lua-cjson lua-cqueues lua-luv lua-http wrk python3-gevent python3-ujson \
+	libhttp-parser-dev
+
+deps:
+	@tools/install-deps $(DEPS_BUILD)
+
+bench-deps:
+	@tools/install-deps $(DEPS_BUILD) $(DEPS_BENCH)
+
+# ---------------------------------------------------------------- env
+env:
+	@echo 'export LD_LIBRARY_PATH="$(CURDIR)/$(BUILD)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"'
+	@echo 'export LUA_PATH="$(CURDIR)/bindings/luajit/?.lua;$(CURDIR)/bindings/luajit/?/init.lua;$${LUA_PATH:-;}"'
+	@echo 'export PYTHONPATH="$(CURDIR)/bindings/python$${PYTHONPATH:+:$$PYTHONPATH}"'
+	@echo 'export PKG_CONFIG_PATH="$(CURDIR)/$(BUILD)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH}"'
+
+# ---------------------------------------------------------------- tests
+GTEST_LIBS := -lgtest -lgtest_main -lpthread
+C_TEST_SRCS := $(sort $(wildcard tests/c/*.cc))
+UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cc))
+
+# Black-box tests: only levee.h and the shared library.
+$(BUILD)/tests/c_tests: $(C_TEST_SRCS) include/levee.h $(BUILD)/$(SONAME)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++20 $(CXXFLAGS) $(SANFLAGS) -Wall -Wextra -Iinclude -o $@ $(C_TEST_SRCS) \
+		-L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee $(GTEST_LIBS)
+
+# White-box tests of the C++ core: link the static library, see lib/*.h.
+$(BUILD)/tests/unit_tests: $(UNIT_TEST_SRCS) $(LIB_HDRS) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -o $@ $(UNIT_TEST_SRCS) $(STLIB) $(LEVEE_LIBS) $(GTEST_LIBS)
+
+# The header compiles as strict C99 and as C++.
+$(BUILD)/tests/header_c.o: tests/header/header_test.c include/levee.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -c $< -o $@
+$(BUILD)/tests/header_cxx.o: tests/header/header_test.c include/levee.h
+	@mkdir -p $(dir $@)
+	$(CXX) -x c++ -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c $< -o $@
+
+test-build: all $(BUILD)/tests/c_tests $(BUILD)/tests/unit_tests \
+	$(BUILD)/tests/header_c.o $(BUILD)/tests/header_cxx.o
+
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test-build
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) PYTHON=$(PYTHON) tests/run-all
+
+# ---------------------------------------------------------------- demo
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) examples/demo
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(LUADIR) $(DESTDIR)$(PYDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0644 include/levee.h $(DESTDIR)$(INCLUDEDIR)/levee.h
+	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liblevee.so
+	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+		pkgconfig/levee.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/levee.pc
+	rm -rf $(DESTDIR)$(LUADIR)/levee $(DESTDIR)$(PYDIR)/levee
+	cp -R bindings/luajit/levee $(DESTDIR)$(LUADIR)/levee
+	cp -R bindings/python/levee $(DESTDIR)$(PYDIR)/levee
+	find $(DESTDIR)$(PYDIR)/levee -name __pycache__ -prune -exec rm -rf {} +
+	tools/write-install-paths $(DESTDIR) $(LUADIR) $(PYDIR) $(INCLUDEDIR)/levee.h
+	cp -R docs/. $(DESTDIR)$(DOCDIR)/
+	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/levee.h $(DESTDIR)$(LIBDIR)/liblevee.so* \
+		$(DESTDIR)$(LIBDIR)/liblevee.a $(DESTDIR)$(LIBDIR)/pkgconfig/levee.pc
+	rm -rf $(DESTDIR)$(LUADIR)/levee $(DESTDIR)$(PYDIR)/levee $(DESTDIR)$(DOCDIR)
+	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+clean:
+	rm -rf build
+
+# Benchmarks and fuzz targets add their own rules here (one file each).
+-include bench/*.mk
+-include tests/fuzz/*.mk

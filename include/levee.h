@@ -1,0 +1,351 @@
+/*
+ * levee.h — the whole public ABI of liblevee.
+ *
+ * Everything between the levee:cdef-begin and levee:cdef-end comment lines is
+ * plain C that LuaJIT's ffi.cdef and Python cffi's cdef load verbatim: no
+ * preprocessor lines, macros, attributes, bitfields, varargs or inline
+ * functions; only fixed-width integers, size_t, double, pointers, enums and
+ * opaque struct typedefs. Functions return int (0 or a count on success, a
+ * negative LEVEE_E* code on failure) unless the comment says otherwise.
+ *
+ * See docs/abi.md for what keeps liblevee.so.0 compatible.
+ */
+#ifndef LEVEE_H
+#define LEVEE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LEVEE_VERSION_MAJOR 0
+#define LEVEE_VERSION_MINOR 1
+#define LEVEE_VERSION_PATCH 0
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library builds with -fvisibility=hidden; what this header declares is
+ * the exported ABI (lib/levee.map keeps the export list to levee_*). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+/* levee:cdef-begin */
+
+/* ===================================================================== */
+/* version                                                               */
+/* ===================================================================== */
+
+/* The library's version as major * 10000 + minor * 100 + patch. */
+int levee_version(void);
+
+/* The library's version as a static string such as "0.1.0". */
+const char *levee_version_string(void);
+
+/* ===================================================================== */
+/* errors                                                                */
+/* ===================================================================== */
+
+/* Every error levee reports, as a fixed negative code that is the same on
+ * every OS. system: -(Linux errno). addr: -200 + glibc EAI_*. utf8, http,
+ * json, msgpack, path, uri: -1001..-1063. dns: -1100..-1129. tls:
+ * -30000..-30004. levee: -10100..-10103. Values are never renumbered. */
+enum levee_errcode {
+  LEVEE_OK = 0, /* success */
+  LEVEE_EPERM = -1, /* operation not permitted */
+  LEVEE_ENOENT = -2, /* no such file or directory */
+  LEVEE_ESRCH = -3, /* no such process */
+  LEVEE_EINTR = -4, /* interrupted system call */
+  LEVEE_EIO = -5, /* input/output error */
+  LEVEE_ENXIO = -6, /* no such device or address */
+  LEVEE_E2BIG = -7, /* argument list too long */
+  LEVEE_ENOEXEC = -8, /* exec format error */
+  LEVEE_EBADF = -9, /* bad file descriptor */
+  LEVEE_ECHILD = -10, /* no child processes */
+  LEVEE_EAGAIN = -11, /* resource temporarily unavailable */
+  LEVEE_ENOMEM = -12, /* cannot allocate memory */
+  LEVEE_EACCES = -13, /* permission denied */
+  LEVEE_EFAULT = -14, /* bad address */
+  LEVEE_ENOTBLK = -15, /* block device required */
+  LEVEE_EBUSY = -16, /* device or resource busy */
+  LEVEE_EEXIST = -17, /* file exists */
+  LEVEE_EXDEV = -18, /* invalid cross-device link */
+  LEVEE_ENODEV = -19, /* no such device */
+  LEVEE_ENOTDIR = -20, /* not a directory */
+  LEVEE_EISDIR = -21, /* is a directory */
+  LEVEE_EINVAL = -22, /* invalid argument */
+  LEVEE_ENFILE = -23, /* too many open files in system */
+  LEVEE_EMFILE = -24, /* too many open files */
+  LEVEE_ENOTTY = -25, /* inappropriate ioctl for device */
+  LEVEE_ETXTBSY = -26, /* text file busy */
+  LEVEE_EFBIG = -27, /* file too large */
+  LEVEE_ENOSPC = -28, /* no space left on device */
+  LEVEE_ESPIPE = -29, /* illegal seek */
+  LEVEE_EROFS = -30, /* read-only file system */
+  LEVEE_EMLINK = -31, /* too many links */
+  LEVEE_EPIPE = -32, /* broken pipe */
+  LEVEE_EDOM = -33, /* numerical argument out of domain */
+  LEVEE_ERANGE = -34, /* numerical result out of range */
+  LEVEE_EDEADLK = -35, /* resource deadlock avoided */
+  LEVEE_ENAMETOOLONG = -36, /* file name too long */
+  LEVEE_ENOLCK = -37, /* no locks available */
+  LEVEE_ENOSYS = -38, /* function not implemented */
+  LEVEE_ENOTEMPTY = -39, /* directory not empty */
+  LEVEE_ELOOP = -40, /* too many levels of symbolic links */
+  LEVEE_ENOMSG = -42, /* no message of desired type */
+  LEVEE_EIDRM = -43, /* identifier removed */
+  LEVEE_ECHRNG = -44, /* channel number out of range */
+  LEVEE_EL2NSYNC = -45, /* level 2 not synchronized */
+  LEVEE_EL3HLT = -46, /* level 3 halted */
+  LEVEE_EL3RST = -47, /* level 3 reset */
+  LEVEE_ELNRNG = -48, /* link number out of range */
+  LEVEE_EUNATCH = -49, /* protocol driver not attached */
+  LEVEE_ENOCSI = -50, /* no csi structure available */
+  LEVEE_EL2HLT = -51, /* level 2 halted */
+  LEVEE_EBADE = -52, /* invalid exchange */
+  LEVEE_EBADR = -53, /* invalid request descriptor */
+  LEVEE_EXFULL = -54, /* exchange full */
+  LEVEE_ENOANO = -55, /* no anode */
+  LEVEE_EBADRQC = -56, /* invalid request code */
+  LEVEE_EBADSLT = -57, /* invalid slot */
+  LEVEE_EBFONT = -59, /* bad font file format */
+  LEVEE_ENOSTR = -60, /* device not a stream */
+  LEVEE_ENODATA = -61, /* no data available */
+  LEVEE_ETIME = -62, /* timer expired */
+  LEVEE_ENOSR = -63, /* out of streams resources */
+  LEVEE_ENONET = -64, /* machine is not on the network */
+  LEVEE_ENOPKG = -65, /* package not installed */
+  LEVEE_EREMOTE = -66, /* object is remote */
+  LEVEE_ENOLINK = -67, /* link has been severed */
+  LEVEE_EADV = -68, /* advertise error */
+  LEVEE_ESRMNT = -69, /* srmount error */
+  LEVEE_ECOMM = -70, /* communication error on send */
+  LEVEE_EPROTO = -71, /* protocol error */
+  LEVEE_EMULTIHOP = -72, /* multihop attempted */
+  LEVEE_EDOTDOT = -73, /* rfs specific error */
+  LEVEE_EBADMSG = -74, /* bad message */
+  LEVEE_EOVERFLOW = -75, /* value too large for defined data type */
+  LEVEE_ENOTUNIQ = -76, /* name not unique on network */
+  LEVEE_EBADFD = -77, /* file descriptor in bad state */
+  LEVEE_EREMCHG = -78, /* remote address changed */
+  LEVEE_ELIBACC = -79, /* can not access a needed shared library */
+  LEVEE_ELIBBAD = -80, /* accessing a corrupted shared library */
+  LEVEE_ELIBSCN = -81, /* .lib section in a.out corrupted */
+  LEVEE_ELIBMAX = -82, /* attempting to link in too many shared libraries */
+  LEVEE_ELIBEXEC = -83, /* cannot exec a shared library directly */
+  LEVEE_EILSEQ = -84, /* invalid or incomplete multibyte or wide character */
+  LEVEE_ERESTART = -85, /* interrupted system call should be restarted */
+  LEVEE_ESTRPIPE = -86, /* streams pipe error */
+  LEVEE_EUSERS = -87, /* too many users */
+  LEVEE_ENOTSOCK = -88, /* socket operation on non-socket */
+  LEVEE_EDESTADDRREQ = -89, /* destination address required */
+  LEVEE_EMSGSIZE = -90, /* message too long */
+  LEVEE_EPROTOTYPE = -91, /* protocol wrong type for socket */
+  LEVEE_ENOPROTOOPT = -92, /* protocol not available */
+  LEVEE_EPROTONOSUPPORT = -93, /* protocol not supported */
+  LEVEE_ESOCKTNOSUPPORT = -94, /* socket type not supported */
+  LEVEE_ENOTSUP = -95, /* operation not supported */
+  LEVEE_EPFNOSUPPORT = -96, /* protocol family not supported */
+  LEVEE_EAFNOSUPPORT = -97, /* address family not supported by protocol */
+  LEVEE_EADDRINUSE = -98, /* address already in use */
+  LEVEE_EADDRNOTAVAIL = -99, /* cannot assign requested address */
+  LEVEE_ENETDOWN = -100, /* network is down */
+  LEVEE_ENETUNREACH = -101, /* network is unreachable */
+  LEVEE_ENETRESET = -102, /* network dropped connection on reset */
+  LEVEE_ECONNABORTED = -103, /* software caused connection abort */
+  LEVEE_ECONNRESET = -104, /* connection reset by peer */
+  LEVEE_ENOBUFS = -105, /* no buffer space available */
+  LEVEE_EISCONN = -106, /* transport endpoint is already connected */
+  LEVEE_ENOTCONN = -107, /* transport endpoint is not connected */
+  LEVEE_ESHUTDOWN = -108, /* cannot send after transport endpoint shutdown */
+  LEVEE_ETOOMANYREFS = -109, /* too many references: cannot splice */
+  LEVEE_ETIMEDOUT = -110, /* connection timed out */
+  LEVEE_ECONNREFUSED = -111, /* connection refused */
+  LEVEE_EHOSTDOWN = -112, /* host is down */
+  LEVEE_EHOSTUNREACH = -113, /* no route to host */
+  LEVEE_EALREADY = -114, /* operation already in progress */
+  LEVEE_EINPROGRESS = -115, /* operation now in progress */
+  LEVEE_ESTALE = -116, /* stale file handle */
+  LEVEE_EUCLEAN = -117, /* structure needs cleaning */
+  LEVEE_ENOTNAM = -118, /* not a xenix named type file */
+  LEVEE_ENAVAIL = -119, /* no xenix semaphores available */
+  LEVEE_EISNAM = -120, /* is a named type file */
+  LEVEE_EREMOTEIO = -121, /* remote i/o error */
+  LEVEE_EDQUOT = -122, /* disk quota exceeded */
+  LEVEE_ENOMEDIUM = -123, /* no medium found */
+  LEVEE_EMEDIUMTYPE = -124, /* wrong medium type */
+  LEVEE_ECANCELED = -125, /* operation canceled */
+  LEVEE_ENOKEY = -126, /* required key not available */
+  LEVEE_EKEYEXPIRED = -127, /* key has expired */
+  LEVEE_EKEYREVOKED = -128, /* key has been revoked */
+  LEVEE_EKEYREJECTED = -129, /* key was rejected by service */
+  LEVEE_EOWNERDEAD = -130, /* owner died */
+  LEVEE_ENOTRECOVERABLE = -131, /* state not recoverable */
+  LEVEE_ERFKILL = -132, /* operation not possible due to rf-kill */
+  LEVEE_EHWPOISON = -133, /* memory page has hardware error */
+  LEVEE_EOPNOTSUPP = -95, /* alias of LEVEE_ENOTSUP */
+  LEVEE_EWOULDBLOCK = -11, /* alias of LEVEE_EAGAIN */
+  LEVEE_EDEADLOCK = -35, /* alias of LEVEE_EDEADLK */
+
+  LEVEE_EAI_BADFLAGS = -201, /* addr.EBADFLAGS: bad value for ai_flags */
+  LEVEE_EAI_NONAME = -202, /* addr.ENONAME: name or service not known */
+  LEVEE_EAI_AGAIN = -203, /* addr.EAGAIN: temporary failure in name resolution */
+  LEVEE_EAI_FAIL = -204, /* addr.EFAIL: non-recoverable failure in name resolution */
+  LEVEE_EAI_NODATA = -205, /* addr.ENODATA: no address associated with hostname */
+  LEVEE_EAI_FAMILY = -206, /* addr.EFAMILY: ai_family not supported */
+  LEVEE_EAI_SOCKTYPE = -207, /* addr.ESOCKTYPE: ai_socktype not supported */
+  LEVEE_EAI_SERVICE = -208, /* addr.ESERVICE: servname not supported for ai_socktype */
+  LEVEE_EAI_ADDRFAMILY = -209, /* addr.EADDRFAMILY: address family for hostname not supported */
+  LEVEE_EAI_MEMORY = -210, /* addr.EMEMORY: memory allocation failure */
+  LEVEE_EAI_OVERFLOW = -212, /* addr.EOVERFLOW: argument buffer overflow */
+  LEVEE_EAI_BADHINTS = -213, /* addr.EBADHINTS: invalid value for hints (BSD name) */
+  LEVEE_EAI_PROTOCOL = -214, /* addr.EPROTOCOL: resolved protocol is unknown (BSD name) */
+  LEVEE_EAI_CANCELED = -301, /* addr.ECANCELED: request canceled */
+
+  LEVEE_UTF8_ESIZE = -1001, /* utf8.ESIZE: invalid size */
+  LEVEE_UTF8_EESCAPE = -1002, /* utf8.EESCAPE: invalid escape sequence */
+  LEVEE_UTF8_ECODEPOINT = -1003, /* utf8.ECODEPOINT: invalid code point */
+  LEVEE_UTF8_EENCODING = -1004, /* utf8.EENCODING: invalid encoding */
+  LEVEE_UTF8_ESURROGATE = -1005, /* utf8.ESURROGATE: invalid surrogate pair */
+  LEVEE_UTF8_ETOOSHORT = -1006, /* utf8.ETOOSHORT: byte sequence too short */
+  LEVEE_UTF8_EBUFS = -1007, /* utf8.EBUFS: buffer too small */
+
+  LEVEE_HTTP_ESYNTAX = -1010, /* http.ESYNTAX: invalid HTTP syntax */
+  LEVEE_HTTP_ESIZE = -1011, /* http.ESIZE: HTTP element exceeds its size limit */
+  LEVEE_HTTP_ESTATE = -1012, /* http.ESTATE: invalid HTTP parser state */
+  LEVEE_HTTP_ETOOSHORT = -1013, /* http.ETOOSHORT: HTTP input too short */
+
+  LEVEE_JSON_ESYNTAX = -1020, /* json.ESYNTAX: invalid JSON syntax */
+  LEVEE_JSON_ESIZE = -1021, /* json.ESIZE: JSON element exceeds its size limit */
+  LEVEE_JSON_ESTACK = -1022, /* json.ESTACK: JSON nesting too deep */
+  LEVEE_JSON_ESTATE = -1023, /* json.ESTATE: invalid JSON parser state */
+  LEVEE_JSON_EESCAPE = -1024, /* json.EESCAPE: invalid JSON escape */
+  LEVEE_JSON_EBYTE = -1025, /* json.EBYTE: invalid byte in JSON input */
+
+  LEVEE_MSGPACK_ESYNTAX = -1030, /* msgpack.ESYNTAX: invalid msgpack syntax */
+  LEVEE_MSGPACK_ESTACK = -1032, /* msgpack.ESTACK: msgpack nesting too deep */
+
+  LEVEE_PATH_EBUFS = -1051, /* path.EBUFS: path buffer too small */
+  LEVEE_PATH_ENOTFOUND = -1052, /* path.ENOTFOUND: path not found */
+  LEVEE_PATH_ECLOSED = -1053, /* path.ECLOSED: path iterator closed */
+
+  LEVEE_URI_ESYNTAX = -1060, /* uri.ESYNTAX: invalid URI syntax */
+  LEVEE_URI_EBUFS = -1061, /* uri.EBUFS: URI buffer too small */
+  LEVEE_URI_ESEGMENT = -1062, /* uri.ESEGMENT: invalid URI segment */
+  LEVEE_URI_ERANGE = -1063, /* uri.ERANGE: URI segment out of range */
+
+  LEVEE_DNS_ENOBUFS = -1100, /* dns.ENOBUFS: DNS packet buffer too small */
+  LEVEE_DNS_EILLEGAL = -1101, /* dns.EILLEGAL: illegal DNS RR name or data */
+  LEVEE_DNS_EORDER = -1102, /* dns.EORDER: DNS section order violation */
+  LEVEE_DNS_ESECTION = -1103, /* dns.ESECTION: invalid DNS section */
+  LEVEE_DNS_EUNKNOWN = -1104, /* dns.EUNKNOWN: unknown DNS error */
+  LEVEE_DNS_EADDRESS = -1105, /* dns.EADDRESS: invalid textual address form */
+  LEVEE_DNS_ENOQUERY = -1106, /* dns.ENOQUERY: DNS query not sent */
+  LEVEE_DNS_ENOANSWER = -1107, /* dns.ENOANSWER: no DNS answer */
+  LEVEE_DNS_EFETCHED = -1108, /* dns.EFETCHED: DNS answer already fetched */
+  LEVEE_DNS_ESERVICE = -1109, /* dns.ESERVICE: DNS service unavailable */
+  LEVEE_DNS_ENONAME = -1110, /* dns.ENONAME: DNS name not known */
+  LEVEE_DNS_EFAIL = -1111, /* dns.EFAIL: non-recoverable DNS failure */
+  LEVEE_DNS_ELAST = -1112, /* dns.ELAST: last DNS library error */
+  LEVEE_DNS_NOERROR = -1113, /* dns.NOERROR: RCODE 0 */
+  LEVEE_DNS_FORMERR = -1114, /* dns.FORMERR: RCODE 1, format error */
+  LEVEE_DNS_SERVFAIL = -1115, /* dns.SERVFAIL: RCODE 2, server failure */
+  LEVEE_DNS_NXDOMAIN = -1116, /* dns.NXDOMAIN: RCODE 3, no such domain */
+  LEVEE_DNS_NOTIMP = -1117, /* dns.NOTIMP: RCODE 4, not implemented */
+  LEVEE_DNS_REFUSED = -1118, /* dns.REFUSED: RCODE 5, refused */
+  LEVEE_DNS_YXDOMAIN = -1119, /* dns.YXDOMAIN: RCODE 6, name exists */
+  LEVEE_DNS_YXRRSET = -1120, /* dns.YXRRSET: RCODE 7, RR set exists */
+  LEVEE_DNS_NXRRSET = -1121, /* dns.NXRRSET: RCODE 8, RR set does not exist */
+  LEVEE_DNS_NOTAUTH = -1122, /* dns.NOTAUTH: RCODE 9, not authoritative */
+  LEVEE_DNS_NOTZONE = -1123, /* dns.NOTZONE: RCODE 10, name not in zone */
+  LEVEE_DNS_BADVERS = -1129, /* dns.BADVERS: RCODE 16, bad OPT version */
+  LEVEE_DNS_BADKEY = -1130, /* dns.BADKEY: RCODE 17, key not recognised */
+  LEVEE_DNS_BADTIME = -1131, /* dns.BADTIME: RCODE 18, signature out of time window */
+  LEVEE_DNS_BADMODE = -1132, /* dns.BADMODE: RCODE 19, bad TKEY mode */
+  LEVEE_DNS_BADNAME = -1133, /* dns.BADNAME: RCODE 20, duplicate key name */
+  LEVEE_DNS_BADALG = -1134, /* dns.BADALG: RCODE 21, algorithm not supported */
+
+  LEVEE_TIMEOUT = -10100, /* levee.TIMEOUT: operation timed out */
+  LEVEE_CLOSED = -10101, /* levee.CLOSED: channel is closed */
+  LEVEE_EINTERNAL = -10102, /* levee.EINTERNAL: internal error */
+  LEVEE_EUNKNOWN = -10103, /* levee.EUNKNOWN: unknown error */
+
+  LEVEE_TLS_EGENERIC = -30000, /* tls.GENERIC: TLS error */
+  LEVEE_TLS_ECONFIG = -30001, /* tls.CONFIG: TLS configuration error */
+  LEVEE_TLS_ECONTEXT = -30002, /* tls.CONTEXT: TLS context error */
+  LEVEE_TLS_ECLIENT = -30003, /* tls.CLIENT: TLS client error */
+  LEVEE_TLS_ESERVER = -30004 /* tls.SERVER: TLS server error */
+};
+
+/* An entry of the process-wide error registry. Entries are never freed or
+ * moved, so a pointer identifies an error in every thread of the process. */
+typedef struct levee_error levee_error;
+
+/* The registry entry for code (sign-insensitive: 2 and -2 are the same), or
+ * NULL when no error has that code. Thread-safe. */
+const levee_error *levee_error_get(int code);
+
+/* The entry's negative code. */
+int levee_error_code(const levee_error *e);
+
+/* The entry's domain ("system", "levee", "json", ...), a static string. */
+const char *levee_error_domain(const levee_error *e);
+
+/* The entry's name ("ENOENT", "TIMEOUT", ...), a static string. */
+const char *levee_error_name(const levee_error *e);
+
+/* The entry's message ("no such file or directory"), a static string. */
+const char *levee_error_msg(const levee_error *e);
+
+/* Registers a user error. code is sign-insensitive and must satisfy
+ * |code| >= 2000; domain <= 31 bytes, name <= 63 bytes (all copied). On
+ * success *out is the new entry and 0 is returned. LEVEE_EEXIST when the
+ * code is taken (*out is then the existing entry), LEVEE_EINVAL for a bad
+ * argument (*out = NULL), LEVEE_ENOMEM. Thread-safe. */
+int levee_error_add(int code, const char *domain, const char *name, const char *msg, const levee_error **out);
+
+/* How many entries the registry holds now (entries are only ever added). */
+size_t levee_error_count(void);
+
+/* The i-th entry in registration order, or NULL when i >= count. */
+const levee_error *levee_error_at(size_t i);
+
+/* The message of code ("unknown error" when no entry has it), static. */
+const char *levee_strerror(int code);
+
+/* The "domain.NAME" of code ("levee.EUNKNOWN" when none), static. */
+const char *levee_errname(int code);
+
+/* Maps an OS errno value (positive) to its LEVEE_E* code. */
+int levee_errno_code(int os_errno);
+
+/* A description of the last error this thread saw from levee, or "" when it
+ * left none. It describes an error; it never signals one. Valid until the
+ * next levee call on this thread. */
+const char *levee_last_message(void);
+
+/* levee:section buffer */
+
+/* levee:section iovec */
+
+/* levee:section data */
+
+/* levee:section hash */
+
+/* levee:section hub */
+
+/* levee:section json */
+
+/* levee:section http */
+
+/* levee:cdef-end */
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LEVEE_H */
