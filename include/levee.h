@@ -326,17 +326,140 @@ const char *levee_last_message(void);
 
 /* levee:section buffer */
 
+/* ===================================================================== */
+/* buffer: a growable byte region                                        */
+/* ===================================================================== */
+
+/* A growable byte region: [frozen][consumed][data][tail]. Bytes are added
+ * at the tail (write, or tail + bump) and consumed from the front (trim).
+ * Pointers returned by value/tail stay valid until the next call that may
+ * grow or compact the buffer (ensure, write, truncate, freeze, thaw,
+ * remove). Sizes are capped at 2^46 bytes; larger requests are LEVEE_ENOMEM. */
+typedef struct levee_buffer levee_buffer;
+
+/* Makes an empty buffer. hint 0 allocates nothing; otherwise the capacity is
+ * the next power of two >= hint (at least 8192) up to 128 KiB, then hint
+ * rounded up to a multiple of 128 KiB. LEVEE_EINVAL if out is NULL,
+ * LEVEE_ENOMEM. */
+int levee_buffer_new(levee_buffer **out, size_t hint);
+
+/* Frees the buffer and its bytes. NULL is a no-op. */
+void levee_buffer_free(levee_buffer *buf);
+
+/* Pointer to the first held byte (NULL only while nothing was allocated). */
+uint8_t *levee_buffer_value(const levee_buffer *buf);
+
+/* Number of bytes held (0 for NULL). */
+size_t levee_buffer_len(const levee_buffer *buf);
+
+/* Allocated capacity in bytes, frozen bytes included. */
+size_t levee_buffer_cap(const levee_buffer *buf);
+
+/* Free bytes after the data, writable at levee_buffer_tail. */
+size_t levee_buffer_available(const levee_buffer *buf);
+
+/* Pointer just past the held bytes: where the next bytes are written. */
+uint8_t *levee_buffer_tail(const levee_buffer *buf);
+
+/* Makes at least n free bytes available at the tail, compacting consumed
+ * space or growing. 0, LEVEE_EINVAL (NULL), LEVEE_ENOMEM. */
+int levee_buffer_ensure(levee_buffer *buf, size_t n);
+
+/* Commits n bytes written at the tail. LEVEE_EINVAL if n > available. */
+int levee_buffer_bump(levee_buffer *buf, size_t n);
+
+/* Consumes up to n bytes from the front (SIZE_MAX: all); returns how many. */
+size_t levee_buffer_trim(levee_buffer *buf, size_t n);
+
+/* Appends n bytes copied from src (which may point into this buffer).
+ * 0, LEVEE_EINVAL (NULL buf, or NULL src with n > 0), LEVEE_ENOMEM. */
+int levee_buffer_write(levee_buffer *buf, const void *src, size_t n);
+
+/* Copies up to n bytes from the front into dst without consuming them;
+ * returns how many. */
+size_t levee_buffer_copy(const levee_buffer *buf, void *dst, size_t n);
+
+/* Copies up to n bytes from the front into dst and consumes them; returns
+ * how many. */
+size_t levee_buffer_move(levee_buffer *buf, void *dst, size_t n);
+
+/* Removes up to n bytes starting off bytes into the data, closing the gap;
+ * returns how many were removed (0 when off >= len). */
+size_t levee_buffer_remove(levee_buffer *buf, size_t off, size_t n);
+
+/* Moves the data to the front of the allocation (after frozen bytes), so
+ * the whole free space is at the tail. 0 or LEVEE_EINVAL. */
+int levee_buffer_truncate(levee_buffer *buf);
+
+/* Hides the first n bytes of the data (n <= len): they survive trims and
+ * growth and come back with thaw. 0 or LEVEE_EINVAL. */
+int levee_buffer_freeze(levee_buffer *buf, size_t n);
+
+/* Puts every frozen byte back in front of the data. 0 or LEVEE_EINVAL. */
+int levee_buffer_thaw(levee_buffer *buf);
+
+/* Number of frozen bytes. */
+size_t levee_buffer_frozen(const levee_buffer *buf);
+
+/* Empties the buffer (frozen bytes too) and keeps its allocation. */
+void levee_buffer_reset(levee_buffer *buf);
+
+
 /* levee:section iovec */
+/* (declarations of the iovec module go after this line) */
+
 
 /* levee:section data */
+/* (declarations of the data module go after this line) */
+
 
 /* levee:section hash */
+/* (declarations of the hash module go after this line) */
+
 
 /* levee:section hub */
+/* (declarations of the hub module go after this line) */
+
 
 /* levee:section json */
+/* (declarations of the json module go after this line) */
+
 
 /* levee:section http */
+/* (declarations of the http module go after this line) */
+
+
+/* levee:section endpoint */
+/* (declarations of the endpoint module go after this line) */
+
+
+/* levee:section socket */
+/* (declarations of the socket module go after this line) */
+
+
+/* levee:section fs */
+/* (declarations of the fs module go after this line) */
+
+
+/* levee:section dns */
+/* (declarations of the dns module go after this line) */
+
+
+/* levee:section tls */
+/* (declarations of the tls module go after this line) */
+
+
+/* levee:section process */
+/* (declarations of the process module go after this line) */
+
+
+/* levee:section thread */
+/* (declarations of the thread module go after this line) */
+
+
+/* levee:section misc */
+/* (declarations of the misc module go after this line) */
+
 
 /* levee:cdef-end */
 
