@@ -17,3 +17,26 @@ from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, Con
 def version():
     """The loaded library's version string, e.g. "0.1.0"."""
     return ffi.string(lib.levee_version_string()).decode()
+
+
+# Names that live in submodules, imported on first use so `import levee`
+# stays cheap and each capability loads only when a program touches it.
+_LAZY = {
+    "Buffer": ("levee.d", "Buffer"),
+    "Iovec": ("levee.d", "Iovec"),
+    "Hub": ("levee.hub", "Hub"),
+}
+_SUBMODULES = ("d", "hub", "json", "http", "sys", "io")
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _SUBMODULES:
+        value = importlib.import_module("levee." + name)
+    else:
+        raise AttributeError("module 'levee' has no attribute %r" % name)
+    globals()[name] = value
+    return value
