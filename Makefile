@@ -46,7 +46,7 @@ OPT ?= -O2
 CXXFLAGS ?= $(OPT) -g
 CFLAGS ?= $(OPT) -g
 LEVEE_CXXFLAGS = -std=c++20 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
-	-Wall -Wextra -Iinclude -Ilib $(SANFLAGS) $(shell pkg-config --cflags libevent libtls 2>/dev/null)
+	-Wall -Wextra -Iinclude -Ilib -ffile-prefix-map=$(CURDIR)=. $(SANFLAGS) $(shell pkg-config --cflags libevent libtls 2>/dev/null)
 LEVEE_LIBS = $(shell pkg-config --libs libevent_pthreads libevent libtls 2>/dev/null) -lpthread
 
 SONAME := liblevee.so.$(VERSION_MAJOR)
@@ -57,7 +57,7 @@ LIB_SRCS := $(sort $(wildcard lib/*.cc))
 LIB_OBJS := $(LIB_SRCS:lib/%.cc=$(BUILD)/obj/%.o)
 LIB_HDRS := include/levee.h $(wildcard lib/*.h)
 
-.PHONY: all deps test demo env install uninstall clean bench fuzz check-deps
+.PHONY: all deps test demo env install uninstall clean bench fuzz check-deps abi-baseline
 
 all: $(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblevee.so $(STLIB) $(BUILD)/levee.pc
 
@@ -175,3 +175,12 @@ clean:
 # Benchmarks and fuzz targets add their own rules here (one file each).
 -include bench/*.mk
 -include tests/fuzz/*.mk
+
+# The ABI baseline that tests/suites/abi compares every build against.
+# Regenerate it only when a release deliberately changes the ABI
+# (docs/abi.md): additions are compatible, removals and changes are not.
+ABI_BASELINE := abi/liblevee.so.0.abi
+abi-baseline: all
+	@mkdir -p abi
+	abidw --no-corpus-path --drop-private-types --headers-dir include \
+		$(BUILD)/$(SONAME) --out-file $(ABI_BASELINE)
