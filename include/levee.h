@@ -408,6 +408,66 @@ void levee_buffer_reset(levee_buffer *buf);
 /* levee:section iovec */
 /* (declarations of the iovec module go after this line) */
 
+/* ===================================================================== */
+/* iovec: a gather list ready for writev                                 */
+/* ===================================================================== */
+
+/* One gather entry; laid out exactly as the system's struct iovec, so
+ * levee_iovec_entries can be handed to writev/sendmsg. Frozen. */
+typedef struct levee_iovec_entry {
+  const void *base; /* first byte; owned by the caller, not the iovec */
+  size_t len;       /* bytes at base */
+} levee_iovec_entry;
+
+/* A growable array of levee_iovec_entry plus the total byte count. The
+ * iovec never copies or owns the bytes its entries point at: the caller
+ * keeps them alive until the entries are written or reset. */
+typedef struct levee_iovec levee_iovec;
+
+/* Makes an empty iovec with room for size entries (0: a small default).
+ * LEVEE_EINVAL (out NULL), LEVEE_ENOMEM. */
+int levee_iovec_new(levee_iovec **out, size_t size);
+
+/* Frees the iovec (not the bytes it points at). NULL is a no-op. */
+void levee_iovec_free(levee_iovec *iov);
+
+/* Makes room for at least n more entries after the current ones.
+ * 0, LEVEE_EINVAL (NULL), LEVEE_ENOMEM. */
+int levee_iovec_ensure(levee_iovec *iov, size_t n);
+
+/* Appends one entry (base, len); a zero-length entry is ignored.
+ * 0, LEVEE_EINVAL (NULL iov, or NULL base with len > 0), LEVEE_ENOMEM. */
+int levee_iovec_append(levee_iovec *iov, const void *base, size_t len);
+
+/* The first live entry; valid until the next ensure/append/consume/reset
+ * (NULL while nothing was allocated). */
+levee_iovec_entry *levee_iovec_entries(const levee_iovec *iov);
+
+/* Number of live entries (0 for NULL). */
+size_t levee_iovec_count(const levee_iovec *iov);
+
+/* Total bytes over the live entries (0 for NULL). */
+size_t levee_iovec_bytes(const levee_iovec *iov);
+
+/* Entries the current allocation holds, live ones included. */
+size_t levee_iovec_size(const levee_iovec *iov);
+
+/* Commits n entries the caller wrote at entries + count (after ensure).
+ * len is their total bytes, or SIZE_MAX to sum them. 0, LEVEE_EINVAL (NULL,
+ * or n beyond the allocation). */
+int levee_iovec_bump(levee_iovec *iov, size_t n, size_t len);
+
+/* Drops every entry; keeps the allocation. NULL is a no-op. */
+void levee_iovec_reset(levee_iovec *iov);
+
+/* Drops the first n bytes (after a partial writev): whole entries go,
+ * a partly written one is advanced. Returns the bytes dropped. */
+size_t levee_iovec_consume(levee_iovec *iov, size_t n);
+
+/* Copies up to n bytes, the entries concatenated, into dst; returns how
+ * many. The iovec is unchanged. */
+size_t levee_iovec_copy(const levee_iovec *iov, void *dst, size_t n);
+
 
 /* levee:section data */
 /* (declarations of the data module go after this line) */
@@ -415,6 +475,43 @@ void levee_buffer_reset(levee_buffer *buf);
 
 /* levee:section hash */
 /* (declarations of the hash module go after this line) */
+
+/* ===================================================================== */
+/* hash: SipHash-2-4 and a Bloom filter                                  */
+/* ===================================================================== */
+
+/* SipHash-2-4 of n bytes at p under levee's fixed key (the bytes 0x00..0x0f,
+ * the reference test key), so placements are the same in every process and
+ * every binding. p may be NULL when n is 0. */
+uint64_t levee_siphash(const void *p, size_t n);
+
+/* SipHash-2-4 of n bytes at p under a caller's 16-byte key. */
+uint64_t levee_siphash_keyed(const void *p, size_t n, const uint8_t *key16);
+
+/* A Bloom filter over 64-bit hashes (double hashing, k probes into m bits). */
+typedef struct levee_bloom levee_bloom;
+
+/* Makes a filter sized for hint items at false-positive probability fpp
+ * (hint 0 means 64; fpp outside (0, 1) is LEVEE_EINVAL). LEVEE_ENOMEM. */
+int levee_bloom_new(levee_bloom **out, uint64_t hint, double fpp);
+
+/* Frees the filter. NULL is a no-op. */
+void levee_bloom_free(levee_bloom *b);
+
+/* Makes *out an independent copy of src. LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_bloom_copy(levee_bloom **out, const levee_bloom *src);
+
+/* Adds a hash (levee_siphash of the item). NULL is a no-op. */
+void levee_bloom_put_hash(levee_bloom *b, uint64_t hash);
+
+/* 1 when the hash may have been added, 0 when it certainly was not. */
+int levee_bloom_maybe_hash(const levee_bloom *b, uint64_t hash);
+
+/* 1 when the filter is big enough to hold hint items at fpp, else 0. */
+int levee_bloom_is_capable(const levee_bloom *b, uint64_t hint, double fpp);
+
+/* Forgets every item. NULL is a no-op. */
+void levee_bloom_clear(levee_bloom *b);
 
 
 /* levee:section hub */
