@@ -54,6 +54,25 @@ inline const uint8_t *skip_plain(const uint8_t *p, const uint8_t *e) {
   return p;
 }
 
+// Skips JSON white space from p; returns the first other byte (or e).
+inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *e) {
+  if (p < e && !is_ws(*p)) return p;  // the common case: no white space
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                tab = _mm_set1_epi8('\t');
+  while (e - p >= 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, tab)));
+    unsigned bits = unsigned(_mm_movemask_epi8(m)) ^ 0xFFFFu;
+    if (bits) return p + __builtin_ctz(bits);
+    p += 16;
+  }
+#endif
+  while (p < e && is_ws(*p)) p++;
+  return p;
+}
+
 inline int hexval(uint8_t c) {
   if (c >= '0' && c <= '9') return c - '0';
   c |= 0x20;
@@ -375,7 +394,7 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
       if (state == kDone) return int64_t(pos);
       continue;
     }
-    while (pos < end && is_ws(in[pos])) pos++;
+    pos = size_t(skip_ws(in + pos, in + end) - in);
     if (pos == end) break;
     uint8_t c = in[pos];
     switch (state) {
