@@ -40,8 +40,8 @@ def _new_handle():
 _shared = _new_handle()  # for loads(): the GIL serialises its use
 
 
-def _error(handle, rc):
-    off = int(lib.levee_json_error_offset(handle))
+def _error(handle, rc, base=0):
+    off = int(lib.levee_json_error_offset(handle)) + base
     err = error_for(int(rc), "at byte %d" % off)
     err.offset = off
     return err
@@ -115,23 +115,27 @@ class Decoder:
         values = []
         h = self._h
         while self._pending:
-            data = bytes(self._pending)
-            n = lib.levee_json_feed(h, data, len(data), 1 if eof else 0)
+            size = len(self._pending)
+            data = ffi.from_buffer(self._pending)  # no copy
+            try:
+                n = lib.levee_json_feed(h, data, size, 1 if eof else 0)
+                if n > 0:
+                    m = lib.levee_json_pickle(h, data)
+                    if m < 0:
+                        raise error_for(int(m))
+                    values.append(_loads_pickle(_buffer(_output(h), m)))
+            finally:
+                ffi.release(data)  # lets the bytearray shrink again
             if n < 0:
-                if eof and not data.strip():
+                if eof and not self._pending.strip():
                     self._pending = bytearray()
                     break
-                err = _error(h, n)
-                err.offset += self._consumed
+                err = _error(h, n, self._consumed)
                 lib.levee_json_reset(h)
                 self._pending = bytearray()
                 raise err
             if n == 0:
                 break
-            m = lib.levee_json_pickle(h, data)
-            if m < 0:
-                raise error_for(int(m))
-            values.append(_loads_pickle(_buffer(_output(h), m)))
             del self._pending[:n]
             self._consumed += n
             if not self._pending.strip():
