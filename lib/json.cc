@@ -186,11 +186,19 @@ locale_t c_locale() {
 
 }  // namespace
 
+void levee_json::grow() {
+  size_t cap = tape_cap ? tape_cap * 2 : 1024;
+  auto *p = static_cast<levee_json_token *>(realloc(tape, cap * sizeof(levee_json_token)));
+  if (!p) throw std::bad_alloc();
+  tape = p;
+  tape_cap = cap;
+}
+
 void levee_json::reset() {
   state = kValue;
   pos = 0;
   stack.clear();
-  tape.clear();
+  ntape = 0;
   strings.clear();
   error_offset = 0;
   done = false;
@@ -220,7 +228,7 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
     if (p == e) break;
     uint8_t c = *p;
     if (c == '"') {
-      levee_json_token t{};
+      levee_json_token &t = push();
       t.type = LEVEE_JSON_STRING;
       t.off = str_start;
       t.len = size_t(p - in) - str_start;
@@ -229,7 +237,6 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
         t.aux = strings.size();
         t.integer = int64_t(unescape(in + str_start, p, strings));
       }
-      tape.push_back(t);
       pos = size_t(p - in) + 1;
       if (str_key) state = kColon;
       else value_done();
@@ -274,10 +281,16 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
       continue;
     }
     if (c < 0x20) return int(error(LEVEE_JSON_EBYTE, size_t(p - in)));
-    int n = utf8_seq(p, e);
+    // Non-ASCII text tends to come in runs: validate the whole run here
+    // rather than going back to the 16-byte scan for each character.
+    int n;
+    do {
+      n = utf8_seq(p, e);
+      if (n <= 0) break;
+      p += n;
+    } while (p < e && *p >= 0x80);
     if (n < 0) return int(error(LEVEE_JSON_EBYTE, size_t(p - in)));
     if (n == 0) break;
-    p += n;
   }
   // Out of input at a safe point (never inside an escape or a sequence).
   pos = size_t(p - in);
@@ -371,7 +384,7 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
     if (std::isinf(d)) return int(error(LEVEE_JSON_ESIZE, pos));
     t.number = d;
   }
-  tape.push_back(t);
+  push() = t;
   pos = i;
   value_done();
   return 1;
@@ -433,11 +446,10 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
       case '[':
       case '{': {
         if (stack.size() >= max_depth) return error(LEVEE_JSON_ESTACK, pos);
-        levee_json_token t{};
+        levee_json_token &t = push();
         t.type = c == '[' ? LEVEE_JSON_ARRAY : LEVEE_JSON_OBJECT;
         t.off = pos;
-        tape.push_back(t);
-        stack.push_back(Frame{tape.size() - 1, 0, c == '{'});
+        stack.push_back(Frame{ntape - 1, 0, c == '{'});
         state = c == '[' ? kArrayFirst : kObjectFirst;
         pos++;
         continue;
@@ -448,16 +460,16 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
         const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
         size_t n = strlen(word), have = end - pos;
         size_t k = have < n ? have : n;
-        if (memcmp(in + pos, word, k) != 0) return error(LEVEE_JSON_ESYNTAX, pos);
+        for (size_t q = 1; q < k; q++)
+          if (in[pos + q] != uint8_t(word[q])) return error(LEVEE_JSON_ESYNTAX, pos);
         if (have < n) {
           if (eof) return error(LEVEE_JSON_ESYNTAX, end);
           goto more;
         }
-        levee_json_token t{};
+        levee_json_token &t = push();
         t.type = c == 't' ? LEVEE_JSON_TRUE : c == 'f' ? LEVEE_JSON_FALSE : LEVEE_JSON_NULL;
         t.off = pos;
         t.len = n;
-        tape.push_back(t);
         pos += n;
         value_done();
         if (state == kDone) return int64_t(pos);
@@ -529,7 +541,7 @@ void pickle_string(Out &o, const uint8_t *p, size_t n) {
 int64_t levee_json::pickle(const uint8_t *in) {
   if (!done) return error(LEVEE_JSON_ESTATE, 0);
   output.clear();
-  output.reserve(tape.size() * 8 + 16);
+  output.reserve(ntape * 8 + 16);
   Out o{output};
   o.byte(0x80);  // PROTO 4
   o.byte(4);
@@ -542,7 +554,8 @@ int64_t levee_json::pickle(const uint8_t *in) {
   // (MEMOIZE), later occurrences fetch it (BINGET / LONG_BINGET), as
   // json.loads shares its key strings.
   std::unordered_map<std::string_view, uint32_t> memo;
-  for (const levee_json_token &t : tape) {
+  for (size_t ti = 0; ti < ntape; ti++) {
+    const levee_json_token &t = tape[ti];
     switch (t.type) {
       case LEVEE_JSON_NULL: o.byte('N'); break;
       case LEVEE_JSON_TRUE: o.byte(0x88); break;
@@ -692,10 +705,10 @@ int levee_json_parse(levee_json *j, const uint8_t *input, size_t len) {
 int levee_json_done(const levee_json *j) { return j && j->done ? 1 : 0; }
 
 const levee_json_token *levee_json_tape(const levee_json *j) {
-  return j && j->done ? j->tape.data() : nullptr;
+  return j && j->done ? j->tape : nullptr;
 }
 
-size_t levee_json_count(const levee_json *j) { return j && j->done ? j->tape.size() : 0; }
+size_t levee_json_count(const levee_json *j) { return j && j->done ? j->ntape : 0; }
 
 const uint8_t *levee_json_strings(const levee_json *j) {
   return j ? reinterpret_cast<const uint8_t *>(j->strings.data()) : nullptr;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,27 @@ struct levee_json {
   bool str_escaped = false;
   State str_resume = kValue;  // state to restore on resume
 
-  std::vector<levee_json_token> tape;
+  // The tape: a plain array (push is on the hot path of every token).
+  levee_json_token *tape = nullptr;
+  size_t ntape = 0, tape_cap = 0;
   std::string strings;     // unescaped bytes of FESCAPED strings
   std::string output;      // pickle bytes
   uint64_t error_offset = 0;
   bool done = false;
 
+  levee_json() = default;
+  levee_json(const levee_json &) = delete;
+  levee_json &operator=(const levee_json &) = delete;
+  ~levee_json() { free(tape); }
+
+  // A new zeroed token at the end of the tape.
+  levee_json_token &push() {
+    if (ntape == tape_cap) grow();
+    levee_json_token &t = tape[ntape++];
+    t = levee_json_token{};
+    return t;
+  }
+  void grow();
   void reset();
   // See levee_json_feed. Throws nothing; returns the code.
   int64_t feed(const uint8_t *in, size_t len, bool eof);
