@@ -10,8 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <locale.h>
-#include <string_view>
-#include <unordered_map>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -511,21 +509,23 @@ more:
 
 namespace {
 
+// Writes into memory sized beforehand for the worst case (no checks).
 struct Out {
-  std::string &s;
-  void byte(uint8_t c) { s.push_back(char(c)); }
-  void bytes(const void *p, size_t n) { s.append(static_cast<const char *>(p), n); }
+  uint8_t *w;
+  void byte(uint8_t c) { *w++ = c; }
+  void bytes(const void *p, size_t n) {
+    memcpy(w, p, n);
+    w += n;
+  }
   void le(uint64_t v, int n) {
-    char b[8];
-    for (int i = 0; i < n; i++) b[i] = char(v >> (8 * i));
-    s.append(b, n);
+    for (int i = 0; i < n; i++) *w++ = uint8_t(v >> (8 * i));
   }
 };
 
 void pickle_string(Out &o, const uint8_t *p, size_t n) {
   if (n < 256) {
-    char h[2] = {char(0x8c), char(n)};  // SHORT_BINUNICODE
-    o.s.append(h, 2);
+    o.byte(0x8c);  // SHORT_BINUNICODE
+    o.byte(uint8_t(n));
   } else if (n <= 0xFFFFFFFFu) {
     o.byte('X');  // BINUNICODE
     o.le(n, 4);
@@ -536,12 +536,68 @@ void pickle_string(Out &o, const uint8_t *p, size_t n) {
   o.bytes(p, n);
 }
 
+// Open-addressing table of the strings already emitted (pointer + length
+// into the input or the arena) -> pickle memo index. Sized for the tape and
+// never grown: once half full, further strings are simply not memoized.
+struct Memo {
+  struct Slot {
+    const uint8_t *p;
+    uint32_t n;
+    uint32_t idx;  // memo index + 1; 0 = empty
+  };
+  std::vector<Slot> slots;
+  size_t mask = 0, used = 0;
+
+  void init(size_t expect) {
+    size_t cap = 64;
+    while (cap < expect * 2 && cap < (size_t(1) << 20)) cap <<= 1;
+    slots.assign(cap, Slot{nullptr, 0, 0});
+    mask = cap - 1;
+    used = 0;
+  }
+  static uint64_t hash(const uint8_t *p, size_t n) {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+      memcpy(&a, p, 8);
+      memcpy(&b, p + n - 8, 8);
+    } else {
+      for (size_t i = 0; i < n; i++) a |= uint64_t(p[i]) << (8 * i);
+    }
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ (n * 0x165667B19E3779F9ull);
+    return h ^ (h >> 31);
+  }
+  // The memo index of (p, n) if known (>= 0); otherwise records it under
+  // next and returns -1, or returns -2 when the table is full.
+  int64_t find_or_add(const uint8_t *p, size_t n, uint32_t next) {
+    size_t i = size_t(hash(p, n)) & mask;
+    for (;;) {
+      Slot &s = slots[i];
+      if (s.idx == 0) {
+        if (used * 2 >= slots.size()) return -2;
+        s = Slot{p, uint32_t(n), next + 1};
+        used++;
+        return -1;
+      }
+      if (s.n == n && memcmp(s.p, p, n) == 0) return int64_t(s.idx - 1);
+      i = (i + 1) & mask;
+    }
+  }
+};
+
 }  // namespace
 
 int64_t levee_json::pickle(const uint8_t *in) {
   if (!done) return error(LEVEE_JSON_ESTATE, 0);
-  output.clear();
-  output.reserve(ntape * 8 + 16);
+  // Each token costs at most 13 bytes beside its text (string header and
+  // MEMOIZE, or a number, or a container's opener and closer), and the
+  // texts add up to at most the value's pos bytes.
+  size_t bound = ntape * 13 + pos + 16;
+  if (bound > output_cap) {
+    auto *p = static_cast<uint8_t *>(realloc(output, bound));
+    if (!p) throw std::bad_alloc();
+    output = p;
+    output_cap = bound;
+  }
   Out o{output};
   o.byte(0x80);  // PROTO 4
   o.byte(4);
@@ -553,7 +609,9 @@ int64_t levee_json::pickle(const uint8_t *in) {
   // Object keys repeat: each distinct key is built once and memoized
   // (MEMOIZE), later occurrences fetch it (BINGET / LONG_BINGET), as
   // json.loads shares its key strings.
-  std::unordered_map<std::string_view, uint32_t> memo;
+  Memo memo;
+  memo.init(ntape / 2);
+  uint32_t memo_next = 0;
   for (size_t ti = 0; ti < ntape; ti++) {
     const levee_json_token &t = tape[ti];
     switch (t.type) {
@@ -567,23 +625,25 @@ int64_t levee_json::pickle(const uint8_t *in) {
           p = reinterpret_cast<const uint8_t *>(strings.data()) + t.aux;
           n = size_t(t.integer);
         }
-        if (!open.empty() && open.back().closer == 'u' && (open.back().left & 1) == 0 && n <= 64) {
-          auto [it, fresh] = memo.try_emplace(std::string_view(reinterpret_cast<const char *>(p), n),
-                                              uint32_t(memo.size()));
-          if (!fresh) {
-            uint32_t idx = it->second;
+        bool is_key = !open.empty() && open.back().closer == 'u' && (open.back().left & 1) == 0;
+        if ((is_key && n <= 64) || (n <= 16 && n > 1)) {
+          int64_t idx = memo.find_or_add(p, n, memo_next);
+          if (idx >= 0) {
             if (idx < 256) {
               o.byte('h');  // BINGET
               o.byte(uint8_t(idx));
             } else {
               o.byte('j');  // LONG_BINGET
-              o.le(idx, 4);
+              o.le(uint64_t(idx), 4);
             }
             break;
           }
-          pickle_string(o, p, n);
-          o.byte(0x94);  // MEMOIZE
-          break;
+          if (idx == -1) {
+            pickle_string(o, p, n);
+            o.byte(0x94);  // MEMOIZE
+            memo_next++;
+            break;
+          }
         }
         pickle_string(o, p, n);
         break;
@@ -639,7 +699,8 @@ int64_t levee_json::pickle(const uint8_t *in) {
     }
   }
   o.byte('.');  // STOP
-  return int64_t(output.size());
+  output_len = size_t(o.w - output);
+  return int64_t(output_len);
 }
 
 // ---------------------------------------------------------------- C ABI
@@ -729,7 +790,7 @@ int64_t levee_json_loads(levee_json *j, const uint8_t *input, size_t len) {
 }
 
 const uint8_t *levee_json_output(const levee_json *j) {
-  return j ? reinterpret_cast<const uint8_t *>(j->output.data()) : nullptr;
+  return j ? j->output : nullptr;
 }
 
 }  // extern "C"

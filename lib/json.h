@@ -47,14 +47,18 @@ struct levee_json {
   levee_json_token *tape = nullptr;
   size_t ntape = 0, tape_cap = 0;
   std::string strings;     // unescaped bytes of FESCAPED strings
-  std::string output;      // pickle bytes
+  uint8_t *output = nullptr;  // pickle bytes (malloc'd, grown to a bound)
+  size_t output_cap = 0, output_len = 0;
   uint64_t error_offset = 0;
   bool done = false;
 
   levee_json() = default;
   levee_json(const levee_json &) = delete;
   levee_json &operator=(const levee_json &) = delete;
-  ~levee_json() { free(tape); }
+  ~levee_json() {
+    free(tape);
+    free(output);
+  }
 
   // A new zeroed token at the end of the tape.
   levee_json_token &push() {
