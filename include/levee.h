@@ -457,8 +457,9 @@ enum levee_json_flag {
   LEVEE_JSON_FINT = 2,     /* integer literal that fits int64: integer is exact */
   LEVEE_JSON_FUINT = 4,    /* integer literal in (INT64_MAX, UINT64_MAX]:
                               integer holds its bits as uint64 */
-  LEVEE_JSON_FBIG = 8      /* integer literal beyond 64 bits: only number
+  LEVEE_JSON_FBIG = 8,     /* integer literal beyond 64 bits: only number
                               (rounded) is set; the exact text is at off, len */
+  LEVEE_JSON_FUTF8 = 16    /* string whose (unescaped) text is not all ASCII */
 };
 
 /* Default limits of a new tokenizer. */
@@ -537,6 +538,15 @@ int64_t levee_json_pickle(levee_json *j, const uint8_t *input);
 
 /* parse then pickle in one call: returns the pickle length or an error. */
 int64_t levee_json_loads(levee_json *j, const uint8_t *input, size_t len);
+
+/* Renders the completed tape as Python marshal data (version 4) for
+ * marshal.loads, same mapping as levee_json_pickle; faster to load, but
+ * only for values marshal can carry: LEVEE_ENOTSUP when the value holds an
+ * integer beyond 64 bits, a string or array of 2^31 or more, or the depth
+ * limit is above 1900 (marshal.loads nests at most 2000 deep); use
+ * levee_json_pickle then. Bytes at levee_json_output(). Returns their
+ * length, LEVEE_JSON_ESTATE, LEVEE_ENOTSUP, LEVEE_ENOMEM. */
+int64_t levee_json_marshal(levee_json *j, const uint8_t *input);
 
 /* The bytes the last levee_json_pickle / levee_json_loads produced. */
 const uint8_t *levee_json_output(const levee_json *j);

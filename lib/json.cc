@@ -139,7 +139,7 @@ inline size_t put_utf8(char *d, uint32_t cp) {
 }
 
 // Unescapes an already validated string body into out; returns its length.
-size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out) {
+size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out, bool &utf8) {
   size_t start = out.size();
   out.resize(start + (e - p));  // unescaped text is never longer
   char *d = out.data() + start;
@@ -166,6 +166,7 @@ size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out) {
           p += 6;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
+        if (cp >= 0x80) utf8 = true;
         d += put_utf8(d, cp);
         break;
       }
@@ -233,8 +234,9 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
       if (str_escaped) {
         t.flags = LEVEE_JSON_FESCAPED;
         t.aux = strings.size();
-        t.integer = int64_t(unescape(in + str_start, p, strings));
+        t.integer = int64_t(unescape(in + str_start, p, strings, str_utf8));
       }
+      if (str_utf8) t.flags |= LEVEE_JSON_FUTF8;
       pos = size_t(p - in) + 1;
       if (str_key) state = kColon;
       else value_done();
@@ -282,6 +284,7 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
     // Non-ASCII text tends to come in runs: validate the whole run here
     // rather than going back to the 16-byte scan for each character.
     int n;
+    str_utf8 = true;
     do {
       n = utf8_seq(p, e);
       if (n <= 0) break;
@@ -485,6 +488,7 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
   string:
     str_start = pos + 1;
     str_escaped = false;
+    str_utf8 = false;
     pos++;
     state = kInString;
     continue;
@@ -586,19 +590,141 @@ struct Memo {
 
 }  // namespace
 
-int64_t levee_json::pickle(const uint8_t *in) {
-  if (!done) return error(LEVEE_JSON_ESTATE, 0);
-  // Each token costs at most 13 bytes beside its text (string header and
-  // MEMOIZE, or a number, or a container's opener and closer), and the
-  // texts add up to at most the value's pos bytes.
-  size_t bound = ntape * 13 + pos + 16;
+uint8_t *levee_json::output_room(size_t bound) {
   if (bound > output_cap) {
     auto *p = static_cast<uint8_t *>(realloc(output, bound));
     if (!p) throw std::bad_alloc();
     output = p;
     output_cap = bound;
   }
-  Out o{output};
+  return output;
+}
+
+namespace {
+
+// marshal TYPE_LONG of a magnitude and sign: 15-bit digits, least first.
+void marshal_long(Out &o, uint64_t mag, bool neg) {
+  uint16_t digits[5];
+  int n = 0;
+  while (mag) {
+    digits[n++] = uint16_t(mag & 0x7FFF);
+    mag >>= 15;
+  }
+  o.byte('l');
+  o.le(uint64_t(uint32_t(neg ? -n : n)), 4);
+  for (int i = 0; i < n; i++) o.le(digits[i], 2);
+}
+
+}  // namespace
+
+int64_t levee_json::marshal(const uint8_t *in) {
+  if (!done) return error(LEVEE_JSON_ESTATE, 0);
+  if (max_depth > 1900) return LEVEE_ENOTSUP;
+  // Per token at most 15 bytes beside its text ('l' with five digits).
+  Out o{output_room(ntape * 15 + pos + 16)};
+  struct Open {
+    uint64_t left;
+    bool dict;
+  };
+  std::vector<Open> open;
+  Memo memo;
+  memo.init(ntape / 2);
+  uint32_t memo_next = 0;
+  constexpr uint8_t kRef = 0x80;  // FLAG_REF: remember this object
+  for (size_t ti = 0; ti < ntape; ti++) {
+    const levee_json_token &t = tape[ti];
+    switch (t.type) {
+      case LEVEE_JSON_NULL: o.byte('N'); break;
+      case LEVEE_JSON_TRUE: o.byte('T'); break;
+      case LEVEE_JSON_FALSE: o.byte('F'); break;
+      case LEVEE_JSON_STRING: {
+        const uint8_t *p = in + t.off;
+        size_t n = t.len;
+        if (t.flags & LEVEE_JSON_FESCAPED) {
+          p = reinterpret_cast<const uint8_t *>(strings.data()) + t.aux;
+          n = size_t(t.integer);
+        }
+        if (n > 0x7FFFFFFF) return LEVEE_ENOTSUP;
+        bool is_key = !open.empty() && open.back().dict && (open.back().left & 1) == 0;
+        uint8_t flag = 0;
+        if ((is_key && n <= 64) || (n <= 16 && n > 1)) {
+          int64_t idx = memo.find_or_add(p, n, memo_next);
+          if (idx >= 0) {
+            o.byte('r');  // TYPE_REF
+            o.le(uint64_t(idx), 4);
+            break;
+          }
+          if (idx == -1) {
+            flag = kRef;
+            memo_next++;
+          }
+        }
+        if (t.flags & LEVEE_JSON_FUTF8) {
+          o.byte('u' | flag);  // TYPE_UNICODE (UTF-8)
+          o.le(n, 4);
+        } else if (n < 256) {
+          o.byte('z' | flag);  // TYPE_SHORT_ASCII
+          o.byte(uint8_t(n));
+        } else {
+          o.byte('a' | flag);  // TYPE_ASCII
+          o.le(n, 4);
+        }
+        o.bytes(p, n);
+        break;
+      }
+      case LEVEE_JSON_NUMBER:
+        if (t.flags & LEVEE_JSON_FINT) {
+          int64_t v = t.integer;
+          if (v >= INT32_MIN && v <= INT32_MAX) {
+            o.byte('i');  // TYPE_INT
+            o.le(uint64_t(v), 4);
+          } else {
+            marshal_long(o, v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v), v < 0);
+          }
+        } else if (t.flags & LEVEE_JSON_FUINT) {
+          marshal_long(o, uint64_t(t.integer), false);
+        } else if (t.flags & LEVEE_JSON_FBIG) {
+          return LEVEE_ENOTSUP;
+        } else {
+          uint64_t bits;
+          memcpy(&bits, &t.number, 8);
+          o.byte('g');  // TYPE_BINARY_FLOAT, little-endian
+          o.le(bits, 8);
+        }
+        break;
+      case LEVEE_JSON_ARRAY:
+        if (t.len > 0x7FFFFFFF) return LEVEE_ENOTSUP;
+        o.byte('[');  // TYPE_LIST with its length
+        o.le(t.len, 4);
+        if (t.len) {
+          open.push_back(Open{t.len, false});
+          continue;
+        }
+        break;
+      case LEVEE_JSON_OBJECT:
+        o.byte('{');  // TYPE_DICT: key, value, ... then TYPE_NULL
+        if (t.len) {
+          open.push_back(Open{t.len * 2, true});
+          continue;
+        }
+        o.byte('0');
+        break;
+    }
+    while (!open.empty() && --open.back().left == 0) {
+      if (open.back().dict) o.byte('0');
+      open.pop_back();
+    }
+  }
+  output_len = size_t(o.w - output);
+  return int64_t(output_len);
+}
+
+int64_t levee_json::pickle(const uint8_t *in) {
+  if (!done) return error(LEVEE_JSON_ESTATE, 0);
+  // Each token costs at most 13 bytes beside its text (string header and
+  // MEMOIZE, or a number, or a container's opener and closer), and the
+  // texts add up to at most the value's pos bytes.
+  Out o{output_room(ntape * 13 + pos + 16)};
   o.byte(0x80);  // PROTO 4
   o.byte(4);
   struct Open {
@@ -787,6 +913,11 @@ int64_t levee_json_loads(levee_json *j, const uint8_t *input, size_t len) {
   if (rc < 0) return rc;
   static const uint8_t empty = 0;
   return levee_json_pickle(j, input ? input : &empty);
+}
+
+int64_t levee_json_marshal(levee_json *j, const uint8_t *input) {
+  if (!j || !input) return LEVEE_EINVAL;
+  return levee::guard([&]() -> int64_t { return j->marshal(input); });
 }
 
 const uint8_t *levee_json_output(const levee_json *j) {

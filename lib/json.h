@@ -41,6 +41,7 @@ struct levee_json {
   size_t str_start = 0;    // first content byte
   bool str_key = false;    // the string is an object key
   bool str_escaped = false;
+  bool str_utf8 = false;   // a non-ASCII byte was seen
   State str_resume = kValue;  // state to restore on resume
 
   // The tape: a plain array (push is on the hot path of every token).
@@ -72,6 +73,8 @@ struct levee_json {
   // See levee_json_feed. Throws nothing; returns the code.
   int64_t feed(const uint8_t *in, size_t len, bool eof);
   int64_t pickle(const uint8_t *in);
+  int64_t marshal(const uint8_t *in);
+  uint8_t *output_room(size_t bound);
 
  private:
   int64_t error(int code, size_t at);

@@ -263,3 +263,29 @@ TEST(JsonEncode, ShortestRoundTripNumbers) {
     EXPECT_EQ(0, memcmp(&x, &back, 8)) << s;
   }
 }
+
+TEST(Json, Utf8FlagMarksNonAsciiText) {
+  Json t;
+  ASSERT_EQ(0, t.parse("[\"abc\", \"\xc3\xa9\", \"\\u00e9\", \"\\u0041\", \"\\n\"]"));
+  EXPECT_EQ(0u, t.at(1).flags & LEVEE_JSON_FUTF8);
+  EXPECT_NE(0u, t.at(2).flags & LEVEE_JSON_FUTF8);
+  EXPECT_NE(0u, t.at(3).flags & LEVEE_JSON_FUTF8);
+  EXPECT_EQ(0u, t.at(4).flags & LEVEE_JSON_FUTF8);
+  EXPECT_EQ(0u, t.at(5).flags & LEVEE_JSON_FUTF8);
+}
+
+TEST(Json, MarshalBytes) {
+  Json t;
+  std::string s = "{\"k\": [1, \"k\", 1.0, false]}";
+  ASSERT_EQ(0, t.parse(s));
+  int64_t n = levee_json_marshal(t.j, reinterpret_cast<const uint8_t *>(s.data()));
+  ASSERT_GT(n, 0);
+  // dict, key "k" remembered (FLAG_REF), list of 4, int 1, short ASCII "k"
+  // (one-byte values are not memoized), float 1.0, False, end of dict
+  std::string want("{\xfa\x01k[\x04\x00\x00\x00i\x01\x00\x00\x00z\x01kg\x00\x00\x00\x00\x00\x00\xf0?F0", 28);
+  EXPECT_EQ(want, std::string(reinterpret_cast<const char *>(levee_json_output(t.j)), size_t(n)));
+  std::string big = "[123456789012345678901234567890]";
+  ASSERT_EQ(0, t.parse(big));
+  EXPECT_EQ(LEVEE_ENOTSUP, levee_json_marshal(t.j, reinterpret_cast<const uint8_t *>(big.data())));
+  EXPECT_GT(levee_json_pickle(t.j, reinterpret_cast<const uint8_t *>(big.data())), 0);
+}

@@ -28,6 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = levee_json_parse(whole, p, size);
   if (rc == 0) {
     if (levee_json_pickle(whole, p) <= 0) abort();
+    int64_t m = levee_json_marshal(whole, p);
+    if (m <= 0 && m != LEVEE_ENOTSUP) abort();
     size_t n = levee_json_count(whole);
     const levee_json_token *t = levee_json_tape(whole);
     for (size_t i = 0; i < n; i++) {

@@ -187,3 +187,23 @@ def test_dumps_refuses_nan_and_unknown_types():
         lj.dumps(float("nan"))
     with pytest.raises(TypeError):
         lj.dumps(object())
+
+
+def test_values_marshal_cannot_carry_fall_back_to_pickle():
+    # an integer beyond 64 bits inside an ordinary document
+    assert lj.loads('{"a": [1, 123456789012345678901234567890, "x"]}') == {
+        "a": [1, 123456789012345678901234567890, "x"]}
+    # a depth limit above what marshal.loads nests
+    d = lj.Decoder(max_depth=5000)
+    (v,) = d.feed(b"[" * 3000 + b"]" * 3000)
+    for _ in range(2999):
+        (v,) = v
+    assert v == []
+
+
+def test_non_ascii_and_escaped_strings_decode_to_the_same_text():
+    doc = r'{"\u00e9": "caf\u00e9", "k": "\u0041\u0042", "raw": "RAW", "e": ""}'.replace("RAW", "\u65e5\u672c")
+    assert "\\u00e9" in doc and "\u65e5" in doc
+    want = {"\u00e9": "caf\u00e9", "k": "AB", "raw": "\u65e5\u672c", "e": ""}
+    assert lj.loads(doc) == want == stdjson.loads(doc)
+    assert lj.loads(doc.encode()) == want

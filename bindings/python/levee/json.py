@@ -1,7 +1,8 @@
 """levee.json: strict RFC 8259 JSON over levee's C++ tokenizer.
 
 loads(s) / decode(s): the C core scans the whole document once and renders
-it as pickle bytes, which pickle.loads turns into Python objects in C (no
+it as marshal data (pickle bytes for the rare values marshal cannot carry),
+which marshal.loads / pickle.loads turn into Python objects in C (no
 per-token Python loop). Integers are exact (any size), other numbers are
 the correctly rounded float, null is None.
 
@@ -14,6 +15,7 @@ each complete value (see its docstring). Every decoding error is a
 levee.JSONError with .offset, the byte offset of the fault.
 """
 import json as _stdjson
+import marshal as _marshal
 import pickle as _pickle
 
 from ._ffi import ffi, lib
@@ -24,9 +26,23 @@ __all__ = ["loads", "dumps", "decode", "encode", "Decoder", "JSONError"]
 from .errors import JSONError  # noqa: E402  (re-exported)
 
 _loads_pickle = _pickle.loads
+_loads_marshal = _marshal.loads
 _buffer = ffi.buffer
-_parse = lib.levee_json_loads
+_parse = lib.levee_json_parse
+_to_marshal = lib.levee_json_marshal
+_to_pickle = lib.levee_json_pickle
 _output = lib.levee_json_output
+
+
+def _value(h, data):
+    """The completed value of handle h, parsed from data."""
+    n = _to_marshal(h, data)
+    if n >= 0:
+        return _loads_marshal(_buffer(_output(h), n))
+    n = _to_pickle(h, data)  # integers beyond 64 bits, huge strings, deep limits
+    if n < 0:
+        raise error_for(int(n))
+    return _loads_pickle(_buffer(_output(h), n))
 
 
 def _new_handle():
@@ -57,10 +73,10 @@ def loads(s):
     elif not isinstance(s, bytes):
         s = bytes(s)
     h = _shared
-    n = _parse(h, s, len(s))
-    if n < 0:
-        raise _error(h, n)
-    return _loads_pickle(_buffer(_output(h), n))
+    rc = _parse(h, s, len(s))
+    if rc < 0:
+        raise _error(h, rc)
+    return _value(h, s)
 
 
 decode = loads
@@ -120,10 +136,7 @@ class Decoder:
             try:
                 n = lib.levee_json_feed(h, data, size, 1 if eof else 0)
                 if n > 0:
-                    m = lib.levee_json_pickle(h, data)
-                    if m < 0:
-                        raise error_for(int(m))
-                    values.append(_loads_pickle(_buffer(_output(h), m)))
+                    values.append(_value(h, data))
             finally:
                 ffi.release(data)  # lets the bytearray shrink again
             if n < 0:
