@@ -312,10 +312,11 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
     if (++i == end) return more();
   }
   size_t digits = i;
+  uint64_t acc = 0;  // the integer part, exact while it has <= 19 digits
   if (in[i] == '0') {
     i++;
   } else if (in[i] >= '1' && in[i] <= '9') {
-    while (i < end && is_digit(in[i])) i++;
+    while (i < end && is_digit(in[i])) acc = acc * 10 + uint64_t(in[i++] - '0');
   } else {
     return int(error(LEVEE_JSON_ESYNTAX, i));
   }
@@ -344,9 +345,10 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
   t.len = i - pos;
   bool need_double = true;
   if (integral && ndigits <= 20) {
-    uint64_t v = 0;
+    uint64_t v = acc;
     bool fits = true;
-    for (size_t k = digits; k < i; k++) {
+    for (size_t k = digits; ndigits == 20 && k < i; k++) {
+      if (k == digits) v = 0;
       if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, uint64_t(in[k] - '0'), &v)) {
         fits = false;
         break;
