@@ -44,11 +44,23 @@ local S_tab, S_left, S_obj, S_idx = {}, {}, {}, {}
 -- allocated at their final size.
 local function build(tape, count, base, strs)
   local root
-  local cur, left, obj, idx, key = nil, 0, false, 0, nil
-  local want_key = false
+  local cur, left, obj, idx = nil, 0, false, 0
   local top = 0
-  for i = 0, count - 1 do
+  local i = 0
+  while i < count do
+    local key
     local t = tape[i]
+    if obj then
+      -- an object member: its key token, then its value token
+      if band(t.flags, F_ESCAPED) == 0 then
+        key = ffi_string(base + t.off, t.len)
+      else
+        key = ffi_string(strs + t.aux, t.integer)
+      end
+      i = i + 1
+      t = tape[i]
+    end
+    i = i + 1
     local ty = t.type
     local v
     if ty == T_STRING then
@@ -56,11 +68,6 @@ local function build(tape, count, base, strs)
         v = ffi_string(base + t.off, t.len)
       else
         v = ffi_string(strs + t.aux, t.integer)
-      end
-      if want_key then
-        key = v
-        want_key = false
-        goto continue
       end
     elseif ty == T_NUMBER then
       v = t.number
@@ -79,21 +86,19 @@ local function build(tape, count, base, strs)
         if cur == nil then
           root = v
         else
-          if obj then cur[key] = v; else idx = idx + 1; cur[idx] = v end
+          if obj then cur[key] = v else idx = idx + 1; cur[idx] = v end
           left = left - 1
         end
         top = top + 1
         S_tab[top], S_left[top], S_obj[top], S_idx[top] = cur, left, obj, idx
         cur, left, idx = v, n, 0
         obj = ty ~= T_ARRAY
-        want_key = obj
         goto continue
       end
     end
     if cur == nil then return v end -- a top-level scalar or empty container
     if obj then
       cur[key] = v
-      want_key = true
     else
       idx = idx + 1
       cur[idx] = v
@@ -104,7 +109,6 @@ local function build(tape, count, base, strs)
       S_tab[top] = nil
       top = top - 1
       if cur == nil then return root end
-      want_key = obj
     end
     ::continue::
   end
