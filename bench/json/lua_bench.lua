@@ -1,5 +1,8 @@
 -- LuaJIT p.json decode/encode MB/s beside lua-cjson, same bytes, same run.
--- Usage: luajit bench/json/lua_bench.lua DATA_DIR [runs]
+-- Usage: luajit bench/json/lua_bench.lua DATA_DIR [runs [file...]]
+-- (bench-json runs one process per file: the JIT's traces then fit that
+-- file's shape, as in a program that handles one kind of document; see
+-- docs/bench/json.md for the figures of one process over all three.)
 local json = require("levee").p.json
 local cjson = require("cjson")
 local ffi = require("ffi")
@@ -7,6 +10,7 @@ local ffi = require("ffi")
 local dir = arg[1] or "../shared/data/json/bench"
 local runs = tonumber(arg[2] or "9")
 local files = {"canada.json", "citm_catalog.json", "twitter.json"}
+if arg[3] then files = {unpack(arg, 3)} end
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -36,7 +40,9 @@ local function measure(bytes, f)
   return median(rates)
 end
 
-print(string.format("%-18s %-10s %10s %10s %7s", "file", "op", "levee", "cjson", "ratio"))
+if not os.getenv("JSON_NO_HEADER") then
+  print(string.format("%-18s %-10s %10s %10s %7s", "file", "op", "levee", "cjson", "ratio"))
+end
 for _, name in ipairs(files) do
   local s = read(dir .. "/" .. name)
   local value = select(2, json.decode(s))
