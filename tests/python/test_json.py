@@ -207,3 +207,25 @@ def test_non_ascii_and_escaped_strings_decode_to_the_same_text():
     want = {"\u00e9": "caf\u00e9", "k": "AB", "raw": "\u65e5\u672c", "e": ""}
     assert lj.loads(doc) == want == stdjson.loads(doc)
     assert lj.loads(doc.encode()) == want
+
+
+def test_loads_from_many_threads_at_once():
+    import threading
+    docs = [('{"n": %d, "s": "%s"}' % (i, "x" * (i * 37 % 500))).encode() for i in range(64)]
+    errors = []
+
+    def work():
+        try:
+            for _ in range(50):
+                for i, d in enumerate(docs):
+                    v = lj.loads(d)
+                    assert v["n"] == i and len(v["s"]) == i * 37 % 500
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors

@@ -17,6 +17,7 @@ levee.JSONError with .offset, the byte offset of the fault.
 import json as _stdjson
 import marshal as _marshal
 import pickle as _pickle
+import threading
 
 from ._ffi import ffi, lib
 from .errors import error_for
@@ -53,7 +54,16 @@ def _new_handle():
     return ffi.gc(out[0], lib.levee_json_free)
 
 
-_shared = _new_handle()  # for loads(): the GIL serialises its use
+# loads() reuses one tokenizer per OS thread: cffi releases the GIL during
+# C calls, so threads must not share a handle.
+_local = threading.local()
+
+
+def _thread_handle():
+    h = getattr(_local, "h", None)
+    if h is None:
+        h = _local.h = _new_handle()
+    return h
 
 
 def _error(handle, rc, base=0):
@@ -72,7 +82,10 @@ def loads(s):
         s = s.encode("utf-8", "surrogatepass")
     elif not isinstance(s, bytes):
         s = bytes(s)
-    h = _shared
+    try:
+        h = _local.h
+    except AttributeError:
+        h = _thread_handle()
     rc = _parse(h, s, len(s))
     if rc < 0:
         raise _error(h, rc)
