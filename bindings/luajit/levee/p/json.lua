@@ -213,7 +213,8 @@ function Decoder:stream(s)
       s:trim(n)
       return nil, value
     end
-    err = s:readin()
+    -- A d.Buffer has no readin: its input is complete.
+    if s.readin then err = s:readin() else err = errors.CLOSED end
     if err then
       -- The input ended: a bare top-level number completes at the end.
       ptr, len = s:value()
