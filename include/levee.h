@@ -521,6 +521,146 @@ void levee_bloom_clear(levee_bloom *b);
 /* levee:section json */
 /* (declarations of the json module go after this line) */
 
+/* ===================================================================== */
+/* json: incremental strict RFC 8259 tokenizer and encoder helpers       */
+/* ===================================================================== */
+
+/* An incremental JSON tokenizer. Each call scans the input from the first
+ * byte of the value being decoded (leading white space included) up to the
+ * bytes it was given; when they do not yet hold a whole value it answers 0
+ * ("need more"), remembers how far it got, and the next call is given the
+ * same bytes extended (possibly at another address: only offsets are kept).
+ * When a value is complete its tokens form a tape: an array of
+ * levee_json_token records in document order whose offsets point into the
+ * input (zero-copy). The tape stays valid until the next feed, parse or
+ * reset on the handle. Not thread-safe; one handle per decoder. */
+typedef struct levee_json levee_json;
+
+/* Token kinds (levee_json_token.type). */
+enum levee_json_type {
+  LEVEE_JSON_NULL = 0,   /* null */
+  LEVEE_JSON_FALSE = 1,  /* false */
+  LEVEE_JSON_TRUE = 2,   /* true */
+  LEVEE_JSON_NUMBER = 3, /* a number: see number, integer and flags */
+  LEVEE_JSON_STRING = 4, /* a string (object keys too): see off, len, flags */
+  LEVEE_JSON_ARRAY = 5,  /* array start; len = element count; elements follow */
+  LEVEE_JSON_OBJECT = 6  /* object start; len = member count; key, value, ... follow */
+};
+
+/* Token flags (levee_json_token.flags, or-ed). */
+enum levee_json_flag {
+  LEVEE_JSON_FESCAPED = 1, /* string holds escapes: unescaped bytes are at
+                              levee_json_strings() + aux, integer bytes long */
+  LEVEE_JSON_FINT = 2,     /* integer literal that fits int64: integer is exact */
+  LEVEE_JSON_FUINT = 4,    /* integer literal in (INT64_MAX, UINT64_MAX]:
+                              integer holds its bits as uint64 */
+  LEVEE_JSON_FBIG = 8,     /* integer literal beyond 64 bits: only number
+                              (rounded) is set; the exact text is at off, len */
+  LEVEE_JSON_FUTF8 = 16    /* string whose (unescaped) text is not all ASCII */
+};
+
+/* Default limits of a new tokenizer. */
+enum levee_json_limit {
+  LEVEE_JSON_MAX_DEPTH = 1024,      /* nesting deeper than this is LEVEE_JSON_ESTACK */
+  LEVEE_JSON_MAX_SIZE = 1073741824  /* a value longer than 1 GiB is LEVEE_JSON_ESIZE */
+};
+
+/* One tape record (40 bytes, frozen). off/len: strings: the raw content
+ * between the quotes; numbers and literals: their text; arrays and objects:
+ * off of the opening bracket, len = element / member count. number: the
+ * correctly rounded double of a number (equal to strtod's). integer: see
+ * the flags; for escaped strings the unescaped length. aux: escaped
+ * strings' offset into levee_json_strings(). */
+typedef struct levee_json_token {
+  uint32_t type;
+  uint32_t flags;
+  uint64_t off;
+  uint64_t len;
+  uint64_t aux;
+  double number;
+  int64_t integer;
+} levee_json_token;
+
+/* Makes a tokenizer with the default limits. LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_json_new(levee_json **out);
+
+/* Frees the tokenizer and its tape. NULL is a no-op. */
+void levee_json_free(levee_json *j);
+
+/* Sets the nesting limit (1..100000) and the largest value in bytes (>= 1).
+ * Takes effect at the next value. 0 or LEVEE_EINVAL. */
+int levee_json_limits(levee_json *j, uint32_t max_depth, uint64_t max_size);
+
+/* Forgets any partial value and the tape: the next feed starts a new value. */
+void levee_json_reset(levee_json *j);
+
+/* Scans input[0, len), the bytes of the current value from its first byte
+ * (leading white space included; earlier calls saw a prefix of them). eof
+ * non-zero says no more bytes will come (a number at the very end is then
+ * complete). Returns the number of bytes the complete value used (> 0; the
+ * tape is ready and the next feed starts a new value), 0 when more bytes
+ * are needed, or LEVEE_JSON_ESYNTAX / EBYTE / EESCAPE / ESTACK / ESIZE
+ * (levee_json_error_offset says where; the handle must be reset), or
+ * LEVEE_EINVAL, LEVEE_ENOMEM. Input that ends inside a value with eof set
+ * is LEVEE_JSON_ESYNTAX at offset len. */
+int64_t levee_json_feed(levee_json *j, const uint8_t *input, size_t len, int eof);
+
+/* Decodes input[0, len) as one whole document: one value with only white
+ * space around it. Resets first. 0 (tape ready) or the errors of feed;
+ * truncated input is LEVEE_JSON_ESYNTAX. */
+int levee_json_parse(levee_json *j, const uint8_t *input, size_t len);
+
+/* 1 when the last feed or parse completed a value (its tape is ready). */
+int levee_json_done(const levee_json *j);
+
+/* The tape of the completed value (NULL before one is complete). */
+const levee_json_token *levee_json_tape(const levee_json *j);
+
+/* Number of tokens on the tape (0 before a value is complete). */
+size_t levee_json_count(const levee_json *j);
+
+/* The unescaped bytes of the tape's FESCAPED strings (see token.aux). */
+const uint8_t *levee_json_strings(const levee_json *j);
+
+/* Byte offset, from the start of the value's input, of the last error. */
+uint64_t levee_json_error_offset(const levee_json *j);
+
+/* Renders the completed tape (input: the same bytes it was parsed from) as
+ * a pickle (protocol 4) for Python's pickle.loads: objects -> dict, arrays
+ * -> list, strings -> str, integer literals -> int (exact), other numbers
+ * -> float, true/false/null -> True/False/None. The bytes are at
+ * levee_json_output() until the next call on the handle. Returns their
+ * length, LEVEE_JSON_ESTATE when no value is complete, LEVEE_ENOMEM. */
+int64_t levee_json_pickle(levee_json *j, const uint8_t *input);
+
+/* parse then pickle in one call: returns the pickle length or an error. */
+int64_t levee_json_loads(levee_json *j, const uint8_t *input, size_t len);
+
+/* Renders the completed tape as Python marshal data (version 4) for
+ * marshal.loads, same mapping as levee_json_pickle; faster to load, but
+ * only for values marshal can carry: LEVEE_ENOTSUP when the value holds an
+ * integer beyond 64 bits, a string or array of 2^31 or more, or the depth
+ * limit is above 1900 (marshal.loads nests at most 2000 deep); use
+ * levee_json_pickle then. Bytes at levee_json_output(). Returns their
+ * length, LEVEE_JSON_ESTATE, LEVEE_ENOTSUP, LEVEE_ENOMEM. */
+int64_t levee_json_marshal(levee_json *j, const uint8_t *input);
+
+/* The bytes the last levee_json_pickle / levee_json_loads produced. */
+const uint8_t *levee_json_output(const levee_json *j);
+
+/* Writes src[0, len) as a quoted JSON string at dst, which must hold
+ * 6 * len + 2 bytes: '"' and '\\' and control characters are escaped
+ * (\b \f \n \r \t, others as \u00XX); valid UTF-8 is copied as is. Returns
+ * the bytes written, or LEVEE_UTF8_EENCODING (invalid byte),
+ * LEVEE_UTF8_ETOOSHORT (truncated sequence), LEVEE_UTF8_ESURROGATE (encoded
+ * surrogate), LEVEE_EINVAL (NULL with len > 0). */
+int64_t levee_json_escape(uint8_t *dst, const uint8_t *src, size_t len);
+
+/* Writes the shortest text that reads back as exactly x (std::to_chars)
+ * at dst, which must hold 32 bytes. Returns the bytes written, or
+ * LEVEE_EINVAL for NaN and infinities (JSON has none). */
+int levee_json_format_number(uint8_t *dst, double x);
+
 
 /* levee:section http */
 /* (declarations of the http module go after this line) */

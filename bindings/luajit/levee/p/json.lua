@@ -1,0 +1,381 @@
+-- levee.p.json: strict RFC 8259 JSON (lua-api.md §10, docs/json.md).
+--
+-- Decoding: the C++ tokenizer scans the input once and hands back a tape of
+-- tokens (offsets into the input, container sizes known up front); one Lua
+-- walk over the tape builds the tables. Encoding: a Lua walk over the value
+-- writes into a scratch buffer; strings (escaping, UTF-8 validation) and
+-- numbers (shortest round-trip text) are formatted by the C core.
+local ffi = require("ffi")
+local bit = require("bit")
+local L = require("levee.lib")
+local errors = require("levee.errors")
+local tnew = require("table.new")
+
+local band = bit.band
+local ffi_string, ffi_copy, ffi_cast = ffi.string, ffi.copy, ffi.cast
+local tonumber, type, pairs, next, error = tonumber, type, pairs, next, error
+
+local T_NULL, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_ARRAY =
+  L.LEVEE_JSON_NULL, L.LEVEE_JSON_FALSE, L.LEVEE_JSON_TRUE, L.LEVEE_JSON_NUMBER,
+  L.LEVEE_JSON_STRING, L.LEVEE_JSON_ARRAY
+local F_ESCAPED, F_INT, F_UINT = L.LEVEE_JSON_FESCAPED, L.LEVEE_JSON_FINT, L.LEVEE_JSON_FUINT
+local EXACT = 2 ^ 53
+local u8p = ffi.typeof("const uint8_t *")
+local uint64_t = ffi.typeof("uint64_t")
+
+local M = {}
+
+local function new_handle()
+  local out = ffi.new("levee_json *[1]")
+  local rc = L.levee_json_new(out)
+  if rc < 0 then error("levee.p.json: " .. tostring(errors.get(rc))) end
+  return ffi.gc(out[0], L.levee_json_free)
+end
+
+-- ------------------------------------------------------------------ decode
+
+-- Containers being filled while the tape is walked (reused; the walk never
+-- yields, so one set per Lua state is enough).
+local S_tab, S_left, S_obj, S_idx = {}, {}, {}, {}
+
+-- Builds the value of a complete tape of count tokens in one loop (no
+-- recursion: the JIT compiles one trace tree, whatever the document shape).
+-- Containers come with their element / member counts, so tables are
+-- allocated at their final size.
+local function build(tape, count, base, strs)
+  local root
+  local cur, left, obj, idx = nil, 0, false, 0
+  local top = 0
+  local i = 0
+  while i < count do
+    local key
+    local t = tape[i]
+    if obj then
+      -- an object member: its key token, then its value token
+      if band(t.flags, F_ESCAPED) == 0 then
+        key = ffi_string(base + t.off, t.len)
+      else
+        key = ffi_string(strs + t.aux, t.integer)
+      end
+      i = i + 1
+      t = tape[i]
+    end
+    i = i + 1
+    local ty = t.type
+    local v
+    if ty == T_STRING then
+      if band(t.flags, F_ESCAPED) == 0 then
+        v = ffi_string(base + t.off, t.len)
+      else
+        v = ffi_string(strs + t.aux, t.integer)
+      end
+    elseif ty == T_NUMBER then
+      v = t.number
+      if (v >= EXACT or v <= -EXACT) and band(t.flags, F_INT + F_UINT) ~= 0 then
+        -- Integers beyond 2^53 stay exact as int64 / uint64 cdata.
+        if band(t.flags, F_UINT) ~= 0 then v = ffi_cast(uint64_t, t.integer) else v = t.integer end
+      end
+    elseif ty == T_TRUE then
+      v = true
+    elseif ty == T_FALSE then
+      v = false
+    elseif ty ~= T_NULL then
+      local n = tonumber(t.len)
+      if ty == T_ARRAY then v = tnew(n, 0) else v = tnew(0, n) end
+      if n > 0 then
+        if cur == nil then
+          root = v
+        else
+          if obj then cur[key] = v else idx = idx + 1; cur[idx] = v end
+          left = left - 1
+        end
+        top = top + 1
+        S_tab[top], S_left[top], S_obj[top], S_idx[top] = cur, left, obj, idx
+        cur, left, idx = v, n, 0
+        obj = ty ~= T_ARRAY
+        goto continue
+      end
+    end
+    if cur == nil then return v end -- a top-level scalar or empty container
+    if obj then
+      cur[key] = v
+    else
+      idx = idx + 1
+      cur[idx] = v
+    end
+    left = left - 1
+    while left == 0 do -- close every container this value completed
+      cur, left, obj, idx = S_tab[top], S_left[top], S_obj[top], S_idx[top]
+      S_tab[top] = nil
+      top = top - 1
+      if cur == nil then return root end
+    end
+    ::continue::
+  end
+  return root
+end
+
+local function tape_value(h, base)
+  return build(L.levee_json_tape(h), tonumber(L.levee_json_count(h)), base, L.levee_json_strings(h))
+end
+
+local function fail(h, rc)
+  return errors.get(tonumber(rc)), nil, tonumber(L.levee_json_error_offset(h))
+end
+
+-- The bytes to decode: a string, a pointer and a length, or an object with
+-- value() (d.Buffer, a stream).
+local function input(s, len)
+  if type(s) == "string" then
+    if len == nil or len > #s then len = #s end
+    return s, len
+  end
+  if len == nil and s ~= nil then return s:value() end
+  return s, len
+end
+
+local shared = new_handle()
+
+-- decode(s[, len]) / decode(ptr, len) / decode(buf) -> err, value[, offset]
+-- Decodes exactly one JSON value with only white space around it. On
+-- failure err is an errors.json.* error and the third result is the byte
+-- offset of the fault.
+function M.decode(s, len)
+  local ptr, n = input(s, len)
+  if ptr == nil then return errors.get(L.LEVEE_EINVAL) end
+  local rc = L.levee_json_parse(shared, ptr, n)
+  if rc < 0 then return fail(shared, rc) end
+  return nil, tape_value(shared, ffi_cast(u8p, ptr))
+end
+
+-- ------------------------------------------------------------------ decoder
+
+local Decoder = {}
+Decoder.__index = Decoder
+
+-- decoder() -> an incremental decoder over one value at a time.
+function M.decoder(max_depth, max_size)
+  local h = new_handle()
+  if max_depth or max_size then
+    local rc = L.levee_json_limits(h, max_depth or L.LEVEE_JSON_MAX_DEPTH,
+      max_size or L.LEVEE_JSON_MAX_SIZE)
+    if rc < 0 then error("levee.p.json: bad limits", 2) end
+  end
+  return setmetatable({h = h, done = false, value = nil, offset = nil}, Decoder)
+end
+
+-- next(buf, len, eof) -> err, n. buf/len: the bytes of the current value
+-- from its first byte (each call sees the same bytes, possibly extended);
+-- eof: no more bytes will come. n > 0: a value is complete, it used n
+-- bytes, and it is in self.value (is_done() is true); n == 0: need more.
+-- On failure: err, nil, offset (the decoder must be reset).
+function Decoder:next(buf, len, eof)
+  local ptr, n = input(buf, len)
+  local rc = L.levee_json_feed(self.h, ptr, n, eof and 1 or 0)
+  if rc < 0 then
+    self.offset = tonumber(L.levee_json_error_offset(self.h))
+    return errors.get(tonumber(rc)), nil, self.offset
+  end
+  if rc == 0 then return nil, 0 end
+  self.value = tape_value(self.h, ffi_cast(u8p, ptr))
+  self.done = true
+  return nil, tonumber(rc)
+end
+
+-- Forgets any partial or completed value.
+function Decoder:reset()
+  L.levee_json_reset(self.h)
+  self.done, self.value, self.offset = false, nil, nil
+end
+
+-- true once next() completed a value (until reset).
+function Decoder:is_done()
+  return self.done
+end
+
+-- stream(s) -> err, value: decodes one value from a stream (readin(),
+-- value() -> ptr, len, trim(n)), trims exactly the bytes it used and leaves
+-- what follows; resets itself after success. The tokenizer resumes where
+-- it stopped after each readin, so a value arriving in pieces is scanned
+-- once. Input ending inside a value returns the stream's error (CLOSED).
+-- stream:json() and chunk:json() are this method over a cached decoder.
+function Decoder:stream(s)
+  while true do
+    local ptr, len = s:value()
+    local err, n, off = self:next(ptr, len, false)
+    if err then
+      self:reset()
+      return err, nil, off
+    end
+    if n > 0 then
+      local value = self.value
+      self:reset()
+      s:trim(n)
+      return nil, value
+    end
+    -- A d.Buffer has no readin: its input is complete.
+    if s.readin then err = s:readin() else err = errors.CLOSED end
+    if err then
+      -- The input ended: a bare top-level number completes at the end.
+      ptr, len = s:value()
+      local e2, n2 = self:next(ptr, len, true)
+      if not e2 and n2 > 0 then
+        local value = self.value
+        self:reset()
+        s:trim(n2)
+        return nil, value
+      end
+      self:reset()
+      return err
+    end
+  end
+end
+
+Decoder.stream_value = Decoder.stream
+
+-- ------------------------------------------------------------------ encode
+
+local sb = ffi.gc((function()
+  local out = ffi.new("levee_buffer *[1]")
+  assert(L.levee_buffer_new(out, 65536) == 0)
+  return out[0]
+end)(), L.levee_buffer_free)
+
+local out, avail, pos -- scratch window: out[0, avail), pos bytes written
+
+local function reserve(n)
+  if pos + n > avail then
+    L.levee_buffer_bump(sb, pos)
+    if L.levee_buffer_ensure(sb, n + 65536) < 0 then error("levee.p.json: out of memory") end
+    out = L.levee_buffer_tail(sb)
+    avail = tonumber(L.levee_buffer_available(sb))
+    pos = 0
+  end
+end
+
+local function put(s, n)
+  reserve(n)
+  ffi_copy(out + pos, s, n)
+  pos = pos + n
+end
+
+local MAX_DEPTH = 1000
+local encode_value
+
+local function encode_string(s)
+  local n = #s
+  reserve(6 * n + 2)
+  local w = L.levee_json_escape(out + pos, s, n)
+  if w < 0 then return errors.get(tonumber(w)) end
+  pos = pos + tonumber(w)
+end
+
+encode_value = function(v, depth)
+  local ty = type(v)
+  if ty == "string" then
+    return encode_string(v)
+  elseif ty == "number" then
+    reserve(32)
+    local w = L.levee_json_format_number(out + pos, v)
+    if w < 0 then error("levee.p.json: cannot encode " .. tostring(v), 0) end
+    pos = pos + w
+  elseif ty == "table" then
+    if depth > MAX_DEPTH then error("levee.p.json: nesting too deep (a cycle?)", 0) end
+    local n = #v
+    local array = false
+    if n > 0 then
+      local count = 0
+      for _ in pairs(v) do count = count + 1 end
+      array = count == n
+    end
+    if array then
+      put("[", 1)
+      for i = 1, n do
+        if i > 1 then put(", ", 2) end
+        local err = encode_value(v[i], depth + 1)
+        if err then return err end
+      end
+      put("]", 1)
+    else
+      put("{", 1)
+      local first = true
+      for k, x in pairs(v) do
+        if type(k) ~= "string" then
+          error("levee.p.json: object keys must be strings, got " .. type(k), 0)
+        end
+        if first then first = false else put(", ", 2) end
+        local err = encode_string(k)
+        if err then return err end
+        put(": ", 2)
+        err = encode_value(x, depth + 1)
+        if err then return err end
+      end
+      put("}", 1)
+    end
+  elseif ty == "boolean" then
+    if v then put("true", 4) else put("false", 5) end
+  elseif ty == "cdata" and (ffi.istype("int64_t", v) or ffi.istype("uint64_t", v)) then
+    local s = tostring(v):gsub("U?LL$", "")
+    put(s, #s)
+  else
+    error("levee.p.json: cannot encode a " .. ty, 0)
+  end
+end
+
+local Fallback -- a minimal buffer for when levee.d is not available
+local function new_buffer(hint)
+  local ok, d = pcall(require, "levee.d")
+  if ok and type(d) == "table" and d.Buffer then return d.Buffer(hint) end
+  return Fallback.new(hint)
+end
+
+-- encode(data[, buf]) -> err, buf: appends the JSON text of data to buf (a
+-- new d.Buffer when nil): arrays "[1, 2]", objects {"k": v}, an empty table
+-- "{}"; a table is an array iff its keys are exactly 1..n. Invalid UTF-8 in
+-- a string returns errors.utf8.*; NaN, infinities, non-string keys, cycles
+-- and values of other types (nil, functions, ...) raise a Lua error.
+function M.encode(data, buf)
+  L.levee_buffer_reset(sb)
+  out = L.levee_buffer_tail(sb)
+  avail = tonumber(L.levee_buffer_available(sb))
+  pos = 0
+  local ok, err = pcall(encode_value, data, 1)
+  if not ok then error(err, 2) end
+  if err then return err end
+  L.levee_buffer_bump(sb, pos)
+  local n = tonumber(L.levee_buffer_len(sb))
+  buf = buf or new_buffer(n)
+  buf:write(L.levee_buffer_value(sb), n)
+  return nil, buf
+end
+
+-- ------------------------------------------------------------------ fallback buffer
+
+Fallback = {}
+Fallback.__index = Fallback
+function Fallback.new(hint)
+  local out_ = ffi.new("levee_buffer *[1]")
+  assert(L.levee_buffer_new(out_, hint or 0) == 0)
+  return setmetatable({h = ffi.gc(out_[0], L.levee_buffer_free)}, Fallback)
+end
+function Fallback:write(p, n)
+  if type(p) == "string" then n = n or #p end
+  assert(L.levee_buffer_write(self.h, p, n) == 0)
+end
+function Fallback:value()
+  return L.levee_buffer_value(self.h), tonumber(L.levee_buffer_len(self.h))
+end
+function Fallback:trim(n)
+  return tonumber(L.levee_buffer_trim(self.h, n or -1))
+end
+function Fallback:peek()
+  return ffi_string(self:value())
+end
+function Fallback:take()
+  local s = self:peek()
+  self:trim()
+  return s
+end
+Fallback.__tostring = Fallback.peek
+
+return M

@@ -1,0 +1,182 @@
+"""levee.json: strict RFC 8259 JSON over levee's C++ tokenizer.
+
+loads(s) / decode(s): the C core scans the whole document once and renders
+it as marshal data (pickle bytes for the rare values marshal cannot carry),
+which marshal.loads / pickle.loads turn into Python objects in C (no
+per-token Python loop). Integers are exact (any size), other numbers are
+the correctly rounded float, null is None.
+
+dumps(obj) / encode(obj): the text format of the Lua binding (", " and ": "
+separators, non-ASCII kept as UTF-8, shortest round-trip floats), produced
+by the standard library's C encoder with NaN and infinities refused.
+
+Decoder(): a streaming decoder; feed it bytes as they arrive and it returns
+each complete value (see its docstring). Every decoding error is a
+levee.JSONError with .offset, the byte offset of the fault.
+"""
+import json as _stdjson
+import marshal as _marshal
+import pickle as _pickle
+import threading
+
+from ._ffi import ffi, lib
+from .errors import error_for
+
+__all__ = ["loads", "dumps", "decode", "encode", "Decoder", "JSONError"]
+
+from .errors import JSONError  # noqa: E402  (re-exported)
+
+_loads_pickle = _pickle.loads
+_loads_marshal = _marshal.loads
+_buffer = ffi.buffer
+_parse = lib.levee_json_parse
+_to_marshal = lib.levee_json_marshal
+_to_pickle = lib.levee_json_pickle
+_output = lib.levee_json_output
+
+
+def _value(h, data):
+    """The completed value of handle h, parsed from data."""
+    n = _to_marshal(h, data)
+    if n >= 0:
+        return _loads_marshal(_buffer(_output(h), n))
+    n = _to_pickle(h, data)  # integers beyond 64 bits, huge strings, deep limits
+    if n < 0:
+        raise error_for(int(n))
+    return _loads_pickle(_buffer(_output(h), n))
+
+
+def _new_handle():
+    out = ffi.new("levee_json *[1]")
+    rc = lib.levee_json_new(out)
+    if rc < 0:
+        raise error_for(rc)
+    return ffi.gc(out[0], lib.levee_json_free)
+
+
+# loads() reuses one tokenizer per OS thread: cffi releases the GIL during
+# C calls, so threads must not share a handle.
+_local = threading.local()
+
+
+def _thread_handle():
+    h = getattr(_local, "h", None)
+    if h is None:
+        h = _local.h = _new_handle()
+    return h
+
+
+def _error(handle, rc, base=0):
+    off = int(lib.levee_json_error_offset(handle)) + base
+    err = error_for(int(rc), "at byte %d" % off)
+    err.offset = off
+    return err
+
+
+def loads(s):
+    """Decodes one JSON document (str, bytes, bytearray or memoryview).
+
+    Raises levee.JSONError (with .offset) for anything that is not exactly
+    one strict RFC 8259 value surrounded by white space."""
+    if isinstance(s, str):
+        s = s.encode("utf-8", "surrogatepass")
+    elif not isinstance(s, bytes):
+        s = bytes(s)
+    try:
+        h = _local.h
+    except AttributeError:
+        h = _thread_handle()
+    rc = _parse(h, s, len(s))
+    if rc < 0:
+        raise _error(h, rc)
+    return _value(h, s)
+
+
+decode = loads
+
+_encoder = _stdjson.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def dumps(obj):
+    """Encodes obj (dict with str keys, list/tuple, str, int, float, bool,
+    None) as JSON text in levee's format: [1, 2], {"k": "v"}. Raises
+    ValueError for NaN or infinities and TypeError for other types."""
+    return _encoder.encode(obj)
+
+
+encode = dumps
+
+
+class Decoder:
+    """Incremental decoder: d.feed(data) appends bytes and returns the list
+    of values completed so far (possibly empty); d.close() says the input
+    ended (a trailing bare number then completes) and raises JSONError if a
+    value was left incomplete. Values may be separated by white space.
+
+    The tokenizer resumes where it stopped, so feeding a document in small
+    pieces costs about as much as feeding it whole. A stream(...) helper for
+    levee streams wraps exactly this: feed what the stream buffered, trim
+    what the value used (see docs/json.md)."""
+
+    def __init__(self, max_depth=None, max_size=None):
+        self._h = _new_handle()
+        if max_depth is not None or max_size is not None:
+            rc = lib.levee_json_limits(
+                self._h,
+                max_depth if max_depth is not None else lib.LEVEE_JSON_MAX_DEPTH,
+                max_size if max_size is not None else lib.LEVEE_JSON_MAX_SIZE,
+            )
+            if rc < 0:
+                raise error_for(rc)
+        self._pending = bytearray()
+        self._consumed = 0  # bytes of earlier values, for error offsets
+
+    def reset(self):
+        """Drops buffered bytes and any partial value."""
+        lib.levee_json_reset(self._h)
+        self._pending = bytearray()
+
+    def is_done(self):
+        """True when no partial value is pending."""
+        return not self._pending.strip()
+
+    def _run(self, eof):
+        values = []
+        h = self._h
+        while self._pending:
+            size = len(self._pending)
+            data = ffi.from_buffer(self._pending)  # no copy
+            try:
+                n = lib.levee_json_feed(h, data, size, 1 if eof else 0)
+                if n > 0:
+                    values.append(_value(h, data))
+            finally:
+                ffi.release(data)  # lets the bytearray shrink again
+            if n < 0:
+                if eof and not self._pending.strip():
+                    self._pending = bytearray()
+                    break
+                err = _error(h, n, self._consumed)
+                lib.levee_json_reset(h)
+                self._pending = bytearray()
+                raise err
+            if n == 0:
+                break
+            del self._pending[:n]
+            self._consumed += n
+            if not self._pending.strip():
+                self._consumed += len(self._pending)
+                self._pending = bytearray()
+        return values
+
+    def feed(self, data):
+        """Appends data (bytes-like or str) and returns the completed values."""
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogatepass")
+        self._pending += data
+        return self._run(False)
+
+    def close(self):
+        """Ends the input: returns any value completed by the end (a bare
+        number), raises JSONError when a value is left incomplete."""
+        return self._run(True)

@@ -1,0 +1,31 @@
+-- levee.p.json: strict JSON in and out of Lua tables.
+local ffi = require("ffi")
+local levee = require("levee")
+local p = levee.p
+
+-- the seed example, verbatim
+local err, data = p.json.decode([[{"foo": "bar"}]])
+print(data.foo)                                   -- bar
+
+err, data = p.json.decode('{"list": [1, 2.5, true], "big": 9007199254740993}')
+print(data.list[1], data.list[2], data.list[3])   -- 1 2.5 true
+print(data.big)                                   -- 9007199254740993LL
+
+-- errors are errors.json.* with the byte offset of the fault
+local off
+err, data, off = p.json.decode("[1, 2,]")
+print(err, off)                                   -- invalid JSON syntax (json.ESYNTAX) 6
+
+-- encode keeps the original text format
+local buf
+err, buf = p.json.encode({"a", 1, {k = "v"}})
+print(ffi.string(buf:value()))                    -- ["a", 1, {"k": "v"}]
+err, buf = p.json.encode({})
+print(ffi.string(buf:value()))                    -- {}
+
+-- a decoder takes a value in pieces: 0 means "need more"
+local d = p.json.decoder()
+local doc = '{"k": [1, 2]}'
+print(d:next(doc, 6, false))                      -- nil 0
+print(d:next(doc, #doc, false))                   -- nil 13
+print(d.value.k[2])                               -- 2

@@ -1,0 +1,929 @@
+// levee_json_*: the incremental strict JSON tokenizer (see lib/json.h and the
+// json section of levee.h). One pass over the input writes a tape of
+// offset/length tokens; strings are validated (UTF-8, escapes, surrogate
+// pairs) as they are scanned and only copied when they hold escapes.
+#include "json.h"
+
+#include <charconv>
+#include <clocale>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <locale.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "internal.h"
+
+namespace {
+
+// 1 for the bytes a string may hold without a closer look: printable ASCII
+// other than '"' and '\\'.
+struct PlainTable {
+  uint8_t t[256];
+  constexpr PlainTable() : t() {
+    for (int c = 0; c < 256; c++) t[c] = (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') ? 1 : 0;
+  }
+};
+constexpr PlainTable kPlain;
+
+inline bool is_ws(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+inline bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+
+// Skips plain string bytes from p; returns the first byte that needs a look
+// (or e).
+inline const uint8_t *skip_plain(const uint8_t *p, const uint8_t *e) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                space = _mm_set1_epi8(0x20);
+  while (e - p >= 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them.
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                             _mm_cmplt_epi8(x, space));
+    int bits = _mm_movemask_epi8(m);
+    if (bits) return p + __builtin_ctz(bits);
+    p += 16;
+  }
+#endif
+  while (p < e && kPlain.t[*p]) p++;
+  return p;
+}
+
+// Skips JSON white space from p; returns the first other byte (or e).
+inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *e) {
+  if (p < e && !is_ws(*p)) return p;  // the common case: no white space
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                tab = _mm_set1_epi8('\t');
+  while (e - p >= 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, tab)));
+    unsigned bits = unsigned(_mm_movemask_epi8(m)) ^ 0xFFFFu;
+    if (bits) return p + __builtin_ctz(bits);
+    p += 16;
+  }
+#endif
+  while (p < e && is_ws(*p)) p++;
+  return p;
+}
+
+inline int hexval(uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c |= 0x20;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The 4 hex digits at p, or -1.
+inline int hex4(const uint8_t *p) {
+  int a = hexval(p[0]), b = hexval(p[1]), c = hexval(p[2]), d = hexval(p[3]);
+  if ((a | b | c | d) < 0) return -1;
+  return (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+// Validates the UTF-8 sequence at p (lead byte >= 0x80). Returns its length,
+// 0 when it is a valid prefix cut by e, or -1 when invalid.
+inline int utf8_seq(const uint8_t *p, const uint8_t *e) {
+  uint8_t c = p[0];
+  int n;
+  uint8_t lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+  } else {
+    return -1;
+  }
+  if (p + 1 < e) {
+    if (p[1] < lo || p[1] > hi) return -1;
+  } else {
+    return 0;
+  }
+  for (int i = 2; i < n; i++) {
+    if (p + i >= e) return 0;
+    if ((p[i] & 0xC0) != 0x80) return -1;
+  }
+  return n;
+}
+
+inline size_t put_utf8(char *d, uint32_t cp) {
+  if (cp < 0x80) {
+    d[0] = char(cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    d[0] = char(0xC0 | (cp >> 6));
+    d[1] = char(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    d[0] = char(0xE0 | (cp >> 12));
+    d[1] = char(0x80 | ((cp >> 6) & 0x3F));
+    d[2] = char(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  d[0] = char(0xF0 | (cp >> 18));
+  d[1] = char(0x80 | ((cp >> 12) & 0x3F));
+  d[2] = char(0x80 | ((cp >> 6) & 0x3F));
+  d[3] = char(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+// Unescapes an already validated string body into out; returns its length.
+size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out, bool &utf8) {
+  size_t start = out.size();
+  out.resize(start + (e - p));  // unescaped text is never longer
+  char *d = out.data() + start;
+  while (p < e) {
+    const uint8_t *q = p;
+    while (q < e && *q != '\\') q++;
+    memcpy(d, p, q - p);
+    d += q - p;
+    p = q;
+    if (p == e) break;
+    uint8_t c = p[1];
+    p += 2;
+    switch (c) {
+      case 'b': *d++ = '\b'; break;
+      case 'f': *d++ = '\f'; break;
+      case 'n': *d++ = '\n'; break;
+      case 'r': *d++ = '\r'; break;
+      case 't': *d++ = '\t'; break;
+      case 'u': {
+        uint32_t cp = uint32_t(hex4(p));
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          uint32_t lo = uint32_t(hex4(p + 2));
+          p += 6;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        if (cp >= 0x80) utf8 = true;
+        d += put_utf8(d, cp);
+        break;
+      }
+      default: *d++ = char(c); break;  // '"', '\\', '/'
+    }
+  }
+  size_t n = d - (out.data() + start);
+  out.resize(start + n);
+  return n;
+}
+
+locale_t c_locale() {
+  static locale_t loc = newlocale(LC_ALL_MASK, "C", nullptr);
+  return loc;
+}
+
+}  // namespace
+
+void levee_json::grow() {
+  size_t cap = tape_cap ? tape_cap * 2 : 1024;
+  auto *p = static_cast<levee_json_token *>(realloc(tape, cap * sizeof(levee_json_token)));
+  if (!p) throw std::bad_alloc();
+  tape = p;
+  tape_cap = cap;
+}
+
+void levee_json::reset() {
+  state = kValue;
+  pos = 0;
+  stack.clear();
+  ntape = 0;
+  strings.clear();
+  error_offset = 0;
+  done = false;
+}
+
+int64_t levee_json::error(int code, size_t at) {
+  error_offset = at;
+  const char *what = levee_strerror(code);
+  levee::set_message("%s at byte %zu", what, at);
+  return code;
+}
+
+void levee_json::value_done() {
+  if (stack.empty()) {
+    state = kDone;
+    done = true;
+    return;
+  }
+  stack.back().count++;
+  state = kAfter;
+}
+
+int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
+  const uint8_t *p = in + pos, *e = in + end;
+  for (;;) {
+    p = skip_plain(p, e);
+    if (p == e) break;
+    uint8_t c = *p;
+    if (c == '"') {
+      levee_json_token &t = push();
+      t.type = LEVEE_JSON_STRING;
+      t.off = str_start;
+      t.len = size_t(p - in) - str_start;
+      if (str_escaped) {
+        t.flags = LEVEE_JSON_FESCAPED;
+        t.aux = strings.size();
+        t.integer = int64_t(unescape(in + str_start, p, strings, str_utf8));
+      }
+      if (str_utf8) t.flags |= LEVEE_JSON_FUTF8;
+      pos = size_t(p - in) + 1;
+      if (str_key) state = kColon;
+      else value_done();
+      return 1;
+    }
+    if (c == '\\') {
+      if (e - p < 2) break;
+      switch (p[1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          p += 2;
+          str_escaped = true;
+          continue;
+        case 'u': break;
+        default: return int(error(LEVEE_JSON_EESCAPE, size_t(p - in)));
+      }
+      if (e - p < 6) {
+        for (const uint8_t *q = p + 2; q < e; q++)
+          if (hexval(*q) < 0) return int(error(LEVEE_JSON_EESCAPE, size_t(p - in)));
+        break;
+      }
+      int cp = hex4(p + 2);
+      if (cp < 0) return int(error(LEVEE_JSON_EESCAPE, size_t(p - in)));
+      if (cp >= 0xDC00 && cp <= 0xDFFF) return int(error(LEVEE_JSON_EESCAPE, size_t(p - in)));
+      if (cp >= 0xD800 && cp <= 0xDBFF) {
+        // A high surrogate must be followed by an escaped low surrogate.
+        size_t have = size_t(e - p);
+        static const char pre[] = "\\u";
+        for (size_t i = 6; i < 8 && i < have; i++)
+          if (p[i] != uint8_t(pre[i - 6])) return int(error(LEVEE_JSON_EESCAPE, size_t(p - in)));
+        if (have < 12) {
+          for (size_t i = 8; i < have; i++)
+            if (hexval(p[i]) < 0) return int(error(LEVEE_JSON_EESCAPE, size_t(p - in)));
+          break;
+        }
+        int lo = hex4(p + 8);
+        if (lo < 0xDC00 || lo > 0xDFFF) return int(error(LEVEE_JSON_EESCAPE, size_t(p - in)));
+        p += 12;
+      } else {
+        p += 6;
+      }
+      str_escaped = true;
+      continue;
+    }
+    if (c < 0x20) return int(error(LEVEE_JSON_EBYTE, size_t(p - in)));
+    // Non-ASCII text tends to come in runs: validate the whole run here
+    // rather than going back to the 16-byte scan for each character.
+    int n;
+    str_utf8 = true;
+    do {
+      n = utf8_seq(p, e);
+      if (n <= 0) break;
+      p += n;
+    } while (p < e && *p >= 0x80);
+    if (n < 0) return int(error(LEVEE_JSON_EBYTE, size_t(p - in)));
+    if (n == 0) break;
+  }
+  // Out of input at a safe point (never inside an escape or a sequence).
+  pos = size_t(p - in);
+  state = kInString;
+  (void)eof;
+  return 0;
+}
+
+int levee_json::number(const uint8_t *in, size_t end, bool eof) {
+  size_t i = pos;
+  bool neg = false;
+  auto more = [&]() -> int {
+    if (eof) return int(error(LEVEE_JSON_ESYNTAX, i));
+    return 0;
+  };
+  if (in[i] == '-') {
+    neg = true;
+    if (++i == end) return more();
+  }
+  size_t digits = i;
+  uint64_t acc = 0;  // the integer part, exact while it has <= 19 digits
+  if (in[i] == '0') {
+    i++;
+  } else if (in[i] >= '1' && in[i] <= '9') {
+    while (i < end && is_digit(in[i])) acc = acc * 10 + uint64_t(in[i++] - '0');
+  } else {
+    return int(error(LEVEE_JSON_ESYNTAX, i));
+  }
+  size_t ndigits = i - digits;
+  bool integral = true;
+  if (i < end && in[i] == '.') {
+    integral = false;
+    if (++i == end) return more();
+    if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
+    while (i < end && is_digit(in[i])) i++;
+  }
+  if (i < end && (in[i] == 'e' || in[i] == 'E')) {
+    integral = false;
+    if (++i == end) return more();
+    if (in[i] == '+' || in[i] == '-') {
+      if (++i == end) return more();
+    }
+    if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
+    while (i < end && is_digit(in[i])) i++;
+  }
+  if (i == end && !eof) return 0;  // the number may go on
+
+  levee_json_token t{};
+  t.type = LEVEE_JSON_NUMBER;
+  t.off = pos;
+  t.len = i - pos;
+  bool need_double = true;
+  if (integral && ndigits <= 20) {
+    uint64_t v = acc;
+    bool fits = true;
+    for (size_t k = digits; ndigits == 20 && k < i; k++) {
+      if (k == digits) v = 0;
+      if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, uint64_t(in[k] - '0'), &v)) {
+        fits = false;
+        break;
+      }
+    }
+    if (fits) {
+      if (!neg && v <= uint64_t(INT64_MAX)) {
+        t.flags = LEVEE_JSON_FINT;
+        t.integer = int64_t(v);
+        t.number = double(v);
+        need_double = false;
+      } else if (!neg) {
+        t.flags = LEVEE_JSON_FUINT;
+        t.integer = int64_t(v);
+        t.number = double(v);
+        need_double = false;
+      } else if (v <= uint64_t(INT64_MAX) + 1) {
+        t.flags = LEVEE_JSON_FINT;
+        t.integer = v == uint64_t(INT64_MAX) + 1 ? INT64_MIN : -int64_t(v);
+        t.number = -double(v);
+        need_double = false;
+      }
+    }
+  }
+  if (need_double) {
+    if (integral) t.flags = LEVEE_JSON_FBIG;
+    const char *first = reinterpret_cast<const char *>(in + pos), *last = reinterpret_cast<const char *>(in + i);
+    double d = 0;
+    auto r = std::from_chars(first, last, d);
+    if (r.ec == std::errc::result_out_of_range) {
+      std::string text(first, last);
+      d = strtod_l(text.c_str(), nullptr, c_locale());
+    } else if (r.ec != std::errc() || r.ptr != last) {
+      return int(error(LEVEE_JSON_ESYNTAX, pos));
+    }
+    if (std::isinf(d)) return int(error(LEVEE_JSON_ESIZE, pos));
+    t.number = d;
+  }
+  push() = t;
+  pos = i;
+  value_done();
+  return 1;
+}
+
+int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
+  if (done) reset();
+  size_t end = len;
+  bool clipped = false;
+  if (len > max_size) {
+    end = size_t(max_size);
+    clipped = true;
+    eof = false;
+  }
+  for (;;) {
+    if (state == kInString) {
+      int r = scan_string(in, end, eof);
+      if (r < 0) return r;
+      if (r == 0) break;
+      if (state == kDone) return int64_t(pos);
+      continue;
+    }
+    pos = size_t(skip_ws(in + pos, in + end) - in);
+    if (pos == end) break;
+    uint8_t c = in[pos];
+    switch (state) {
+      case kObjectFirst:
+      case kKey:
+        if (c == '}' && state == kObjectFirst) goto close;
+        if (c != '"') return error(LEVEE_JSON_ESYNTAX, pos);
+        str_key = true;
+        goto string;
+      case kColon:
+        if (c != ':') return error(LEVEE_JSON_ESYNTAX, pos);
+        pos++;
+        state = kValue;
+        continue;
+      case kAfter:
+        if (c == ',') {
+          pos++;
+          state = stack.back().object ? kKey : kValue;
+          continue;
+        }
+        goto close;
+      case kArrayFirst:
+        if (c == ']') goto close;
+        break;
+      case kValue:
+        break;
+      case kDone:
+      case kInString:
+        return error(LEVEE_JSON_ESTATE, pos);
+    }
+    // A value starts at pos.
+    switch (c) {
+      case '"':
+        str_key = false;
+        goto string;
+      case '[':
+      case '{': {
+        if (stack.size() >= max_depth) return error(LEVEE_JSON_ESTACK, pos);
+        levee_json_token &t = push();
+        t.type = c == '[' ? LEVEE_JSON_ARRAY : LEVEE_JSON_OBJECT;
+        t.off = pos;
+        stack.push_back(Frame{ntape - 1, 0, c == '{'});
+        state = c == '[' ? kArrayFirst : kObjectFirst;
+        pos++;
+        continue;
+      }
+      case 't':
+      case 'f':
+      case 'n': {
+        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        size_t n = strlen(word), have = end - pos;
+        size_t k = have < n ? have : n;
+        for (size_t q = 1; q < k; q++)
+          if (in[pos + q] != uint8_t(word[q])) return error(LEVEE_JSON_ESYNTAX, pos);
+        if (have < n) {
+          if (eof) return error(LEVEE_JSON_ESYNTAX, end);
+          goto more;
+        }
+        levee_json_token &t = push();
+        t.type = c == 't' ? LEVEE_JSON_TRUE : c == 'f' ? LEVEE_JSON_FALSE : LEVEE_JSON_NULL;
+        t.off = pos;
+        t.len = n;
+        pos += n;
+        value_done();
+        if (state == kDone) return int64_t(pos);
+        continue;
+      }
+      default: {
+        if (c != '-' && !is_digit(c)) return error(c >= 0x80 || c < 0x20 ? LEVEE_JSON_EBYTE : LEVEE_JSON_ESYNTAX, pos);
+        int r = number(in, end, eof);
+        if (r < 0) return r;
+        if (r == 0) goto more;
+        if (state == kDone) return int64_t(pos);
+        continue;
+      }
+    }
+  string:
+    str_start = pos + 1;
+    str_escaped = false;
+    str_utf8 = false;
+    pos++;
+    state = kInString;
+    continue;
+  close: {
+    Frame &f = stack.back();
+    if (c != (f.object ? '}' : ']')) return error(LEVEE_JSON_ESYNTAX, pos);
+    tape[f.token].len = f.count;
+    stack.pop_back();
+    pos++;
+    value_done();
+    if (state == kDone) return int64_t(pos);
+    continue;
+  }
+  }
+more:
+  if (clipped) return error(LEVEE_JSON_ESIZE, end);
+  if (eof) return error(LEVEE_JSON_ESYNTAX, end);
+  return 0;
+}
+
+// ---------------------------------------------------------------- pickle
+
+namespace {
+
+// Writes into memory sized beforehand for the worst case (no checks).
+struct Out {
+  uint8_t *w;
+  void byte(uint8_t c) { *w++ = c; }
+  void bytes(const void *p, size_t n) {
+    memcpy(w, p, n);
+    w += n;
+  }
+  void le(uint64_t v, int n) {
+    for (int i = 0; i < n; i++) *w++ = uint8_t(v >> (8 * i));
+  }
+};
+
+void pickle_string(Out &o, const uint8_t *p, size_t n) {
+  if (n < 256) {
+    o.byte(0x8c);  // SHORT_BINUNICODE
+    o.byte(uint8_t(n));
+  } else if (n <= 0xFFFFFFFFu) {
+    o.byte('X');  // BINUNICODE
+    o.le(n, 4);
+  } else {
+    o.byte(0x8d);  // BINUNICODE8
+    o.le(n, 8);
+  }
+  o.bytes(p, n);
+}
+
+// Open-addressing table of the strings already emitted (pointer + length
+// into the input or the arena) -> pickle memo index. Sized for the tape and
+// never grown: once half full, further strings are simply not memoized.
+struct Memo {
+  struct Slot {
+    const uint8_t *p;
+    uint32_t n;
+    uint32_t idx;  // memo index + 1; 0 = empty
+  };
+  std::vector<Slot> slots;
+  size_t mask = 0, used = 0;
+
+  void init(size_t expect) {
+    size_t cap = 64;
+    while (cap < expect * 2 && cap < (size_t(1) << 20)) cap <<= 1;
+    slots.assign(cap, Slot{nullptr, 0, 0});
+    mask = cap - 1;
+    used = 0;
+  }
+  static uint64_t hash(const uint8_t *p, size_t n) {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+      memcpy(&a, p, 8);
+      memcpy(&b, p + n - 8, 8);
+    } else {
+      for (size_t i = 0; i < n; i++) a |= uint64_t(p[i]) << (8 * i);
+    }
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ (n * 0x165667B19E3779F9ull);
+    return h ^ (h >> 31);
+  }
+  // The memo index of (p, n) if known (>= 0); otherwise records it under
+  // next and returns -1, or returns -2 when the table is full.
+  int64_t find_or_add(const uint8_t *p, size_t n, uint32_t next) {
+    size_t i = size_t(hash(p, n)) & mask;
+    for (;;) {
+      Slot &s = slots[i];
+      if (s.idx == 0) {
+        if (used * 2 >= slots.size()) return -2;
+        s = Slot{p, uint32_t(n), next + 1};
+        used++;
+        return -1;
+      }
+      if (s.n == n && memcmp(s.p, p, n) == 0) return int64_t(s.idx - 1);
+      i = (i + 1) & mask;
+    }
+  }
+};
+
+}  // namespace
+
+uint8_t *levee_json::output_room(size_t bound) {
+  if (bound > output_cap) {
+    auto *p = static_cast<uint8_t *>(realloc(output, bound));
+    if (!p) throw std::bad_alloc();
+    output = p;
+    output_cap = bound;
+  }
+  return output;
+}
+
+namespace {
+
+// marshal TYPE_LONG of a magnitude and sign: 15-bit digits, least first.
+void marshal_long(Out &o, uint64_t mag, bool neg) {
+  uint16_t digits[5];
+  int n = 0;
+  while (mag) {
+    digits[n++] = uint16_t(mag & 0x7FFF);
+    mag >>= 15;
+  }
+  o.byte('l');
+  o.le(uint64_t(uint32_t(neg ? -n : n)), 4);
+  for (int i = 0; i < n; i++) o.le(digits[i], 2);
+}
+
+}  // namespace
+
+int64_t levee_json::marshal(const uint8_t *in) {
+  if (!done) return error(LEVEE_JSON_ESTATE, 0);
+  if (max_depth > 1900) return LEVEE_ENOTSUP;
+  // Per token at most 15 bytes beside its text ('l' with five digits).
+  Out o{output_room(ntape * 15 + pos + 16)};
+  struct Open {
+    uint64_t left;
+    bool dict;
+  };
+  std::vector<Open> open;
+  Memo memo;
+  memo.init(ntape / 2);
+  uint32_t memo_next = 0;
+  constexpr uint8_t kRef = 0x80;  // FLAG_REF: remember this object
+  for (size_t ti = 0; ti < ntape; ti++) {
+    const levee_json_token &t = tape[ti];
+    switch (t.type) {
+      case LEVEE_JSON_NULL: o.byte('N'); break;
+      case LEVEE_JSON_TRUE: o.byte('T'); break;
+      case LEVEE_JSON_FALSE: o.byte('F'); break;
+      case LEVEE_JSON_STRING: {
+        const uint8_t *p = in + t.off;
+        size_t n = t.len;
+        if (t.flags & LEVEE_JSON_FESCAPED) {
+          p = reinterpret_cast<const uint8_t *>(strings.data()) + t.aux;
+          n = size_t(t.integer);
+        }
+        if (n > 0x7FFFFFFF) return LEVEE_ENOTSUP;
+        bool is_key = !open.empty() && open.back().dict && (open.back().left & 1) == 0;
+        uint8_t flag = 0;
+        if ((is_key && n <= 64) || (n <= 16 && n > 1)) {
+          int64_t idx = memo.find_or_add(p, n, memo_next);
+          if (idx >= 0) {
+            o.byte('r');  // TYPE_REF
+            o.le(uint64_t(idx), 4);
+            break;
+          }
+          if (idx == -1) {
+            flag = kRef;
+            memo_next++;
+          }
+        }
+        if (t.flags & LEVEE_JSON_FUTF8) {
+          o.byte('u' | flag);  // TYPE_UNICODE (UTF-8)
+          o.le(n, 4);
+        } else if (n < 256) {
+          o.byte('z' | flag);  // TYPE_SHORT_ASCII
+          o.byte(uint8_t(n));
+        } else {
+          o.byte('a' | flag);  // TYPE_ASCII
+          o.le(n, 4);
+        }
+        o.bytes(p, n);
+        break;
+      }
+      case LEVEE_JSON_NUMBER:
+        if (t.flags & LEVEE_JSON_FINT) {
+          int64_t v = t.integer;
+          if (v >= INT32_MIN && v <= INT32_MAX) {
+            o.byte('i');  // TYPE_INT
+            o.le(uint64_t(v), 4);
+          } else {
+            marshal_long(o, v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v), v < 0);
+          }
+        } else if (t.flags & LEVEE_JSON_FUINT) {
+          marshal_long(o, uint64_t(t.integer), false);
+        } else if (t.flags & LEVEE_JSON_FBIG) {
+          return LEVEE_ENOTSUP;
+        } else {
+          uint64_t bits;
+          memcpy(&bits, &t.number, 8);
+          o.byte('g');  // TYPE_BINARY_FLOAT, little-endian
+          o.le(bits, 8);
+        }
+        break;
+      case LEVEE_JSON_ARRAY:
+        if (t.len > 0x7FFFFFFF) return LEVEE_ENOTSUP;
+        o.byte('[');  // TYPE_LIST with its length
+        o.le(t.len, 4);
+        if (t.len) {
+          open.push_back(Open{t.len, false});
+          continue;
+        }
+        break;
+      case LEVEE_JSON_OBJECT:
+        o.byte('{');  // TYPE_DICT: key, value, ... then TYPE_NULL
+        if (t.len) {
+          open.push_back(Open{t.len * 2, true});
+          continue;
+        }
+        o.byte('0');
+        break;
+    }
+    while (!open.empty() && --open.back().left == 0) {
+      if (open.back().dict) o.byte('0');
+      open.pop_back();
+    }
+  }
+  output_len = size_t(o.w - output);
+  return int64_t(output_len);
+}
+
+int64_t levee_json::pickle(const uint8_t *in) {
+  if (!done) return error(LEVEE_JSON_ESTATE, 0);
+  // Each token costs at most 13 bytes beside its text (string header and
+  // MEMOIZE, or a number, or a container's opener and closer), and the
+  // texts add up to at most the value's pos bytes.
+  Out o{output_room(ntape * 13 + pos + 16)};
+  o.byte(0x80);  // PROTO 4
+  o.byte(4);
+  struct Open {
+    uint64_t left;
+    char closer;
+  };
+  std::vector<Open> open;
+  // Object keys repeat: each distinct key is built once and memoized
+  // (MEMOIZE), later occurrences fetch it (BINGET / LONG_BINGET), as
+  // json.loads shares its key strings.
+  Memo memo;
+  memo.init(ntape / 2);
+  uint32_t memo_next = 0;
+  for (size_t ti = 0; ti < ntape; ti++) {
+    const levee_json_token &t = tape[ti];
+    switch (t.type) {
+      case LEVEE_JSON_NULL: o.byte('N'); break;
+      case LEVEE_JSON_TRUE: o.byte(0x88); break;
+      case LEVEE_JSON_FALSE: o.byte(0x89); break;
+      case LEVEE_JSON_STRING: {
+        const uint8_t *p = in + t.off;
+        size_t n = t.len;
+        if (t.flags & LEVEE_JSON_FESCAPED) {
+          p = reinterpret_cast<const uint8_t *>(strings.data()) + t.aux;
+          n = size_t(t.integer);
+        }
+        bool is_key = !open.empty() && open.back().closer == 'u' && (open.back().left & 1) == 0;
+        if ((is_key && n <= 64) || (n <= 16 && n > 1)) {
+          int64_t idx = memo.find_or_add(p, n, memo_next);
+          if (idx >= 0) {
+            if (idx < 256) {
+              o.byte('h');  // BINGET
+              o.byte(uint8_t(idx));
+            } else {
+              o.byte('j');  // LONG_BINGET
+              o.le(uint64_t(idx), 4);
+            }
+            break;
+          }
+          if (idx == -1) {
+            pickle_string(o, p, n);
+            o.byte(0x94);  // MEMOIZE
+            memo_next++;
+            break;
+          }
+        }
+        pickle_string(o, p, n);
+        break;
+      }
+      case LEVEE_JSON_NUMBER:
+        if (t.flags & LEVEE_JSON_FINT) {
+          int64_t v = t.integer;
+          if (v >= 0 && v < 256) {
+            o.byte('K');  // BININT1
+            o.byte(uint8_t(v));
+          } else if (v >= INT32_MIN && v <= INT32_MAX) {
+            o.byte('J');  // BININT
+            o.le(uint64_t(v), 4);
+          } else {
+            o.byte(0x8a);  // LONG1, 8 bytes two's complement
+            o.byte(8);
+            o.le(uint64_t(v), 8);
+          }
+        } else if (t.flags & LEVEE_JSON_FUINT) {
+          o.byte(0x8a);
+          o.byte(9);
+          o.le(uint64_t(t.integer), 8);
+          o.byte(0);
+        } else if (t.flags & LEVEE_JSON_FBIG) {
+          o.byte('I');  // INT: decimal text, any size
+          o.bytes(in + t.off, t.len);
+          o.byte('\n');
+        } else {
+          uint64_t bits;
+          memcpy(&bits, &t.number, 8);
+          o.byte('G');  // BINFLOAT, big-endian
+          char b[8];
+          for (int i = 0; i < 8; i++) b[i] = char(bits >> (56 - 8 * i));
+          o.bytes(b, 8);
+        }
+        break;
+      case LEVEE_JSON_ARRAY:
+      case LEVEE_JSON_OBJECT: {
+        bool obj = t.type == LEVEE_JSON_OBJECT;
+        o.byte(obj ? '}' : ']');  // EMPTY_DICT / EMPTY_LIST
+        if (t.len) {
+          o.byte('(');  // MARK
+          open.push_back(Open{obj ? t.len * 2 : t.len, obj ? 'u' : 'e'});  // SETITEMS / APPENDS
+          continue;
+        }
+        break;
+      }
+    }
+    // One child of the innermost open container is complete.
+    while (!open.empty() && --open.back().left == 0) {
+      o.byte(uint8_t(open.back().closer));
+      open.pop_back();
+    }
+  }
+  o.byte('.');  // STOP
+  output_len = size_t(o.w - output);
+  return int64_t(output_len);
+}
+
+// ---------------------------------------------------------------- C ABI
+
+extern "C" {
+
+int levee_json_new(levee_json **out) {
+  if (!out) return LEVEE_EINVAL;
+  *out = nullptr;
+  return levee::guard([&] {
+    *out = new levee_json();
+    return 0;
+  });
+}
+
+void levee_json_free(levee_json *j) { delete j; }
+
+int levee_json_limits(levee_json *j, uint32_t max_depth, uint64_t max_size) {
+  if (!j || max_depth < 1 || max_depth > 100000 || max_size < 1) return LEVEE_EINVAL;
+  j->max_depth = max_depth;
+  j->max_size = max_size;
+  return 0;
+}
+
+void levee_json_reset(levee_json *j) {
+  if (j) j->reset();
+}
+
+int64_t levee_json_feed(levee_json *j, const uint8_t *input, size_t len, int eof) {
+  if (!j || (!input && len)) return LEVEE_EINVAL;
+  return levee::guard([&]() -> int64_t {
+    static const uint8_t empty = 0;
+    return j->feed(input ? input : &empty, len, eof != 0);
+  });
+}
+
+int levee_json_parse(levee_json *j, const uint8_t *input, size_t len) {
+  if (!j || (!input && len)) return LEVEE_EINVAL;
+  return levee::guard([&]() -> int {
+    static const uint8_t empty = 0;
+    const uint8_t *in = input ? input : &empty;
+    j->reset();
+    int64_t n = j->feed(in, len, true);
+    if (n < 0) return int(n);
+    if (n == 0) {
+      j->done = false;
+      j->error_offset = len;
+      levee::set_message("%s at byte %zu", levee_strerror(LEVEE_JSON_ESYNTAX), len);
+      return LEVEE_JSON_ESYNTAX;
+    }
+    for (size_t i = size_t(n); i < len; i++) {
+      if (!is_ws(in[i])) {
+        j->done = false;
+        j->error_offset = i;
+        levee::set_message("%s at byte %zu", levee_strerror(LEVEE_JSON_ESYNTAX), i);
+        return LEVEE_JSON_ESYNTAX;
+      }
+    }
+    return 0;
+  });
+}
+
+int levee_json_done(const levee_json *j) { return j && j->done ? 1 : 0; }
+
+const levee_json_token *levee_json_tape(const levee_json *j) {
+  return j && j->done ? j->tape : nullptr;
+}
+
+size_t levee_json_count(const levee_json *j) { return j && j->done ? j->ntape : 0; }
+
+const uint8_t *levee_json_strings(const levee_json *j) {
+  return j ? reinterpret_cast<const uint8_t *>(j->strings.data()) : nullptr;
+}
+
+uint64_t levee_json_error_offset(const levee_json *j) { return j ? j->error_offset : 0; }
+
+int64_t levee_json_pickle(levee_json *j, const uint8_t *input) {
+  if (!j || !input) return LEVEE_EINVAL;
+  return levee::guard([&]() -> int64_t { return j->pickle(input); });
+}
+
+int64_t levee_json_loads(levee_json *j, const uint8_t *input, size_t len) {
+  int rc = levee_json_parse(j, input, len);
+  if (rc < 0) return rc;
+  static const uint8_t empty = 0;
+  return levee_json_pickle(j, input ? input : &empty);
+}
+
+int64_t levee_json_marshal(levee_json *j, const uint8_t *input) {
+  if (!j || !input) return LEVEE_EINVAL;
+  return levee::guard([&]() -> int64_t { return j->marshal(input); });
+}
+
+const uint8_t *levee_json_output(const levee_json *j) {
+  return j ? j->output : nullptr;
+}
+
+}  // extern "C"

@@ -1,0 +1,93 @@
+// levee_json: the incremental, strict RFC 8259 tokenizer behind p.json and
+// levee.json. Internal C++ view; the ABI is levee_json_* (json section of
+// levee.h). See docs/design/json.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "levee.h"
+
+struct levee_json {
+  // What the scanner expects next.
+  enum State : uint8_t {
+    kValue,        // a value (top level, after ',' in an array, after ':')
+    kArrayFirst,   // after '[': a value or ']'
+    kObjectFirst,  // after '{': a key or '}'
+    kKey,          // after ',' in an object: a key
+    kColon,        // after a key: ':'
+    kAfter,        // after a value inside a container: ',' or the close
+    kInString,     // inside a string whose scan was interrupted
+    kDone,         // a top-level value is complete
+  };
+  struct Frame {
+    size_t token;   // index of the container's start token
+    uint64_t count; // elements / members seen so far
+    bool object;
+  };
+
+  // Limits.
+  uint32_t max_depth = LEVEE_JSON_MAX_DEPTH;
+  uint64_t max_size = LEVEE_JSON_MAX_SIZE;
+
+  // Resumable scan state.
+  State state = kValue;
+  size_t pos = 0;          // next byte to scan
+  std::vector<Frame> stack;
+  // A string interrupted by the end of the input.
+  size_t str_start = 0;    // first content byte
+  bool str_key = false;    // the string is an object key
+  bool str_escaped = false;
+  bool str_utf8 = false;   // a non-ASCII byte was seen
+  State str_resume = kValue;  // state to restore on resume
+
+  // The tape: a plain array (push is on the hot path of every token).
+  levee_json_token *tape = nullptr;
+  size_t ntape = 0, tape_cap = 0;
+  std::string strings;     // unescaped bytes of FESCAPED strings
+  uint8_t *output = nullptr;  // pickle bytes (malloc'd, grown to a bound)
+  size_t output_cap = 0, output_len = 0;
+  uint64_t error_offset = 0;
+  bool done = false;
+
+  levee_json() = default;
+  levee_json(const levee_json &) = delete;
+  levee_json &operator=(const levee_json &) = delete;
+  ~levee_json() {
+    free(tape);
+    free(output);
+  }
+
+  // A new zeroed token at the end of the tape.
+  levee_json_token &push() {
+    if (ntape == tape_cap) grow();
+    levee_json_token &t = tape[ntape++];
+    t = levee_json_token{};
+    return t;
+  }
+  void grow();
+  void reset();
+  // See levee_json_feed. Throws nothing; returns the code.
+  int64_t feed(const uint8_t *in, size_t len, bool eof);
+  int64_t pickle(const uint8_t *in);
+  int64_t marshal(const uint8_t *in);
+  uint8_t *output_room(size_t bound);
+
+ private:
+  int64_t error(int code, size_t at);
+  // Scans a string from pos (content start str_start); returns 1 done, 0
+  // need more (state saved), < 0 error.
+  int scan_string(const uint8_t *in, size_t end, bool eof);
+  int number(const uint8_t *in, size_t end, bool eof);
+  void value_done();
+};
+
+namespace levee {
+
+// Shortest round-trip text of a finite double (JSON syntax). dst >= 32.
+size_t json_format_double(char *dst, double x);
+
+}  // namespace levee

@@ -1,0 +1,291 @@
+// Black-box tests of the JSON tokenizer and encoder helpers (levee.h only).
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <clocale>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "levee.h"
+
+namespace {
+
+struct Json {
+  levee_json *j = nullptr;
+  Json() { EXPECT_EQ(0, levee_json_new(&j)); }
+  ~Json() { levee_json_free(j); }
+  int parse(const std::string &s) {
+    return levee_json_parse(j, reinterpret_cast<const uint8_t *>(s.data()), s.size());
+  }
+  int64_t feed(const std::string &s, size_t n, bool eof = false) {
+    return levee_json_feed(j, reinterpret_cast<const uint8_t *>(s.data()), n, eof ? 1 : 0);
+  }
+  const levee_json_token &at(size_t i) { return levee_json_tape(j)[i]; }
+};
+
+// A copy of s that ends right before an unreadable page, so a read past the
+// end faults instead of passing unnoticed.
+struct Guarded {
+  uint8_t *page = nullptr;
+  size_t total = 0;
+  const uint8_t *data = nullptr;
+  explicit Guarded(const std::string &s) {
+    size_t ps = size_t(sysconf(_SC_PAGESIZE));
+    size_t body = (s.size() + ps - 1) / ps * ps + ps;
+    total = body + ps;
+    page = static_cast<uint8_t *>(mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    mprotect(page + body, ps, PROT_NONE);
+    uint8_t *d = page + body - s.size();
+    memcpy(d, s.data(), s.size());
+    data = d;
+  }
+  ~Guarded() { munmap(page, total); }
+};
+
+}  // namespace
+
+TEST(Json, TapeHoldsOffsetsCountsAndFlags) {
+  Json t;
+  std::string s = " {\"a\": [1, -2.5, \"x\\n\"], \"b\": true, \"c\": null} ";
+  ASSERT_EQ(0, t.parse(s));
+  ASSERT_EQ(1, levee_json_done(t.j));
+  ASSERT_EQ(10u, levee_json_count(t.j));
+  EXPECT_EQ(uint32_t(LEVEE_JSON_OBJECT), t.at(0).type);
+  EXPECT_EQ(1u, t.at(0).off);
+  EXPECT_EQ(3u, t.at(0).len);  // members
+  EXPECT_EQ(uint32_t(LEVEE_JSON_STRING), t.at(1).type);
+  EXPECT_EQ("a", s.substr(t.at(1).off, t.at(1).len));
+  EXPECT_EQ(uint32_t(LEVEE_JSON_ARRAY), t.at(2).type);
+  EXPECT_EQ(3u, t.at(2).len);  // elements
+  EXPECT_EQ(uint32_t(LEVEE_JSON_FINT), t.at(3).flags);
+  EXPECT_EQ(1, t.at(3).integer);
+  EXPECT_EQ(0u, t.at(4).flags);
+  EXPECT_EQ(-2.5, t.at(4).number);
+  EXPECT_EQ(uint32_t(LEVEE_JSON_FESCAPED), t.at(5).flags);
+  EXPECT_EQ("x\\n", s.substr(t.at(5).off, t.at(5).len));  // raw, zero-copy
+  EXPECT_EQ("x\n", std::string(reinterpret_cast<const char *>(levee_json_strings(t.j)) + t.at(5).aux,
+                               size_t(t.at(5).integer)));
+  EXPECT_EQ(uint32_t(LEVEE_JSON_TRUE), t.at(7).type);
+  EXPECT_EQ(uint32_t(LEVEE_JSON_NULL), t.at(9).type);
+}
+
+TEST(Json, IntegersKeepTheirExactValue) {
+  Json t;
+  ASSERT_EQ(0, t.parse("[9223372036854775807, -9223372036854775808, 18446744073709551615, 18446744073709551616]"));
+  EXPECT_EQ(uint32_t(LEVEE_JSON_FINT), t.at(1).flags);
+  EXPECT_EQ(INT64_MAX, t.at(1).integer);
+  EXPECT_EQ(INT64_MIN, t.at(2).integer);
+  EXPECT_EQ(uint32_t(LEVEE_JSON_FUINT), t.at(3).flags);
+  EXPECT_EQ(UINT64_MAX, uint64_t(t.at(3).integer));
+  EXPECT_EQ(uint32_t(LEVEE_JSON_FBIG), t.at(4).flags);
+  EXPECT_EQ(18446744073709551616.0, t.at(4).number);
+}
+
+TEST(Json, EveryDoubleEqualsStrtod) {
+  std::mt19937_64 rng(12345);
+  Json t;
+  char text[64];
+  for (int i = 0; i < 20000; i++) {
+    uint64_t bits = rng();
+    double x;
+    memcpy(&x, &bits, 8);
+    if (!std::isfinite(x)) continue;
+    // 17 digits round-trip; fewer digits exercise rounding of halfway-ish cases
+    snprintf(text, sizeof text, "%.*e", int(1 + rng() % 17), x);
+    ASSERT_EQ(0, t.parse(text)) << text;
+    double want = strtod(text, nullptr);
+    EXPECT_EQ(0, memcmp(&want, &t.at(0).number, 8)) << text;
+  }
+  for (const char *s : {"0.1", "2.2250738585072011e-308", "4.9406564584124654e-324", "1e-400",
+                        "9007199254740993.0", "0.500000000000000166533453693773481063544750213623046875"}) {
+    ASSERT_EQ(0, t.parse(s)) << s;
+    double want = strtod(s, nullptr);
+    EXPECT_EQ(0, memcmp(&want, &t.at(0).number, 8)) << s;
+  }
+}
+
+TEST(Json, EveryPrefixNeedsMoreAndTheWholeCompletes) {
+  std::string s = "{\"k\\u00e9y\": [1.5e3, \"\xe2\x82\xac\\ud83d\\ude00\", true, false, null, {}, []], \"n\": -0}";
+  Json whole;
+  ASSERT_EQ(0, whole.parse(s));
+  for (size_t i = 0; i < s.size(); i++) {
+    Json t;
+    Guarded g(s.substr(0, i));
+    EXPECT_EQ(0, levee_json_feed(t.j, g.data, i, 0)) << "prefix " << i;
+    EXPECT_EQ(0, levee_json_done(t.j));
+    Json e;
+    EXPECT_EQ(LEVEE_JSON_ESYNTAX, levee_json_feed(e.j, g.data, i, 1)) << "prefix " << i;
+    // resuming from the prefix gives the same tape as one pass
+    Guarded all(s);
+    EXPECT_EQ(int64_t(s.size()), levee_json_feed(t.j, all.data, s.size(), 0));
+    ASSERT_EQ(levee_json_count(whole.j), levee_json_count(t.j));
+    for (size_t k = 0; k < levee_json_count(t.j); k++) {
+      EXPECT_EQ(whole.at(k).type, t.at(k).type);
+      EXPECT_EQ(whole.at(k).off, t.at(k).off);
+      EXPECT_EQ(whole.at(k).len, t.at(k).len);
+      EXPECT_EQ(whole.at(k).flags, t.at(k).flags);
+    }
+  }
+}
+
+TEST(Json, ByteByByteFeedingResumes) {
+  std::string s = "[\"" + std::string(5000, 'a') + "\\n\", 12345]";
+  Json t;
+  int64_t got = 0;
+  for (size_t i = 1; i <= s.size() && got == 0; i++) got = t.feed(s, i);
+  EXPECT_EQ(int64_t(s.size()), got);
+  EXPECT_EQ(12345, t.at(2).integer);
+}
+
+TEST(Json, BareNumberCompletesOnlyAtEof) {
+  Json t;
+  EXPECT_EQ(0, t.feed("123", 3));
+  EXPECT_EQ(3, t.feed("123", 3, true));
+  EXPECT_EQ(123, t.at(0).integer);
+  EXPECT_EQ(3, t.feed("123 ", 4));  // a delimiter ends it too (and is not used)
+}
+
+TEST(Json, FeedReturnsTheBytesOfOneValue) {
+  Json t;
+  std::string s = "  [1] [2]";
+  EXPECT_EQ(5, t.feed(s, s.size()));
+  EXPECT_EQ(1u, t.at(0).len);
+}
+
+TEST(Json, StrictErrorsAndOffsets) {
+  struct Case {
+    const char *text;
+    int code;
+    uint64_t offset;
+  } cases[] = {
+      {"[1,]", LEVEE_JSON_ESYNTAX, 3},      {"{\"a\":1,}", LEVEE_JSON_ESYNTAX, 7},
+      {"01", LEVEE_JSON_ESYNTAX, 1},        {"-01", LEVEE_JSON_ESYNTAX, 2},
+      {"1.", LEVEE_JSON_ESYNTAX, 2},        {".5", LEVEE_JSON_ESYNTAX, 0},
+      {"1e", LEVEE_JSON_ESYNTAX, 2},        {"+1", LEVEE_JSON_ESYNTAX, 0},
+      {"// c\n1", LEVEE_JSON_ESYNTAX, 0},   {"NaN", LEVEE_JSON_ESYNTAX, 0},
+      {"\"\\ud800\"", LEVEE_JSON_EESCAPE, 1}, {"\"\\ud800\\u0041\"", LEVEE_JSON_EESCAPE, 1},
+      {"\"\\udfff\"", LEVEE_JSON_EESCAPE, 1}, {"\"\\u12g4\"", LEVEE_JSON_EESCAPE, 1},
+      {"\"\xff\"", LEVEE_JSON_EBYTE, 1},    {"\"\xc1\xbf\"", LEVEE_JSON_EBYTE, 1},
+      {"\"\xf4\x90\x80\x80\"", LEVEE_JSON_EBYTE, 1}, {"\"\x01\"", LEVEE_JSON_EBYTE, 1},
+      {"[1] x", LEVEE_JSON_ESYNTAX, 4},     {"1e309", LEVEE_JSON_ESIZE, 0},
+      {"{\"a\" 1}", LEVEE_JSON_ESYNTAX, 5}, {"{1: 2}", LEVEE_JSON_ESYNTAX, 1},
+      {"[1 2]", LEVEE_JSON_ESYNTAX, 3},     {"nul", LEVEE_JSON_ESYNTAX, 3},
+      {"\xef\xbb\xbf[]", LEVEE_JSON_EBYTE, 0},
+  };
+  for (const Case &c : cases) {
+    Json t;
+    EXPECT_EQ(c.code, t.parse(c.text)) << c.text;
+    EXPECT_EQ(c.offset, levee_json_error_offset(t.j)) << c.text;
+    EXPECT_EQ(0, levee_json_done(t.j));
+    EXPECT_NE(nullptr, strstr(levee_last_message(), "at byte")) << c.text;
+  }
+}
+
+TEST(Json, DepthAndSizeLimits) {
+  Json t;
+  EXPECT_EQ(LEVEE_JSON_ESTACK, t.parse(std::string(2000, '[')));
+  EXPECT_EQ(uint64_t(LEVEE_JSON_MAX_DEPTH), levee_json_error_offset(t.j));
+  EXPECT_EQ(0, t.parse(std::string(1024, '[') + std::string(1024, ']')));
+  EXPECT_EQ(0, levee_json_limits(t.j, 2, 100));
+  EXPECT_EQ(LEVEE_JSON_ESTACK, t.parse("[[[1]]]"));
+  EXPECT_EQ(0, t.parse("[[1]]"));
+  std::string big = "\"" + std::string(200, 'x');
+  EXPECT_EQ(LEVEE_JSON_ESIZE, t.feed(big, big.size()));
+  EXPECT_EQ(100u, levee_json_error_offset(t.j));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_limits(t.j, 0, 1));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_limits(t.j, 1, 0));
+}
+
+TEST(Json, NullArgumentsAreInvalid) {
+  levee_json_free(nullptr);
+  levee_json_reset(nullptr);
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_new(nullptr));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_parse(nullptr, nullptr, 0));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_feed(nullptr, nullptr, 0, 0));
+  Json t;
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_feed(t.j, nullptr, 3, 0));
+  EXPECT_EQ(LEVEE_JSON_ESYNTAX, levee_json_parse(t.j, nullptr, 0));
+  EXPECT_EQ(nullptr, levee_json_tape(t.j));
+  EXPECT_EQ(0u, levee_json_count(nullptr));
+  EXPECT_EQ(LEVEE_JSON_ESTATE, levee_json_pickle(t.j, reinterpret_cast<const uint8_t *>("")));
+}
+
+TEST(Json, PickleBytes) {
+  Json t;
+  std::string s = "[1, \"a\", null, true]";
+  int64_t n = levee_json_loads(t.j, reinterpret_cast<const uint8_t *>(s.data()), s.size());
+  ASSERT_GT(n, 0);
+  std::string want("\x80\x04](K\x01\x8c\x01" "aN\x88" "e.", 13);
+  EXPECT_EQ(want, std::string(reinterpret_cast<const char *>(levee_json_output(t.j)), size_t(n)));
+}
+
+TEST(JsonEncode, EscapesAndValidates) {
+  uint8_t out[64];
+  const char *src = "a\"b\\c\n\x01\xc3\xa9";
+  int64_t n = levee_json_escape(out, reinterpret_cast<const uint8_t *>(src), strlen(src));
+  EXPECT_EQ("\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"", std::string(reinterpret_cast<char *>(out), size_t(n)));
+  std::string longer(40, 'x');
+  longer[33] = '"';
+  n = levee_json_escape(out, reinterpret_cast<const uint8_t *>(longer.data()), longer.size());
+  EXPECT_EQ(43, n);
+  EXPECT_EQ(LEVEE_UTF8_EENCODING, levee_json_escape(out, reinterpret_cast<const uint8_t *>("\xff"), 1));
+  EXPECT_EQ(LEVEE_UTF8_ETOOSHORT, levee_json_escape(out, reinterpret_cast<const uint8_t *>("\xe2\x82"), 2));
+  EXPECT_EQ(LEVEE_UTF8_ESURROGATE, levee_json_escape(out, reinterpret_cast<const uint8_t *>("\xed\xa0\x80"), 3));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_escape(nullptr, nullptr, 0));
+}
+
+TEST(JsonEncode, ShortestRoundTripNumbers) {
+  uint8_t out[32];
+  auto fmt = [&](double x) {
+    int n = levee_json_format_number(out, x);
+    return std::string(reinterpret_cast<char *>(out), size_t(n));
+  };
+  EXPECT_EQ("0.1", fmt(0.1));
+  EXPECT_EQ("100", fmt(100));
+  EXPECT_EQ("-0", fmt(-0.0));
+  EXPECT_EQ("1e+21", fmt(1e21));
+  EXPECT_EQ("5e-324", fmt(5e-324));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_format_number(out, NAN));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_format_number(out, INFINITY));
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 10000; i++) {
+    uint64_t bits = rng();
+    double x;
+    memcpy(&x, &bits, 8);
+    if (!std::isfinite(x)) continue;
+    std::string s = fmt(x);
+    double back = strtod(s.c_str(), nullptr);
+    EXPECT_EQ(0, memcmp(&x, &back, 8)) << s;
+  }
+}
+
+TEST(Json, Utf8FlagMarksNonAsciiText) {
+  Json t;
+  ASSERT_EQ(0, t.parse("[\"abc\", \"\xc3\xa9\", \"\\u00e9\", \"\\u0041\", \"\\n\"]"));
+  EXPECT_EQ(0u, t.at(1).flags & LEVEE_JSON_FUTF8);
+  EXPECT_NE(0u, t.at(2).flags & LEVEE_JSON_FUTF8);
+  EXPECT_NE(0u, t.at(3).flags & LEVEE_JSON_FUTF8);
+  EXPECT_EQ(0u, t.at(4).flags & LEVEE_JSON_FUTF8);
+  EXPECT_EQ(0u, t.at(5).flags & LEVEE_JSON_FUTF8);
+}
+
+TEST(Json, MarshalBytes) {
+  Json t;
+  std::string s = "{\"k\": [1, \"k\", 1.0, false]}";
+  ASSERT_EQ(0, t.parse(s));
+  int64_t n = levee_json_marshal(t.j, reinterpret_cast<const uint8_t *>(s.data()));
+  ASSERT_GT(n, 0);
+  // dict, key "k" remembered (FLAG_REF), list of 4, int 1, short ASCII "k"
+  // (one-byte values are not memoized), float 1.0, False, end of dict
+  std::string want("{\xfa\x01k[\x04\x00\x00\x00i\x01\x00\x00\x00z\x01kg\x00\x00\x00\x00\x00\x00\xf0?F0", 28);
+  EXPECT_EQ(want, std::string(reinterpret_cast<const char *>(levee_json_output(t.j)), size_t(n)));
+  std::string big = "[123456789012345678901234567890]";
+  ASSERT_EQ(0, t.parse(big));
+  EXPECT_EQ(LEVEE_ENOTSUP, levee_json_marshal(t.j, reinterpret_cast<const uint8_t *>(big.data())));
+  EXPECT_GT(levee_json_pickle(t.j, reinterpret_cast<const uint8_t *>(big.data())), 0);
+}

@@ -1,0 +1,355 @@
+-- levee.p.json: lua-api.md §10 "json", its defects fixed, strict RFC 8259.
+local ffi = require("ffi")
+local levee = require("levee")
+local errors = levee.errors
+local json = levee.p.json
+
+-- The conformance data lives beside the repo: $LEVEE_SHARED/data/json, else
+-- <repo>/../shared/data/json (a worktree under <x>/wt/ also looks two up).
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local function find_data()
+  local candidates = {os.getenv("LEVEE_SHARED"), here .. "/../../../shared", here .. "/../../../../shared"}
+  for i = 1, 3 do
+    local c = candidates[i]
+    local f = c and io.open(c .. "/data/json/jsonchecker/pass01.json", "rb")
+    if f then f:close() return c .. "/data/json" end
+  end
+  error("cannot find shared/data/json (set LEVEE_SHARED)")
+end
+local DATA = find_data()
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function list(dir)
+  local p = assert(io.popen('ls "' .. dir .. '"'))
+  local names = {}
+  for name in p:lines() do names[#names + 1] = name end
+  p:close()
+  assert(#names > 0, "no files in " .. dir)
+  return names
+end
+
+local function encoded(v)
+  local err, buf = json.encode(v)
+  assert(err == nil, tostring(err))
+  return ffi.string(buf:value())
+end
+
+-- Deep equality where numbers must be exactly equal (int64 cdata too).
+local function same(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) == "cdata" then return a == b and tostring(a) == tostring(b) end
+  if type(a) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+
+-- A stream over a string that hands out `step` bytes per readin.
+local function pieces(s, step)
+  local buf, fed = "", 0
+  return {
+    readin = function()
+      if fed >= #s then return errors.CLOSED end
+      buf = buf .. s:sub(fed + 1, fed + step)
+      fed = fed + step
+    end,
+    value = function() return ffi.cast("const uint8_t *", buf), #buf end,
+    trim = function(_, n) buf = buf:sub(n + 1) end,
+    rest = function() return buf .. s:sub(fed + 1) end,
+  }
+end
+
+describe("p.json decode", function()
+  it("runs the seed example verbatim", function()
+    local p = require("levee").p
+    local err, data = p.json.decode([[{"foo": "bar"}]])
+    assert.is_nil(err)
+    assert.equal("bar", data.foo)
+  end)
+
+  it("maps objects, arrays, strings, numbers, booleans and null", function()
+    local err, v = json.decode('{"a": [1, -2.5, "x", true, false], "n": null, "o": {}}')
+    assert.is_nil(err)
+    assert.same({1, -2.5, "x", true, false}, v.a)
+    assert.is_nil(v.n)
+    assert.same({}, v.o)
+  end)
+
+  it("takes a length, a pointer and a length, or a buffer", function()
+    local s = '[1, 2]  trailing'
+    assert.same({1, 2}, select(2, json.decode(s, 6)))
+    local p = ffi.cast("const char *", s)
+    assert.same({1, 2}, select(2, json.decode(p, 6)))
+    local _, buf = json.encode({7, 8})
+    assert.same({7, 8}, select(2, json.decode(buf)))
+  end)
+
+  it("decodes an array holding 93, the code of ']' (defect of the original)", function()
+    local err, v = json.decode("[93, 93, [93], 125]")
+    assert.is_nil(err)
+    assert.same({93, 93, {93}, 125}, v)
+  end)
+
+  it("unescapes strings, surrogate pairs included", function()
+    local _, v = json.decode([["a\"b\\c\/d\b\f\n\r\t\u00e9\u20ac\ud83d\ude00"]])
+    assert.equal('a"b\\c/d\b\f\n\r\t\195\169\226\130\172\240\159\152\128', v)
+    local _, k = json.decode([[{"k\u0041": 1}]])
+    assert.equal(1, k.kA)
+  end)
+
+  it("keeps integers beyond 2^53 exact as int64/uint64 cdata", function()
+    local _, v = json.decode("[9007199254740993, -9223372036854775808, 18446744073709551615, 9007199254740991]")
+    assert.equal(9007199254740993LL, v[1])
+    assert.equal("int64_t", ffi.istype("int64_t", v[1]) and "int64_t")
+    assert.equal(-9223372036854775807LL - 1, v[2])
+    assert.equal(18446744073709551615ULL, v[3])
+    assert.equal(9007199254740991, v[4])
+    assert.equal("number", type(v[4]))
+  end)
+
+  it("converts numbers exactly as strtod does", function()
+    local cases = {
+      ["0.1"] = 0.1, ["1e23"] = 1e23, ["5e-324"] = 5e-324, ["-0.0"] = -0.0,
+      ["2.2250738585072011e-308"] = 2.2250738585072011e-308,
+      ["1.7976931348623157e308"] = 1.7976931348623157e308,
+      ["123456789012345678901234567890"] = 123456789012345678901234567890,
+      ["1e-400"] = 0, ["0.30000000000000004"] = 0.30000000000000004,
+    }
+    for text, want in pairs(cases) do
+      local err, got = json.decode(text)
+      assert.is_nil(err)
+      assert.equal(tostring(want), tostring(tonumber(text)))
+      assert.equal(want, got, text)
+    end
+  end)
+
+  it("rejects what RFC 8259 forbids, with the json error and its byte offset", function()
+    local cases = {
+      {"[1,]", errors.json.ESYNTAX, 3}, {'{"a":1,}', errors.json.ESYNTAX, 7},
+      {"01", errors.json.ESYNTAX, 1}, {"[-]", errors.json.ESYNTAX, 2},
+      {"/* c */ 1", errors.json.ESYNTAX, 0}, {"NaN", errors.json.ESYNTAX, 0},
+      {"[Infinity]", errors.json.ESYNTAX, 1}, {"'a'", errors.json.ESYNTAX, 0},
+      {'"\\ud800"', errors.json.EESCAPE, 1}, {'"\\udc00\\ud800"', errors.json.EESCAPE, 1},
+      {'"\\x"', errors.json.EESCAPE, 1}, {'"a\255"', errors.json.EBYTE, 2},
+      {'"\192\128"', errors.json.EBYTE, 1}, {'"\237\160\128"', errors.json.EBYTE, 1},
+      {'"a\tb"', errors.json.EBYTE, 2}, {"[1] 2", errors.json.ESYNTAX, 4},
+      {"", errors.json.ESYNTAX, 0}, {"[1", errors.json.ESYNTAX, 2},
+      {"1e400", errors.json.ESIZE, 0}, {"tru", errors.json.ESYNTAX, 3},
+    }
+    for _, c in ipairs(cases) do
+      local err, v, off = json.decode(c[1])
+      assert.equal(c[2], err, c[1])
+      assert.is_nil(v)
+      assert.equal(c[3], off, c[1])
+    end
+  end)
+
+  it("accepts every jsonchecker pass file and rejects every fail file", function()
+    local n = 0
+    for _, name in ipairs(list(DATA .. "/jsonchecker")) do
+      if name:match("%.json$") and not name:match("EXCLUDE") then
+        local err = json.decode(read(DATA .. "/jsonchecker/" .. name))
+        if name:match("^pass") then
+          assert.is_nil(err, name)
+        else
+          assert.not_nil(err, name)
+          assert.equal("json", err.domain, name)
+        end
+        n = n + 1
+      end
+    end
+    assert.truthy(n >= 30)
+  end)
+
+  it("gives 'need more' at every truncation point, never a wrong value", function()
+    local doc = read(DATA .. "/jsonchecker/pass01.json")
+    local _, whole = json.decode(doc)
+    local d = json.decoder()
+    for i = 0, #doc - 1 do
+      d:reset()
+      local err, n = d:next(doc, i, false)
+      assert.is_nil(err, "prefix " .. i)
+      assert.equal(0, n, "prefix " .. i)
+      assert.is_false(d:is_done())
+      -- and with eof the truncated prefix is an error, not a value
+      d:reset()
+      err = json.decode(doc:sub(1, i))
+      assert.not_nil(err, "prefix " .. i)
+    end
+    d:reset()
+    local err, n = d:next(doc, #doc, false)
+    assert.is_nil(err)
+    assert.truthy(n > 0)
+    assert.truthy(same(whole, d.value))
+  end)
+
+  it("gives hostile input a clear error quickly", function()
+    local deep = string.rep("[", 100000)
+    local err, _, off = json.decode(deep)
+    assert.equal(errors.json.ESTACK, err)
+    assert.equal(1024, off)
+    err = json.decode(string.rep("[", 1024) .. string.rep("]", 1024))
+    assert.is_nil(err)
+    err = json.decode(string.rep("{\"a\":", 2000))
+    assert.equal(errors.json.ESTACK, err)
+    -- a string claiming to go on past the size limit
+    local d = json.decoder(nil, 4096)
+    local huge = '"' .. string.rep("x", 10000)
+    local e2, n, o2 = d:next(huge, #huge, false)
+    assert.equal(errors.json.ESIZE, e2)
+    assert.is_nil(n)
+    assert.equal(4096, o2)
+    assert.equal(errors.json.ESIZE, (json.decode("1e99999999999999999999")))
+    assert.equal(errors.json.ESIZE, (json.decode("-1e309")))
+    assert.equal(0, select(2, json.decode("1e-99999999999999999999")))
+    assert.equal(errors.json.EBYTE, (json.decode('["\255\254"]')))
+  end)
+end)
+
+describe("p.json roundtrip", function()
+  it("decodes, encodes and decodes each roundtrip file to the same value", function()
+    local n = 0
+    for _, name in ipairs(list(DATA .. "/roundtrip")) do
+      local text = read(DATA .. "/roundtrip/" .. name)
+      if not text:find("null") then -- null decodes to nil: no Lua value to compare
+        local err, v = json.decode(text)
+        assert.is_nil(err, name)
+        local again = encoded(v)
+        local err2, w = json.decode(again)
+        assert.is_nil(err2, name)
+        assert.truthy(same(v, w), name .. ": " .. again)
+        n = n + 1
+      end
+    end
+    assert.truthy(n >= 20)
+  end)
+end)
+
+describe("p.json encode", function()
+  it("keeps the original's text format", function()
+    assert.equal('["a", 1, {"k": "v"}]', encoded({"a", 1, {k = "v"}}))
+    assert.equal("{}", encoded({}))
+    assert.equal("[true, false, [1, 2]]", encoded({true, false, {1, 2}}))
+    assert.equal('"x"', encoded("x"))
+  end)
+
+  it("escapes strings and keys (keys were raw in the original)", function()
+    assert.equal('{"a\\"b\\n": "\\\\\\u0001\\t"}', encoded({["a\"b\n"] = "\\\1\t"}))
+    assert.equal('"\195\169\226\130\172"', encoded("\195\169\226\130\172"))
+  end)
+
+  it("writes the shortest text that reads back as the same number", function()
+    assert.equal("[0.1, 1e+21, -0, 5e-324, 1.7976931348623157e+308, 100, 0.30000000000000004]",
+      encoded({0.1, 1e21, -0.0, 5e-324, 1.7976931348623157e308, 100, 0.1 + 0.2}))
+    assert.equal("[9223372036854775807, 18446744073709551615]",
+      encoded({9223372036854775807LL, 18446744073709551615ULL}))
+  end)
+
+  it("treats a table as an array iff its keys are exactly 1..n", function()
+    assert.equal('[1, 2, 3]', encoded({1, 2, 3}))
+    local t = {1, 2}
+    t.x = 1
+    assert.truthy(not pcall(json.encode, t)) -- mixed keys: a number key in an object
+    assert.equal('{"x": 1}', encoded({x = 1}))
+  end)
+
+  it("returns a utf8 error for invalid UTF-8", function()
+    assert.equal(errors.utf8.EENCODING, (json.encode("\255")))
+    assert.equal(errors.utf8.ETOOSHORT, (json.encode({k = "\226\130"})))
+    assert.equal(errors.utf8.ESURROGATE, (json.encode("\237\160\128")))
+  end)
+
+  it("raises for values JSON cannot hold", function()
+    assert.has_error(function() json.encode(0 / 0) end)
+    assert.has_error(function() json.encode(math.huge) end)
+    assert.has_error(function() json.encode({f = print}) end)
+    local cyc = {}
+    cyc[1] = cyc
+    assert.has_error(function() json.encode(cyc) end, "nesting")
+    assert.has_error(function() json.encode({[true] = 1}) end, "keys")
+  end)
+
+  it("appends to a given buffer", function()
+    local _, buf = json.encode({1})
+    local err, same_buf = json.encode({k = 2}, buf)
+    assert.is_nil(err)
+    assert.equal(buf, same_buf)
+    assert.equal('[1]{"k": 2}', ffi.string(buf:value()))
+  end)
+end)
+
+describe("p.json decoder", function()
+  it("decodes values from a stream arriving in pieces and leaves the rest", function()
+    local docs = '{"a": [1, 2, {"b": "c\\u00e9"}]} [3] "s" 42 '
+    for _, step in ipairs({1, 2, 3, 7, 64}) do
+      local s = pieces(docs, step)
+      local d = json.decoder()
+      local err, v = d:stream(s)
+      assert.is_nil(err)
+      assert.same({a = {1, 2, {b = "c\195\169"}}}, v)
+      assert.is_false(d:is_done()) -- reset itself after success
+      err, v = d:stream(s)
+      assert.same({3}, v)
+      err, v = d:stream(s)
+      assert.equal("s", v)
+      err, v = d:stream(s)
+      assert.equal(42, v)
+      assert.equal(" ", s.rest())
+      err, v = d:stream(s)
+      assert.equal(errors.CLOSED, err)
+    end
+  end)
+
+  it("reads a buffer (no readin) as a complete stream", function()
+    local _, buf = json.encode({1})
+    buf:write(" 2")
+    local d = json.decoder()
+    local err, v = d:stream(buf)
+    assert.is_nil(err)
+    assert.same({1}, v)
+    err, v = d:stream(buf)
+    assert.is_nil(err)
+    assert.equal(2, v)
+    err, v = d:stream(buf)
+    assert.equal(errors.CLOSED, err)
+  end)
+
+  it("completes a bare number at the end of the stream", function()
+    local err, v = json.decoder():stream(pieces("12345", 2))
+    assert.is_nil(err)
+    assert.equal(12345, v)
+  end)
+
+  it("returns the stream's CLOSED when it ends inside a value", function()
+    local err = json.decoder():stream(pieces('{"a": [1, 2', 3))
+    assert.equal(errors.CLOSED, err)
+  end)
+
+  it("returns a json error with its offset from a bad stream", function()
+    local err, v, off = json.decoder():stream(pieces('[1, 2,, 3]', 2))
+    assert.equal(errors.json.ESYNTAX, err)
+    assert.is_nil(v)
+    assert.equal(6, off)
+  end)
+
+  it("next reports need more, then the bytes a value used", function()
+    local d = json.decoder()
+    local s = '{"k": [true, null]}  '
+    local err, n = d:next(s, 10, false)
+    assert.is_nil(err)
+    assert.equal(0, n)
+    err, n = d:next(s, #s, false)
+    assert.is_nil(err)
+    assert.equal(19, n)
+    assert.is_true(d:is_done())
+    assert.same({k = {true}}, d.value)
+    d:reset()
+    assert.is_false(d:is_done())
+  end)
+end)

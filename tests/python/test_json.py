@@ -1,0 +1,231 @@
+"""levee.json: strict RFC 8259 decoding through the C++ tokenizer."""
+import json as stdjson
+import math
+import os
+
+import pytest
+
+import levee
+from levee import json as lj
+
+_here = os.path.dirname(os.path.abspath(__file__))
+
+
+def _data_dir():
+    # $LEVEE_SHARED/data/json, else <repo>/../shared (a worktree under
+    # <x>/wt/ also looks two levels up).
+    for base in (os.environ.get("LEVEE_SHARED"),
+                 os.path.join(_here, "..", "..", "..", "shared"),
+                 os.path.join(_here, "..", "..", "..", "..", "shared")):
+        if base and os.path.isfile(os.path.join(base, "data", "json", "jsonchecker", "pass01.json")):
+            return os.path.join(base, "data", "json")
+    raise RuntimeError("cannot find shared/data/json (set LEVEE_SHARED)")
+
+
+DATA = _data_dir()
+
+
+def _read(*parts):
+    with open(os.path.join(DATA, *parts), "rb") as f:
+        return f.read()
+
+
+CHECKER = sorted(n for n in os.listdir(os.path.join(DATA, "jsonchecker"))
+                 if n.endswith(".json") and "EXCLUDE" not in n)
+ROUNDTRIP = sorted(os.listdir(os.path.join(DATA, "roundtrip")))
+
+
+def test_loads_builds_python_values():
+    v = lj.loads('{"a": [1, -2.5, "x", true, false, null], "o": {}, "l": []}')
+    assert v == {"a": [1, -2.5, "x", True, False, None], "o": {}, "l": []}
+    assert type(v["a"][0]) is int and type(v["a"][1]) is float
+
+
+def test_decode_and_encode_are_aliases():
+    assert lj.decode is lj.loads and lj.encode is lj.dumps
+
+
+def test_loads_accepts_bytes_bytearray_and_memoryview():
+    for data in (b"[1, 2]", bytearray(b"[1, 2]"), memoryview(b"[1, 2]")):
+        assert lj.loads(data) == [1, 2]
+
+
+def test_integers_are_exact_at_any_size():
+    text = "[9007199254740993, -9223372036854775808, 18446744073709551615, 123456789012345678901234567890, -0]"
+    assert lj.loads(text) == [9007199254740993, -9223372036854775808, 18446744073709551615,
+                              123456789012345678901234567890, 0]
+
+
+def test_floats_equal_what_strtod_gives():
+    for text in ["0.1", "1e23", "5e-324", "2.2250738585072011e-308", "1.7976931348623157e308",
+                 "0.30000000000000004", "1E+2", "-1.5e-7", "1e-400", "123.456e78"]:
+        got = lj.loads(text)
+        assert type(got) is float
+        assert got == float(text) and math.copysign(1, got) == math.copysign(1, float(text)), text
+    assert math.copysign(1, lj.loads("-0.0")) == -1
+
+
+def test_strings_unescape_including_surrogate_pairs():
+    assert lj.loads(r'"a\"b\\c\/d\b\f\n\r\t\u00e9\u20ac\ud83d\ude00"') == 'a"b\\c/d\b\f\n\r\t\u00e9\u20ac\U0001F600'
+    assert lj.loads(b'{"\xc3\xa9": "\xe2\x82\xac"}') == {"\u00e9": "\u20ac"}
+
+
+def test_repeated_keys_share_one_string_and_last_wins():
+    v = lj.loads('[{"key": 1}, {"key": 2}, {"a": 1, "a": 2}]')
+    assert v[0].keys() == v[1].keys() and v[2] == {"a": 2}
+
+
+@pytest.mark.parametrize("text,name,offset", [
+    (b"[1,]", "ESYNTAX", 3), (b'{"a":1,}', "ESYNTAX", 7), (b"01", "ESYNTAX", 1),
+    (b"/* c */ 1", "ESYNTAX", 0), (b"NaN", "ESYNTAX", 0), (b"[Infinity]", "ESYNTAX", 1),
+    (b'"\\ud800"', "EESCAPE", 1), (b'"\\udc00"', "EESCAPE", 1), (b'"\\x"', "EESCAPE", 1),
+    (b'"a\xff"', "EBYTE", 2), (b'"\xc0\x80"', "EBYTE", 1), (b'"\xed\xa0\x80"', "EBYTE", 1),
+    (b'"a\tb"', "EBYTE", 2), (b"[1] 2", "ESYNTAX", 4), (b"", "ESYNTAX", 0),
+    (b"[1", "ESYNTAX", 2), (b"1e400", "ESIZE", 0), (b"tru", "ESYNTAX", 3),
+])
+def test_strict_errors_carry_the_byte_offset(text, name, offset):
+    with pytest.raises(levee.JSONError) as info:
+        lj.loads(text)
+    e = info.value
+    assert isinstance(e, ValueError)
+    assert (e.domain, e.name, e.offset) == ("json", name, offset)
+    assert "at byte %d" % offset in str(e)
+
+
+@pytest.mark.parametrize("name", CHECKER)
+def test_jsonchecker(name):
+    data = _read("jsonchecker", name)
+    if name.startswith("pass"):
+        assert lj.loads(data) == stdjson.loads(data)
+    else:
+        with pytest.raises(levee.JSONError):
+            lj.loads(data)
+
+
+@pytest.mark.parametrize("name", ROUNDTRIP)
+def test_roundtrip_value(name):
+    data = _read("roundtrip", name)
+    v = lj.loads(data)
+    assert v == stdjson.loads(data)
+    again = lj.dumps(v)
+    w = lj.loads(again)
+    assert w == v and repr(w) == repr(v)
+
+
+def test_every_truncation_needs_more_never_a_wrong_value():
+    doc = _read("jsonchecker", "pass01.json")
+    whole = lj.loads(doc)
+    for i in range(len(doc)):
+        d = lj.Decoder()
+        assert d.feed(doc[:i]) == []
+        with pytest.raises(levee.JSONError):
+            lj.loads(doc[:i])
+    d = lj.Decoder()
+    got = []
+    for i in range(len(doc)):
+        got += d.feed(doc[i:i + 1])
+    assert got == [whole]
+
+
+def test_decoder_yields_each_value_in_order():
+    d = lj.Decoder()
+    assert d.feed(b'{"a": [1, 2]} [3')
+    assert d.feed("] \"s\" 4") == [[3], "s"]
+    assert not d.is_done()
+    assert d.close() == [4]
+    assert d.is_done()
+
+
+def test_decoder_error_offset_counts_from_the_stream_start():
+    d = lj.Decoder()
+    assert d.feed(b"[1] [2") == [[1]]
+    with pytest.raises(levee.JSONError) as info:
+        d.feed(b",,]")
+    assert info.value.offset == 7 and "at byte 7" in str(info.value)
+
+
+def test_decoder_close_inside_a_value_raises():
+    d = lj.Decoder()
+    d.feed(b'{"a": ')
+    with pytest.raises(levee.JSONError):
+        d.close()
+
+
+def test_decoder_reset_drops_a_partial_value():
+    d = lj.Decoder()
+    d.feed(b'{"a": [1, ')
+    d.reset()
+    assert d.feed(b"[2] ") == [[2]]
+
+
+def test_hostile_input_fails_fast_with_a_clear_error():
+    with pytest.raises(levee.JSONError) as info:
+        lj.loads(b"[" * 1000000)
+    assert info.value.name == "ESTACK" and info.value.offset == 1024
+    assert lj.loads(b"[" * 1024 + b"]" * 1024) is not None
+    d = lj.Decoder(max_size=4096)
+    with pytest.raises(levee.JSONError) as info:
+        d.feed(b'"' + b"x" * 10000)
+    assert info.value.name == "ESIZE" and info.value.offset == 4096
+    with pytest.raises(levee.JSONError) as info:
+        lj.loads(b"1e99999999999999999999")
+    assert info.value.name == "ESIZE"
+    assert lj.loads(b"1e-99999999999999999999") == 0.0
+    with pytest.raises(levee.JSONError):
+        lj.loads(b'["\xff\xfe"]')
+
+
+def test_dumps_keeps_the_lua_text_format():
+    assert lj.dumps(["a", 1, {"k": "v"}]) == '["a", 1, {"k": "v"}]'
+    assert lj.dumps({}) == "{}"
+    assert lj.dumps({"a\"b\n": "\u00e9\x01"}) == '{"a\\"b\\n": "\u00e9\\u0001"}'
+    assert lj.dumps([0.1, 1e21, -0.0, 5e-324, 2 ** 70]) == "[0.1, 1e+21, -0.0, 5e-324, 1180591620717411303424]"
+
+
+def test_dumps_refuses_nan_and_unknown_types():
+    with pytest.raises(ValueError):
+        lj.dumps(float("nan"))
+    with pytest.raises(TypeError):
+        lj.dumps(object())
+
+
+def test_values_marshal_cannot_carry_fall_back_to_pickle():
+    # an integer beyond 64 bits inside an ordinary document
+    assert lj.loads('{"a": [1, 123456789012345678901234567890, "x"]}') == {
+        "a": [1, 123456789012345678901234567890, "x"]}
+    # a depth limit above what marshal.loads nests
+    d = lj.Decoder(max_depth=5000)
+    (v,) = d.feed(b"[" * 3000 + b"]" * 3000)
+    for _ in range(2999):
+        (v,) = v
+    assert v == []
+
+
+def test_non_ascii_and_escaped_strings_decode_to_the_same_text():
+    doc = r'{"\u00e9": "caf\u00e9", "k": "\u0041\u0042", "raw": "RAW", "e": ""}'.replace("RAW", "\u65e5\u672c")
+    assert "\\u00e9" in doc and "\u65e5" in doc
+    want = {"\u00e9": "caf\u00e9", "k": "AB", "raw": "\u65e5\u672c", "e": ""}
+    assert lj.loads(doc) == want == stdjson.loads(doc)
+    assert lj.loads(doc.encode()) == want
+
+
+def test_loads_from_many_threads_at_once():
+    import threading
+    docs = [('{"n": %d, "s": "%s"}' % (i, "x" * (i * 37 % 500))).encode() for i in range(64)]
+    errors = []
+
+    def work():
+        try:
+            for _ in range(50):
+                for i, d in enumerate(docs):
+                    v = lj.loads(d)
+                    assert v["n"] == i and len(v["s"]) == i * 37 % 500
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
