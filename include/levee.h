@@ -517,6 +517,97 @@ void levee_bloom_clear(levee_bloom *b);
 /* levee:section hub */
 /* (declarations of the hub module go after this line) */
 
+/* ===================================================================== */
+/* hub: the pull-model event hub                                         */
+/* ===================================================================== */
+
+/* An event hub over a libevent event_base. Bindings register interest
+ * under tokens they choose and pull plain event records with
+ * levee_hub_poll; the hub never calls into a binding. One hub belongs to
+ * one OS thread; only levee_hub_wake may be called from other threads. */
+typedef struct levee_hub levee_hub;
+
+/* What a levee_event reports. */
+enum {
+  LEVEE_HUB_READ = 1,  /* the fd registered with this read token is readable */
+  LEVEE_HUB_WRITE = 2, /* the fd registered with this write token is writable */
+  LEVEE_HUB_TIMER = 3, /* the timer added with this token expired */
+  LEVEE_HUB_WAKE = 4   /* levee_hub_wake was called (token 0; coalesced) */
+};
+
+/* Interest flags for levee_hub_register. */
+enum {
+  LEVEE_HUB_R = 1, /* report readability */
+  LEVEE_HUB_W = 2  /* report writability */
+};
+
+/* One event pulled by levee_hub_poll. Frozen. */
+typedef struct levee_event {
+  uint64_t token; /* the binding's token for the fd direction or timer */
+  int32_t kind;   /* LEVEE_HUB_READ, _WRITE, _TIMER or _WAKE */
+  int32_t value;  /* READ/WRITE: 1 ready, -1 hang-up or error; else 0 */
+} levee_event;
+
+/* Makes a hub. LEVEE_EINVAL (out NULL), LEVEE_ENOMEM, or the system error
+ * of the eventfd/epoll set-up. */
+int levee_hub_new(levee_hub **out);
+
+/* Frees the hub, its timers and interests. It closes no registered fd.
+ * NULL is a no-op. */
+void levee_hub_free(levee_hub *hub);
+
+/* Adds edge-triggered, persistent interest in fd: readability reported
+ * under rtoken when flags has LEVEE_HUB_R, writability under wtoken when
+ * it has LEVEE_HUB_W. Hang-up (peer closed) is reported on the read side
+ * with value -1; errors wake both sides. LEVEE_EEXIST if fd is already
+ * registered, LEVEE_EBADF for a closed fd, LEVEE_EINVAL (NULL, fd < 0,
+ * no flags). */
+int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint64_t wtoken);
+
+/* Removes every interest in fd (it does not close fd); events for fd not
+ * yet pulled are dropped. LEVEE_ENOENT if fd is not registered. */
+int levee_hub_unregister(levee_hub *hub, int fd);
+
+/* Number of registered fds. */
+int levee_hub_registered(const levee_hub *hub);
+
+/* Adds a one-shot timer that expires at deadline_ms on the hub clock
+ * (levee_hub_now). Timers expire in deadline order; equal deadlines in the
+ * order they were added. Returns a slot (>= 0) for levee_hub_timer_cancel,
+ * or LEVEE_EINVAL / LEVEE_ENOMEM. */
+int levee_hub_timer_add(levee_hub *hub, double deadline_ms, uint64_t token);
+
+/* Cancels the timer in slot when it still holds token. 0, or LEVEE_ENOENT
+ * when it already expired or was cancelled. */
+int levee_hub_timer_cancel(levee_hub *hub, int slot, uint64_t token);
+
+/* Number of pending timers. */
+int levee_hub_timers(const levee_hub *hub);
+
+/* Waits up to timeout_ms (< 0: until something happens; 0: no wait; never
+ * past the earliest timer) and fills at most max records: expired timers
+ * first in deadline order, then fd readiness and wake-ups. Events beyond
+ * max stay queued for the next call, which then does not wait. Returns the
+ * number of records, or LEVEE_EINVAL. */
+int levee_hub_poll(levee_hub *hub, double timeout_ms, levee_event *events, int max);
+
+/* The hub clock in milliseconds (monotonic), as cached by the last poll
+ * (or levee_hub_new). Timers and sleeps are measured from it. */
+double levee_hub_now(const levee_hub *hub);
+
+/* Re-reads the monotonic clock into the hub cache and returns it. */
+double levee_hub_update_time(levee_hub *hub);
+
+/* Interrupts a poll in progress (or makes the next one return at once)
+ * with a LEVEE_HUB_WAKE event. Safe from any thread. 0, LEVEE_EINVAL. */
+int levee_hub_wake(levee_hub *hub);
+
+/* The monotonic clock in milliseconds, uncached. */
+double levee_clock_ms(void);
+
+/* The wall clock (CLOCK_REALTIME) in milliseconds since the Unix epoch. */
+double levee_clock_wall_ms(void);
+
 
 /* levee:section json */
 /* (declarations of the json module go after this line) */
