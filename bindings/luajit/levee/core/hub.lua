@@ -1,0 +1,361 @@
+-- levee.Hub: the green-thread scheduler over the C++ hub (lua-api.md §2).
+--
+-- Green threads are coroutines. The loop runs in a coroutine of its own;
+-- the thread that created the hub ("main") drives it by blocking: when main
+-- blocks it resumes the loop, and the loop yields back to main when main is
+-- due. Other green threads yield to the loop that resumed them.
+local ffi = require("ffi")
+local L = require("levee.lib")
+local errors = require("levee.errors")
+
+local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.resume,
+  coroutine.yield, coroutine.running
+local TIMEOUT = errors.TIMEOUT
+local HUB_READ, HUB_WRITE, HUB_TIMER, HUB_WAKE = 1, 2, 3, 4
+local MAX_EVENTS = 256
+-- While green threads are runnable the hub polls without waiting, but only
+-- every POLL_EVERY ticks: a poll is a system call, and message passing
+-- between runnable threads needs none. Timers and fds are at most that many
+-- ticks late.
+local POLL_EVERY = 32
+
+pcall(ffi.cdef, "int close(int fd);")
+
+local MAIN = setmetatable({}, {__tostring = function() return "levee: main thread" end})
+
+local Hub = {}
+Hub.__index = Hub
+
+local function fatal(co, err)
+  io.stderr:write(debug.traceback(co, "levee: uncaught error in a green thread: " ..
+    tostring(err)), "\n")
+  io.stderr:flush()
+  os.exit(1)
+end
+
+-- The identity of the running green thread (MAIN outside any coroutine).
+function Hub:current()
+  return co_running() or MAIN
+end
+
+-- ---------------------------------------------------------------------
+-- the ready queue: parallel arrays, no allocation per entry
+
+local function ready_push(self, co, a, b, c)
+  local t = self._rtail + 1
+  self._rtail = t
+  self._rco[t], self._ra[t], self._rb[t], self._rc[t] = co, a, b, c
+end
+
+-- A new thread's first resume carries exactly its n spawn arguments.
+local function ready_spawn(self, co, n, a, b, c)
+  ready_push(self, co, a, b, c)
+  self._rn[self._rtail] = n
+end
+
+-- ---------------------------------------------------------------------
+-- switching
+
+-- Resumes co from the loop with the given values.
+function Hub:_coresume(co, a, b, c)
+  if co == self._main then
+    if co_running() == self._loop then return co_yield(a, b, c) end
+    return ready_push(self, co, a, b, c)
+  end
+  local ok, err = co_resume(co, a, b, c)
+  if not ok then fatal(co, err) end
+end
+
+-- Suspends the calling green thread until something resumes it; returns
+-- the values it is resumed with.
+function Hub:_coyield()
+  local co = co_running() or MAIN
+  if co ~= self._main then return co_yield() end
+  local ok, a, b, c = co_resume(self._loop)
+  if not ok then error(a, 0) end
+  return a, b, c
+end
+
+-- Cancels the timeout of a paused thread that is being resumed.
+local function cancel_pause(self, co)
+  local token = self._pause_token[co]
+  if token then
+    self._pause_token[co] = nil
+    self._timers[token] = nil
+    L.levee_hub_timer_cancel(self.handle, self._pause_slot[co], token)
+    self._pause_slot[co] = nil
+  end
+end
+
+-- Queues co to run on the next tick with (a, b, c).
+function Hub:resume(co, a, b, c)
+  cancel_pause(self, co)
+  ready_push(self, co, a, b, c)
+end
+
+-- Wakes co now when called from the loop (State:set), else on the next tick.
+function Hub:_wake_sync(co, a, b, c)
+  cancel_pause(self, co)
+  if co_running() == self._loop then return self:_coresume(co, a, b, c) end
+  ready_push(self, co, a, b, c)
+end
+
+function Hub:continue()
+  ready_push(self, co_running() or MAIN)
+  return self:_coyield()
+end
+
+-- ---------------------------------------------------------------------
+-- time
+
+function Hub:now() return L.levee_hub_now(self.handle) end
+
+function Hub:_timer(ms, target)
+  local token = self._next_token + 1
+  self._next_token = token
+  local slot = L.levee_hub_timer_add(self.handle, L.levee_hub_now(self.handle) + ms, token)
+  if slot < 0 then error("levee: cannot add a timer: " .. tostring(errors.get(slot)), 3) end
+  self._timers[token] = target
+  return token, slot
+end
+
+-- pause([ms]) -> err, sender, value: blocks until resume(); with ms,
+-- errors.TIMEOUT if nobody resumed the thread in time.
+function Hub:pause(ms)
+  if ms then
+    local co = co_running() or MAIN
+    local token, slot = self:_timer(ms, co)
+    self._pause_token[co], self._pause_slot[co] = token, slot
+  end
+  return self:_coyield()
+end
+
+function Hub:sleep(ms)
+  local co = co_running() or MAIN
+  local token, slot = self:_timer(ms or 0, co)
+  self._pause_token[co], self._pause_slot[co] = token, slot
+  self:_coyield()
+end
+
+-- ---------------------------------------------------------------------
+-- threads
+
+-- spawn(f, ...): f(...) runs (until it first blocks) before spawn returns.
+function Hub:spawn(f, ...)
+  local n = select("#", ...)
+  local co
+  if n <= 3 then
+    co = co_create(f)
+    ready_spawn(self, co, n, ...)
+  else
+    local args = {...}
+    co = co_create(function() return f(unpack(args, 1, n)) end)
+    ready_spawn(self, co, 0)
+  end
+  return self:continue()
+end
+
+-- spawn_later(ms, f): f() runs as a new thread after ms.
+function Hub:spawn_later(ms, f)
+  self:_timer(ms, {f})
+end
+
+-- spawn_every(iter, f): a thread that spawns f(item) for every item.
+function Hub:spawn_every(iter, f)
+  self:spawn(function()
+    for item in iter do self:spawn(f, item) end
+  end)
+end
+
+-- ---------------------------------------------------------------------
+-- fds
+
+local State = {}
+State.__index = State
+
+-- recv([ms]) -> err, nil, value: value 1 (ready) or -1 (hang-up, error or
+-- unregistered); an event that arrived while nobody waited is latched.
+function State:recv(ms)
+  if self.has then
+    local v = self.value
+    self.has, self.value = false, nil
+    return nil, nil, v
+  end
+  if self.nopoll then return nil, nil, 1 end
+  if self.co then error("levee: a second green thread cannot wait on the same fd state", 2) end
+  local co = co_running() or MAIN
+  self.co = co
+  local err, sender, value = self.hub:pause(ms)
+  if self.co == co then self.co = nil end
+  return err, sender, value
+end
+
+-- set(v): wakes the waiter now (from the loop), else latches v.
+function State:set(v)
+  local co = self.co
+  if co then
+    self.co = nil
+    return self.hub:_wake_sync(co, nil, nil, v)
+  end
+  self.has, self.value = true, v
+end
+
+local function new_state(hub, nopoll)
+  return setmetatable({hub = hub, co = nil, has = false, value = nil, nopoll = nopoll}, State)
+end
+
+-- register(fd, r, w) -> r_ev, w_ev (States; nil for a false flag). On
+-- failure (e.g. fd already registered) -> nil, nil, err.
+function Hub:register(fd, r, w)
+  local flags = (r and 1 or 0) + (w and 2 or 0)
+  local rc = L.levee_hub_register(self.handle, fd, flags, fd * 2, fd * 2 + 1)
+  if rc < 0 then return nil, nil, errors.get(rc) end
+  local r_ev = r and new_state(self) or nil
+  local w_ev = w and new_state(self) or nil
+  self._states[fd * 2], self._states[fd * 2 + 1] = r_ev, w_ev
+  self.registered[fd] = {r_ev, w_ev}
+  return r_ev, w_ev
+end
+
+-- register_nopoll(fd, r, w): states for regular files, always ready.
+function Hub:register_nopoll(fd, r, w)
+  if self.registered[fd] then return nil, nil, errors.system.EEXIST end
+  local r_ev = r and new_state(self, true) or nil
+  local w_ev = w and new_state(self, true) or nil
+  self.registered[fd] = {r_ev, w_ev, nopoll = true}
+  self._nopoll = self._nopoll + 1
+  return r_ev, w_ev
+end
+
+-- unregister(fd): the fd is closed at the start of the next tick; its
+-- waiters wake with -1.
+function Hub:unregister(fd)
+  local reg = self.registered[fd]
+  if not reg then return end
+  self.registered[fd] = nil
+  if reg.nopoll then
+    self._nopoll = self._nopoll - 1
+  else
+    L.levee_hub_unregister(self.handle, fd)
+    self._states[fd * 2], self._states[fd * 2 + 1] = nil, nil
+  end
+  self.closing[#self.closing + 1] = fd
+  if reg[1] then reg[1]:set(-1) end
+  if reg[2] then reg[2]:set(-1) end
+end
+
+-- in_use() -> true while any fd is registered.
+function Hub:in_use()
+  return L.levee_hub_registered(self.handle) + self._nopoll > 0
+end
+
+-- ---------------------------------------------------------------------
+-- the loop
+
+function Hub:pump()
+  -- 1. run what was runnable at the start of the tick
+  local head, tail = self._rhead, self._rtail
+  local rco, ra, rb, rc, rn = self._rco, self._ra, self._rb, self._rc, self._rn
+  for i = head + 1, tail do
+    local co, a, b, c, n = rco[i], ra[i], rb[i], rc[i], rn[i]
+    rco[i], ra[i], rb[i], rc[i] = nil, nil, nil, nil
+    self._rhead = i
+    if n then
+      rn[i] = nil
+      local ok, err
+      if n == 0 then ok, err = co_resume(co)
+      elseif n == 1 then ok, err = co_resume(co, a)
+      elseif n == 2 then ok, err = co_resume(co, a, b)
+      else ok, err = co_resume(co, a, b, c) end
+      if not ok then fatal(co, err) end
+    else
+      self:_coresume(co, a, b, c)
+    end
+  end
+  if self._rhead == self._rtail then self._rhead, self._rtail = 0, 0 end
+
+  -- 2. close fds unregistered during the last tick
+  local closing = self.closing
+  if closing[1] then
+    for i = 1, #closing do
+      ffi.C.close(closing[i])
+      closing[i] = nil
+    end
+  end
+
+  -- 3. poll: no wait while threads are runnable (and then only now and then)
+  local timeout = -1
+  if self._rtail > self._rhead then
+    self._skips = self._skips + 1
+    if self._skips < POLL_EVERY then return end
+    timeout = 0
+  end
+  self._skips = 0
+  local events = self._events
+  local n = L.levee_hub_poll(self.handle, timeout, events, MAX_EVENTS)
+
+  -- 4. expired timers (first, in deadline order), then fd readiness
+  local timers, states = self._timers, self._states
+  for i = 0, n - 1 do
+    local ev = events[i]
+    local kind = ev.kind
+    if kind == HUB_TIMER then
+      local token = tonumber(ev.token)
+      local target = timers[token]
+      if target then
+        timers[token] = nil
+        if type(target) == "table" and target ~= MAIN then
+          local co = co_create(target[1])
+          local ok, err = co_resume(co)
+          if not ok then fatal(co, err) end
+        else
+          self._pause_token[target], self._pause_slot[target] = nil, nil
+          self:_coresume(target, TIMEOUT)
+        end
+      end
+    elseif kind == HUB_READ or kind == HUB_WRITE then
+      local state = states[tonumber(ev.token)]
+      if state then state:set(ev.value) end
+    elseif kind == HUB_WAKE then
+      if self._on_wake then self:_on_wake() end
+    end
+  end
+end
+
+function Hub:main()
+  while true do self:pump() end
+end
+
+-- ---------------------------------------------------------------------
+-- message primitives (levee.core.message)
+
+local message = require("levee.core.message")
+for name, fn in pairs(message.hub_methods) do Hub[name] = fn end
+
+local function new(options)
+  local handle_out = ffi.new("levee_hub *[1]")
+  local rc = L.levee_hub_new(handle_out)
+  if rc < 0 then error("levee.Hub: " .. tostring(errors.get(rc)), 2) end
+  local self = setmetatable({
+    handle = ffi.gc(handle_out[0], L.levee_hub_free),
+    registered = {},
+    closing = {},
+    _states = {},
+    _timers = {},
+    _pause_token = {},
+    _pause_slot = {},
+    _next_token = 0,
+    _nopoll = 0,
+    _skips = 0,
+    _rhead = 0, _rtail = 0, _rco = {}, _ra = {}, _rb = {}, _rc = {}, _rn = {},
+    _events = ffi.new("levee_event[?]", MAX_EVENTS),
+    _main = co_running() or MAIN,
+  }, Hub)
+  self._loop = co_create(function() self:main() end)
+  self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
+  if options and options.trace then self.trace = true end
+  return self
+end
+
+Hub.MAIN = MAIN
+return setmetatable({Hub = Hub}, {__call = function(_, options) return new(options) end})

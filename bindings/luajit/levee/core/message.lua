@@ -1,0 +1,878 @@
+-- Message primitives between green threads (lua-api.md §2): pipe, value,
+-- flag, gate, queue, stalk, selector, router, dealer, broadcast, pool and
+-- Pair. Receiving objects answer a small internal protocol so any sender
+-- can be redirected into a selector or broadcast:
+--   target:_take(sender, err, value) -> true when a waiter took the value now
+--   target:_offer(sender)            -> the sender parked holding a value
+--   target:_closed(sender)           -> the sender closed
+--   target:_notify(err, value)       -> a sticky value changed (value sources)
+local ffi = require("ffi")
+local errors = require("levee.errors")
+
+local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
+local co_running = coroutine.running
+local M = {hub_methods = {}}
+local H = M.hub_methods
+
+local function me(hub) return co_running() or hub._main end
+
+local function single(self, what)
+  if self.co then
+    error(("levee: a second green thread cannot block on this %s"):format(what), 3)
+  end
+end
+
+-- Iteration: `for v in recver do` ends on an error or a nil value.
+local function call_iter(self)
+  local err, value = self:recv()
+  if err then return nil end
+  return value
+end
+
+-- Waits as the single waiter of obj; returns what the waker passed.
+local function wait(obj, hub, ms, what)
+  single(obj, what)
+  local co = me(hub)
+  obj.co = co
+  local a, b, c = hub:pause(ms)
+  if obj.co == co then obj.co = nil end
+  return a, b, c
+end
+
+local function wake(obj, a, b, c)
+  local co = obj.co
+  if not co then return false end
+  obj.co = nil
+  obj.hub:resume(co, a, b, c)
+  return true
+end
+
+-- A FIFO as a table with head/tail indices.
+local function fifo() return {h = 0, t = 0} end
+local function fpush(q, v) q.t = q.t + 1; q[q.t] = v end
+local function fpop(q)
+  if q.h == q.t then return nil end
+  q.h = q.h + 1
+  local v = q[q.h]
+  q[q.h] = nil
+  if q.h == q.t then q.h, q.t = 0, 0 end
+  return v
+end
+local function flen(q) return q.t - q.h end
+
+-- =====================================================================
+-- Sender: the plain sending end (pipe, selector and broadcast sources)
+
+local Sender = {}
+Sender.__index = Sender
+M.Sender = Sender
+
+-- pass(err, value) -> err: hands (err, value) to the receiving end. If a
+-- receiver waits it runs before pass returns; otherwise the sender parks
+-- until the value is taken (nil) or the receiver closes (CLOSED).
+function Sender:pass(err, value)
+  if self.closed or self.peer_closed then return CLOSED end
+  single(self, "sender")
+  local r = self.recver
+  if r:_take(self, err, value) then
+    self.hub:continue()
+    return nil
+  end
+  self.err, self.value = err, value
+  self.co = me(self.hub)
+  r:_offer(self)
+  local rc = self.hub:_coyield()
+  return rc
+end
+
+function Sender:send(value) return self:pass(nil, value) end
+function Sender:error(e) return self:pass(e) end
+
+function Sender:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.recver:_closed(self)
+  return nil
+end
+
+-- Called by a receiving end that took this sender's parked value.
+function Sender:_taken(rc)
+  local co = self.co
+  self.co, self.err, self.value = nil, nil, nil
+  if co then self.hub:resume(co, rc) end
+end
+
+-- =====================================================================
+-- Recver: the plain receiving end of a pipe
+
+local Recver = {}
+Recver.__index = Recver
+Recver.__call = call_iter
+M.Recver = Recver
+
+function Recver:_take(_, err, value) return wake(self, err, value) end
+function Recver:_offer(sender) fpush(self.pending, sender) end
+function Recver:_closed()
+  self.sender_closed = true
+  wake(self, CLOSED)
+end
+
+-- recv([ms]) -> err, value
+function Recver:recv(ms)
+  local s = fpop(self.pending)
+  if s then
+    local err, value = s.err, s.value
+    s:_taken(nil)
+    return err, value
+  end
+  if self.closed or self.sender_closed then return CLOSED end
+  return wait(self, self.hub, ms, "recver")
+end
+
+function Recver:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.sender.peer_closed = true
+  local s = fpop(self.pending)
+  while s do
+    s:_taken(CLOSED)
+    s = fpop(self.pending)
+  end
+  wake(self, CLOSED)
+  if self.on_close then self:on_close() end
+  return nil
+end
+
+-- redirect(target): this recver's sender now delivers to target (a
+-- selector, a broadcast or another recver); this recver becomes closed.
+function Recver:redirect(target)
+  if self.closed then return CLOSED end
+  self.closed = true
+  local s = self.sender
+  s.recver = target
+  if target._attach then target:_attach(s, self) end
+  local p = fpop(self.pending)
+  while p do
+    target:_offer(p)
+    p = fpop(self.pending)
+  end
+  if self.sender_closed then target:_closed(s) end
+  return nil
+end
+
+function H:pipe()
+  local s = setmetatable({hub = self}, Sender)
+  local r = setmetatable({hub = self, sender = s, pending = fifo()}, Recver)
+  s.recver = r
+  return s, r
+end
+
+-- =====================================================================
+-- value: a sticky value
+
+local Value = {}
+Value.__index = Value
+M.Value = Value
+
+-- pass(err, value): stores (err, value) (nil clears it) and wakes a waiter,
+-- yielding one tick when it woke someone.
+function Value:pass(err, value)
+  if self.closed or self.peer_closed then return CLOSED end
+  self.err, self.value = err, value
+  if (err or value) and self.recver:_notify(err, value) then self.hub:continue() end
+  return nil
+end
+function Value:send(value) return self:pass(nil, value) end
+function Value:error(e) return self:pass(e) end
+
+-- Stores without yielding (for primitives built on values).
+function Value:_set(err, value)
+  self.err, self.value = err, value
+  if err or value then self.recver:_notify(err, value) end
+end
+
+function Value:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.recver:_closed(self)
+  return nil
+end
+
+local ValueRecver = {}
+ValueRecver.__index = ValueRecver
+ValueRecver.__call = call_iter
+
+function ValueRecver:_notify(err, value) return wake(self, err, value) end
+function ValueRecver:_closed()
+  self.sender_closed = true
+  wake(self, CLOSED)
+end
+
+-- recv([ms]) -> err, value: the stored value, not consumed; blocks while
+-- it is unset (nil or false).
+function ValueRecver:recv(ms)
+  if self.closed then return CLOSED end
+  local s = self.sender
+  if s.err or s.value then return s.err, s.value end
+  if self.sender_closed then return CLOSED end
+  return wait(self, self.hub, ms, "value recver")
+end
+
+function ValueRecver:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.sender.peer_closed = true
+  wake(self, CLOSED)
+  return nil
+end
+
+function ValueRecver:redirect(target)
+  if self.closed then return CLOSED end
+  self.closed = true
+  local s = self.sender
+  s.recver = target
+  if target._attach then target:_attach(s, self) end
+  if self.sender_closed then target:_closed(s) end
+  return nil
+end
+
+function H:value(initial)
+  local s = setmetatable({hub = self, value = initial}, Value)
+  local r = setmetatable({hub = self, sender = s}, ValueRecver)
+  s.recver = r
+  return s, r
+end
+
+-- =====================================================================
+-- flag: a one-shot latch
+
+local Flag = {}
+Flag.__index = Flag
+
+-- send(v) never yields: a waiter gets v, else v is stored (overwriting).
+function Flag:pass(err, value)
+  if self.closed or self.peer_closed then return CLOSED end
+  local r = self.recver
+  if not wake(r, err, value) then
+    r.has, r.err, r.value = true, err, value
+  end
+  return nil
+end
+function Flag:send(value) return self:pass(nil, value) end
+function Flag:error(e) return self:pass(e) end
+function Flag:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.recver.sender_closed = true
+  wake(self.recver, CLOSED)
+  return nil
+end
+
+local FlagRecver = {}
+FlagRecver.__index = FlagRecver
+FlagRecver.__call = call_iter
+
+-- recv([ms]) returns and clears the stored value, else blocks.
+function FlagRecver:recv(ms)
+  if self.has then
+    local err, value = self.err, self.value
+    self.has, self.err, self.value = false, nil, nil
+    return err, value
+  end
+  if self.closed or self.sender_closed then return CLOSED end
+  return wait(self, self.hub, ms, "flag recver")
+end
+
+function FlagRecver:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.sender.peer_closed = true
+  wake(self, CLOSED)
+  return nil
+end
+
+function H:flag(initial)
+  local s = setmetatable({hub = self}, Flag)
+  local r = setmetatable({hub = self, sender = s, has = initial ~= nil, value = initial}, FlagRecver)
+  s.recver = r
+  return s, r
+end
+
+-- =====================================================================
+-- gate: the receiver releases the sender only when it asks for the next
+
+local GateSender = {}
+GateSender.__index = GateSender
+
+function GateSender:pass(err, value)
+  if self.closed or self.peer_closed then return CLOSED end
+  single(self, "gate sender")
+  local r = self.recver
+  self.co = me(self.hub)
+  if wake(r, err, value) then
+    r.holding = self
+  else
+    self.err, self.value, self.has = err, value, true
+    r.pending = self
+  end
+  return self.hub:_coyield()
+end
+function GateSender:send(value) return self:pass(nil, value) end
+function GateSender:error(e) return self:pass(e) end
+function GateSender:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.recver.sender_closed = true
+  wake(self.recver, CLOSED)
+  return nil
+end
+
+local GateRecver = {}
+GateRecver.__index = GateRecver
+GateRecver.__call = call_iter
+
+local function release(sender, rc)
+  local co = sender.co
+  sender.co, sender.has, sender.err, sender.value = nil, false, nil, nil
+  if co then sender.hub:resume(co, rc) end
+end
+
+function GateRecver:recv(ms)
+  if self.holding then
+    release(self.holding, nil)
+    self.holding = nil
+  end
+  local s = self.pending
+  if s then
+    self.pending = nil
+    self.holding = s
+    local err, value = s.err, s.value
+    s.has, s.err, s.value = false, nil, nil
+    return err, value
+  end
+  if self.closed or self.sender_closed then return CLOSED end
+  return wait(self, self.hub, ms, "gate recver")
+end
+
+function GateRecver:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.sender.peer_closed = true
+  if self.holding then release(self.holding, CLOSED) self.holding = nil end
+  if self.pending then release(self.pending, CLOSED) self.pending = nil end
+  wake(self, CLOSED)
+  return nil
+end
+
+function H:gate()
+  local s = setmetatable({hub = self}, GateSender)
+  local r = setmetatable({hub = self, sender = s}, GateRecver)
+  s.recver = r
+  return s, r
+end
+
+-- =====================================================================
+-- Pair: a sender and a recver used as one object
+
+local Pair = {}
+Pair.__index = Pair
+Pair.__call = function(self) return call_iter(self.recver) end
+
+function Pair:send(value) return self.sender:send(value) end
+function Pair:pass(err, value) return self.sender:pass(err, value) end
+function Pair:error(e) return self.sender:error(e) end
+function Pair:recv(ms) return self.recver:recv(ms) end
+function Pair:close()
+  local e1 = self.sender:close()
+  local e2 = self.recver:close()
+  return e1 and e2
+end
+
+function M.Pair(sender, recver) return setmetatable({sender = sender, recver = recver}, Pair) end
+
+-- =====================================================================
+-- queue: buffered, one sender, one recver
+
+local QSender = {}
+QSender.__index = QSender
+
+-- pass(err, value): never blocks while fewer than size items are
+-- buffered; a waiting recver is woken without the sender yielding.
+function QSender:pass(err, value)
+  if self.closed or self.peer_closed then return CLOSED end
+  local r = self.recver
+  if wake(r, err, value) then return nil end
+  while r.size and r.count >= r.size do
+    single(self, "queue sender")
+    self.co = me(self.hub)
+    local rc = self.hub:_coyield()
+    self.co = nil
+    if rc then return rc end
+    if wake(r, err, value) then return nil end
+  end
+  r.count = r.count + 1
+  local q = r.items
+  q.t = q.t + 1
+  q[q.t], r.errs[q.t] = value, err
+  if r.count == 1 and r._empty then r._empty:_set(nil, nil) end
+  return nil
+end
+function QSender:send(value) return self:pass(nil, value) end
+function QSender:error(e) return self:pass(e) end
+
+-- close(): queued behind the buffered items.
+function QSender:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  local r = self.recver
+  if r.count == 0 then
+    r.sender_closed = true
+    wake(r, CLOSED)
+  else
+    r.close_after = r.items.t
+  end
+  return nil
+end
+
+local QRecver = {}
+QRecver.__call = call_iter
+QRecver.__len = function(self) return self.count end
+
+function QRecver.__index(self, key)
+  if key == "empty" then
+    -- recver.empty: a Pair over value(true): recv returns true while empty.
+    local s, r = self.hub:value(self.count == 0 and true or nil)
+    rawset(self, "_empty", s)
+    local pair = M.Pair(s, r)
+    rawset(self, "empty", pair)
+    return pair
+  end
+  return QRecver[key]
+end
+
+local function qpop(self)
+  local q = self.items
+  q.h = q.h + 1
+  local i = q.h
+  local err, value = self.errs[i], q[i]
+  q[i], self.errs[i] = nil, nil
+  if q.h == q.t then q.h, q.t = 0, 0 end
+  self.count = self.count - 1
+  if self.close_after == i then
+    self.close_after = nil
+    self.sender_closed = true
+  end
+  if self.count == 0 and self._empty then self._empty:_set(nil, true) end
+  local s = self.sender
+  if s.co then
+    local co = s.co
+    s.co = nil
+    self.hub:resume(co, nil)
+  end
+  return err, value
+end
+
+function QRecver:recv(ms)
+  if self.count > 0 then return qpop(self) end
+  if self.closed or self.sender_closed then return CLOSED end
+  return wait(self, self.hub, ms, "queue recver")
+end
+
+function QRecver:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  local s = self.sender
+  s.peer_closed = true
+  if s.co then
+    local co = s.co
+    s.co = nil
+    self.hub:resume(co, CLOSED)
+  end
+  wake(self, CLOSED)
+  if self.on_close then self:on_close() end
+  return nil
+end
+
+local function new_queue(hub, size, S, R)
+  local s = setmetatable({hub = hub}, S)
+  local r = setmetatable({hub = hub, sender = s, size = size, count = 0,
+    items = {h = 0, t = 0}, errs = {}}, R)
+  s.recver = r
+  return s, r
+end
+
+function H:queue(size) return new_queue(self, size, QSender, QRecver) end
+
+-- =====================================================================
+-- stalk: a batch queue; recv reports that items exist, the consumer reads
+-- them with iter() and drops them with remove(n). `#recver` is the number
+-- of buffered items, so the recver is cdata (Debian's LuaJIT has no __len
+-- for tables).
+
+local SSender = setmetatable({}, {__index = QSender})
+SSender.__index = SSender
+
+function SSender:pass(err, value)
+  if self.closed or self.peer_closed then return CLOSED end
+  local r = self.recver
+  while r.size and r.count >= r.size do
+    single(self, "stalk sender")
+    self.co = me(self.hub)
+    local rc = self.hub:_coyield()
+    self.co = nil
+    if rc then return rc end
+  end
+  r.count = r.count + 1
+  local q = r.items
+  q.t = q.t + 1
+  q[q.t], r.errs[q.t] = value, err
+  if r.count == 1 and r._empty then r._empty:_set(nil, nil) end
+  wake(r, nil, true)
+  return nil
+end
+
+function SSender:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  local r = self.recver
+  r.sender_closed = true
+  if r.count == 0 then wake(r, CLOSED) end
+  return nil
+end
+
+local stalks = {}  -- id -> state table
+local next_stalk = 0
+local Stalk = {}
+
+-- recv([ms]) -> nil, true once an item is buffered (nothing is removed).
+function Stalk:recv(ms)
+  if self.count > 0 then return nil, true end
+  if self.closed or self.sender_closed then return CLOSED end
+  return wait(self, self.hub, ms, "stalk recver")
+end
+
+-- iter(): the buffered values, oldest first.
+function Stalk:iter()
+  local q = self.items
+  local i, last = q.h, q.t
+  return function()
+    if i >= last then return nil end
+    i = i + 1
+    return q[i]
+  end
+end
+
+-- remove(n): drops the first n buffered items.
+function Stalk:remove(n)
+  assert(n > 0 and n <= self.count, "stalk: remove out of range")
+  local q = self.items
+  for _ = 1, n do
+    q.h = q.h + 1
+    q[q.h], self.errs[q.h] = nil, nil
+  end
+  if q.h == q.t then q.h, q.t = 0, 0 end
+  self.count = self.count - n
+  local s = self.sender
+  if s.co then
+    local co = s.co
+    s.co = nil
+    self.hub:resume(co, nil)
+  end
+  if self.count == 0 and self._empty then self._empty:_set(nil, true) end
+end
+
+function Stalk:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  local s = self.sender
+  s.peer_closed = true
+  if s.co then
+    local co = s.co
+    s.co = nil
+    self.hub:resume(co, CLOSED)
+  end
+  wake(self, CLOSED)
+  return nil
+end
+
+ffi.cdef([[struct levee_lua_stalk { int32_t id; };]])
+local stalk_ct = ffi.metatype("struct levee_lua_stalk", {
+  __index = function(self, key)
+    local st = stalks[self.id]
+    if key == "empty" then return QRecver.__index(st, "empty") end
+    local m = Stalk[key]
+    if m then return m end
+    return st[key]
+  end,
+  __newindex = function(self, key, value) stalks[self.id][key] = value end,
+  __len = function(self) return stalks[self.id].count end,
+  __call = call_iter,
+  __gc = function(self) stalks[self.id] = nil end,
+})
+
+function H:stalk(size)
+  local s = setmetatable({hub = self}, SSender)
+  next_stalk = next_stalk + 1
+  local st = {hub = self, sender = s, size = size, count = 0, items = {h = 0, t = 0}, errs = {}}
+  stalks[next_stalk] = st
+  local r = stalk_ct(next_stalk)
+  s.recver = r
+  return s, r
+end
+
+-- =====================================================================
+-- selector: fan-in from redirected recvers
+
+local Selector = {}
+Selector.__index = Selector
+
+function Selector:_attach(sender, recver) self.origin[sender] = recver end
+
+function Selector:_take(sender, err, value)
+  return wake(self, err, self.origin[sender], value)
+end
+
+function Selector:_offer(sender) fpush(self.pending, sender) end
+
+function Selector:_notify(err, value)
+  return false
+end
+
+function Selector:_closed(sender)
+  if not wake(self, CLOSED, self.origin[sender]) then
+    fpush(self.pending, {closed = sender})
+  else
+    self.origin[sender] = nil
+  end
+end
+
+-- recv([ms]) -> err, recver, value
+function Selector:recv(ms)
+  local s = fpop(self.pending)
+  if s then
+    if s.closed then
+      local r = self.origin[s.closed]
+      self.origin[s.closed] = nil
+      return CLOSED, r
+    end
+    local err, value = s.err, s.value
+    local r = self.origin[s]
+    s:_taken(nil)
+    return err, r, value
+  end
+  return wait(self, self.hub, ms, "selector")
+end
+
+Selector.__call = function(self)
+  local err, r, value = self:recv()
+  if err then return nil end
+  return r, value
+end
+
+function H:selector()
+  return setmetatable({hub = self, pending = fifo(), origin = {}}, Selector)
+end
+
+-- =====================================================================
+-- router: many senders, one recver
+
+local RSender = {}
+RSender.__index = RSender
+
+function RSender:pass(err, value)
+  if self.closed or self.peer_closed then return CLOSED end
+  local r = self.recver
+  if wake(r, err, value) then
+    self.hub:continue()
+    return nil
+  end
+  fpush(r.waiting, {co = me(self.hub), err = err, value = value})
+  return self.hub:_coyield()
+end
+function RSender:send(value) return self:pass(nil, value) end
+function RSender:error(e) return self:pass(e) end
+function RSender:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.recver.sender_closed = true
+  if flen(self.recver.waiting) == 0 then wake(self.recver, CLOSED) end
+  return nil
+end
+
+local RRecver = {}
+RRecver.__index = RRecver
+RRecver.__call = call_iter
+
+function RRecver:recv(ms)
+  local w = fpop(self.waiting)
+  if w then
+    self.hub:resume(w.co, nil)
+    return w.err, w.value
+  end
+  if self.closed or self.sender_closed then return CLOSED end
+  return wait(self, self.hub, ms, "router recver")
+end
+
+-- close(): every queued sender resumes with CLOSED; yields one tick.
+function RRecver:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.sender.peer_closed = true
+  local w = fpop(self.waiting)
+  while w do
+    self.hub:resume(w.co, CLOSED)
+    w = fpop(self.waiting)
+  end
+  wake(self, CLOSED)
+  self.hub:continue()
+  return nil
+end
+
+function H:router()
+  local s = setmetatable({hub = self}, RSender)
+  local r = setmetatable({hub = self, sender = s, waiting = fifo()}, RRecver)
+  s.recver = r
+  return s, r
+end
+
+-- =====================================================================
+-- dealer: one sender, many recvers served in arrival order
+
+local DRecver = {}
+DRecver.__index = DRecver
+DRecver.__call = call_iter
+
+function DRecver:_take(_, err, value)
+  local co = fpop(self.waiters)
+  while co and self.gone[co] do
+    self.gone[co] = nil
+    co = fpop(self.waiters)
+  end
+  if not co then return false end
+  self.hub:resume(co, err, value)
+  return true
+end
+function DRecver:_offer(sender) fpush(self.pending, sender) end
+function DRecver:_closed()
+  self.sender_closed = true
+  local co = fpop(self.waiters)
+  while co do
+    if not self.gone[co] then self.hub:resume(co, CLOSED) end
+    self.gone[co] = nil
+    co = fpop(self.waiters)
+  end
+end
+
+function DRecver:recv(ms)
+  local s = fpop(self.pending)
+  if s then
+    local err, value = s.err, s.value
+    s:_taken(nil)
+    return err, value
+  end
+  if self.closed or self.sender_closed then return CLOSED end
+  local co = me(self.hub)
+  fpush(self.waiters, co)
+  local err, value = self.hub:pause(ms)
+  if err == TIMEOUT then self.gone[co] = true end
+  return err, value
+end
+
+function DRecver:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  self.sender.peer_closed = true
+  local s = fpop(self.pending)
+  while s do
+    s:_taken(CLOSED)
+    s = fpop(self.pending)
+  end
+  self:_closed()
+  return nil
+end
+
+function H:dealer()
+  local s = setmetatable({hub = self}, Sender)
+  local r = setmetatable({hub = self, sender = s, pending = fifo(), waiters = fifo(),
+    gone = {}}, DRecver)
+  s.recver = r
+  return s, r
+end
+
+-- =====================================================================
+-- broadcast: every waiting recv gets each value
+
+local Broadcast = {}
+Broadcast.__index = Broadcast
+
+function Broadcast:_attach(sender) self.source = sender end
+
+local function wake_all(self, err, value)
+  local waiters = self.waiters
+  if #waiters == 0 then return false end
+  self.waiters = {}
+  for i = 1, #waiters do
+    local co = waiters[i]
+    if not self.gone[co] then self.hub:resume(co, err, value) end
+    self.gone[co] = nil
+  end
+  return true
+end
+
+-- A pipe source never parks: with nobody waiting the value is dropped.
+function Broadcast:_take(_, err, value)
+  wake_all(self, err, value)
+  return true
+end
+function Broadcast:_offer(sender) sender:_taken(nil) end
+function Broadcast:_notify(err, value) return wake_all(self, err, value) end
+function Broadcast:_closed()
+  self.closed = true
+  wake_all(self, CLOSED)
+end
+
+-- recv([ms]) -> err, value
+function Broadcast:recv(ms)
+  if self.closed then return CLOSED end
+  local src = self.source
+  if src and getmetatable(src) == Value and (src.err or src.value) then
+    return src.err, src.value
+  end
+  local co = me(self.hub)
+  self.waiters[#self.waiters + 1] = co
+  local err, value = self.hub:pause(ms)
+  if err == TIMEOUT then self.gone[co] = true end
+  return err, value
+end
+
+Broadcast.__call = call_iter
+
+function H:broadcast()
+  return setmetatable({hub = self, waiters = {}, gone = {}}, Broadcast)
+end
+
+-- =====================================================================
+-- pool: a fixed set of resources checked out and returned
+
+local Pool = {}
+Pool.__index = Pool
+
+function Pool:recv(ms) return self.recver:recv(ms) end
+function Pool:send(item) return self.sender:send(item) end
+
+-- run(f, ...) -> f(item, ...)'s first two results, with an item checked out.
+function Pool:run(f, ...)
+  local err, item = self.recver:recv()
+  if err then return err end
+  local e, v = f(item, ...)
+  self.sender:send(item)
+  return e, v
+end
+
+function H:pool(factory, size)
+  local s, r = self:queue()
+  for _ = 1, size do s:send(factory()) end
+  return setmetatable({hub = self, sender = s, recver = r, size = size}, Pool)
+end
+
+return M

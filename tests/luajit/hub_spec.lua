@@ -1,0 +1,243 @@
+-- levee.Hub: scheduler semantics and hub methods (lua-api.md §2).
+local ffi = require("ffi")
+local levee = require("levee")
+local errors = levee.errors
+
+pcall(ffi.cdef, "int pipe(int fds[2]); int close(int fd); long write(int fd, const void *buf, size_t n);")
+
+describe("Hub scheduling", function()
+  it("spawn runs the child until it blocks before the caller continues", function()
+    local h = levee.Hub()
+    local trace = {}
+    h:spawn(function()
+      trace[#trace + 1] = "f starts"
+      h:sleep(5)
+      trace[#trace + 1] = "f wakes"
+    end)
+    trace[#trace + 1] = "main continues"
+    h:sleep(20)
+    assert.same({"f starts", "main continues", "f wakes"}, trace)
+  end)
+
+  it("spawn passes every argument", function()
+    local h = levee.Hub()
+    local got
+    h:spawn(function(...) got = {n = select("#", ...), ...} end, 1, nil, 3, "four", 5)
+    assert.equal(5, got.n)
+    assert.same({1, nil, 3, "four", 5}, {got[1], got[2], got[3], got[4], got[5]})
+  end)
+
+  it("children run in spawn order, each after one tick", function()
+    local h = levee.Hub()
+    local trace = {}
+    for i = 1, 3 do
+      h:spawn(function()
+        trace[#trace + 1] = "a" .. i
+        h:continue()
+        trace[#trace + 1] = "b" .. i
+      end)
+    end
+    h:continue()
+    h:continue()
+    -- each spawn is one tick: the previous child finishes in the tick that starts the next
+    assert.same({"a1", "b1", "a2", "b2", "a3", "b3"}, trace)
+  end)
+
+  it("sleep orders wake-ups by deadline, equal deadlines in call order", function()
+    local h = levee.Hub()
+    local trace = {}
+    for _, spec in ipairs({{30, "c"}, {10, "a"}, {30, "d"}, {10, "b"}}) do
+      h:spawn(function() h:sleep(spec[1]) trace[#trace + 1] = spec[2] end)
+    end
+    h:sleep(60)
+    assert.same({"a", "b", "c", "d"}, trace)
+  end)
+
+  it("sleep(0) yields and comes back", function()
+    local h = levee.Hub()
+    local ran = false
+    h:spawn(function() h:sleep(0) ran = true end)
+    h:sleep(0)
+    h:sleep(1)
+    assert.is_true(ran)
+  end)
+
+  it("spawn_later runs f after the delay with no arguments", function()
+    local h = levee.Hub()
+    local trace = {}
+    h:spawn_later(10, function(...) trace[#trace + 1] = select("#", ...) end)
+    assert.same({}, trace)
+    h:sleep(30)
+    assert.same({0}, trace)
+  end)
+
+  it("spawn_every spawns f for each item of an iterator", function()
+    local h = levee.Hub()
+    local seen = {}
+    local items = {"x", "y", "z"}
+    local i = 0
+    h:spawn_every(function() i = i + 1 return items[i] end, function(item) seen[#seen + 1] = item end)
+    h:sleep(1)
+    assert.same({"x", "y", "z"}, seen)
+  end)
+
+  it("pause is resumed by resume with three values", function()
+    local h = levee.Hub()
+    local got
+    local co
+    h:spawn(function()
+      co = coroutine.running()
+      got = {h:pause()}
+    end)
+    h:resume(co, nil, "sender", 42)
+    h:continue()
+    assert.same({nil, "sender", 42}, {got[1], got[2], got[3]})
+  end)
+
+  it("pause(ms) times out with errors.TIMEOUT, and not when resumed first", function()
+    local h = levee.Hub()
+    local err = h:pause(5)
+    assert.equal(errors.TIMEOUT, err)
+    local results = {}
+    local co
+    h:spawn(function()
+      co = coroutine.running()
+      results[1] = h:pause(50)
+    end)
+    h:resume(co, nil, nil, "early")
+    h:sleep(80)
+    assert.is_nil(results[1])
+    assert.equal(0, require("levee.lib").levee_hub_timers(h.handle))
+  end)
+
+  it("main blocks on a green thread and is resumed by it", function()
+    local h = levee.Hub()
+    local main = h:current()
+    h:spawn(function()
+      h:sleep(5)
+      h:resume(main, nil, nil, "from f")
+    end)
+    local _, _, v = h:pause()
+    assert.equal("from f", v)
+  end)
+
+  it("an uncaught error in a green thread exits the process with status 1", function()
+    local cmd = [[luajit -e 'local h = require("levee").Hub(); h:spawn(function() error("boom") end); print("not reached")' 2>&1; echo "status=$?"]]
+    local p = io.popen(cmd)
+    local out = p:read("*a")
+    p:close()
+    assert.matches("boom", out)
+    assert.matches("traceback", out)
+    assert.matches("status=1", out)
+    assert.falsy(out:find("not reached", 1, true))
+  end)
+end)
+
+describe("Hub fds", function()
+  local function pipe()
+    local fds = ffi.new("int[2]")
+    assert(ffi.C.pipe(fds) == 0)
+    return fds[0], fds[1]
+  end
+
+  it("register gives States that wake on readiness, latched if nobody waits", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    local r_ev, w_ev = h:register(r, true, false)
+    assert.not_nil(r_ev)
+    assert.is_nil(w_ev)
+    h:spawn(function() h:sleep(5) ffi.C.write(w, "x", 1) end)
+    local err, sender, value = r_ev:recv(1000)
+    assert.same({nil, nil, 1}, {err, sender, value})
+    ffi.C.write(w, "y", 1)
+    h:sleep(5)
+    assert.same({nil, nil, 1}, {r_ev:recv(0)})
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("a State times out with errors.TIMEOUT", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    assert.equal(errors.TIMEOUT, (r_ev:recv(10)))
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("a socket peer's hang-up wakes a reader with -1", function()
+    pcall(ffi.cdef, "int socketpair(int domain, int type, int protocol, int sv[2]);")
+    local h = levee.Hub()
+    local sv = ffi.new("int[2]")
+    assert.equal(0, ffi.C.socketpair(1, 1, 0, sv))  -- AF_UNIX, SOCK_STREAM
+    local r, w = sv[0], sv[1]
+    local r_ev = h:register(r, true)
+    h:spawn(function() h:sleep(5) ffi.C.close(w) end)
+    local _, _, value = r_ev:recv(1000)
+    assert.equal(-1, value)
+    h:unregister(r)
+  end)
+
+  it("unregister wakes waiters with -1 and closes the fd on the next tick", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    local got
+    h:spawn(function() got = {r_ev:recv()} end)
+    assert.is_true(h:in_use())
+    h:unregister(r)
+    h:continue()
+    assert.equal(-1, got[3])
+    assert.is_false(h:in_use())
+    h:continue()
+    assert.equal(-1, ffi.C.close(r))  -- already closed by the hub
+    ffi.C.close(w)
+  end)
+
+  it("registering an fd twice returns an error instead of aborting", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    h:register(r, true)
+    local a, b, err = h:register(r, true)
+    assert.is_nil(a)
+    assert.is_nil(b)
+    assert.equal(errors.system.EEXIST, err)
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("register_nopoll states are always ready", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    local r_ev, w_ev = h:register_nopoll(r, true, true)
+    assert.same({nil, nil, 1}, {r_ev:recv()})
+    assert.same({nil, nil, 1}, {w_ev:recv()})
+    assert.is_true(h:in_use())
+    h:unregister(r)
+    assert.is_false(h:in_use())
+    ffi.C.close(w)
+  end)
+
+  it("a second waiter on one State is a clear Lua error", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    h:spawn(function() r_ev:recv(50) end)
+    assert.has_error(function() r_ev:recv(10) end, "second green thread")
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+end)
+
+describe("seed examples", function()
+  it("tick/tock alternates, starting with tick", function()
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+    local p = io.popen("timeout 2.8 stdbuf -oL luajit " .. here .. "/../../examples/forever/tick_tock.lua")
+    local out = p:read("*a")
+    p:close()
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    assert.truthy(#lines >= 4)
+    for i, l in ipairs(lines) do assert.equal(i % 2 == 1 and "tick" or "tock", l) end
+  end)
+end)
