@@ -42,9 +42,17 @@ class Error(Exception):
 class Timeout(Error, TimeoutError):
     """levee.TIMEOUT: a blocking call ran out of time."""
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._fill(lib.LEVEE_TIMEOUT)
+
 
 class Closed(Error):
     """levee.CLOSED: the channel, stream or connection is closed (also EOF)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._fill(lib.LEVEE_CLOSED)
 
 
 class SystemError(Error, OSError):

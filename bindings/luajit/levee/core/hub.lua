@@ -78,9 +78,11 @@ end
 
 -- Cancels the timeout of a paused thread that is being resumed.
 local function cancel_pause(self, co)
+  if self._npaused == 0 then return end
   local token = self._pause_token[co]
   if token then
     self._pause_token[co] = nil
+    self._npaused = self._npaused - 1
     self._timers[token] = nil
     L.levee_hub_timer_cancel(self.handle, self._pause_slot[co], token)
     self._pause_slot[co] = nil
@@ -101,7 +103,12 @@ function Hub:_wake_sync(co, a, b, c)
 end
 
 function Hub:continue()
-  ready_push(self, co_running() or MAIN)
+  local co = co_running()
+  if co and co ~= self._main then
+    ready_push(self, co)
+    return co_yield()
+  end
+  ready_push(self, co or MAIN)
   return self:_coyield()
 end
 
@@ -126,6 +133,7 @@ function Hub:pause(ms)
     local co = co_running() or MAIN
     local token, slot = self:_timer(ms, co)
     self._pause_token[co], self._pause_slot[co] = token, slot
+    self._npaused = self._npaused + 1
   end
   return self:_coyield()
 end
@@ -134,6 +142,7 @@ function Hub:sleep(ms)
   local co = co_running() or MAIN
   local token, slot = self:_timer(ms or 0, co)
   self._pause_token[co], self._pause_slot[co] = token, slot
+  self._npaused = self._npaused + 1
   self:_coyield()
 end
 
@@ -268,6 +277,9 @@ function Hub:pump()
       elseif n == 2 then ok, err = co_resume(co, a, b)
       else ok, err = co_resume(co, a, b, c) end
       if not ok then fatal(co, err) end
+    elseif co ~= self._main then
+      local ok, err = co_resume(co, a, b, c)
+      if not ok then fatal(co, err) end
     else
       self:_coresume(co, a, b, c)
     end
@@ -309,7 +321,10 @@ function Hub:pump()
           local ok, err = co_resume(co)
           if not ok then fatal(co, err) end
         else
-          self._pause_token[target], self._pause_slot[target] = nil, nil
+          if self._pause_token[target] == token then
+            self._pause_token[target], self._pause_slot[target] = nil, nil
+            self._npaused = self._npaused - 1
+          end
           self:_coresume(target, TIMEOUT)
         end
       end
@@ -345,6 +360,7 @@ local function new(options)
     _pause_token = {},
     _pause_slot = {},
     _next_token = 0,
+    _npaused = 0,
     _nopoll = 0,
     _skips = 0,
     _rhead = 0, _rtail = 0, _rco = {}, _ra = {}, _rb = {}, _rc = {}, _rn = {},

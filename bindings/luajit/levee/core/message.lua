@@ -10,7 +10,7 @@ local ffi = require("ffi")
 local errors = require("levee.errors")
 
 local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
-local co_running = coroutine.running
+local co_running, co_yield = coroutine.running, coroutine.yield
 local M = {hub_methods = {}}
 local H = M.hub_methods
 
@@ -31,10 +31,12 @@ end
 
 -- Waits as the single waiter of obj; returns what the waker passed.
 local function wait(obj, hub, ms, what)
-  single(obj, what)
-  local co = me(hub)
+  if obj.co then single(obj, what) end
+  local co = co_running() or hub._main
   obj.co = co
-  local a, b, c = hub:pause(ms)
+  local a, b, c
+  if ms == nil and co ~= hub._main then a, b, c = co_yield()
+  else a, b, c = hub:pause(ms) end
   if obj.co == co then obj.co = nil end
   return a, b, c
 end

@@ -1,0 +1,97 @@
+-- Switch rate: two green threads ping-ponging over h:pipe(), beside raw
+-- coroutine.resume/yield (the limit for any scheduler) and lua-cqueues
+-- (condition variables), measured in the same process. A round trip is two
+-- messages. Prints the median of RUNS runs of each and the ratios.
+--   luajit bench/hub/pingpong.lua [round_trips] [runs]
+local N = tonumber(arg[1]) or 1000000
+local RUNS = tonumber(arg[2]) or 5
+
+local function now()
+  local ffi = require("ffi")
+  pcall(ffi.cdef, "struct levee_bench_ts { long sec, nsec; }; int clock_gettime(int, struct levee_bench_ts *);")
+  local ts = ffi.new("struct levee_bench_ts")
+  return function()
+    ffi.C.clock_gettime(1, ts)
+    return tonumber(ts.sec) + tonumber(ts.nsec) * 1e-9
+  end
+end
+now = now()
+
+local function levee_run()
+  local h = require("levee").Hub()
+  local s1, r1 = h:pipe()
+  local s2, r2 = h:pipe()
+  local done_s, done_r = h:pipe()
+  h:spawn(function() for v in r1 do s2:send(v) end end)
+  local t0 = now()
+  h:spawn(function()
+    for i = 1, N do
+      s1:send(i)
+      r2:recv()
+    end
+    done_s:send(true)
+  end)
+  done_r:recv()
+  local t = now() - t0
+  s1:close()
+  return 2 * N / t
+end
+
+local function raw_run()
+  local co = coroutine.wrap(function(v)
+    while true do v = coroutine.yield(v) end
+  end)
+  local t0 = now()
+  for i = 1, N do co(i) end
+  return 2 * N / (now() - t0)
+end
+
+local function cqueues_run()
+  local cqueues = require("cqueues")
+  local condition = require("cqueues.condition")
+  local cq = cqueues.new()
+  local ping, pong = condition.new(), condition.new()
+  -- `turn` makes the hand-off robust to which thread cqueues starts first
+  -- (a condition signal with no waiter is lost).
+  local value, turn = nil, "a"
+  cq:wrap(function()
+    while true do
+      while turn ~= "b" do ping:wait() end
+      if value == nil then return end
+      turn = "a"
+      pong:signal()
+    end
+  end)
+  local t0
+  cq:wrap(function()
+    t0 = now()
+    for i = 1, N do
+      value, turn = i, "b"
+      ping:signal()
+      while turn ~= "a" do pong:wait() end
+    end
+    value, turn = nil, "b"
+    ping:signal()
+  end)
+  assert(cq:loop())
+  return 2 * N / (now() - t0)
+end
+
+local function median(t)
+  table.sort(t)
+  return t[math.ceil(#t / 2)]
+end
+
+local results = {levee = {}, raw = {}, cqueues = {}}
+for _ = 1, RUNS do  -- interleaved, so drift on a shared machine hits all three
+  results.raw[#results.raw + 1] = raw_run()
+  results.cqueues[#results.cqueues + 1] = cqueues_run()
+  results.levee[#results.levee + 1] = levee_run()
+end
+local l, r, c = median(results.levee), median(results.raw), median(results.cqueues)
+print(("ping-pong, %d round trips, median of %d runs (messages/s)"):format(N, RUNS))
+print(("  levee h:pipe()        %12.0f"):format(l))
+print(("  raw coroutines        %12.0f"):format(r))
+print(("  cqueues conditions    %12.0f"):format(c))
+print(("  levee/raw     %.2fx   (goal >= 0.25x)"):format(l / r))
+print(("  levee/cqueues %.2fx   (goal >= 1.0x)"):format(l / c))

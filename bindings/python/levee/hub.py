@@ -1,0 +1,339 @@
+"""levee.Hub for Python: green threads on greenlets over the C++ hub.
+
+The same scheduler as the Lua binding (docs/hub.md), in Python's idiom:
+
+    h = levee.Hub()
+    sender, recver = h.pipe()
+    h.spawn(lambda: sender.send("hello"))
+    recver.recv()              # "hello"
+    recver.recv(ms=10)         # raises levee.Timeout
+
+spawn(f, *args) runs f until it first blocks before spawn returns. Blocking
+calls take an optional timeout in milliseconds and raise levee.Timeout;
+a closed channel raises levee.Closed; `for v in recver:` iterates until it
+closes. An uncaught exception in a green thread other than the one that
+made the hub prints its traceback and exits the process with status 1.
+"""
+import collections
+import os
+import sys
+import traceback
+
+import greenlet
+
+from ._ffi import ffi, lib
+from .errors import Closed, Timeout, check, error_for
+
+_POLL_EVERY = 32
+_MAX_EVENTS = 256
+_HUB_READ, _HUB_WRITE, _HUB_TIMER, _HUB_WAKE = 1, 2, 3, 4
+_TIMEOUT = object()  # resume marker of an expired timer
+
+
+def _fatal():
+    traceback.print_exc()
+    sys.stderr.write("levee: uncaught error in a green thread\n")
+    sys.stderr.flush()
+    os._exit(1)
+
+
+class State:
+    """An fd readiness latch returned by Hub.register."""
+
+    __slots__ = ("hub", "waiter", "has", "value", "nopoll")
+
+    def __init__(self, hub, nopoll=False):
+        self.hub, self.waiter, self.has, self.value, self.nopoll = hub, None, False, None, nopoll
+
+    def recv(self, ms=None):
+        """1 when ready, -1 on hang-up, error or unregister; raises Timeout."""
+        if self.has:
+            v, self.has, self.value = self.value, False, None
+            return v
+        if self.nopoll:
+            return 1
+        if self.waiter is not None:
+            raise RuntimeError("levee: a second green thread cannot wait on the same fd state")
+        me = greenlet.getcurrent()
+        self.waiter = me
+        try:
+            return self.hub._wait(ms)[1]
+        finally:
+            if self.waiter is me:
+                self.waiter = None
+
+    def set(self, value):
+        """Wakes the waiter, or latches value (the latest wins)."""
+        g = self.waiter
+        if g is not None:
+            self.waiter = None
+            self.hub._wake_now(g, (None, value))
+        else:
+            self.has, self.value = True, value
+
+
+class Hub:
+    """The event hub and green-thread scheduler."""
+
+    def __init__(self):
+        out = ffi.new("levee_hub **")
+        check(lib.levee_hub_new(out))
+        self._h = ffi.gc(out[0], lib.levee_hub_free)
+        self._main = greenlet.getcurrent()
+        self._loop = greenlet.greenlet(self._run, parent=self._main)
+        self._ready = collections.deque()
+        self._events = ffi.new("levee_event[]", _MAX_EVENTS)
+        self._timers = {}   # token -> greenlet, or (f, args) for spawn_later
+        self._paused = {}   # greenlet -> (slot, token) of its timeout
+        self._token = 0
+        self._states = {}
+        self.registered = {}
+        self._closing = []
+        self._nopoll = 0
+        self._skips = 0
+
+    # ---- switching -------------------------------------------------------
+    def _run(self):
+        while True:
+            self._pump()
+
+    def _wait(self, ms=None):
+        """Blocks the caller; returns the (err, value) it is resumed with,
+        raising Timeout when ms passes first."""
+        me = greenlet.getcurrent()
+        if ms is not None:
+            slot, token = self._timer(ms, me)
+            self._paused[me] = (slot, token)
+        got = self._loop.switch()
+        if got is _TIMEOUT:
+            raise Timeout()
+        return got
+
+    def _cancel_pause(self, g):
+        entry = self._paused.pop(g, None)
+        if entry is not None:
+            slot, token = entry
+            self._timers.pop(token, None)
+            lib.levee_hub_timer_cancel(self._h, slot, token)
+
+    def _wake_now(self, g, value):
+        self._cancel_pause(g)
+        if greenlet.getcurrent() is self._loop:
+            g.switch(value)
+        else:
+            self._ready.append((g, value, None))
+
+    def resume(self, g, value=None, err=None):
+        """Queues green thread g to run on the next tick; its pause()
+        returns value (or raises err)."""
+        self._cancel_pause(g)
+        self._ready.append((g, (err, value), None))
+
+    def pause(self, ms=None):
+        """Blocks until resume(); raises Timeout after ms."""
+        err, value = self._wait(ms)
+        if err is not None:
+            raise err
+        return value
+
+    def continue_(self):
+        """Lets every other runnable green thread run once."""
+        self._ready.append((greenlet.getcurrent(), (None, None), None))
+        self._loop.switch()
+
+    def current(self):
+        return greenlet.getcurrent()
+
+    # ---- time -------------------------------------------------------------
+    def now(self):
+        """The hub clock in milliseconds (monotonic, cached per poll)."""
+        return lib.levee_hub_now(self._h)
+
+    def _timer(self, ms, target):
+        self._token += 1
+        token = self._token
+        slot = check(lib.levee_hub_timer_add(self._h, lib.levee_hub_now(self._h) + ms, token))
+        self._timers[token] = target
+        return slot, token
+
+    def sleep(self, ms):
+        """Suspends the caller for at least ms milliseconds."""
+        try:
+            self._wait(ms)
+        except Timeout:
+            pass
+
+    # ---- threads ----------------------------------------------------------
+    def _green(self, f):
+        def run(*args, **kwargs):
+            try:
+                f(*args, **kwargs)
+            except greenlet.GreenletExit:
+                pass
+            except BaseException:
+                _fatal()
+        return greenlet.greenlet(run, parent=self._loop)
+
+    def spawn(self, f, *args, **kwargs):
+        """Runs f(*args, **kwargs) as a green thread; it runs until it first
+        blocks before spawn returns. Returns the greenlet."""
+        g = self._green(f)
+        self._ready.append((g, args, kwargs))
+        self.continue_()
+        return g
+
+    def spawn_later(self, ms, f, *args, **kwargs):
+        """Runs f(*args, **kwargs) as a new green thread after ms."""
+        self._timer(ms, (f, args, kwargs))
+
+    def spawn_every(self, iterable, f):
+        """A green thread that spawns f(item) for every item of iterable."""
+        def every():
+            for item in iterable:
+                self.spawn(f, item)
+        self.spawn(every)
+
+    # ---- fds ----------------------------------------------------------------
+    def register(self, fd, r=True, w=False):
+        """(r_ev, w_ev) States for fd (None for a direction not asked for).
+        Raises levee.Error (EEXIST) if fd is already registered."""
+        flags = (1 if r else 0) | (2 if w else 0)
+        check(lib.levee_hub_register(self._h, fd, flags, fd * 2, fd * 2 + 1))
+        r_ev = State(self) if r else None
+        w_ev = State(self) if w else None
+        self._states[fd * 2], self._states[fd * 2 + 1] = r_ev, w_ev
+        self.registered[fd] = (r_ev, w_ev, False)
+        return r_ev, w_ev
+
+    def register_nopoll(self, fd, r=True, w=False):
+        """States for a regular file: always ready."""
+        if fd in self.registered:
+            raise error_for(lib.LEVEE_EEXIST)
+        r_ev = State(self, True) if r else None
+        w_ev = State(self, True) if w else None
+        self.registered[fd] = (r_ev, w_ev, True)
+        self._nopoll += 1
+        return r_ev, w_ev
+
+    def unregister(self, fd):
+        """Stops watching fd, wakes its waiters with -1 and closes it on the
+        next tick."""
+        reg = self.registered.pop(fd, None)
+        if reg is None:
+            return
+        r_ev, w_ev, nopoll = reg
+        if nopoll:
+            self._nopoll -= 1
+        else:
+            lib.levee_hub_unregister(self._h, fd)
+            self._states.pop(fd * 2, None)
+            self._states.pop(fd * 2 + 1, None)
+        self._closing.append(fd)
+        for ev in (r_ev, w_ev):
+            if ev is not None:
+                ev.set(-1)
+
+    def in_use(self):
+        """True while any fd is registered."""
+        return lib.levee_hub_registered(self._h) + self._nopoll > 0
+
+    # ---- the loop -----------------------------------------------------------
+    def _pump(self):
+        ready = self._ready
+        for _ in range(len(ready)):
+            g, value, kwargs = ready.popleft()
+            if kwargs is not None:      # a new green thread: value is its args
+                g.switch(*value, **kwargs)
+            else:
+                g.switch(value)
+        if self._closing:
+            closing, self._closing = self._closing, []
+            for fd in closing:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        timeout = -1
+        if ready:
+            self._skips += 1
+            if self._skips < _POLL_EVERY:
+                return
+            timeout = 0
+        self._skips = 0
+        events = self._events
+        n = lib.levee_hub_poll(self._h, timeout, events, _MAX_EVENTS)
+        timers, states = self._timers, self._states
+        for i in range(n):
+            ev = events[i]
+            kind = ev.kind
+            if kind == _HUB_TIMER:
+                target = timers.pop(ev.token, None)
+                if target is None:
+                    continue
+                if isinstance(target, tuple):
+                    f, args, kwargs = target
+                    self._green(f).switch(*args, **kwargs)
+                else:
+                    self._paused.pop(target, None)
+                    target.switch(_TIMEOUT)
+            elif kind == _HUB_READ or kind == _HUB_WRITE:
+                state = states.get(ev.token)
+                if state is not None:
+                    state.set(ev.value)
+
+    # ---- message primitives -------------------------------------------------
+    def pipe(self):
+        """(sender, recver): unbuffered; a send parks until taken."""
+        from . import message
+        return message.pipe(self)
+
+    def value(self, initial=None):
+        """(sender, recver) over a sticky value."""
+        from . import message
+        return message.value(self, initial)
+
+    def flag(self, initial=None):
+        """(sender, recver): a one-shot latch."""
+        from . import message
+        return message.flag(self, initial)
+
+    def gate(self):
+        """(sender, recver): the sender is released when the recver asks
+        for the next value."""
+        from . import message
+        return message.gate(self)
+
+    def queue(self, size=None):
+        """(sender, recver) with a buffer of size items (None: unbounded)."""
+        from . import message
+        return message.queue(self, size)
+
+    def stalk(self, size=None):
+        """(sender, recver): a batch queue (recver.iter/remove, len)."""
+        from . import message
+        return message.stalk(self, size)
+
+    def selector(self):
+        """A fan-in of redirected recvers: recv() -> (recver, value)."""
+        from . import message
+        return message.Selector(self)
+
+    def router(self):
+        """(sender, recver): many senders queue FIFO for one recver."""
+        from . import message
+        return message.router(self)
+
+    def dealer(self):
+        """(sender, recver): many recvers served in arrival order."""
+        from . import message
+        return message.dealer(self)
+
+    def broadcast(self):
+        """Every waiting recv gets each value of the redirected source."""
+        from . import message
+        return message.Broadcast(self)
+
+    def pool(self, factory, size):
+        """A pool of size items made by factory()."""
+        from . import message
+        return message.Pool(self, factory, size)
