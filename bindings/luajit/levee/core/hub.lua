@@ -368,6 +368,7 @@ local function new(options)
     _main = co_running() or MAIN,
   }, Hub)
   self._loop = co_create(function() self:main() end)
+  self.io = require("levee.core.io")(self)
   self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
   if options and options.trace then self.trace = true end
   return self

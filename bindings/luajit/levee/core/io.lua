@@ -1,0 +1,689 @@
+-- h.io: non-blocking fds as io objects, streams and chunks (lua-api.md §3).
+--
+-- io.R / io.W / io.RW are tables over an fd registered with the hub. Reads
+-- block the green thread (not the process) until data, EOF or the io's
+-- timeout; EOF and read errors close the io and return errors.CLOSED.
+-- Writes write everything, closing the io and returning the system error
+-- on failure (errors.system.EPIPE for a vanished reader). Successful writes
+-- yield one tick, as in the original.
+local ffi = require("ffi")
+local bit = require("bit")
+local L = require("levee.lib")
+local errors = require("levee.errors")
+local d = require("levee.d")
+local message = require("levee.core.message")
+
+local C = ffi.C
+local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
+
+for _, decl in ipairs({
+  "ssize_t read(int fd, void *buf, size_t count);",
+  "ssize_t write(int fd, const void *buf, size_t count);",
+  "struct iovec { void *iov_base; size_t iov_len; };",
+  "ssize_t writev(int fd, const struct iovec *iov, int iovcnt);",
+  "int close(int fd);",
+  "int fcntl(int fd, int cmd, ...);",
+  "int pipe(int fds[2]);",
+  "int open(const char *path, int flags, ...);",
+  "int socketpair(int domain, int type, int protocol, int sv[2]);",
+  "ssize_t sendfile(int out_fd, int in_fd, int64_t *offset, size_t count);",
+}) do pcall(ffi.cdef, decl) end
+
+local EAGAIN, EINTR = 11, 4
+local F_GETFL, F_SETFL, O_NONBLOCK = 3, 4, 2048
+local O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_CLOEXEC =
+  0, 1, 2, 64, 128, 512, 1024, 524288
+local IOV_MAX = 1024
+
+local function nonblock(fd)
+  local flags = C.fcntl(fd, F_GETFL)
+  if flags < 0 then return errors.get(-ffi.errno()) end
+  if C.fcntl(fd, F_SETFL, ffi.cast("int", bit.bor(flags, O_NONBLOCK))) < 0 then
+    return errors.get(-ffi.errno())
+  end
+end
+
+local IO = {}
+IO.__index = IO
+
+-- =====================================================================
+-- reading
+
+local R = setmetatable({}, {__index = IO})
+R.__index = R
+
+-- read(buf, len) -> err, n (n > 0). EOF and errors close the io (CLOSED);
+-- a timeout leaves it open (TIMEOUT).
+function R:read(buf, len)
+  if self.closed then return CLOSED end
+  while true do
+    local n = C.read(self.no, buf, len)
+    if n > 0 then return nil, tonumber(n) end
+    if n == 0 then
+      self:close()
+      return CLOSED
+    end
+    local e = ffi.errno()
+    if e ~= EAGAIN and e ~= EINTR then
+      self:close()
+      return CLOSED
+    end
+    if e == EAGAIN then
+      if self.r_error then
+        self:close()
+        return CLOSED
+      end
+      local err, _, ev = self.r_ev:recv(self.timeout)
+      if err then return err end
+      if ev < 0 then self.r_error = true end
+    end
+  end
+end
+
+-- readn(buf, n[, len]) -> err, total with n <= total <= len.
+function R:readn(buf, n, len)
+  len = len or n
+  local p = ffi.cast("char *", buf)
+  local total = 0
+  while total < n do
+    local err, got = self:read(p + total, len - total)
+    if err then return err end
+    total = total + got
+  end
+  return nil, total
+end
+
+-- readinto(buf[, n]) -> err: reads into a d.Buffer; with n, until #buf >= n.
+function R:readinto(buf, n)
+  if n == nil then
+    buf:ensure()
+    local ptr, avail = buf:tail()
+    local err, got = self:read(ptr, avail)
+    if err then return err end
+    buf:bump(got)
+    return nil
+  end
+  while #buf < n do
+    buf:ensure(n - #buf)
+    local ptr, avail = buf:tail()
+    local err, got = self:read(ptr, avail)
+    if err then return err end
+    buf:bump(got)
+  end
+  return nil
+end
+
+-- reads([len=4096]) -> string, or nil on any error.
+function R:reads(len)
+  len = len or 4096
+  local buf = ffi.new("char[?]", len)
+  local err, n = self:read(buf, len)
+  if err then return nil end
+  return ffi.string(buf, n)
+end
+
+function R:stream() return IO.Stream(self) end
+
+-- sendfile(to, len[, off=0]) -> err, len: file bytes to a writable io.
+function R:sendfile(to, len, off)
+  if self.closed or to.closed then return CLOSED end
+  local offp = ffi.new("int64_t[1]", off or 0)
+  local sent = 0
+  while sent < len do
+    local n = C.sendfile(to.no, self.no, offp, len - sent)
+    if n > 0 then
+      sent = sent + tonumber(n)
+    elseif n == 0 then
+      break
+    else
+      local e = ffi.errno()
+      if e ~= EAGAIN then return errors.get(-e) end
+      local err = to.w_ev:recv(to.timeout)
+      if err then return err end
+    end
+  end
+  return nil, sent
+end
+
+-- =====================================================================
+-- writing
+
+local W = setmetatable({}, {__index = IO})
+W.__index = W
+
+-- Waits for writability; a timeout leaves the io usable.
+local function wait_writable(self)
+  local err = self.w_ev:recv(self.timeout)
+  return err
+end
+
+-- write(buf[, len]) -> err, n: writes everything, then yields one tick.
+function W:write(buf, len)
+  if self.closed then return CLOSED end
+  len = len or #buf
+  local p = ffi.cast("const char *", buf)
+  local sent = 0
+  while sent < len do
+    local n = C.write(self.no, p + sent, len - sent)
+    if n >= 0 then
+      sent = sent + tonumber(n)
+    else
+      local e = ffi.errno()
+      if e == EAGAIN then
+        local err = wait_writable(self)
+        if err then return err end
+      elseif e ~= EINTR then
+        self:close()
+        return errors.get(-e)
+      end
+    end
+  end
+  self.hub:continue()
+  return nil, len
+end
+
+-- writev(iov, n) -> err, total: iov is a struct iovec * (a d.Iovec's
+-- .iov works); entries are advanced in place on partial writes.
+function W:writev(iov, n)
+  if self.closed then return CLOSED end
+  local v = ffi.cast("struct iovec *", iov)
+  local total = 0
+  while n > 0 do
+    local rc = C.writev(self.no, v, n > IOV_MAX and IOV_MAX or n)
+    if rc >= 0 then
+      local left = tonumber(rc)
+      total = total + left
+      while n > 0 and left >= tonumber(v[0].iov_len) do
+        left = left - tonumber(v[0].iov_len)
+        v = v + 1
+        n = n - 1
+      end
+      if left > 0 then
+        v[0].iov_base = ffi.cast("char *", v[0].iov_base) + left
+        v[0].iov_len = v[0].iov_len - left
+      end
+    else
+      local e = ffi.errno()
+      if e == EAGAIN then
+        local err = wait_writable(self)
+        if err then return err end
+      elseif e ~= EINTR then
+        self:close()
+        return errors.get(-e)
+      end
+    end
+  end
+  self.hub:continue()
+  return nil, total
+end
+
+-- iov([size=32]) -> err, sender: a write queue drained by a writer thread
+-- into writev. Send strings, objects with writeinto_iovec, or objects with
+-- value(). sender.empty:recv() returns once everything queued was written.
+function W:iov(size)
+  if self.closed then return CLOSED end
+  if self._iov then return nil, self._iov end
+  size = size or 32
+  local s, r = self.hub:stalk(size)
+  s.empty = r.empty
+  self._iov, self._iov_r = s, r
+  local iov = d.Iovec(size)
+  self.hub:spawn(function()
+    while true do
+      if r:recv() then break end
+      local n = 0
+      for item in r:iter() do
+        iov:write(item)
+        n = n + 1
+      end
+      local err = self:writev(iov.iov, iov.n)
+      iov:reset()
+      r:remove(n)
+      if err then break end
+    end
+    while #r > 0 do r:remove(#r) end
+    r:close()
+  end)
+  return nil, s
+end
+
+-- send(...) -> err: queues every argument on iov(); does not wait.
+function W:send(...)
+  local err, s = self:iov()
+  if err then return err end
+  for i = 1, select("#", ...) do
+    err = s:send((select(i, ...)))
+    if err then return err end
+  end
+end
+
+-- =====================================================================
+-- common
+
+function IO:close()
+  if self.closed then return CLOSED end
+  self.closed = true
+  if self._iov then self._iov:close() end
+  self.hub:unregister(self.no)
+  self.hub:continue()
+  return nil
+end
+
+-- stat() -> err, Stat (fstat), when levee._ provides it.
+function IO:stat()
+  local ok, sys = pcall(require, "levee._")
+  if not ok or not sys.fstat then return errors.system.ENOSYS end
+  return sys.fstat(self.no)
+end
+
+local RW = setmetatable({}, {__index = function(_, k) return R[k] or W[k] end})
+RW.__index = RW
+RW.read, RW.readn, RW.readinto, RW.reads, RW.stream, RW.sendfile =
+  R.read, R.readn, R.readinto, R.reads, R.stream, R.sendfile
+RW.write, RW.writev, RW.iov, RW.send = W.write, W.writev, W.iov, W.send
+
+-- close() -> true the first time, nil after (the original's RW answer).
+function RW:close()
+  if self.closed then return nil end
+  IO.close(self)
+  return true
+end
+
+-- `.p`: the protocol conveniences, made on first access.
+for _, mt in ipairs({R, W, RW}) do
+  local methods = mt
+  mt.__index = function(self, key)
+    if key == "p" then
+      local p = IO.P(self)
+      rawset(self, "p", p)
+      return p
+    end
+    return methods[key]
+  end
+end
+
+-- =====================================================================
+-- Stream: a d.Buffer in front of a readable io
+
+local Stream = {}
+Stream.__index = Stream
+Stream.__tostring = function(self) return ("levee.Stream: buffered=%d"):format(#self.buf) end
+
+function IO.Stream(conn) return setmetatable({conn = conn, buf = d.Buffer(4096)}, Stream) end
+
+function Stream:readin(n) return self.conn:readinto(self.buf, n) end
+
+function Stream:read(buf, len)
+  if #self.buf > 0 then return nil, self.buf:move(buf, len) end
+  return self.conn:read(buf, len)
+end
+
+function Stream:readn(buf, n, len)
+  len = len or n
+  local moved = 0
+  if #self.buf > 0 then moved = self.buf:move(buf, math.min(#self.buf, len)) end
+  if moved >= n then return nil, moved end
+  local err, got = self.conn:readn(ffi.cast("char *", buf) + moved, n - moved, len - moved)
+  if err then return err end
+  return nil, moved + got
+end
+
+function Stream:readinto(buf, n)
+  if #self.buf == 0 then
+    local err = self:readin()
+    if err then return err end
+  end
+  local want = n and (n - #buf) or #self.buf
+  while true do
+    local take = math.min(want, #self.buf)
+    if take > 0 then
+      buf:write(self.buf:value(take))
+      self.buf:trim(take)
+      want = want - take
+    end
+    if n == nil or want <= 0 then return nil end
+    local err = self:readin()
+    if err then return err end
+  end
+end
+
+function Stream:value() return self.buf:value() end
+function Stream:trim(n) return self.buf:trim(n) end
+
+-- take([n]) -> string: n bytes (reading them first; nil on error) or
+-- everything buffered.
+function Stream:take(n)
+  if n == nil then return self.buf:take() end
+  local err = self:readin(n)
+  if err then return nil end
+  return self.buf:take(n)
+end
+
+-- line([delim="\n"]) -> err, line without the delimiter (and a "\r"
+-- before it).
+function Stream:line(delim)
+  delim = delim or "\n"
+  local from = 0
+  while true do
+    local p, n = self.buf:value()
+    if n > from then
+      local s = ffi.string(p + from, n - from)
+      local at = s:find(delim, 1, true)
+      if at then
+        local line = ffi.string(p, from + at - 1)
+        self.buf:trim(from + at - 1 + #delim)
+        if delim == "\n" and line:sub(-1) == "\r" then line = line:sub(1, -2) end
+        return nil, line
+      end
+      from = n
+    end
+    local err = self:readin()
+    if err then return err end
+  end
+end
+
+function Stream:json_decoder()
+  if not self._json then self._json = require("levee.p.json").decoder() end
+  return self._json
+end
+
+-- json() -> err, value: one JSON value from the stream.
+function Stream:json() return self:json_decoder():stream(self) end
+
+function Stream:chunk(len) return IO.Chunk(self, len) end
+
+-- =====================================================================
+-- Chunk: the next len bytes of a stream. `#chunk` is the bytes not yet
+-- consumed, so the chunk is cdata (Debian's LuaJIT has no __len on tables).
+
+local chunks, next_chunk = {}, 0
+local Chunk = {}
+
+local function chunk_done(st)
+  if not st.done_closed then
+    st.done_closed = true
+    st.done.sender:close()
+  end
+end
+
+function Chunk:readin(n) return chunks[self.id].stream:readin(n) end
+
+function Chunk:value()
+  local st = chunks[self.id]
+  local p, n = st.stream:value()
+  return p, math.min(n, st.len)
+end
+
+-- trim([n]) -> bytes trimmed (at most what remains).
+function Chunk:trim(n)
+  local st = chunks[self.id]
+  n = n or st.len
+  assert(n <= st.len, "chunk: trim beyond the chunk")
+  local got = st.stream:trim(n)
+  st.len = st.len - got
+  if st.len == 0 then chunk_done(st) end
+  return got
+end
+
+-- tostring() -> the whole chunk as a string (nil if the stream ended).
+function Chunk:tostring()
+  local st = chunks[self.id]
+  local s = st.stream:take(st.len)
+  if s == nil then return nil end
+  st.len = 0
+  chunk_done(st)
+  return s
+end
+
+-- tobuffer([buf]) -> err, buf with the whole chunk appended.
+function Chunk:tobuffer(buf)
+  buf = buf or d.Buffer(chunks[self.id].len)
+  local st = chunks[self.id]
+  while st.len > 0 do
+    if #st.stream.buf == 0 then
+      local err = st.stream:readin()
+      if err then return err end
+    end
+    local n = math.min(st.len, #st.stream.buf)
+    buf:write(st.stream.buf:value(n))
+    Chunk.trim(self, n)
+  end
+  chunk_done(st)
+  return nil, buf
+end
+
+-- discard() -> err, n: consumes the rest of the chunk.
+function Chunk:discard()
+  local st = chunks[self.id]
+  local total = 0
+  while st.len > 0 do
+    if #st.stream.buf == 0 then
+      local err = st.stream:readin()
+      if err then return err end
+    end
+    total = total + Chunk.trim(self, math.min(st.len, #st.stream.buf))
+  end
+  chunk_done(st)
+  return nil, total
+end
+
+-- splice(target) -> err, n: writes the rest of the chunk to target.
+function Chunk:splice(target)
+  local st = chunks[self.id]
+  local total = 0
+  while st.len > 0 do
+    if #st.stream.buf == 0 then
+      local err = st.stream:readin()
+      if err then return err end
+    end
+    local p, n = st.stream.buf:value(st.len)
+    local err = target:write(p, n)
+    if err then return err end
+    total = total + Chunk.trim(self, n)
+  end
+  chunk_done(st)
+  return nil, total
+end
+
+-- tee(target, ...) -> err, n: copies the rest of the chunk to every target.
+function Chunk:tee(...)
+  local targets = {...}
+  local st = chunks[self.id]
+  local total = 0
+  while st.len > 0 do
+    if #st.stream.buf == 0 then
+      local err = st.stream:readin()
+      if err then return err end
+    end
+    local p, n = st.stream.buf:value(st.len)
+    for i = 1, #targets do
+      local err = targets[i]:write(p, n)
+      if err then return err end
+    end
+    total = total + Chunk.trim(self, n)
+  end
+  chunk_done(st)
+  return nil, total
+end
+
+-- json() -> err, value decoded from the chunk.
+function Chunk:json()
+  local st = chunks[self.id]
+  if not st.decoder then st.decoder = require("levee.p.json").decoder() end
+  return st.decoder:stream(self)
+end
+
+ffi.cdef([[struct levee_lua_chunk { int32_t id; };]])
+local chunk_ct = ffi.metatype("struct levee_lua_chunk", {
+  __index = function(self, key)
+    local m = Chunk[key]
+    if m then return m end
+    local st = chunks[self.id]
+    if key == "len" then return st.len end
+    return st[key]
+  end,
+  __len = function(self) return chunks[self.id].len end,
+  __tostring = function(self) return ("levee.Chunk: len=%d"):format(chunks[self.id].len) end,
+  __gc = function(self) chunks[self.id] = nil end,
+})
+
+function IO.Chunk(stream, len)
+  next_chunk = next_chunk + 1
+  local hub = stream.conn.hub
+  local s, r = hub:value()
+  chunks[next_chunk] = {hub = hub, stream = stream, len = len, done = message.Pair(s, r)}
+  local c = chunk_ct(next_chunk)
+  if len == 0 then chunk_done(chunks[next_chunk]) end
+  return c
+end
+
+-- =====================================================================
+-- p: the 0.4-style conveniences (rbuf / wbuf over the io)
+
+local P = {}
+P.__index = function(self, key)
+  if key == "json" then
+    local j = IO.PJson(self)
+    rawset(self, "json", j)
+    return j
+  end
+  return P[key]
+end
+
+function IO.P(io)
+  local p = {hub = io.hub, io = io, options = io.options}
+  if io.read then p.rbuf = d.Buffer(4096) end
+  if io.write then p.wbuf = d.Buffer(4096) end
+  return setmetatable(p, P)
+end
+
+function P:readin(n) return self.io:readinto(self.rbuf, n) end
+function P:value(off, len) return self.rbuf:value(off, len) end
+function P:trim(n) return self.rbuf:trim(n) end
+
+-- tostring([len]) -> err, s: len bytes, or everything until EOF.
+function P:tostring(len)
+  if len then
+    local err = self:readin(len)
+    if err then return err end
+    return nil, self.rbuf:take(len)
+  end
+  while true do
+    local err = self:readin()
+    if err then break end
+  end
+  return nil, self.rbuf:take()
+end
+
+local PJson = {}
+PJson.__index = PJson
+PJson.__call = function(self)
+  local err, value = self:read()
+  if err then return nil end
+  return value
+end
+
+function IO.PJson(p) return setmetatable({p = p}, PJson) end
+
+-- read() -> err, value: one JSON value from the io.
+function PJson:read()
+  if not self.decoder then self.decoder = require("levee.p.json").decoder() end
+  return self.decoder:stream(self.p)
+end
+
+-- write(data) -> err, n: the JSON text of data, written to the io.
+function PJson:write(data)
+  local p = self.p
+  p.wbuf:trim()
+  local err = require("levee.p.json").encode(data, p.wbuf)
+  if err then return err end
+  local ptr, n = p.wbuf:value()
+  err = p.io:write(ptr, n)
+  p.wbuf:trim()
+  if err then return err end
+  return nil, n
+end
+
+-- =====================================================================
+-- h.io
+
+local HIO = {}
+HIO.__index = HIO
+HIO.R_mt, HIO.W_mt, HIO.RW_mt, HIO.Stream_mt, HIO.Chunk_mt, HIO.P_mt = R, W, RW, Stream, Chunk, P
+HIO.iovec = d.Iovec
+
+local function make(hub, mt, fd, timeout, r, w)
+  local r_ev, w_ev, err = hub:register(fd, r, w)
+  if err then return nil, err end
+  return setmetatable({hub = hub, no = fd, timeout = timeout, r_ev = r_ev, w_ev = w_ev,
+    closed = false}, mt)
+end
+
+-- r(fd[, timeout]) / w(fd[, timeout]) / rw(fd[, timeout]): the fd must be
+-- non-blocking. Returns the io (nil, err if fd cannot be registered).
+function HIO:r(fd, timeout) return make(self.hub, R, fd, timeout, true, false) end
+function HIO:w(fd, timeout) return make(self.hub, W, fd, timeout, false, true) end
+function HIO:rw(fd, timeout) return make(self.hub, RW, fd, timeout, true, true) end
+
+-- pipe([timeout]) -> r, w (both non-blocking).
+function HIO:pipe(timeout)
+  local fds = ffi.new("int[2]")
+  assert(C.pipe(fds) == 0, "h.io:pipe: pipe(2) failed")
+  nonblock(fds[0])
+  nonblock(fds[1])
+  return self:r(fds[0], timeout), self:w(fds[1], timeout)
+end
+
+-- socketpair(domain, type[, timeout]) -> a, b (io.RW each).
+function HIO:socketpair(domain, type_, timeout)
+  local sv = ffi.new("int[2]")
+  if C.socketpair(domain or 1, type_ or 1, 0, sv) < 0 then
+    error("h.io:socketpair: " .. tostring(errors.get(-ffi.errno())), 2)
+  end
+  nonblock(sv[0])
+  nonblock(sv[1])
+  return self:rw(sv[0], timeout), self:rw(sv[1], timeout)
+end
+
+local modes = {
+  r = O_RDONLY, ["r+"] = O_RDWR,
+  w = O_WRONLY + O_TRUNC, ["w+"] = O_RDWR + O_CREAT + O_TRUNC,
+  a = O_WRONLY + O_APPEND + O_CREAT, ["a+"] = O_RDWR + O_APPEND + O_CREAT,
+}
+for k, v in pairs({r = modes.r, ["r+"] = modes["r+"], w = modes.w, ["w+"] = modes["w+"],
+  a = modes.a, ["a+"] = modes["a+"]}) do
+  modes[k .. "x"] = bit.bor(v, O_CREAT, O_EXCL)  -- x: create, failing if it exists
+end
+
+-- open(path[, oflag[, mode="666"]]) -> err, io: regular files, registered
+-- without polling. An io.W for write-only, io.RW for read-write, else io.R.
+function HIO:open(path, oflag, mode)
+  if type(oflag) == "string" then
+    local f = modes[oflag]
+    if not f then return errors.system.EINVAL end
+    oflag = f
+  end
+  oflag = oflag or O_RDONLY
+  mode = mode or "666"
+  if type(mode) == "string" then mode = tonumber(mode, 8) end
+  local fd = C.open(path, bit.bor(oflag, O_NONBLOCK, O_CLOEXEC), ffi.cast("int", mode))
+  if fd < 0 then return errors.get(-ffi.errno()) end
+  local acc = bit.band(oflag, 3)
+  local mt = acc == O_WRONLY and W or acc == O_RDWR and RW or R
+  local r_ev, w_ev = self.hub:register_nopoll(fd, mt ~= W, mt ~= R)
+  return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, w_ev = w_ev, closed = false}, mt)
+end
+
+local function std(self, fd, mt, key)
+  if not self[key] then
+    nonblock(fd)
+    rawset(self, key, make(self.hub, mt, fd, nil, mt == R, mt == W))
+  end
+  return self[key]
+end
+function HIO:stdin() return std(self, 0, R, "_stdin") end
+HIO.stdio = HIO.stdin -- the seed's spelling
+function HIO:stdout() return std(self, 1, W, "_stdout") end
+function HIO:stderr() return std(self, 2, W, "_stderr") end
+
+return function(hub) return setmetatable({hub = hub}, HIO) end
