@@ -614,6 +614,8 @@ HIO.iovec = d.Iovec
 
 local function make(hub, mt, fd, timeout, r, w)
   local r_ev, w_ev, err = hub:register(fd, r, w)
+  -- epoll refuses regular files (EPERM): they are always ready.
+  if err == errors.system.EPERM then r_ev, w_ev, err = hub:register_nopoll(fd, r, w) end
   if err then return nil, err end
   return setmetatable({hub = hub, no = fd, timeout = timeout, r_ev = r_ev, w_ev = w_ev,
     closed = false}, mt)

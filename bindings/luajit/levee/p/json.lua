@@ -322,12 +322,7 @@ encode_value = function(v, depth)
   end
 end
 
-local Fallback -- a minimal buffer for when levee.d is not available
-local function new_buffer(hint)
-  local ok, d = pcall(require, "levee.d")
-  if ok and type(d) == "table" and d.Buffer then return d.Buffer(hint) end
-  return Fallback.new(hint)
-end
+local Buffer = require("levee.d").Buffer
 
 -- encode(data[, buf]) -> err, buf: appends the JSON text of data to buf (a
 -- new d.Buffer when nil): arrays "[1, 2]", objects {"k": v}, an empty table
@@ -344,38 +339,9 @@ function M.encode(data, buf)
   if err then return err end
   L.levee_buffer_bump(sb, pos)
   local n = tonumber(L.levee_buffer_len(sb))
-  buf = buf or new_buffer(n)
+  buf = buf or Buffer(n)
   buf:write(L.levee_buffer_value(sb), n)
   return nil, buf
 end
-
--- ------------------------------------------------------------------ fallback buffer
-
-Fallback = {}
-Fallback.__index = Fallback
-function Fallback.new(hint)
-  local out_ = ffi.new("levee_buffer *[1]")
-  assert(L.levee_buffer_new(out_, hint or 0) == 0)
-  return setmetatable({h = ffi.gc(out_[0], L.levee_buffer_free)}, Fallback)
-end
-function Fallback:write(p, n)
-  if type(p) == "string" then n = n or #p end
-  assert(L.levee_buffer_write(self.h, p, n) == 0)
-end
-function Fallback:value()
-  return L.levee_buffer_value(self.h), tonumber(L.levee_buffer_len(self.h))
-end
-function Fallback:trim(n)
-  return tonumber(L.levee_buffer_trim(self.h, n or -1))
-end
-function Fallback:peek()
-  return ffi_string(self:value())
-end
-function Fallback:take()
-  local s = self:peek()
-  self:trim()
-  return s
-end
-Fallback.__tostring = Fallback.peek
 
 return M
