@@ -50,6 +50,7 @@ describe("pipe", function()
     local h = levee.Hub()
     local s, r = h:pipe()
     assert.equal(TIMEOUT, (r:recv(5)))
+    assert.equal(1, select("#", r:recv(5)))  -- failure returns only err
     h:spawn(function() s:send("late") end)
     assert.same({nil, "late"}, {r:recv(100)})
   end)

@@ -5,8 +5,8 @@
     buf.write(b"hello")
     bytes(buf)  # b"hello"
 
-Green threads, streams, JSON and HTTP live in submodules that are imported
-here as they land; see docs/python.md.
+Green threads (levee.Hub), JSON (levee.json) and the rest live in
+submodules loaded on first use; each has its page under docs/.
 """
 from ._ffi import ffi, lib
 from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, ConnectionReset,

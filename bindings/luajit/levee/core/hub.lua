@@ -196,7 +196,8 @@ function State:recv(ms)
   self.co = co
   local err, sender, value = self.hub:pause(ms)
   if self.co == co then self.co = nil end
-  return err, sender, value
+  if err then return err end
+  return nil, sender, value
 end
 
 -- set(v): wakes the waiter now (from the loop), else latches v.

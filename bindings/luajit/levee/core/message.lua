@@ -29,8 +29,9 @@ local function call_iter(self)
   return value
 end
 
--- Waits as the single waiter of obj; returns what the waker passed.
-local function wait(obj, hub, ms, what)
+-- Waits as the single waiter of obj; returns what the waker passed: err,
+-- value (or err, recver, value for a selector). Failure returns only err.
+local function wait(obj, hub, ms, what, three)
   if obj.co then single(obj, what) end
   local co = co_running() or hub._main
   obj.co = co
@@ -38,7 +39,9 @@ local function wait(obj, hub, ms, what)
   if ms == nil and co ~= hub._main then a, b, c = co_yield()
   else a, b, c = hub:pause(ms) end
   if obj.co == co then obj.co = nil end
-  return a, b, c
+  if a == TIMEOUT then return a end
+  if three then return a, b, c end
+  return a, b
 end
 
 local function wake(obj, a, b, c)
@@ -662,7 +665,7 @@ function Selector:recv(ms)
     s:_taken(nil)
     return err, r, value
   end
-  return wait(self, self.hub, ms, "selector")
+  return wait(self, self.hub, ms, "selector", true)
 end
 
 Selector.__call = function(self)
@@ -776,7 +779,10 @@ function DRecver:recv(ms)
   local co = me(self.hub)
   fpush(self.waiters, co)
   local err, value = self.hub:pause(ms)
-  if err == TIMEOUT then self.gone[co] = true end
+  if err == TIMEOUT then
+    self.gone[co] = true
+    return err
+  end
   return err, value
 end
 
@@ -843,7 +849,10 @@ function Broadcast:recv(ms)
   local co = me(self.hub)
   self.waiters[#self.waiters + 1] = co
   local err, value = self.hub:pause(ms)
-  if err == TIMEOUT then self.gone[co] = true end
+  if err == TIMEOUT then
+    self.gone[co] = true
+    return err
+  end
   return err, value
 end
 
