@@ -60,6 +60,23 @@ class _End:
         self.close()
 
 
+class _Send(_End):
+    """send(v) and error(exc) are pass_(None, v) / pass_(exc, None)."""
+
+    def send(self, value=None):
+        self.pass_(None, value)
+
+    def error(self, exc):
+        self.pass_(exc, None)
+
+
+def _ends(hub, sender, recver_class, *args):
+    """A connected (sender, recver) pair."""
+    r = recver_class(hub, sender, *args)
+    sender.recver = r
+    return sender, r
+
+
 class _Recv(_End):
     def recv(self, ms=None):
         return _result(self._recv(ms))
@@ -74,7 +91,7 @@ class _Recv(_End):
             raise StopIteration from None
 
 
-class Sender(_End):
+class Sender(_Send):
     """The sending end of a pipe (and of selector/broadcast sources)."""
 
     def __init__(self, hub):
@@ -94,12 +111,6 @@ class Sender(_End):
         self.waiter = _me()
         r._offer(self)
         _result(self.hub._wait())
-
-    def send(self, value=None):
-        self.pass_(None, value)
-
-    def error(self, exc):
-        self.pass_(exc, None)
 
     def close(self):
         if self.closed:
@@ -171,13 +182,10 @@ class Recver(_Recv):
 
 
 def pipe(hub):
-    s = Sender(hub)
-    r = Recver(hub, s)
-    s.recver = r
-    return s, r
+    return _ends(hub, Sender(hub), Recver)
 
 
-class Value(_End):
+class Value(_Send):
     """A sticky value: send stores it, recv returns it without consuming."""
 
     def __init__(self, hub, initial):
@@ -189,12 +197,6 @@ class Value(_End):
         self.err, self.value = err, value
         if (err is not None or value) and self.recver._notify(err, value):
             self.hub.continue_()
-
-    def send(self, value=None):
-        self.pass_(None, value)
-
-    def error(self, exc):
-        self.pass_(exc, None)
 
     def _set(self, err, value):
         self.err, self.value = err, value
@@ -251,13 +253,10 @@ class ValueRecver(_Recv):
 
 
 def value(hub, initial=None):
-    s = Value(hub, initial)
-    r = ValueRecver(hub, s)
-    s.recver = r
-    return s, r
+    return _ends(hub, Value(hub, initial), ValueRecver)
 
 
-class Flag(_End):
+class Flag(_Send):
     def __init__(self, hub):
         self.hub, self.recver = hub, None
 
@@ -267,12 +266,6 @@ class Flag(_End):
         r = self.recver
         if not _wake(r, err, value):
             r.has, r.err, r.value = True, err, value
-
-    def send(self, value=None):
-        self.pass_(None, value)
-
-    def error(self, exc):
-        self.pass_(exc, None)
 
     def close(self):
         if self.closed:
@@ -307,13 +300,10 @@ class FlagRecver(_Recv):
 
 
 def flag(hub, initial=None):
-    s = Flag(hub)
-    r = FlagRecver(hub, s, initial)
-    s.recver = r
-    return s, r
+    return _ends(hub, Flag(hub), FlagRecver, initial)
 
 
-class GateSender(_End):
+class GateSender(_Send):
     def __init__(self, hub):
         self.hub, self.recver, self.err, self.value = hub, None, None, None
 
@@ -329,12 +319,6 @@ class GateSender(_End):
             self.err, self.value = err, value
             r.pending = self
         _result(self.hub._wait())
-
-    def send(self, value=None):
-        self.pass_(None, value)
-
-    def error(self, exc):
-        self.pass_(exc, None)
 
     def close(self):
         if self.closed:
@@ -385,10 +369,7 @@ class GateRecver(_Recv):
 
 
 def gate(hub):
-    s = GateSender(hub)
-    r = GateRecver(hub, s)
-    s.recver = r
-    return s, r
+    return _ends(hub, GateSender(hub), GateRecver)
 
 
 class Pair(_Recv):
@@ -415,7 +396,7 @@ class Pair(_Recv):
         return a or b
 
 
-class QSender(_End):
+class QSender(_Send):
     def __init__(self, hub):
         self.hub, self.recver = hub, None
 
@@ -437,12 +418,6 @@ class QSender(_End):
             r._became_busy()
         if not r._direct:
             _wake(r, None, True)
-
-    def send(self, value=None):
-        self.pass_(None, value)
-
-    def error(self, exc):
-        self.pass_(exc, None)
 
     def close(self):
         """Queued behind the buffered items."""
@@ -517,10 +492,7 @@ class QRecver(_Recv):
 
 
 def queue(hub, size=None):
-    s = QSender(hub)
-    r = QRecver(hub, s, size)
-    s.recver = r
-    return s, r
+    return _ends(hub, QSender(hub), QRecver, size)
 
 
 class Stalk(QRecver):
@@ -548,10 +520,7 @@ class Stalk(QRecver):
 
 
 def stalk(hub, size=None):
-    s = QSender(hub)
-    r = Stalk(hub, s, size)
-    s.recver = r
-    return s, r
+    return _ends(hub, QSender(hub), Stalk, size)
 
 
 class Selector(_End):
@@ -612,7 +581,7 @@ class Selector(_End):
         return False
 
 
-class RSender(_End):
+class RSender(_Send):
     def __init__(self, hub):
         self.hub, self.recver = hub, None
 
@@ -625,12 +594,6 @@ class RSender(_End):
             return
         r.waiting.append((_me(), err, value))
         _result(self.hub._wait())
-
-    def send(self, value=None):
-        self.pass_(None, value)
-
-    def error(self, exc):
-        self.pass_(exc, None)
 
     def close(self):
         if self.closed:
@@ -671,10 +634,7 @@ class RRecver(_Recv):
 
 
 def router(hub):
-    s = RSender(hub)
-    r = RRecver(hub, s)
-    s.recver = r
-    return s, r
+    return _ends(hub, RSender(hub), RRecver)
 
 
 class DRecver(_Recv):
@@ -731,10 +691,7 @@ class DRecver(_Recv):
 
 
 def dealer(hub):
-    s = Sender(hub)
-    r = DRecver(hub, s)
-    s.recver = r
-    return s, r
+    return _ends(hub, Sender(hub), DRecver)
 
 
 class Broadcast(_Recv):

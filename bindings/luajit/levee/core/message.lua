@@ -65,11 +65,31 @@ local function fpop(q)
 end
 local function flen(q) return q.t - q.h end
 
+-- Every sender class: send(v) and error(e) are pass(nil, v) / pass(e).
+local function sender_class()
+  local S = {}
+  S.__index = S
+  function S:send(value) return self:pass(nil, value) end
+  function S:error(e) return self:pass(e) end
+  return S
+end
+
+-- A connected (sender, recver) pair; rfields seeds the recver's state.
+local function ends(hub, S, R, sfields, rfields)
+  sfields = sfields or {}
+  sfields.hub = hub
+  local s = setmetatable(sfields, S)
+  rfields = rfields or {}
+  rfields.hub, rfields.sender = hub, s
+  local r = setmetatable(rfields, R)
+  s.recver = r
+  return s, r
+end
+
 -- =====================================================================
 -- Sender: the plain sending end (pipe, selector and broadcast sources)
 
-local Sender = {}
-Sender.__index = Sender
+local Sender = sender_class()
 M.Sender = Sender
 
 -- pass(err, value) -> err: hands (err, value) to the receiving end. If a
@@ -90,8 +110,6 @@ function Sender:pass(err, value)
   return rc
 end
 
-function Sender:send(value) return self:pass(nil, value) end
-function Sender:error(e) return self:pass(e) end
 
 function Sender:close()
   if self.closed then return CLOSED end
@@ -165,18 +183,12 @@ function Recver:redirect(target)
   return nil
 end
 
-function H:pipe()
-  local s = setmetatable({hub = self}, Sender)
-  local r = setmetatable({hub = self, sender = s, pending = fifo()}, Recver)
-  s.recver = r
-  return s, r
-end
+function H:pipe() return ends(self, Sender, Recver, nil, {pending = fifo()}) end
 
 -- =====================================================================
 -- value: a sticky value
 
-local Value = {}
-Value.__index = Value
+local Value = sender_class()
 M.Value = Value
 
 -- pass(err, value): stores (err, value) (nil clears it) and wakes a waiter,
@@ -187,8 +199,6 @@ function Value:pass(err, value)
   if (err or value) and self.recver:_notify(err, value) then self.hub:continue() end
   return nil
 end
-function Value:send(value) return self:pass(nil, value) end
-function Value:error(e) return self:pass(e) end
 
 -- Stores without yielding (for primitives built on values).
 function Value:_set(err, value)
@@ -241,18 +251,12 @@ function ValueRecver:redirect(target)
   return nil
 end
 
-function H:value(initial)
-  local s = setmetatable({hub = self, value = initial}, Value)
-  local r = setmetatable({hub = self, sender = s}, ValueRecver)
-  s.recver = r
-  return s, r
-end
+function H:value(initial) return ends(self, Value, ValueRecver, {value = initial}) end
 
 -- =====================================================================
 -- flag: a one-shot latch
 
-local Flag = {}
-Flag.__index = Flag
+local Flag = sender_class()
 
 -- send(v) never yields: a waiter gets v, else v is stored (overwriting).
 function Flag:pass(err, value)
@@ -263,8 +267,6 @@ function Flag:pass(err, value)
   end
   return nil
 end
-function Flag:send(value) return self:pass(nil, value) end
-function Flag:error(e) return self:pass(e) end
 function Flag:close()
   if self.closed then return CLOSED end
   self.closed = true
@@ -297,17 +299,13 @@ function FlagRecver:close()
 end
 
 function H:flag(initial)
-  local s = setmetatable({hub = self}, Flag)
-  local r = setmetatable({hub = self, sender = s, has = initial ~= nil, value = initial}, FlagRecver)
-  s.recver = r
-  return s, r
+  return ends(self, Flag, FlagRecver, nil, {has = initial ~= nil, value = initial})
 end
 
 -- =====================================================================
 -- gate: the receiver releases the sender only when it asks for the next
 
-local GateSender = {}
-GateSender.__index = GateSender
+local GateSender = sender_class()
 
 function GateSender:pass(err, value)
   if self.closed or self.peer_closed then return CLOSED end
@@ -322,8 +320,6 @@ function GateSender:pass(err, value)
   end
   return self.hub:_coyield()
 end
-function GateSender:send(value) return self:pass(nil, value) end
-function GateSender:error(e) return self:pass(e) end
 function GateSender:close()
   if self.closed then return CLOSED end
   self.closed = true
@@ -369,12 +365,7 @@ function GateRecver:close()
   return nil
 end
 
-function H:gate()
-  local s = setmetatable({hub = self}, GateSender)
-  local r = setmetatable({hub = self, sender = s}, GateRecver)
-  s.recver = r
-  return s, r
-end
+function H:gate() return ends(self, GateSender, GateRecver) end
 
 -- =====================================================================
 -- Pair: a sender and a recver used as one object
@@ -398,8 +389,7 @@ function M.Pair(sender, recver) return setmetatable({sender = sender, recver = r
 -- =====================================================================
 -- queue: buffered, one sender, one recver
 
-local QSender = {}
-QSender.__index = QSender
+local QSender = sender_class()
 
 -- pass(err, value): never blocks while fewer than size items are
 -- buffered; a waiting recver is woken without the sender yielding.
@@ -422,8 +412,6 @@ function QSender:pass(err, value)
   if r.count == 1 and r._empty then r._empty:_set(nil, nil) end
   return nil
 end
-function QSender:send(value) return self:pass(nil, value) end
-function QSender:error(e) return self:pass(e) end
 
 -- close(): queued behind the buffered items.
 function QSender:close()
@@ -498,15 +486,12 @@ function QRecver:close()
   return nil
 end
 
-local function new_queue(hub, size, S, R)
-  local s = setmetatable({hub = hub}, S)
-  local r = setmetatable({hub = hub, sender = s, size = size, count = 0,
-    items = {h = 0, t = 0}, errs = {}}, R)
-  s.recver = r
-  return s, r
+-- The recver state a queue and a stalk share.
+local function queue_state(size)
+  return {size = size, count = 0, items = {h = 0, t = 0}, errs = {}}
 end
 
-function H:queue(size) return new_queue(self, size, QSender, QRecver) end
+function H:queue(size) return ends(self, QSender, QRecver, nil, queue_state(size)) end
 
 -- =====================================================================
 -- stalk: a batch queue; recv reports that items exist, the consumer reads
@@ -618,7 +603,8 @@ local stalk_ct = ffi.metatype("struct levee_lua_stalk", {
 function H:stalk(size)
   local s = setmetatable({hub = self}, SSender)
   next_stalk = next_stalk + 1
-  local st = {hub = self, sender = s, size = size, count = 0, items = {h = 0, t = 0}, errs = {}}
+  local st = queue_state(size)
+  st.hub, st.sender = self, s
   stalks[next_stalk] = st
   local r = stalk_ct(next_stalk)
   s.recver = r
@@ -681,8 +667,7 @@ end
 -- =====================================================================
 -- router: many senders, one recver
 
-local RSender = {}
-RSender.__index = RSender
+local RSender = sender_class()
 
 function RSender:pass(err, value)
   if self.closed or self.peer_closed then return CLOSED end
@@ -694,8 +679,6 @@ function RSender:pass(err, value)
   fpush(r.waiting, {co = me(self.hub), err = err, value = value})
   return self.hub:_coyield()
 end
-function RSender:send(value) return self:pass(nil, value) end
-function RSender:error(e) return self:pass(e) end
 function RSender:close()
   if self.closed then return CLOSED end
   self.closed = true
@@ -733,12 +716,7 @@ function RRecver:close()
   return nil
 end
 
-function H:router()
-  local s = setmetatable({hub = self}, RSender)
-  local r = setmetatable({hub = self, sender = s, waiting = fifo()}, RRecver)
-  s.recver = r
-  return s, r
-end
+function H:router() return ends(self, RSender, RRecver, nil, {waiting = fifo()}) end
 
 -- =====================================================================
 -- dealer: one sender, many recvers served in arrival order
@@ -800,11 +778,7 @@ function DRecver:close()
 end
 
 function H:dealer()
-  local s = setmetatable({hub = self}, Sender)
-  local r = setmetatable({hub = self, sender = s, pending = fifo(), waiters = fifo(),
-    gone = {}}, DRecver)
-  s.recver = r
-  return s, r
+  return ends(self, Sender, DRecver, nil, {pending = fifo(), waiters = fifo(), gone = {}})
 end
 
 -- =====================================================================
