@@ -151,10 +151,15 @@ end
 local W = setmetatable({}, {__index = IO})
 W.__index = W
 
--- Waits for writability; a timeout leaves the io usable.
-local function wait_writable(self)
-  local err = self.w_ev:recv(self.timeout)
-  return err
+-- After a write returned -1: nil to try again (after waiting for
+-- writability on EAGAIN), or the error that ended the write. A timeout
+-- leaves the io usable; any other failure closes it.
+local function write_failed(self)
+  local e = ffi.errno()
+  if e == EAGAIN then return (self.w_ev:recv(self.timeout)) end
+  if e == EINTR then return nil end
+  self:close()
+  return errors.get(-e)
 end
 
 -- write(buf[, len]) -> err, n: writes everything, then yields one tick.
@@ -168,14 +173,8 @@ function W:write(buf, len)
     if n >= 0 then
       sent = sent + tonumber(n)
     else
-      local e = ffi.errno()
-      if e == EAGAIN then
-        local err = wait_writable(self)
-        if err then return err end
-      elseif e ~= EINTR then
-        self:close()
-        return errors.get(-e)
-      end
+      local err = write_failed(self)
+      if err then return err end
     end
   end
   self.hub:continue()
@@ -203,14 +202,8 @@ function W:writev(iov, n)
         v[0].iov_len = v[0].iov_len - left
       end
     else
-      local e = ffi.errno()
-      if e == EAGAIN then
-        local err = wait_writable(self)
-        if err then return err end
-      elseif e ~= EINTR then
-        self:close()
-        return errors.get(-e)
-      end
+      local err = write_failed(self)
+      if err then return err end
     end
   end
   self.hub:continue()

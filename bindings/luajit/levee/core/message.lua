@@ -52,6 +52,15 @@ local function wake(obj, a, b, c)
   return true
 end
 
+-- Resumes a sender parked on a full queue with rc (nil or CLOSED).
+local function unpark(s, rc)
+  local co = s.co
+  if co then
+    s.co = nil
+    s.hub:resume(co, rc)
+  end
+end
+
 -- A FIFO as a table with head/tail indices.
 local function fifo() return {h = 0, t = 0} end
 local function fpush(q, v) q.t = q.t + 1; q[q.t] = v end
@@ -456,12 +465,7 @@ local function qpop(self)
     self.sender_closed = true
   end
   if self.count == 0 and self._empty then self._empty:_set(nil, true) end
-  local s = self.sender
-  if s.co then
-    local co = s.co
-    s.co = nil
-    self.hub:resume(co, nil)
-  end
+  unpark(self.sender, nil)
   return err, value
 end
 
@@ -474,13 +478,8 @@ end
 function QRecver:close()
   if self.closed then return CLOSED end
   self.closed = true
-  local s = self.sender
-  s.peer_closed = true
-  if s.co then
-    local co = s.co
-    s.co = nil
-    self.hub:resume(co, CLOSED)
-  end
+  self.sender.peer_closed = true
+  unpark(self.sender, CLOSED)
   wake(self, CLOSED)
   if self.on_close then self:on_close() end
   return nil
@@ -562,28 +561,11 @@ function Stalk:remove(n)
   end
   if q.h == q.t then q.h, q.t = 0, 0 end
   self.count = self.count - n
-  local s = self.sender
-  if s.co then
-    local co = s.co
-    s.co = nil
-    self.hub:resume(co, nil)
-  end
+  unpark(self.sender, nil)
   if self.count == 0 and self._empty then self._empty:_set(nil, true) end
 end
 
-function Stalk:close()
-  if self.closed then return CLOSED end
-  self.closed = true
-  local s = self.sender
-  s.peer_closed = true
-  if s.co then
-    local co = s.co
-    s.co = nil
-    self.hub:resume(co, CLOSED)
-  end
-  wake(self, CLOSED)
-  return nil
-end
+Stalk.close = QRecver.close
 
 ffi.cdef([[struct levee_lua_stalk { int32_t id; };]])
 local stalk_ct = ffi.metatype("struct levee_lua_stalk", {
