@@ -60,6 +60,14 @@ class _End:
         self.close()
 
 
+def _release(sender, err):
+    """Resumes a parked sender: its send returns, or raises err."""
+    g = sender.waiter
+    sender.waiter, sender.err, sender.value = None, None, None
+    if g is not None:
+        sender.hub.resume(g, None, err)
+
+
 class _Send(_End):
     """send(v) and error(exc) are pass_(None, v) / pass_(exc, None)."""
 
@@ -120,10 +128,7 @@ class Sender(_Send):
         return True
 
     def _taken(self, err):
-        g = self.waiter
-        self.waiter, self.err, self.value = None, None, None
-        if g is not None:
-            self.hub.resume(g, None, err)
+        _release(self, err)
 
 
 class Recver(_Recv):
@@ -327,13 +332,6 @@ class GateSender(_Send):
         self.recver.sender_closed = True
         _wake(self.recver, Closed(), None)
         return True
-
-
-def _release(sender, err):
-    g = sender.waiter
-    sender.waiter, sender.err, sender.value = None, None, None
-    if g is not None:
-        sender.hub.resume(g, None, err)
 
 
 class GateRecver(_Recv):

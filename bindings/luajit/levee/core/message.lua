@@ -342,9 +342,8 @@ GateRecver.__index = GateRecver
 GateRecver.__call = call_iter
 
 local function release(sender, rc)
-  local co = sender.co
-  sender.co, sender.has, sender.err, sender.value = nil, false, nil, nil
-  if co then sender.hub:resume(co, rc) end
+  sender.has = false
+  Sender._taken(sender, rc)
 end
 
 function GateRecver:recv(ms)
