@@ -760,9 +760,115 @@ int levee_json_format_number(uint8_t *dst, double x);
 /* levee:section endpoint */
 /* (declarations of the endpoint module go after this line) */
 
+/* ===================================================================== */
+/* endpoint: socket addresses                                            */
+/* ===================================================================== */
+
+/* An address as the kernel takes it: IPv4, IPv6 or unix (a path, or an
+ * abstract name written "@name"). Plain data, copyable. Frozen. */
+typedef struct levee_endpoint {
+  uint8_t addr[128]; /* a struct sockaddr_storage */
+  uint32_t len;      /* bytes of addr in use (0: empty) */
+} levee_endpoint;
+
+/* Sets ep to the IP literal host (IPv4 or IPv6; NULL means 127.0.0.1) and
+ * port. LEVEE_EAI_NONAME if host is not an IP literal, LEVEE_EINVAL for a
+ * port outside 0..65535 or a NULL ep. */
+int levee_endpoint_in(levee_endpoint *ep, const char *host, int port);
+
+/* Sets ep to a unix socket path ("@name" for the abstract namespace).
+ * LEVEE_ENAMETOOLONG past 107 bytes, LEVEE_EINVAL for NULL or empty. */
+int levee_endpoint_unix(levee_endpoint *ep, const char *path);
+
+/* Parses "1.2.3.4:80", "[::1]:80", a bare IP literal (port default_port),
+ * or a unix path (starting with "/", "./" or "@"). Errors as above. */
+int levee_endpoint_parse(levee_endpoint *ep, const char *text, int default_port);
+
+/* AF_INET, AF_INET6, AF_UNIX, or 0 for an empty endpoint. */
+int levee_endpoint_family(const levee_endpoint *ep);
+
+/* The port of an IP endpoint, or -1 for other families. */
+int levee_endpoint_port(const levee_endpoint *ep);
+
+/* Writes "1.2.3.4:80", "[::1]:80" or the unix path (NUL-terminated) into
+ * buf; returns its length, or LEVEE_ENOSPC when len is too small,
+ * LEVEE_EINVAL for an empty endpoint. */
+int levee_endpoint_format(const levee_endpoint *ep, char *buf, size_t len);
+
+/* Writes the textual IP of an IP endpoint (no port); returns its length.
+ * LEVEE_EINVAL for other families, LEVEE_ENOSPC. */
+int levee_endpoint_host(const levee_endpoint *ep, char *buf, size_t len);
+
+/* The local address of socket fd. 0 or the system error. */
+int levee_endpoint_sockname(int fd, levee_endpoint *out);
+
+/* The peer address of socket fd. 0 or the system error (LEVEE_ENOTCONN). */
+int levee_endpoint_peername(int fd, levee_endpoint *out);
+
+/* Resolves host and service (a port number or a service name; NULL host
+ * means 127.0.0.1) with getaddrinfo, honouring /etc/hosts; fills up to max
+ * endpoints in resolver order and returns how many. family is 0 (any),
+ * AF_INET or AF_INET6; socktype SOCK_STREAM or SOCK_DGRAM. Blocks: the hub
+ * bindings call it on a worker thread. LEVEE_EAI_* on failure. */
+int levee_resolve(const char *host, const char *service, int family, int socktype,
+                  levee_endpoint *out, int max);
+
 
 /* levee:section socket */
 /* (declarations of the socket module go after this line) */
+
+/* ===================================================================== */
+/* socket: non-blocking sockets                                          */
+/* ===================================================================== */
+
+/* Opens a non-blocking, close-on-exec socket (family AF_INET, AF_INET6 or
+ * AF_UNIX; type SOCK_STREAM or SOCK_DGRAM). Returns the fd or the system
+ * error. */
+int levee_socket_open(int family, int type);
+
+/* Starts connecting fd to ep: 0 when connected, LEVEE_EINPROGRESS while
+ * the connection is under way (wait for writability, then read
+ * levee_socket_error), or the system error (LEVEE_ECONNREFUSED, ...). */
+int levee_socket_connect(int fd, const levee_endpoint *ep);
+
+/* The pending error of a socket (SO_ERROR) as a LEVEE_E* code, or 0. */
+int levee_socket_error(int fd);
+
+/* Binds fd to ep (SO_REUSEADDR is set first for IP endpoints). 0 or the
+ * system error. */
+int levee_socket_bind(int fd, const levee_endpoint *ep);
+
+/* Listens on fd with the given backlog. 0 or the system error. */
+int levee_socket_listen(int fd, int backlog);
+
+/* Accepts a connection as a non-blocking, close-on-exec fd; fills peer
+ * when it is not NULL. LEVEE_EAGAIN when none is pending; LEVEE_EMFILE /
+ * LEVEE_ENFILE at the fd limit (the pending connection stays queued). */
+int levee_socket_accept(int fd, levee_endpoint *peer);
+
+/* shutdown(2): how is 0 (read), 1 (write) or 2 (both). */
+int levee_socket_shutdown(int fd, int how);
+
+/* Sets a socket option by name: "reuseaddr", "reuseport", "keepalive",
+ * "nodelay", "rcvbuf", "sndbuf", "broadcast", "v6only", "linger" (value:
+ * seconds, < 0 turns it off), "rcvlowat", "sndlowat", "cork",
+ * "quickack", "defer_accept", "keepidle", "keepintvl", "keepcnt".
+ * LEVEE_ENOENT for an unknown name, or the system error. */
+int levee_socket_setopt(int fd, const char *name, int value);
+
+/* Reads a socket option by name (as for levee_socket_setopt) into *value;
+ * also "error" (SO_ERROR as a LEVEE_E* code), "type", "acceptconn". */
+int levee_socket_getopt(int fd, const char *name, int *value);
+
+/* Sends len bytes of data (at least 1) with the fd passfd attached
+ * (SCM_RIGHTS) over a unix socket. Returns bytes sent or the system error
+ * (LEVEE_EAGAIN when the socket is full). */
+int levee_socket_sendfd(int fd, int passfd, const void *data, size_t len);
+
+/* Receives up to len bytes; *passfd is the fd that came with them
+ * (close-on-exec) or -1. Returns bytes received (0 at EOF), or the system
+ * error (LEVEE_EAGAIN). */
+int levee_socket_recvfd(int fd, void *data, size_t len, int *passfd);
 
 
 /* levee:section fs */

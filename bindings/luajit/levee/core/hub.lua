@@ -370,6 +370,8 @@ local function new(options)
   }, Hub)
   self._loop = co_create(function() self:main() end)
   self.io = require("levee.core.io")(self)
+  self.stream = require("levee.net.stream")(self)
+  self.tcp = self.stream
   self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
   if options and options.trace then self.trace = true end
   return self

@@ -269,6 +269,66 @@ function IO:stat()
   return sys.fstat(self.no)
 end
 
+-- ---------------------------------------------------------------------
+-- socket extras (any io over a socket)
+
+-- sockname() / peername() -> err, Endpoint
+function IO:sockname() return require("levee.net.endpoint").sockname(self.no) end
+function IO:peername() return require("levee.net.endpoint").peername(self.no) end
+
+-- shutdown([how="w"]) -> err: "r", "w" or "rw" (or 0, 1, 2).
+function IO:shutdown(how)
+  local n = ({r = 0, w = 1, rw = 2})[how or "w"] or how
+  local rc = L.levee_socket_shutdown(self.no, n)
+  if rc < 0 then return errors.get(rc) end
+end
+
+-- sockopt(fd, name[, value]) -> err[, value]: set when value is given.
+local optval = ffi.new("int[1]")
+function IO.sockopt(fd, name, value)
+  if type(fd) == "table" then fd = fd.no end
+  if value ~= nil then
+    if value == true then value = 1 elseif value == false then value = 0 end
+    local rc = L.levee_socket_setopt(fd, name, value)
+    if rc < 0 then return errors.get(rc) end
+    return nil
+  end
+  local rc = L.levee_socket_getopt(fd, name, optval)
+  if rc < 0 then return errors.get(rc) end
+  return nil, optval[0]
+end
+
+-- sendfd(fd[, data="\0"]) -> err: passes fd (SCM_RIGHTS) over a unix socket.
+function IO:sendfd(fd, data)
+  if self.closed then return errors.CLOSED end
+  data = data or "\0"
+  while true do
+    local rc = L.levee_socket_sendfd(self.no, fd, data, #data)
+    if rc >= 0 then return nil end
+    if rc ~= -11 then return errors.get(rc) end
+    local err = self.w_ev:recv(self.timeout)
+    if err then return err end
+  end
+end
+
+-- recvfd() -> err, fd, data: the next fd passed over a unix socket.
+function IO:recvfd()
+  if self.closed then return errors.CLOSED end
+  local buf = ffi.new("char[256]")
+  local out = ffi.new("int[1]")
+  while true do
+    local rc = L.levee_socket_recvfd(self.no, buf, 256, out)
+    if rc > 0 then return nil, out[0], ffi.string(buf, rc) end
+    if rc == 0 then
+      self:close()
+      return errors.CLOSED
+    end
+    if rc ~= -11 then return errors.get(rc) end
+    local err = self.r_ev:recv(self.timeout)
+    if err then return err end
+  end
+end
+
 local RW = setmetatable({}, {__index = function(_, k) return R[k] or W[k] end})
 RW.__index = RW
 RW.read, RW.readn, RW.readinto, RW.reads, RW.stream, RW.sendfile =
@@ -681,4 +741,5 @@ HIO.stdio = HIO.stdin -- the seed's spelling
 function HIO:stdout() return std(self, 1, W, "_stdout") end
 function HIO:stderr() return std(self, 2, W, "_stderr") end
 
-return function(hub) return setmetatable({hub = hub}, HIO) end
+local M = {sockopt = IO.sockopt}
+return setmetatable(M, {__call = function(_, hub) return setmetatable({hub = hub}, HIO) end})
