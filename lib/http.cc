@@ -314,10 +314,11 @@ int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
     }
     size_t lf = size_t(static_cast<const uint8_t *>(hit) - buf);
     size_t a = line;
-    if (lf == a || buf[lf - 1] != '\r') return fail(LEVEE_HTTP_ESYNTAX);  // bare LF
-    size_t e = lf - 1;
+    // sizes first: the same verdict as a scan that stopped before the LF
     if (lf + 1 - a > max_line()) return fail(LEVEE_HTTP_ESIZE);
     if (counts_head() && head + lf + 1 > lim.max_head) return fail(LEVEE_HTTP_ESIZE);
+    if (lf == a || buf[lf - 1] != '\r') return fail(LEVEE_HTTP_ESYNTAX);  // bare LF
+    size_t e = lf - 1;
     line = scan = lf + 1;
     int rc = 0;
     bool done = true;
