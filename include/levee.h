@@ -756,6 +756,94 @@ int levee_json_format_number(uint8_t *dst, double x);
 /* levee:section http */
 /* (declarations of the http module go after this line) */
 
+/* HTTP/1.1 tokenizer (lib/http.cc). Incremental and zero-copy: tokens are
+ * offset/length slices into the bytes given to the call. Contract for
+ * incremental use: after a call returns 0 ("need more"), call again with the
+ * same unconsumed bytes (same first byte) plus whatever arrived since; the
+ * parser resumes its scan where it stopped. Line ends must be CRLF; bare CR
+ * or LF, obs-fold, whitespace before ':' and ambiguous framing are refused. */
+typedef struct levee_http levee_http;
+
+/* Parser modes for levee_http_new / levee_http_init. */
+enum {
+  LEVEE_HTTP_MODE_REQUEST = 0, /* parse a request (request line first) */
+  LEVEE_HTTP_MODE_RESPONSE = 1 /* parse a response (status line first) */
+};
+
+/* Token types (levee_http_token.type). */
+enum {
+  LEVEE_HTTP_T_NONE = 0,       /* no token yet */
+  LEVEE_HTTP_T_REQUEST = 1,    /* request line: a=method, b=target, version */
+  LEVEE_HTTP_T_RESPONSE = 2,   /* status line: status, a=reason, version */
+  LEVEE_HTTP_T_FIELD = 3,      /* header: a=name, b=value (OWS trimmed) */
+  LEVEE_HTTP_T_BODY_START = 4, /* end of head: chunked, length */
+  LEVEE_HTTP_T_BODY_CHUNK = 5, /* chunk header: length = chunk size (> 0) */
+  LEVEE_HTTP_T_BODY_END = 6    /* last chunk and trailers (skipped) read */
+};
+
+/* One token. Offsets are relative to the first byte given to the call that
+ * returned it; `end` is the offset just past the token (bytes consumed). */
+typedef struct levee_http_token {
+  int32_t type;     /* LEVEE_HTTP_T_* */
+  uint32_t end;     /* offset just past this token */
+  uint32_t a_off;   /* method / reason / field name: offset */
+  uint32_t a_len;   /* ... and length */
+  uint32_t b_off;   /* request target / field value: offset */
+  uint32_t b_len;   /* ... and length */
+  uint32_t status;  /* status line: the status code, else 0 */
+  uint32_t version; /* request/status line: minor version (1 = HTTP/1.1) */
+  uint64_t length;  /* BODY_START: Content-Length (0 when none in a request,
+                       UINT64_MAX = until close); BODY_CHUNK: chunk size */
+  uint32_t chunked; /* BODY_START: 1 when Transfer-Encoding ends in chunked */
+  uint32_t reserved; /* 0 */
+} levee_http_token;
+
+/* Size limits in bytes (header count for max_headers). Exceeding any gives
+ * LEVEE_HTTP_ESIZE. */
+typedef struct levee_http_limits {
+  uint32_t max_method;  /* request method (default 32) */
+  uint32_t max_uri;     /* request target (default 8192) */
+  uint32_t max_reason;  /* status reason (default 256) */
+  uint32_t max_field;   /* header name (default 256) */
+  uint32_t max_value;   /* header value, also chunk extensions (default 1024) */
+  uint32_t max_headers; /* header fields in one head, also trailers (default 100) */
+  uint32_t max_head;    /* start line + headers, bytes (default 65536) */
+} levee_http_limits;
+
+/* Creates a parser in mode LEVEE_HTTP_MODE_* with default limits; *out owns
+ * it (free with levee_http_free). LEVEE_EINVAL for a NULL out or a bad mode,
+ * LEVEE_ENOMEM. */
+int levee_http_new(levee_http **out, int32_t mode);
+/* Frees a parser; NULL is a no-op. */
+void levee_http_free(levee_http *p);
+/* Starts a new message in `mode`, keeping the limits. 0 or LEVEE_EINVAL. */
+int levee_http_init(levee_http *p, int32_t mode);
+/* Starts a new message in the current mode, keeping the limits. 0 or
+ * LEVEE_EINVAL. */
+int levee_http_reset(levee_http *p);
+/* Copies the limits into the parser (zero members keep their value). 0 or
+ * LEVEE_EINVAL. */
+int levee_http_limits_set(levee_http *p, const levee_http_limits *limits);
+/* Copies the parser's limits into *out. 0 or LEVEE_EINVAL. */
+int levee_http_limits_get(const levee_http *p, levee_http_limits *out);
+/* Parses one token from buf[0..len) into *tok. Returns the bytes it took
+ * (> 0), 0 when the token is incomplete (call again, see above), or
+ * LEVEE_HTTP_ESYNTAX / LEVEE_HTTP_ESIZE (the parser then stays failed and
+ * returns the same code until init/reset), LEVEE_HTTP_ESTATE when the
+ * message is already complete, LEVEE_EINVAL for NULL arguments or fewer
+ * bytes than an earlier call already scanned. Body bytes are never parsed:
+ * after BODY_START (length) or BODY_CHUNK (size) the caller consumes them. */
+int levee_http_next(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *tok);
+/* Bulk form: parses as many complete tokens as fit into toks[0..cap), all
+ * relative to buf, stopping after a body token (BODY_*). Returns the count
+ * (0 = need more; toks[count-1].end is the bytes consumed) or the codes of
+ * levee_http_next; an error after some tokens returns those tokens first
+ * and the error on the next call. */
+int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap);
+/* 1 when the message is complete (BODY_START of a non-chunked message or
+ * BODY_END read), 0 otherwise (also for NULL). */
+int levee_http_is_done(const levee_http *p);
+
 
 /* levee:section endpoint */
 /* (declarations of the endpoint module go after this line) */

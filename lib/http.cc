@@ -1,0 +1,443 @@
+// levee_http_*: the incremental strict HTTP/1.1 tokenizer (see the http
+// section of levee.h and docs/design/http.md).
+//
+// A token is one or more CRLF-terminated lines. The parser remembers, per
+// token, where the current line starts (`line`) and how far it has already
+// searched for its LF (`scan`), both relative to the token's first byte, so a
+// call after "need more" only looks at the new bytes. A complete line is then
+// validated once against table-driven character classes. No allocation after
+// levee_http_new.
+#include <cstdint>
+#include <cstring>
+
+#include "internal.h"
+
+namespace {
+
+enum : uint8_t {
+  C_TCHAR = 1,   // token character (method, field name)
+  C_TARGET = 2,  // request-target: VCHAR
+  C_VALUE = 4,   // field value / reason / chunk-ext: VCHAR obs-text SP HTAB
+  C_HEX = 8,     // hex digit
+};
+
+struct Classes {
+  uint8_t t[256];
+  int8_t hex[256];
+  constexpr Classes() : t(), hex() {
+    const char *special = "!#$%&'*+-.^_`|~";
+    for (int c = 0; c < 256; c++) {
+      uint8_t k = 0;
+      bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      bool sp = false;
+      for (const char *s = special; *s; s++)
+        if (*s == c) sp = true;
+      if (alnum || sp) k |= C_TCHAR;
+      if (c >= 0x21 && c <= 0x7e) k |= C_TARGET;
+      if ((c >= 0x20 && c <= 0x7e) || c == '\t' || c >= 0x80) k |= C_VALUE;
+      hex[c] = -1;
+      if (c >= '0' && c <= '9') hex[c] = int8_t(c - '0');
+      if (c >= 'a' && c <= 'f') hex[c] = int8_t(c - 'a' + 10);
+      if (c >= 'A' && c <= 'F') hex[c] = int8_t(c - 'A' + 10);
+      if (hex[c] >= 0) k |= C_HEX;
+      t[c] = k;
+    }
+  }
+};
+constexpr Classes kClass;
+
+inline bool is(uint8_t c, uint8_t k) { return (kClass.t[c] & k) != 0; }
+
+enum State : uint8_t { S_START, S_FIELD, S_CHUNK, S_DONE, S_FAILED };
+enum Chunk : uint8_t { K_DATA_END, K_SIZE, K_TRAILER };
+
+constexpr levee_http_limits kDefaults = {32, 8192, 256, 256, 1024, 100, 65536};
+
+// ASCII case-insensitive compare of s[0..n) with the lowercase literal lit.
+inline bool iequal(const uint8_t *s, size_t n, const char *lit, size_t litn) {
+  if (n != litn) return false;
+  for (size_t i = 0; i < n; i++)
+    if ((s[i] | 0x20) != uint8_t(lit[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+struct levee_http {
+  levee_http_limits lim;
+  int32_t mode;
+  State state;
+  Chunk chunk;
+  int err;
+  // current token
+  size_t line;  // start of the current line, relative to the token start
+  size_t scan;  // bytes of the token already searched for LF
+  // message
+  uint64_t head;      // bytes of head (or trailers) consumed
+  uint32_t fields;    // fields (or trailers) seen
+  uint32_t status;
+  bool cl_seen, te_seen, te_chunked;
+  uint64_t cl;
+
+  void begin(int32_t m) {
+    mode = m;
+    state = S_START;
+    chunk = K_SIZE;
+    err = 0;
+    line = scan = 0;
+    head = 0;
+    fields = 0;
+    status = 0;
+    cl_seen = te_seen = te_chunked = false;
+    cl = 0;
+  }
+
+  int fail(int code) {
+    state = S_FAILED;
+    err = code;
+    return code;
+  }
+
+  // Longest line (with CRLF) the current state can accept.
+  uint64_t max_line() const {
+    switch (state) {
+      case S_START:
+        return mode == LEVEE_HTTP_MODE_REQUEST ? uint64_t(lim.max_method) + lim.max_uri + 12
+                                                : uint64_t(lim.max_reason) + 16;
+      case S_CHUNK:
+        if (chunk == K_SIZE) return uint64_t(lim.max_value) + 16 + 4;
+        [[fallthrough]];
+      default:
+        return uint64_t(lim.max_field) + lim.max_value + 256;
+    }
+  }
+
+  bool counts_head() const { return state == S_START || state == S_FIELD || (state == S_CHUNK && chunk == K_TRAILER); }
+
+  int next(const uint8_t *buf, size_t len, levee_http_token *tok);
+  int start_line(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok);
+  int field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing);
+  int end_of_head(levee_http_token *tok);
+  int chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *size);
+};
+
+namespace {
+
+inline void clear(levee_http_token *tok) { memset(tok, 0, sizeof *tok); }
+
+// Parses "HTTP/1.<digit>" at buf[a..a+8); returns the minor digit or -1.
+inline int version(const uint8_t *s) {
+  if (memcmp(s, "HTTP/1.", 7) != 0) return -1;
+  if (s[7] < '0' || s[7] > '9') return -1;
+  return s[7] - '0';
+}
+
+}  // namespace
+
+// Request or status line in buf[a..e) (e = index of the CR).
+int levee_http::start_line(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok) {
+  if (mode == LEVEE_HTTP_MODE_REQUEST) {
+    size_t i = a;
+    while (i < e && is(buf[i], C_TCHAR)) i++;
+    size_t mlen = i - a;
+    if (mlen > lim.max_method) return LEVEE_HTTP_ESIZE;
+    if (mlen == 0 || i == e || buf[i] != ' ') return LEVEE_HTTP_ESYNTAX;
+    size_t t = ++i;
+    while (i < e && is(buf[i], C_TARGET)) i++;
+    size_t tlen = i - t;
+    if (tlen > lim.max_uri) return LEVEE_HTTP_ESIZE;
+    if (tlen == 0 || i == e || buf[i] != ' ') return LEVEE_HTTP_ESYNTAX;
+    i++;
+    if (e - i != 8) return LEVEE_HTTP_ESYNTAX;
+    int v = version(buf + i);
+    if (v < 0) return LEVEE_HTTP_ESYNTAX;
+    tok->type = LEVEE_HTTP_T_REQUEST;
+    tok->a_off = uint32_t(a);
+    tok->a_len = uint32_t(mlen);
+    tok->b_off = uint32_t(t);
+    tok->b_len = uint32_t(tlen);
+    tok->version = uint32_t(v);
+    return 0;
+  }
+  // HTTP/1.x SP 3DIGIT [SP reason]
+  if (e - a < 12) return LEVEE_HTTP_ESYNTAX;
+  int v = version(buf + a);
+  if (v < 0 || buf[a + 8] != ' ') return LEVEE_HTTP_ESYNTAX;
+  const uint8_t *d = buf + a + 9;
+  if (d[0] < '1' || d[0] > '9' || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9') return LEVEE_HTTP_ESYNTAX;
+  uint32_t code = uint32_t(d[0] - '0') * 100 + uint32_t(d[1] - '0') * 10 + uint32_t(d[2] - '0');
+  size_t r = a + 12;
+  if (r < e) {
+    if (buf[r] != ' ') return LEVEE_HTTP_ESYNTAX;
+    r++;
+  }
+  size_t i = r;
+  while (i < e && is(buf[i], C_VALUE)) i++;
+  if (i != e) return LEVEE_HTTP_ESYNTAX;
+  if (e - r > lim.max_reason) return LEVEE_HTTP_ESIZE;
+  tok->type = LEVEE_HTTP_T_RESPONSE;
+  tok->a_off = uint32_t(r);
+  tok->a_len = uint32_t(e - r);
+  tok->status = code;
+  tok->version = uint32_t(v);
+  status = code;
+  return 0;
+}
+
+// Header (or trailer when !framing) field in buf[a..e).
+int levee_http::field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing) {
+  size_t i = a;
+  while (i < e && is(buf[i], C_TCHAR)) i++;
+  size_t nlen = i - a;
+  if (nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
+  // empty name covers obs-fold (line starting with SP/HTAB); whitespace
+  // between name and ':' is refused (RFC 9112 5.1).
+  if (nlen == 0 || i == e || buf[i] != ':') return LEVEE_HTTP_ESYNTAX;
+  i++;
+  while (i < e && (buf[i] == ' ' || buf[i] == '\t')) i++;
+  size_t v = i;
+  while (i < e && is(buf[i], C_VALUE)) i++;
+  if (i != e) return LEVEE_HTTP_ESYNTAX;  // NUL, bare CR, other controls
+  size_t ve = e;
+  while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) ve--;
+  if (ve - v > lim.max_value) return LEVEE_HTTP_ESIZE;
+  if (++fields > lim.max_headers) return LEVEE_HTTP_ESIZE;
+  if (framing) {
+    const uint8_t *name = buf + a;
+    if (iequal(name, nlen, "content-length", 14)) {
+      if (ve == v) return LEVEE_HTTP_ESYNTAX;
+      uint64_t n = 0;
+      for (size_t k = v; k < ve; k++) {
+        uint8_t c = buf[k];
+        if (c < '0' || c > '9') return LEVEE_HTTP_ESYNTAX;
+        if (n > (UINT64_MAX - 9) / 10) return LEVEE_HTTP_ESYNTAX;
+        n = n * 10 + (c - '0');
+      }
+      if (cl_seen && n != cl) return LEVEE_HTTP_ESYNTAX;
+      cl_seen = true;
+      cl = n;
+    } else if (iequal(name, nlen, "transfer-encoding", 17)) {
+      // comma list of codings; chunked must be last and only once
+      size_t k = v;
+      while (k < ve) {
+        while (k < ve && (buf[k] == ' ' || buf[k] == '\t' || buf[k] == ',')) k++;
+        if (k == ve) break;
+        size_t s = k;
+        while (k < ve && buf[k] != ',') k++;
+        size_t te = k;
+        while (te > s && (buf[te - 1] == ' ' || buf[te - 1] == '\t')) te--;
+        if (te_chunked) return LEVEE_HTTP_ESYNTAX;  // a coding after chunked
+        if (iequal(buf + s, te - s, "chunked", 7)) te_chunked = true;
+      }
+      te_seen = true;
+    }
+  }
+  if (tok) {
+    tok->type = LEVEE_HTTP_T_FIELD;
+    tok->a_off = uint32_t(a);
+    tok->a_len = uint32_t(nlen);
+    tok->b_off = uint32_t(v);
+    tok->b_len = uint32_t(ve - v);
+  }
+  return 0;
+}
+
+int levee_http::end_of_head(levee_http_token *tok) {
+  tok->type = LEVEE_HTTP_T_BODY_START;
+  if (te_seen && cl_seen) return LEVEE_HTTP_ESYNTAX;  // smuggling: both framings
+  bool resp = mode == LEVEE_HTTP_MODE_RESPONSE;
+  if (resp && (status < 200 || status == 204 || status == 304)) {
+    tok->length = 0;
+    state = S_DONE;
+    return 0;
+  }
+  if (te_seen) {
+    if (!te_chunked) {
+      if (!resp) return LEVEE_HTTP_ESYNTAX;  // RFC 9112 6.3: 400
+      tok->length = UINT64_MAX;
+      state = S_DONE;
+      return 0;
+    }
+    tok->chunked = 1;
+    state = S_CHUNK;
+    chunk = K_SIZE;
+    fields = 0;  // trailers get their own count; bytes add to the head's
+    return 0;
+  }
+  tok->length = cl_seen ? cl : (resp ? UINT64_MAX : 0);
+  state = S_DONE;
+  return 0;
+}
+
+// chunk-size [ BWS ";" ext ] in buf[a..e).
+int levee_http::chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *size) {
+  size_t i = a;
+  uint64_t n = 0;
+  while (i < e && is(buf[i], C_HEX)) {
+    if (i - a == 16) return LEVEE_HTTP_ESYNTAX;  // more than 64 bits
+    n = (n << 4) | uint64_t(kClass.hex[buf[i]]);
+    i++;
+  }
+  if (i == a) return LEVEE_HTTP_ESYNTAX;
+  if (i < e) {
+    while (i < e && (buf[i] == ' ' || buf[i] == '\t')) i++;
+    if (i == e || buf[i] != ';') return LEVEE_HTTP_ESYNTAX;
+    size_t x = i;
+    while (i < e && is(buf[i], C_VALUE)) i++;
+    if (i != e) return LEVEE_HTTP_ESYNTAX;
+    if (e - x > lim.max_value) return LEVEE_HTTP_ESIZE;
+  }
+  *size = n;
+  return 0;
+}
+
+int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
+  if (state == S_FAILED) return err;
+  if (state == S_DONE) return LEVEE_HTTP_ESTATE;
+  if (len < scan) return LEVEE_EINVAL;
+  clear(tok);
+  if (state == S_CHUNK && chunk == K_DATA_END) {  // the CRLF closing chunk data
+    if (len < 1) return 0;
+    if (buf[0] != '\r') return fail(LEVEE_HTTP_ESYNTAX);
+    if (len < 2) return 0;
+    if (buf[1] != '\n') return fail(LEVEE_HTTP_ESYNTAX);
+    line = scan = 2;
+    chunk = K_SIZE;
+  }
+  for (;;) {
+    const void *hit = scan < len ? memchr(buf + scan, '\n', len - scan) : nullptr;
+    if (!hit) {
+      scan = len;
+      if (len - line > max_line()) return fail(LEVEE_HTTP_ESIZE);
+      if (counts_head() && head + len > lim.max_head) return fail(LEVEE_HTTP_ESIZE);
+      return 0;
+    }
+    size_t lf = size_t(static_cast<const uint8_t *>(hit) - buf);
+    size_t a = line;
+    // sizes first: the same verdict as a scan that stopped before the LF
+    if (lf + 1 - a > max_line()) return fail(LEVEE_HTTP_ESIZE);
+    if (counts_head() && head + lf + 1 > lim.max_head) return fail(LEVEE_HTTP_ESIZE);
+    if (lf == a || buf[lf - 1] != '\r') return fail(LEVEE_HTTP_ESYNTAX);  // bare LF
+    size_t e = lf - 1;
+    line = scan = lf + 1;
+    int rc = 0;
+    bool done = true;
+    switch (state) {
+      case S_START:
+        if (e == a) {  // empty lines before the start line are ignored
+          done = false;
+          break;
+        }
+        rc = start_line(buf, a, e, tok);
+        if (rc == 0) state = S_FIELD;
+        break;
+      case S_FIELD:
+        rc = e == a ? end_of_head(tok) : field(buf, a, e, tok, true);
+        break;
+      case S_CHUNK:
+        if (chunk == K_SIZE) {
+          uint64_t n = 0;
+          rc = chunk_size(buf, a, e, &n);
+          if (rc == 0 && n > 0) {
+            tok->type = LEVEE_HTTP_T_BODY_CHUNK;
+            tok->length = n;
+            chunk = K_DATA_END;
+          } else if (rc == 0) {
+            chunk = K_TRAILER;
+            done = false;
+          }
+        } else if (e == a) {
+          tok->type = LEVEE_HTTP_T_BODY_END;
+          state = S_DONE;
+        } else {
+          rc = field(buf, a, e, nullptr, false);  // trailers: validated, skipped
+          done = false;
+        }
+        break;
+      default:
+        rc = LEVEE_HTTP_ESTATE;
+    }
+    if (rc < 0) return fail(rc);
+    if (!done) continue;
+    if (counts_head() || tok->type == LEVEE_HTTP_T_BODY_START) head += lf + 1;
+    line = scan = 0;
+    tok->end = uint32_t(lf + 1);
+    return int(lf + 1);
+  }
+}
+
+extern "C" {
+
+int levee_http_new(levee_http **out, int32_t mode) {
+  if (!out || (mode != LEVEE_HTTP_MODE_REQUEST && mode != LEVEE_HTTP_MODE_RESPONSE)) return LEVEE_EINVAL;
+  return levee::guard([&] {
+    auto *p = new levee_http;
+    p->lim = kDefaults;
+    p->begin(mode);
+    *out = p;
+    return 0;
+  });
+}
+
+void levee_http_free(levee_http *p) { delete p; }
+
+int levee_http_init(levee_http *p, int32_t mode) {
+  if (!p || (mode != LEVEE_HTTP_MODE_REQUEST && mode != LEVEE_HTTP_MODE_RESPONSE)) return LEVEE_EINVAL;
+  p->begin(mode);
+  return 0;
+}
+
+int levee_http_reset(levee_http *p) {
+  if (!p) return LEVEE_EINVAL;
+  p->begin(p->mode);
+  return 0;
+}
+
+int levee_http_limits_set(levee_http *p, const levee_http_limits *l) {
+  if (!p || !l) return LEVEE_EINVAL;
+  const uint32_t *src = &l->max_method;
+  uint32_t *dst = &p->lim.max_method;
+  for (size_t i = 0; i < sizeof *l / sizeof(uint32_t); i++)
+    if (src[i]) dst[i] = src[i];
+  return 0;
+}
+
+int levee_http_limits_get(const levee_http *p, levee_http_limits *out) {
+  if (!p || !out) return LEVEE_EINVAL;
+  *out = p->lim;
+  return 0;
+}
+
+int levee_http_next(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *tok) {
+  if (!p || !tok || (!buf && len)) return LEVEE_EINVAL;
+  if (len > UINT32_MAX) len = UINT32_MAX;  // no token can be that long
+  return p->next(buf, len, tok);
+}
+
+int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
+  if (!p || !toks || cap == 0 || (!buf && len)) return LEVEE_EINVAL;
+  if (len > UINT32_MAX) len = UINT32_MAX;
+  uint32_t n = 0;
+  size_t off = 0;
+  while (n < cap) {
+    levee_http_token *t = &toks[n];
+    int rc = p->next(buf + off, len - off, t);
+    if (rc < 0) return n ? int(n) : rc;
+    if (rc == 0) break;
+    if (off) {
+      t->end += uint32_t(off);
+      if (t->type <= LEVEE_HTTP_T_FIELD) {
+        t->a_off += uint32_t(off);
+        t->b_off += uint32_t(off);
+      }
+    }
+    off += size_t(rc);
+    n++;
+    if (t->type >= LEVEE_HTTP_T_BODY_START) break;
+  }
+  return int(n);
+}
+
+int levee_http_is_done(const levee_http *p) { return p && p->state == S_DONE ? 1 : 0; }
+
+}  // extern "C"
