@@ -33,7 +33,10 @@ function methods:ensure(hint)
   if hint == nil then
     hint = math.min(tonumber(C_cap(self)) / 2, 65536)
   end
+  local before = C_cap(self)
   check(L.levee_buffer_ensure(self, size(hint, "ensure")), "ensure")
+  local grown = tonumber(C_cap(self) - before)
+  if grown >= 65536 then account(grown) end
   return self
 end
 
@@ -125,11 +128,26 @@ local mt = {
 }
 ffi.metatype("struct levee_buffer", mt)
 
+-- Lua's collector cannot see the bytes a buffer holds in C, so a program
+-- that drops large buffers would let them pile up until the next full
+-- cycle. Big allocations advance the collector in proportion to their size.
+local PRESSURE_STEP = 1048576
+local pressure = 0
+local function account(bytes)
+  pressure = pressure + bytes
+  if pressure >= PRESSURE_STEP then
+    collectgarbage("step", pressure / 1024)
+    pressure = 0
+  end
+end
+Buffer.account = account
+
 local out = ffi.new("levee_buffer *[1]")
 -- Buffers this module did not create (from_ptr) are not collected by it.
 local function new(hint)
   hint = hint or 0
   check(L.levee_buffer_new(out, size(hint, "new")), "new")
+  if hint >= 65536 then account(tonumber(C_cap(out[0]))) end
   return ffi.gc(out[0], L.levee_buffer_free)
 end
 
