@@ -33,9 +33,19 @@ local function fatal(co, err)
   os.exit(1)
 end
 
--- The identity of the running green thread (MAIN outside any coroutine).
+-- The running green thread. The hub tracks it itself (`_current`: main,
+-- the loop, or the green thread the loop resumed) because
+-- coroutine.running is not compiled by LuaJIT and would split every trace.
 function Hub:current()
-  return co_running() or MAIN
+  return self._current
+end
+
+-- Resumes green thread co (from the loop) and records who runs.
+local function run(self, co, ...)
+  self._current = co
+  local ok, err = co_resume(co, ...)
+  self._current = self._loop
+  if not ok then fatal(co, err) end
 end
 
 -- ---------------------------------------------------------------------
@@ -59,19 +69,22 @@ end
 -- Resumes co from the loop with the given values.
 function Hub:_coresume(co, a, b, c)
   if co == self._main then
-    if co_running() == self._loop then return co_yield(a, b, c) end
+    if self._current == self._loop then
+      self._current = co
+      return co_yield(a, b, c)
+    end
     return ready_push(self, co, a, b, c)
   end
-  local ok, err = co_resume(co, a, b, c)
-  if not ok then fatal(co, err) end
+  run(self, co, a, b, c)
 end
 
 -- Suspends the calling green thread until something resumes it; returns
 -- the values it is resumed with.
 function Hub:_coyield()
-  local co = co_running() or MAIN
-  if co ~= self._main then return co_yield() end
+  if self._current ~= self._main then return co_yield() end
+  self._current = self._loop
   local ok, a, b, c = co_resume(self._loop)
+  self._current = self._main
   if not ok then error(a, 0) end
   return a, b, c
 end
@@ -98,17 +111,14 @@ end
 -- Wakes co now when called from the loop (State:set), else on the next tick.
 function Hub:_wake_sync(co, a, b, c)
   cancel_pause(self, co)
-  if co_running() == self._loop then return self:_coresume(co, a, b, c) end
+  if self._current == self._loop then return self:_coresume(co, a, b, c) end
   ready_push(self, co, a, b, c)
 end
 
 function Hub:continue()
-  local co = co_running()
-  if co and co ~= self._main then
-    ready_push(self, co)
-    return co_yield()
-  end
-  ready_push(self, co or MAIN)
+  local co = self._current
+  ready_push(self, co)
+  if co ~= self._main then return co_yield() end
   return self:_coyield()
 end
 
@@ -130,7 +140,7 @@ end
 -- errors.TIMEOUT if nobody resumed the thread in time.
 function Hub:pause(ms)
   if ms then
-    local co = co_running() or MAIN
+    local co = self._current
     local token, slot = self:_timer(ms, co)
     self._pause_token[co], self._pause_slot[co] = token, slot
     self._npaused = self._npaused + 1
@@ -139,7 +149,7 @@ function Hub:pause(ms)
 end
 
 function Hub:sleep(ms)
-  local co = co_running() or MAIN
+  local co = self._current
   local token, slot = self:_timer(ms or 0, co)
   self._pause_token[co], self._pause_slot[co] = token, slot
   self._npaused = self._npaused + 1
@@ -192,7 +202,7 @@ function State:recv(ms)
   end
   if self.nopoll then return nil, nil, 1 end
   if self.co then error("levee: a second green thread cannot wait on the same fd state", 2) end
-  local co = co_running() or MAIN
+  local co = self.hub._current
   self.co = co
   local err, sender, value = self.hub:pause(ms)
   if self.co == co then self.co = nil end
@@ -272,15 +282,12 @@ function Hub:pump()
     self._rhead = i
     if n then
       rn[i] = nil
-      local ok, err
-      if n == 0 then ok, err = co_resume(co)
-      elseif n == 1 then ok, err = co_resume(co, a)
-      elseif n == 2 then ok, err = co_resume(co, a, b)
-      else ok, err = co_resume(co, a, b, c) end
-      if not ok then fatal(co, err) end
+      if n == 0 then run(self, co)
+      elseif n == 1 then run(self, co, a)
+      elseif n == 2 then run(self, co, a, b)
+      else run(self, co, a, b, c) end
     elseif co ~= self._main then
-      local ok, err = co_resume(co, a, b, c)
-      if not ok then fatal(co, err) end
+      run(self, co, a, b, c)
     else
       self:_coresume(co, a, b, c)
     end
@@ -318,9 +325,7 @@ function Hub:pump()
       if target then
         timers[token] = nil
         if type(target) == "table" and target ~= MAIN then
-          local co = co_create(target[1])
-          local ok, err = co_resume(co)
-          if not ok then fatal(co, err) end
+          run(self, co_create(target[1]))
         else
           if self._pause_token[target] == token then
             self._pause_token[target], self._pause_slot[target] = nil, nil
@@ -369,6 +374,7 @@ local function new(options)
     _main = co_running() or MAIN,
   }, Hub)
   self._loop = co_create(function() self:main() end)
+  self._current = self._main
   self.io = require("levee.core.io")(self)
   self.stream = require("levee.net.stream")(self)
   self.tcp = self.stream

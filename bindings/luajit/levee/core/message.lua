@@ -10,11 +10,11 @@ local ffi = require("ffi")
 local errors = require("levee.errors")
 
 local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
-local co_running, co_yield = coroutine.running, coroutine.yield
+local co_yield = coroutine.yield
 local M = {hub_methods = {}}
 local H = M.hub_methods
 
-local function me(hub) return co_running() or hub._main end
+local function me(hub) return hub._current end
 
 local function single(self, what)
   if self.co then
@@ -33,7 +33,7 @@ end
 -- value (or err, recver, value for a selector). Failure returns only err.
 local function wait(obj, hub, ms, what, three)
   if obj.co then single(obj, what) end
-  local co = co_running() or hub._main
+  local co = hub._current
   obj.co = co
   local a, b, c
   if ms == nil and co ~= hub._main then a, b, c = co_yield()
