@@ -1,0 +1,42 @@
+-- lua-api.md §0.6: levee leaks no globals besides C, and reads none that
+-- do not exist (a misspelt local would read a nil global at run time).
+describe("globals", function()
+  it("loading and using every module writes only C and reads no missing global", function()
+    setmetatable(_G, {
+      __newindex = function(t, k, v)
+        if k ~= "C" then error("levee wrote the global " .. tostring(k), 2) end
+        rawset(t, k, v)
+      end,
+      __index = function(_, k) error("levee read the missing global " .. tostring(k), 2) end,
+    })
+    local ok, err = pcall(function()
+      local levee = require("levee")
+      local d, h = levee.d, levee.Hub()
+      local buf = d.Buffer(100000)
+      buf:write("x")
+      buf:ensure(300000)
+      local iov = d.Iovec()
+      iov:write(buf)
+      local s = d.Set(1, 2)
+      s:freeze()
+      local _ = #d.Fifo(), #d.Heap(), require("levee.d.map")(), d.HashRing(), d.Bloom(10)
+      local err, v = levee.p.json.decode('{"a": [1, 2]}')
+      levee.p.json.encode(v)
+      local p = levee.p.http.parse()
+      local sender, recver = h:pipe()
+      h:spawn(function() sender:send(1) sender:close() end)
+      for _ in recver do end
+      local r, w = h.io:pipe()
+      w:write("line\n")
+      r:stream():line()
+      r:close() w:close()
+      local e, serve = h.stream:listen({port = 0})
+      local e2, conn = h.stream:dial(serve:port())
+      conn:close() serve:close()
+      h:sleep(1)
+      local _ = levee.errors.system.EPIPE.is_system_EPIPE, tostring(levee.HTTPStatus(200))
+    end)
+    setmetatable(_G, nil)
+    assert.is_true(ok, tostring(err))
+  end)
+end)
