@@ -119,6 +119,25 @@ _domain_classes = {
 }
 
 
+# The rest of Python's OSError subclasses, by errno: a levee system error
+# with one of these numbers also derives from it (FileExistsError, ...).
+_builtin_oserrors = {
+    17: FileExistsError, 21: IsADirectoryError, 20: NotADirectoryError,
+    4: InterruptedError, 11: BlockingIOError, 10: ChildProcessError,
+    3: ProcessLookupError, 110: TimeoutError, 103: ConnectionAbortedError,
+}
+
+
+def _system_class(errno_):
+    cls = _system_classes.get(errno_)
+    if cls is None and errno_ in _builtin_oserrors:
+        base = _builtin_oserrors[errno_]
+        cls = type(base.__name__.replace("Error", ""), (SystemError, base),
+                   {"__module__": __name__, "__doc__": "levee system error, also a %s." % base.__name__})
+        _system_classes[errno_] = cls
+    return cls or SystemError
+
+
 def error_for(code, detail=None):
     """The levee.Error instance for a negative code (not raised)."""
     if code > 0:
@@ -128,7 +147,7 @@ def error_for(code, detail=None):
     elif code == lib.LEVEE_CLOSED:
         err = Closed()
     elif -2000 < code < 0 and -code < 200:
-        cls = _system_classes.get(-code, SystemError)
+        cls = _system_class(-code)
         e = lib.levee_error_get(code)
         msg = ffi.string(lib.levee_error_msg(e)).decode() if e != ffi.NULL else "unknown error"
         err = cls(-code, msg)

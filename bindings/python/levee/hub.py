@@ -15,6 +15,7 @@ closes. An uncaught exception in a green thread other than the one that
 made the hub prints its traceback and exits the process with status 1.
 """
 import collections
+import functools
 import os
 import sys
 import traceback
@@ -91,6 +92,23 @@ class Hub:
         self._closing = []
         self._nopoll = 0
         self._skips = 0
+
+    @functools.cached_property
+    def io(self):
+        """h.io: pipes, fds and files as IO objects (levee.io.IOFactory)."""
+        from .io import IOFactory
+        return IOFactory(self)
+
+    @functools.cached_property
+    def stream(self):
+        """h.stream: dial and listen (levee.io.StreamFactory)."""
+        from .io import StreamFactory
+        return StreamFactory(self)
+
+    @property
+    def tcp(self):
+        """Alias of h.stream."""
+        return self.stream
 
     # ---- switching -------------------------------------------------------
     def _run(self):
