@@ -43,6 +43,7 @@ local decls = {
   "pid_t getpid(void);",
   "pid_t getppid(void);",
   "pid_t fork(void);",
+  "void _exit(int status);",
   "int usleep(uint32_t usec);",
   "unsigned int sleep(unsigned int seconds);",
   "size_t strlen(const char *s);",
