@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
+#include <vector>
 
 #include "internal.h"
 
@@ -46,20 +48,26 @@ extern "C" int levee_sys_gethostname(char *dst, size_t cap) {
 
 extern "C" int levee_sys_fds(int32_t *out, size_t cap) {
   if (!out && cap) return LEVEE_EINVAL;
-  DIR *d = opendir("/proc/self/fd");
-  if (!d) return last_errno_code();
-  int self = dirfd(d);
-  size_t n = 0;
-  // readdir order is ascending for /proc/self/fd on Linux.
-  while (dirent *e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    int fd = std::atoi(e->d_name);
-    if (fd == self) continue;
-    if (n < cap) out[n] = fd;
-    ++n;
-  }
-  closedir(d);
-  return static_cast<int>(n);
+  return guard([&]() -> int {
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return last_errno_code();
+    int self = dirfd(d);
+    std::vector<int32_t> fds;
+    try {
+      while (dirent *e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        int fd = std::atoi(e->d_name);
+        if (fd != self) fds.push_back(fd);
+      }
+    } catch (...) {
+      closedir(d);
+      throw;
+    }
+    closedir(d);
+    std::sort(fds.begin(), fds.end());
+    std::copy_n(fds.begin(), std::min(cap, fds.size()), out);
+    return static_cast<int>(fds.size());
+  });
 }
 
 extern "C" int levee_sys_fdcount(void) { return levee_sys_fds(nullptr, 0); }

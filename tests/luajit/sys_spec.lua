@@ -242,6 +242,34 @@ describe("sockets", function()
     _.close(c) _.close(l)
   end)
 
+  it("accept at the fd limit returns EMFILE without crashing", function()
+    pcall(ffi.cdef, "struct levee_test_rlimit { uint64_t cur, max; };")
+    pcall(ffi.cdef, "int getrlimit(int resource, struct levee_test_rlimit *rl);")
+    pcall(ffi.cdef, "int setrlimit(int resource, const struct levee_test_rlimit *rl);")
+    local pid = C.fork()
+    if pid == 0 then
+      local code = 1
+      pcall(function()
+        local l = select(2, _.socket(C.AF_INET, C.SOCK_STREAM))
+        _.listen(l, _.endpoint_in("127.0.0.1", 0))
+        local ep = select(2, _.getsockname(l))
+        local c = select(2, _.socket(C.AF_INET, C.SOCK_STREAM))
+        _.connect(c, ep)
+        local rl = ffi.new("struct levee_test_rlimit")
+        C.getrlimit(7, rl) -- RLIMIT_NOFILE
+        rl.cur = c + 1
+        C.setrlimit(7, rl)
+        local err = _.accept(l)
+        code = (err == errors.system.EMFILE) and 0 or 3
+      end)
+      C._exit(code)
+    end
+    local err, got, code = _.waitpid(pid, 0)
+    assert.is_nil(err)
+    assert.equal(pid, got)
+    assert.equal(0, code)
+  end)
+
   it("inet_pton parses v4/v6 and reports bad family and bad text", function()
     local err, a = _.inet_pton(C.AF_INET, "1.2.3.4")
     assert.is_nil(err)
