@@ -102,11 +102,6 @@ describe("Endpoint", function()
     assert.equal(errors.system.EINVAL, (_.endpoint_parse("garbage")))
   end)
 
-  it("name() falls back to the textual host", function()
-    local name = _.endpoint_in("127.0.0.1", 1):name()
-    assert.is_true(type(name) == "string" and #name > 0)
-  end)
-
   it("resolve returns endpoints for literals and localhost", function()
     local err, list = _.resolve("127.0.0.1", 80)
     assert.is_nil(err)
