@@ -848,119 +848,210 @@ int levee_http_is_done(const levee_http *p);
 /* levee:section endpoint */
 /* (declarations of the endpoint module go after this line) */
 
-/* ===================================================================== */
-/* endpoint: socket addresses                                            */
-/* ===================================================================== */
-
-/* An address as the kernel takes it: IPv4, IPv6 or unix (a path, or an
- * abstract name written "@name"). Plain data, copyable. Frozen. */
+/* A socket address (IPv4, IPv6 or unix, abstract unix too), plain data
+ * that is copied by value. addr holds a struct sockaddr_* of len bytes
+ * (big enough for sockaddr_storage); af is its AF_* value (0 when
+ * empty). Fill it with levee_endpoint_in/_unix/_parse or from a socket. */
 typedef struct levee_endpoint {
-  uint8_t addr[128]; /* a struct sockaddr_storage */
-  uint32_t len;      /* bytes of addr in use (0: empty) */
+  uint8_t addr[128];
+  uint32_t len;
+  int32_t af;
 } levee_endpoint;
 
-/* Sets ep to the IP literal host (IPv4 or IPv6; NULL means 127.0.0.1) and
- * port. LEVEE_EAI_NONAME if host is not an IP literal, LEVEE_EINVAL for a
- * port outside 0..65535 or a NULL ep. */
-int levee_endpoint_in(levee_endpoint *ep, const char *host, int port);
+/* Sets ep to the IPv4 or IPv6 literal host (NULL = "127.0.0.1") and port
+ * (0..65535). Returns 0, LEVEE_EINVAL for a bad literal or port. */
+int levee_endpoint_in(levee_endpoint *ep, const char *host, int32_t port);
 
-/* Sets ep to a unix socket path ("@name" for the abstract namespace).
- * LEVEE_ENAMETOOLONG past 107 bytes, LEVEE_EINVAL for NULL or empty. */
-int levee_endpoint_unix(levee_endpoint *ep, const char *path);
+/* Sets ep to the unix socket path of len bytes (a leading NUL byte makes
+ * it abstract). Returns 0, LEVEE_ENAMETOOLONG or LEVEE_EINVAL. */
+int levee_endpoint_unix(levee_endpoint *ep, const char *path, size_t len);
 
-/* Parses "1.2.3.4:80", "[::1]:80", a bare IP literal (port default_port),
- * or a unix path (starting with "/", "./" or "@"). Errors as above. */
-int levee_endpoint_parse(levee_endpoint *ep, const char *text, int default_port);
+/* Parses "1.2.3.4:80", "[::1]:80", "/unix/path" or "@abstract" into ep.
+ * Returns 0 or LEVEE_EINVAL (no name lookup ever happens). */
+int levee_endpoint_parse(levee_endpoint *ep, const char *text);
 
-/* AF_INET, AF_INET6, AF_UNIX, or 0 for an empty endpoint. */
-int levee_endpoint_family(const levee_endpoint *ep);
+/* Writes "1.2.3.4:80", "[::1]:80", the unix path ("@name" for abstract)
+ * NUL-terminated into dst (cap bytes; 128 always suffice). Returns the
+ * length, LEVEE_EINVAL for an empty endpoint, LEVEE_ERANGE if cap is short. */
+int levee_endpoint_format(const levee_endpoint *ep, char *dst, size_t cap);
 
-/* The port of an IP endpoint, or -1 for other families. */
+/* Writes the textual IP address (no port) into dst like
+ * levee_endpoint_format. LEVEE_EAFNOSUPPORT for unix endpoints. */
+int levee_endpoint_host(const levee_endpoint *ep, char *dst, size_t cap);
+
+/* The port (0..65535) of an IPv4/IPv6 endpoint; LEVEE_EAFNOSUPPORT for
+ * unix, LEVEE_EINVAL for NULL/empty. */
 int levee_endpoint_port(const levee_endpoint *ep);
 
-/* Writes "1.2.3.4:80", "[::1]:80" or the unix path (NUL-terminated) into
- * buf; returns its length, or LEVEE_ENOSPC when len is too small,
- * LEVEE_EINVAL for an empty endpoint. */
-int levee_endpoint_format(const levee_endpoint *ep, char *buf, size_t len);
+/* Copies the unix path (without NUL; abstract names keep their leading
+ * NUL byte) into dst. Returns its length, LEVEE_EAFNOSUPPORT for IP
+ * endpoints, LEVEE_ERANGE if cap is short. */
+int levee_endpoint_path(const levee_endpoint *ep, char *dst, size_t cap);
 
-/* Writes the textual IP of an IP endpoint (no port); returns its length.
- * LEVEE_EINVAL for other families, LEVEE_ENOSPC. */
-int levee_endpoint_host(const levee_endpoint *ep, char *buf, size_t len);
+/* Total order over endpoints: family, then address bytes, then port.
+ * Returns <0, 0 or >0 (equal endpoints compare 0). */
+int levee_endpoint_compare(const levee_endpoint *a, const levee_endpoint *b);
 
-/* The local address of socket fd. 0 or the system error. */
-int levee_endpoint_sockname(int fd, levee_endpoint *out);
-
-/* The peer address of socket fd. 0 or the system error (LEVEE_ENOTCONN). */
-int levee_endpoint_peername(int fd, levee_endpoint *out);
-
-/* Resolves host and service (a port number or a service name; NULL host
- * means 127.0.0.1) with getaddrinfo, honouring /etc/hosts; fills up to max
- * endpoints in resolver order and returns how many. family is 0 (any),
- * AF_INET or AF_INET6; socktype SOCK_STREAM or SOCK_DGRAM. Blocks: the hub
- * bindings call it on a worker thread. LEVEE_EAI_* on failure. */
-int levee_resolve(const char *host, const char *service, int family, int socktype,
-                  levee_endpoint *out, int max);
+/* Blocking getaddrinfo: resolves host (NULL = loopback/any per passive)
+ * and service (number or name, may be NULL) for family (0, AF_INET,
+ * AF_INET6) and socktype (0 = SOCK_STREAM), writing up to cap endpoints
+ * into out. Returns the number written, or an addr-domain code
+ * (LEVEE_EAI_NONAME, ...) or -(errno). Run it off the hub thread. */
+int levee_endpoint_resolve(const char *host, const char *service, int32_t family,
+                           int32_t socktype, levee_endpoint *out, size_t cap);
 
 
 /* levee:section socket */
 /* (declarations of the socket module go after this line) */
 
-/* ===================================================================== */
-/* socket: non-blocking sockets                                          */
-/* ===================================================================== */
+/* Creates a socket with SOCK_CLOEXEC|SOCK_NONBLOCK added to type.
+ * Returns the fd or -(errno). */
+int levee_socket_new(int32_t domain, int32_t type, int32_t protocol);
 
-/* Opens a non-blocking, close-on-exec socket (family AF_INET, AF_INET6 or
- * AF_UNIX; type SOCK_STREAM or SOCK_DGRAM). Returns the fd or the system
- * error. */
-int levee_socket_open(int family, int type);
+/* Binds fd to ep. Returns 0 or -(errno) (LEVEE_EADDRINUSE, ...). */
+int levee_socket_bind(int32_t fd, const levee_endpoint *ep);
 
-/* Starts connecting fd to ep: 0 when connected, LEVEE_EINPROGRESS while
- * the connection is under way (wait for writability, then read
- * levee_socket_error), or the system error (LEVEE_ECONNREFUSED, ...). */
-int levee_socket_connect(int fd, const levee_endpoint *ep);
+/* Listens on fd with backlog. Returns 0 or -(errno). */
+int levee_socket_listen(int32_t fd, int32_t backlog);
 
-/* The pending error of a socket (SO_ERROR) as a LEVEE_E* code, or 0. */
-int levee_socket_error(int fd);
+/* Accepts one connection (accept4 with CLOEXEC|NONBLOCK); the peer's
+ * address goes to peer when not NULL. Returns the new fd, LEVEE_EAGAIN
+ * when none is pending, LEVEE_EMFILE at the fd limit, or -(errno). */
+int levee_socket_accept(int32_t fd, levee_endpoint *peer);
 
-/* Binds fd to ep (SO_REUSEADDR is set first for IP endpoints). 0 or the
- * system error. */
-int levee_socket_bind(int fd, const levee_endpoint *ep);
+/* Starts connecting fd to ep. Returns 0 when connected,
+ * LEVEE_EINPROGRESS for a non-blocking fd still connecting (wait for
+ * writable, then levee_socket_error), or -(errno). */
+int levee_socket_connect(int32_t fd, const levee_endpoint *ep);
 
-/* Listens on fd with the given backlog. 0 or the system error. */
-int levee_socket_listen(int fd, int backlog);
+/* The pending socket error (SO_ERROR) as a code: 0 or -(errno). */
+int levee_socket_error(int32_t fd);
 
-/* Accepts a connection as a non-blocking, close-on-exec fd; fills peer
- * when it is not NULL. LEVEE_EAGAIN when none is pending; LEVEE_EMFILE /
- * LEVEE_ENFILE at the fd limit (the pending connection stays queued). */
-int levee_socket_accept(int fd, levee_endpoint *peer);
+/* shutdown(2); how is 0 (read), 1 (write) or 2 (both). 0 or -(errno). */
+int levee_socket_shutdown(int32_t fd, int32_t how);
 
-/* shutdown(2): how is 0 (read), 1 (write) or 2 (both). */
-int levee_socket_shutdown(int fd, int how);
+/* Writes the local address of fd into ep. 0 or -(errno). */
+int levee_socket_sockname(int32_t fd, levee_endpoint *ep);
 
-/* Sets a socket option by name: "reuseaddr", "reuseport", "keepalive",
- * "nodelay", "rcvbuf", "sndbuf", "broadcast", "v6only", "linger" (value:
- * seconds, < 0 turns it off), "rcvlowat", "sndlowat", "cork",
- * "quickack", "defer_accept", "keepidle", "keepintvl", "keepcnt".
- * LEVEE_ENOENT for an unknown name, or the system error. */
-int levee_socket_setopt(int fd, const char *name, int value);
+/* Writes the peer address of fd into ep. 0 or -(errno) (LEVEE_ENOTCONN). */
+int levee_socket_peername(int32_t fd, levee_endpoint *ep);
 
-/* Reads a socket option by name (as for levee_socket_setopt) into *value;
- * also "error" (SO_ERROR as a LEVEE_E* code), "type", "acceptconn". */
-int levee_socket_getopt(int fd, const char *name, int *value);
+/* send(2) with MSG_NOSIGNAL added. Returns bytes sent, LEVEE_EAGAIN,
+ * LEVEE_EPIPE (never a signal) or -(errno). */
+int64_t levee_socket_send(int32_t fd, const void *buf, size_t len, int32_t flags);
 
-/* Sends len bytes of data (at least 1) with the fd passfd attached
- * (SCM_RIGHTS) over a unix socket. Returns bytes sent or the system error
- * (LEVEE_EAGAIN when the socket is full). */
-int levee_socket_sendfd(int fd, int passfd, const void *data, size_t len);
+/* recv(2). Returns bytes received (0 at EOF), LEVEE_EAGAIN or -(errno). */
+int64_t levee_socket_recv(int32_t fd, void *buf, size_t len, int32_t flags);
 
-/* Receives up to len bytes; *passfd is the fd that came with them
- * (close-on-exec) or -1. Returns bytes received (0 at EOF), or the system
- * error (LEVEE_EAGAIN). */
-int levee_socket_recvfd(int fd, void *data, size_t len, int *passfd);
+/* sendto(2) to ep (NULL for a connected socket). Bytes or -(errno). */
+int64_t levee_socket_sendto(int32_t fd, const void *buf, size_t len, const levee_endpoint *ep);
+
+/* recvfrom(2); the sender goes to ep when not NULL. Bytes or -(errno). */
+int64_t levee_socket_recvfrom(int32_t fd, void *buf, size_t len, levee_endpoint *ep);
+
+/* Sends the descriptor passfd (SCM_RIGHTS) with len bytes of payload
+ * (at least 1 byte is sent; len 0 sends one NUL byte) over the unix socket
+ * fd. Returns payload bytes sent or -(errno). */
+int64_t levee_socket_sendfd(int32_t fd, int32_t passfd, const void *buf, size_t len);
+
+/* Receives one payload with at most one descriptor (made CLOEXEC) into
+ * buf; *passfd gets the descriptor or -1. Returns bytes received (0 at
+ * EOF), LEVEE_EAGAIN or -(errno). Extra descriptors are closed. */
+int64_t levee_socket_recvfd(int32_t fd, int32_t *passfd, void *buf, size_t len);
+
+/* Sets the socket option called name ("reuseaddr", "reuseport",
+ * "nodelay", "keepalive", "rcvbuf", "sndbuf", "linger" (seconds, < 0
+ * turns it off), "v6only", "broadcast", "keepidle", "keepintvl",
+ * "keepcnt", "cork", "quickack", "rcvlowat", "sndlowat") to value.
+ * Returns 0, LEVEE_ENOPROTOOPT for an unknown name, or -(errno). */
+int levee_socket_setopt(int32_t fd, const char *name, int64_t value);
+
+/* Reads the option called name into *value (booleans 0/1; linger is the
+ * seconds or -1 when off). Returns 0, LEVEE_ENOPROTOOPT, or -(errno). */
+int levee_socket_getopt(int32_t fd, const char *name, int64_t *value);
+
+/* read(2). Bytes (0 at EOF), LEVEE_EAGAIN on an empty non-blocking fd,
+ * or -(errno). */
+int64_t levee_fd_read(int32_t fd, void *buf, size_t len);
+
+/* write(2). Bytes written, LEVEE_EAGAIN, LEVEE_EPIPE or -(errno). */
+int64_t levee_fd_write(int32_t fd, const void *buf, size_t len);
+
+/* readv(2) over n entries. Bytes, LEVEE_EAGAIN or -(errno). */
+int64_t levee_fd_readv(int32_t fd, const levee_iovec_entry *iov, int32_t n);
+
+/* writev(2) over n entries. Bytes, LEVEE_EAGAIN or -(errno). */
+int64_t levee_fd_writev(int32_t fd, const levee_iovec_entry *iov, int32_t n);
+
+/* close(2). 0 or -(errno) (LEVEE_EBADF for a closed fd). */
+int levee_fd_close(int32_t fd);
+
+/* Makes fd non-blocking (on != 0) or blocking. 0 or -(errno). */
+int levee_fd_nonblock(int32_t fd, int32_t on);
+
+/* 1 when fd is non-blocking, 0 when blocking, or -(errno). */
+int levee_fd_is_nonblock(int32_t fd);
+
+/* pipe2 with O_CLOEXEC (plus O_NONBLOCK when nonblock != 0): fds[0] is
+ * the read end, fds[1] the write end. 0 or -(errno). */
+int levee_fd_pipe(int32_t *fds, int32_t nonblock);
+
+/* sendfile(2): copies up to len bytes from in_fd (at *offset, advanced,
+ * when offset is not NULL) to out_fd. Bytes, LEVEE_EAGAIN or -(errno). */
+int64_t levee_fd_sendfile(int32_t out_fd, int32_t in_fd, int64_t *offset, size_t len);
+
+/* splice(2) of up to len bytes between fds (one must be a pipe), with
+ * SPLICE_F_NONBLOCK|SPLICE_F_MOVE (plus SPLICE_F_MORE when more != 0).
+ * Bytes, LEVEE_EAGAIN or -(errno). Linux only (LEVEE_ENOSYS elsewhere). */
+int64_t levee_fd_splice(int32_t in_fd, int32_t out_fd, size_t len, int32_t more);
+
+/* tee(2) of up to len bytes between two pipes, non-blocking. Bytes,
+ * LEVEE_EAGAIN or -(errno). Linux only (LEVEE_ENOSYS elsewhere). */
+int64_t levee_fd_tee(int32_t in_fd, int32_t out_fd, size_t len);
 
 
 /* levee:section fs */
 /* (declarations of the fs module go after this line) */
+
+/* File metadata, plain data (times in seconds with fraction). */
+typedef struct levee_stat {
+  uint64_t dev;
+  uint64_t ino;
+  uint32_t mode;  /* file type and permission bits, as st_mode */
+  uint32_t nlink;
+  uint32_t uid;
+  uint32_t gid;
+  uint64_t rdev;
+  int64_t size;
+  int64_t blksize;
+  int64_t blocks;
+  double atime;
+  double mtime;
+  double ctime;
+} levee_stat;
+
+/* Kinds of file, as levee_stat_kind returns them. */
+enum levee_file_kind {
+  LEVEE_FILE_OTHER = 0, LEVEE_FILE_REG = 1, LEVEE_FILE_DIR = 2,
+  LEVEE_FILE_LNK = 3, LEVEE_FILE_SOCK = 4, LEVEE_FILE_FIFO = 5,
+  LEVEE_FILE_CHR = 6, LEVEE_FILE_BLK = 7
+};
+
+/* stat(2) (follows symlinks) of path into *st. 0 or -(errno). */
+int levee_fs_stat(const char *path, levee_stat *st);
+
+/* lstat(2) (does not follow a final symlink). 0 or -(errno). */
+int levee_fs_lstat(const char *path, levee_stat *st);
+
+/* fstat(2) of fd. 0 or -(errno). */
+int levee_fs_fstat(int32_t fd, levee_stat *st);
+
+/* The LEVEE_FILE_* kind of st->mode (exact file type test). */
+int levee_stat_kind(const levee_stat *st);
+
+/* open(2) with O_CLOEXEC added. Returns the fd (0 is a valid fd) or
+ * -(errno). */
+int levee_fs_open(const char *path, int32_t flags, int32_t mode);
 
 
 /* levee:section dns */
@@ -981,6 +1072,35 @@ int levee_socket_recvfd(int fd, void *data, size_t len, int *passfd);
 
 /* levee:section misc */
 /* (declarations of the misc module go after this line) */
+
+/* Resource usage, plain data (times in seconds). */
+typedef struct levee_rusage {
+  double utime;
+  double stime;
+  int64_t maxrss;  /* KiB */
+  int64_t minflt;
+  int64_t majflt;
+  int64_t inblock;
+  int64_t oublock;
+  int64_t nvcsw;
+  int64_t nivcsw;
+} levee_rusage;
+
+/* getrusage(2) for who (0 self, -1 children, 1 thread). 0 or -(errno). */
+int levee_sys_getrusage(int32_t who, levee_rusage *out);
+
+/* Current resident set size of this process in bytes, or -(errno). */
+int64_t levee_sys_rss(void);
+
+/* gethostname(2) into dst (NUL-terminated). Length or -(errno). */
+int levee_sys_gethostname(char *dst, size_t cap);
+
+/* The number of open fds of this process, or -(errno). */
+int levee_sys_fdcount(void);
+
+/* Writes up to cap open fds of this process, ascending, into out. Returns
+ * the total number open (may exceed cap) or -(errno). */
+int levee_sys_fds(int32_t *out, size_t cap);
 
 
 /* levee:cdef-end */

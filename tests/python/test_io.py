@@ -10,7 +10,6 @@ import tempfile
 import pytest
 
 import levee
-from levee.io import Endpoint, resolve
 
 
 @pytest.fixture
@@ -152,6 +151,7 @@ def test_refused_and_connect_errors(h):
     serve = h.stream.listen(port=0)
     port = serve.port()
     serve.close()
+    h.continue_()  # the hub closes the fd at the start of the next tick
     with pytest.raises(ConnectionRefusedError):
         h.stream.dial(port=port)
 
@@ -181,13 +181,13 @@ def test_half_close(h):
 
 def test_socket_options_by_name(h):
     with h.stream.listen(port=0, sockopts={"reuseport": 1}) as serve:
-        assert serve.sockopt("reuseport") == 1
+        assert serve.sockopt("reuseport") is True
         with h.stream.dial(port=serve.port()) as c:
             c.sockopt("nodelay", 1)
-            assert c.sockopt("nodelay") == 1
+            assert c.sockopt("nodelay") is True
             with pytest.raises(levee.Error) as e:
                 c.sockopt("bogus", 1)
-            assert e.value.name == "ENOENT"
+            assert e.value.name == "ENOPROTOOPT"
 
 
 def test_fd_passing(h):
@@ -203,18 +203,11 @@ def test_fd_passing(h):
     a.close(), b.close()
 
 
-def test_endpoints_parse_format_and_resolve():
-    assert str(Endpoint.parse("1.2.3.4:80")) == "1.2.3.4:80"
-    assert str(Endpoint.parse("[::1]:8080")) == "[::1]:8080"
-    ep = Endpoint.inet("10.0.0.1", 443)
-    assert (ep.host, ep.port, ep.path) == ("10.0.0.1", 443, None)
-    assert Endpoint.unix("/tmp/x").path == "/tmp/x"
-    assert Endpoint.parse("1.2.3.4:80") == Endpoint.inet("1.2.3.4", 80)
-    with pytest.raises(levee.AddressError):
-        Endpoint.inet("not-an-ip", 1)
-    hosts = {e.host for e in resolve("localhost", 80)}
-    assert hosts & {"127.0.0.1", "::1"}
-    assert resolve("127.0.0.1", "http")[0].port == 80
+def test_dial_resolves_hosts_file_names(h):
+    with echo_server(h) as serve:
+        with h.stream.dial(port=serve.port(), host="localhost") as conn:
+            conn.write(b"by name")
+            assert conn.read() == b"by name"
 
 
 def test_accept_at_the_fd_limit_waits_then_accepts(h):
@@ -223,7 +216,8 @@ def test_accept_at_the_fd_limit_waits_then_accepts(h):
     client = socket.create_connection(("127.0.0.1", serve.port()))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     spare = []
-    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 16, hard))
     try:
         while True:
             try:

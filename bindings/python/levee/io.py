@@ -15,102 +15,20 @@ close() is idempotent, and every object is a context manager.
 import errno
 import os
 
+from . import errors as levee_errors
+from . import sys
 from ._ffi import ffi, lib
 from .errors import Closed, check, error_for
+from .sys import Endpoint, resolve
 
 AF_INET, AF_INET6, AF_UNIX = 2, 10, 1
 SOCK_STREAM = 1
 
 
-class Endpoint:
-    """A socket address: .host, .port, .path, .family, str() as
-    "1.2.3.4:80", "[::1]:80" or the unix path."""
-
-    __slots__ = ("_ep",)
-
-    def __init__(self, ep=None):
-        self._ep = ep if ep is not None else ffi.new("levee_endpoint *")
-
-    @classmethod
-    def parse(cls, text, port=0):
-        ep = cls()
-        check(lib.levee_endpoint_parse(ep._ep, text.encode(), port))
-        return ep
-
-    @classmethod
-    def inet(cls, host="127.0.0.1", port=0):
-        ep = cls()
-        check(lib.levee_endpoint_in(ep._ep, host.encode(), port))
-        return ep
-
-    @classmethod
-    def unix(cls, path):
-        ep = cls()
-        check(lib.levee_endpoint_unix(ep._ep, path.encode()))
-        return ep
-
-    @property
-    def family(self):
-        return lib.levee_endpoint_family(self._ep)
-
-    @property
-    def port(self):
-        p = lib.levee_endpoint_port(self._ep)
-        return None if p < 0 else p
-
-    @property
-    def host(self):
-        buf = ffi.new("char[64]")
-        n = lib.levee_endpoint_host(self._ep, buf, 64)
-        return None if n < 0 else ffi.string(buf, n).decode()
-
-    @property
-    def path(self):
-        return str(self) if self.family == AF_UNIX else None
-
-    def __str__(self):
-        buf = ffi.new("char[128]")
-        n = lib.levee_endpoint_format(self._ep, buf, 128)
-        return "<levee.Endpoint>" if n < 0 else ffi.string(buf, n).decode()
-
-    def __repr__(self):
-        return "<levee.Endpoint %s>" % self
-
-    def __eq__(self, other):
-        return isinstance(other, Endpoint) and \
-            ffi.buffer(self._ep)[:] == ffi.buffer(other._ep)[:]
-
-    def __hash__(self):
-        return hash(ffi.buffer(self._ep)[:])
-
-
-def resolve(host, service, family=0, socktype=SOCK_STREAM):
-    """[Endpoint, ...] for host and service (a port or a service name),
-    honouring /etc/hosts. Raises levee.AddressError."""
-    out = ffi.new("levee_endpoint[16]")
-    n = check(lib.levee_resolve(host.encode() if host else ffi.NULL, str(service).encode(),
-                                family, socktype, out, 16))
-    eps = []
-    for i in range(n):
-        ep = Endpoint()
-        ffi.memmove(ep._ep, out + i, ffi.sizeof("levee_endpoint"))
-        eps.append(ep)
-    return eps
-
-
-def _sockname(fd, peer=False):
-    ep = Endpoint()
-    f = lib.levee_endpoint_peername if peer else lib.levee_endpoint_sockname
-    check(f(fd, ep._ep))
-    return ep
-
-
 def _sockopt(fd, name, value=None):
     if value is None:
-        out = ffi.new("int *")
-        check(lib.levee_socket_getopt(fd, name.encode(), out))
-        return out[0]
-    check(lib.levee_socket_setopt(fd, name.encode(), int(value)))
+        return sys.getsockopt(fd, name)
+    sys.setsockopt(fd, name, value)
     return None
 
 
@@ -124,6 +42,7 @@ class IO:
         if nopoll:
             self.r_ev, self.w_ev = hub.register_nopoll(fd, readable, writable)
         else:
+            os.set_blocking(fd, False)  # a blocking read would stall every green thread
             try:
                 self.r_ev, self.w_ev = hub.register(fd, readable, writable)
             except OSError as e:
@@ -235,10 +154,10 @@ class IO:
 
     # ---- sockets ------------------------------------------------------------
     def sockname(self):
-        return _sockname(self.no)
+        return sys.sockname(self.no)
 
     def peername(self):
-        return _sockname(self.no, peer=True)
+        return sys.peername(self.no)
 
     def shutdown(self, how="w"):
         """Half-close: "r", "w" or "rw"."""
@@ -260,9 +179,9 @@ class IO:
     def recvfd(self):
         """(fd, data) passed over a unix socket; raises Closed at EOF."""
         buf = ffi.new("char[256]")
-        out = ffi.new("int *")
+        out = ffi.new("int32_t *")
         while True:
-            rc = lib.levee_socket_recvfd(self.no, buf, 256, out)
+            rc = lib.levee_socket_recvfd(self.no, out, buf, 256)
             if rc > 0:
                 return out[0], ffi.buffer(buf, rc)[:]
             if rc == 0:
@@ -377,7 +296,7 @@ class Listener:
             raise StopIteration from None
 
     def addr(self):
-        return _sockname(self.no)
+        return sys.sockname(self.no)
 
     sockname = addr
 
@@ -419,10 +338,10 @@ def _endpoints(host, port, unix):
     if isinstance(port, int):
         try:
             return [Endpoint.inet(host, port)]
-        except Exception as e:  # not an IP literal: resolve it
-            if getattr(e, "name", "") != "ENONAME":
-                raise
-    return resolve("127.0.0.1" if host == "localhost" else host, port if port is not None else 0)
+        except levee_errors.Error:  # not an IP literal: resolve it
+            pass
+    return resolve("127.0.0.1" if host == "localhost" else host, port if port is not None else 0,
+                   0, SOCK_STREAM)
 
 
 class StreamFactory:
@@ -436,7 +355,7 @@ class StreamFactory:
         tried in turn. Raises ConnectionRefused, Timeout, AddressError."""
         last = None
         for ep in _endpoints(host, port, unix):
-            fd = check(lib.levee_socket_open(ep.family, SOCK_STREAM))
+            fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
             rc = lib.levee_socket_connect(fd, ep._ep)
             if rc < 0 and rc != lib.LEVEE_EINPROGRESS:
                 os.close(fd)
@@ -461,10 +380,12 @@ class StreamFactory:
     def listen(self, port=0, host=None, timeout=None, unix=None, backlog=256, sockopts=None):
         """A Listener bound to host:port (default 127.0.0.1:0) or unix."""
         ep = _endpoints(host, port, unix)[0]
-        fd = check(lib.levee_socket_open(ep.family, SOCK_STREAM))
+        fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
         try:
+            if ep.af != AF_UNIX:
+                sys.setsockopt(fd, "reuseaddr", 1)
             for name, value in (sockopts or {}).items():
-                check(lib.levee_socket_setopt(fd, name.encode(), int(value)))
+                sys.setsockopt(fd, name, value)
             if unix and not unix.startswith("@") and os.path.exists(unix):
                 os.unlink(unix)
             check(lib.levee_socket_bind(fd, ep._ep))

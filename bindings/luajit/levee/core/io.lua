@@ -272,9 +272,15 @@ end
 -- ---------------------------------------------------------------------
 -- socket extras (any io over a socket)
 
--- sockname() / peername() -> err, Endpoint
-function IO:sockname() return require("levee.net.endpoint").sockname(self.no) end
-function IO:peername() return require("levee.net.endpoint").peername(self.no) end
+-- sockname(fd) / peername(fd) -> err, Endpoint (levee._ Endpoints).
+local function name_of(fd, f)
+  local ep = require("levee._").endpoint()
+  local rc = f(fd, ep)
+  if rc < 0 then return errors.get(rc) end
+  return nil, ep
+end
+function IO:sockname() return name_of(self.no, L.levee_socket_sockname) end
+function IO:peername() return name_of(self.no, L.levee_socket_peername) end
 
 -- shutdown([how="w"]) -> err: "r", "w" or "rw" (or 0, 1, 2).
 function IO:shutdown(how)
@@ -284,7 +290,7 @@ function IO:shutdown(how)
 end
 
 -- sockopt(fd, name[, value]) -> err[, value]: set when value is given.
-local optval = ffi.new("int[1]")
+local optval = ffi.new("int64_t[1]")
 function IO.sockopt(fd, name, value)
   if type(fd) == "table" then fd = fd.no end
   if value ~= nil then
@@ -295,7 +301,7 @@ function IO.sockopt(fd, name, value)
   end
   local rc = L.levee_socket_getopt(fd, name, optval)
   if rc < 0 then return errors.get(rc) end
-  return nil, optval[0]
+  return nil, tonumber(optval[0])
 end
 
 -- sendfd(fd[, data="\0"]) -> err: passes fd (SCM_RIGHTS) over a unix socket.
@@ -303,7 +309,7 @@ function IO:sendfd(fd, data)
   if self.closed then return errors.CLOSED end
   data = data or "\0"
   while true do
-    local rc = L.levee_socket_sendfd(self.no, fd, data, #data)
+    local rc = tonumber(L.levee_socket_sendfd(self.no, fd, data, #data))
     if rc >= 0 then return nil end
     if rc ~= -11 then return errors.get(rc) end
     local err = self.w_ev:recv(self.timeout)
@@ -315,9 +321,9 @@ end
 function IO:recvfd()
   if self.closed then return errors.CLOSED end
   local buf = ffi.new("char[256]")
-  local out = ffi.new("int[1]")
+  local out = ffi.new("int32_t[1]")
   while true do
-    local rc = L.levee_socket_recvfd(self.no, buf, 256, out)
+    local rc = tonumber(L.levee_socket_recvfd(self.no, out, buf, 256))
     if rc > 0 then return nil, out[0], ffi.string(buf, rc) end
     if rc == 0 then
       self:close()
@@ -742,4 +748,5 @@ function HIO:stdout() return std(self, 1, W, "_stdout") end
 function HIO:stderr() return std(self, 2, W, "_stderr") end
 
 local M = {sockopt = IO.sockopt}
+function M.sockname(fd) return name_of(fd, L.levee_socket_sockname) end
 return setmetatable(M, {__call = function(_, hub) return setmetatable({hub = hub}, HIO) end})

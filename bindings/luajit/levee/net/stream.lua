@@ -5,10 +5,10 @@
 local ffi = require("ffi")
 local L = require("levee.lib")
 local errors = require("levee.errors")
-local endpoint = require("levee.net.endpoint")
+local sys = require("levee._")
 
 local SOCK_STREAM = 1
-local AF_UNIX = endpoint.AF_UNIX
+local AF_UNIX = 1
 
 -- The options of a dial/listen call as a table.
 local function options(a, b, c, d)
@@ -35,19 +35,18 @@ end
 -- The endpoints to try for options o (IP literals need no lookup).
 local function endpoints(o)
   if o.unix then
-    local err, ep = endpoint.endpoint_unix(o.unix)
+    local ep, err = sys.endpoint_unix(o.unix)
     if err then return err end
     return nil, {ep}
   end
   local host = o.host or "127.0.0.1"
   local port = o.port or 0
   if type(port) == "number" then
-    local err, ep = endpoint.endpoint_in(host, port)
-    if not err then return nil, {ep} end
-    if err ~= errors.addr.ENONAME then return err end
+    local ep = sys.endpoint_in(host, port)
+    if ep then return nil, {ep} end
   end
   if host == "localhost" then host = "127.0.0.1" end
-  return endpoint.resolve(host, port, 0, SOCK_STREAM)
+  return sys.resolve(host, port, 0, SOCK_STREAM)
 end
 
 local Stream = {}
@@ -59,7 +58,7 @@ pcall(ffi.cdef, "int close(int fd);")
 -- Connects to one endpoint: err, conn.
 local function connect(self, ep, o)
   local hub = self.hub
-  local fd = L.levee_socket_open(ep:family(), SOCK_STREAM)
+  local fd = L.levee_socket_new(ep.af, SOCK_STREAM, 0)
   if fd < 0 then return errors.get(fd) end
   local rc = L.levee_socket_connect(fd, ep)
   if rc < 0 and rc ~= -115 then  -- not EINPROGRESS
@@ -142,11 +141,11 @@ Listener.__call = function(self)
   return conn
 end
 
-function Listener:addr() return endpoint.sockname(self.no) end
+function Listener:addr() return require("levee.core.io").sockname(self.no) end
 Listener.sockname = Listener.addr
 
 function Listener:port()
-  local err, ep = endpoint.sockname(self.no)
+  local err, ep = self:addr()
   if err then return nil end
   return ep:port()
 end
@@ -177,7 +176,7 @@ function Stream:listen(a, b, c, d)
   local err, eps = endpoints(o)
   if err then return err end
   local ep = eps[1]
-  local fd = L.levee_socket_open(ep:family(), SOCK_STREAM)
+  local fd = L.levee_socket_new(ep.af, SOCK_STREAM, 0)
   if fd < 0 then return errors.get(fd) end
   local function fail(rc)
     close_fd(fd)
@@ -188,7 +187,9 @@ function Stream:listen(a, b, c, d)
     if rc < 0 then return fail(rc) end
   end
   if o.unix and not o.unix:find("^@") then os.remove(o.unix) end
-  local rc = L.levee_socket_bind(fd, ep)
+  local rc = ep.af ~= AF_UNIX and L.levee_socket_setopt(fd, "reuseaddr", 1) or 0
+  if rc < 0 then return fail(rc) end
+  rc = L.levee_socket_bind(fd, ep)
   if rc < 0 then return fail(rc) end
   rc = L.levee_socket_listen(fd, o.backlog or 256)
   if rc < 0 then return fail(rc) end
@@ -198,7 +199,7 @@ function Stream:listen(a, b, c, d)
     return rerr
   end
   return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, options = o, closed = false,
-    backoff_ms = 50, _peer = endpoint.endpoint()}, Listener)
+    backoff_ms = 50, _peer = sys.endpoint()}, Listener)
 end
 
 return function(hub) return setmetatable({hub = hub}, Stream) end
