@@ -11,6 +11,20 @@ local u8p = ffi.typeof("uint8_t *")
 local Buffer = {}
 local methods = {}
 
+-- Lua's collector cannot see the bytes a buffer holds in C, so a program
+-- that drops large buffers would let them pile up until the next full
+-- cycle. Big allocations advance the collector in proportion to their size.
+local PRESSURE_STEP = 1048576
+local pressure = 0
+local function account(bytes)
+  pressure = pressure + bytes
+  if pressure >= PRESSURE_STEP then
+    collectgarbage("step", pressure / 1024)
+    pressure = 0
+  end
+end
+Buffer.account = account
+
 -- Raises a Lua error carrying the levee error for a failed core call.
 local function check(rc, what)
   if rc < 0 then
@@ -128,19 +142,6 @@ local mt = {
 }
 ffi.metatype("struct levee_buffer", mt)
 
--- Lua's collector cannot see the bytes a buffer holds in C, so a program
--- that drops large buffers would let them pile up until the next full
--- cycle. Big allocations advance the collector in proportion to their size.
-local PRESSURE_STEP = 1048576
-local pressure = 0
-local function account(bytes)
-  pressure = pressure + bytes
-  if pressure >= PRESSURE_STEP then
-    collectgarbage("step", pressure / 1024)
-    pressure = 0
-  end
-end
-Buffer.account = account
 
 local out = ffi.new("levee_buffer *[1]")
 -- Buffers this module did not create (from_ptr) are not collected by it.
