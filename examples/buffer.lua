@@ -1,4 +1,6 @@
--- The seed's d.Buffer example (docs "d.Buffer"), verbatim, with printed values.
+-- The seed's d.Buffer example (docs "d.Buffer"), verbatim. Each of the
+-- seed's expression lines is followed by a print of the same expression
+-- (quoted with %q, as the seed writes the value) so the comment is checked.
 local ffi = require("ffi")
 local levee = require("levee")
 local d = levee.d
@@ -8,14 +10,19 @@ local buf = d.Buffer()
 buf:ensure(3)
 ffi.copy(buf:tail(), "foo")
 buf:bump(3)
-print(ffi.string(buf:value()))  -- foo
+ffi.string(buf:value())  -- "foo"
+print(("%q"):format(ffi.string(buf:value())))  -- "foo"
 
 buf:write("bar")
-print(ffi.string(buf:value()))  -- foobar
+ffi.string(buf:value())  -- "foobar"
+print(("%q"):format(ffi.string(buf:value())))  -- "foobar"
 
-print(ffi.string(buf:value(3)))  -- foo
-print(ffi.string(buf:value(3, 1)))  -- b
+ffi.string(buf:value(3))  -- "foo"
+print(("%q"):format(ffi.string(buf:value(3))))  -- "foo"
+ffi.string(buf:value(3, 1))  -- "b"
+print(("%q"):format(ffi.string(buf:value(3, 1))))  -- "b"
 
 buf:trim()
+ffi.string(buf:value())  -- ""
 print(("%q"):format(ffi.string(buf:value())))  -- ""
 print(#buf)  -- 0

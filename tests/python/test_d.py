@@ -121,3 +121,16 @@ def test_iovec_consume_and_reset():
     assert bytes(iov) == b"efg"
     iov.reset()
     assert len(iov) == 0 and iov.n == 0
+
+
+def test_buffer_negative_reads_raise_and_long_lengths_clamp_to_the_data():
+    buf = levee.Buffer()
+    buf.write(b"abc")
+    for f in (lambda: buf.value(-1), lambda: buf.peek(-1), lambda: buf.take(-1)):
+        with pytest.raises(ValueError):
+            f()
+    buf.write(b"de", 9)
+    assert buf.peek() == b"abcde"
+    iov = levee.Iovec()
+    iov.writeraw(b"xy", 9)
+    assert len(iov) == 2

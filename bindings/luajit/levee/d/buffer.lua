@@ -68,13 +68,16 @@ function methods:value(a, b)
   local len = tonumber(C_len(self))
   local p = C_value(self)
   if a == nil then return p, len end
+  a = tonumber(size(a, "value"))
   if b == nil then return p, math.min(a, len) end
-  local off = math.max(0, math.min(a, len))
+  local off = math.min(a, len)
   if b == true then return p + off, len - off end
-  return p + off, math.max(0, math.min(b, len - off))
+  return p + off, math.min(tonumber(size(b, "value")), len - off)
 end
 
-function methods:slice(n) return C_value(self), math.min(n, tonumber(C_len(self))) end
+function methods:slice(n)
+  return C_value(self), math.min(tonumber(size(n, "slice")), tonumber(C_len(self)))
+end
 
 function methods:trim(n)
   if n == nil then return tonumber(C_trim(self, SIZE_MAX)) end
@@ -83,7 +86,7 @@ end
 
 function methods:peek(n)
   local len = tonumber(C_len(self))
-  if n == nil or n > len then n = len end
+  if n == nil then n = len else n = math.min(tonumber(size(n, "peek")), len) end
   if n <= 0 then return "" end
   return ffi.string(C_value(self), n)
 end
@@ -95,7 +98,10 @@ function methods:take(n)
 end
 
 function methods:write(src, len)
-  if len == nil then len = #src end
+  if len == nil then len = #src
+  elseif type(src) == "string" and len > #src then
+    error(("d.Buffer:write: len %s is beyond the string's %d bytes"):format(tostring(len), #src), 2)
+  end
   check(L.levee_buffer_write(self, src, size(len, "write")), "write")
 end
 methods.push = methods.write
@@ -174,10 +180,11 @@ end
 function butt:value(a, b)
   local p, n = self.buf:value(tonumber(self.off), true)
   if a == nil then return p, n end
+  a = tonumber(size(a, "value"))
   if b == nil then return p, math.min(a, n) end
-  local off = math.max(0, math.min(a, n))
+  local off = math.min(a, n)
   if b == true then return p + off, n - off end
-  return p + off, math.max(0, math.min(b, n - off))
+  return p + off, math.min(tonumber(size(b, "value")), n - off)
 end
 
 -- peek([n]) or peek(off, n): a string copy of the view's bytes.

@@ -25,6 +25,9 @@ function methods:writeraw(val, len)
   if len == nil then len = #val end
   if len <= 0 then return end
   if type(val) == "string" then
+    if len > #val then
+      error(("d.Iovec:writeraw: len %s is beyond the string's %d bytes"):format(tostring(len), #val), 2)
+    end
     local a = anchors[self]
     a[#a + 1] = val
   end
@@ -58,7 +61,13 @@ function methods:bump(n, len)
 end
 
 -- consume(n): drops the first n bytes after a partial writev.
-function methods:consume(n) return tonumber(L.levee_iovec_consume(self, n)) end
+function methods:consume(n)
+  if type(n) ~= "number" and type(n) ~= "cdata" then
+    error(("d.Iovec:consume: size expected, got %s"):format(type(n)), 2)
+  end
+  if n < 0 then error("d.Iovec:consume: size must be >= 0", 2) end
+  return tonumber(L.levee_iovec_consume(self, n))
+end
 
 function methods:reset()
   L.levee_iovec_reset(self)
