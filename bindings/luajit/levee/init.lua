@@ -16,15 +16,7 @@ local modules = {
   HTTPStatus = "levee.p.http.status",
 }
 
-local levee = setmetatable({}, {
-  __index = function(self, key)
-    local name = modules[key]
-    if not name then return nil end
-    local value = require(name)
-    rawset(self, key, value)
-    return value
-  end,
-})
+local levee = require("levee.lazy")(modules)
 
 levee.errors = require("levee.errors")
 

@@ -242,13 +242,16 @@ function ValueRecver:recv(ms)
   return wait(self, self.hub, ms, "value recver")
 end
 
-function ValueRecver:close()
+-- close() for a recver with nothing buffered: the sender sees CLOSED, a
+-- waiter wakes with CLOSED.
+local function close_recver(self)
   if self.closed then return CLOSED end
   self.closed = true
   self.sender.peer_closed = true
   wake(self, CLOSED)
   return nil
 end
+ValueRecver.close = close_recver
 
 function ValueRecver:redirect(target)
   if self.closed then return CLOSED end
@@ -299,13 +302,7 @@ function FlagRecver:recv(ms)
   return wait(self, self.hub, ms, "flag recver")
 end
 
-function FlagRecver:close()
-  if self.closed then return CLOSED end
-  self.closed = true
-  self.sender.peer_closed = true
-  wake(self, CLOSED)
-  return nil
-end
+FlagRecver.close = close_recver
 
 function H:flag(initial)
   return ends(self, Flag, FlagRecver, nil, {has = initial ~= nil, value = initial})

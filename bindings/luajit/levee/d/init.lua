@@ -12,12 +12,4 @@ local lazy = {
   Bloom = "levee.d.bloom",
 }
 
-return setmetatable({}, {
-  __index = function(self, key)
-    local name = lazy[key]
-    if not name then return nil end
-    local value = require(name)
-    rawset(self, key, value)
-    return value
-  end,
-})
+return require("levee.lazy")(lazy)

@@ -7,12 +7,4 @@ local submodules = {
   uri = "levee.p.uri",
 }
 
-return setmetatable({}, {
-  __index = function(self, key)
-    local name = submodules[key]
-    if not name then return nil end
-    local value = require(name)
-    rawset(self, key, value)
-    return value
-  end,
-})
+return require("levee.lazy")(submodules)

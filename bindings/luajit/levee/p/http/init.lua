@@ -8,12 +8,4 @@ local submodules = {
   Status = "levee.p.http.status",
 }
 
-return setmetatable({}, {
-  __index = function(self, key)
-    local name = submodules[key]
-    if not name then return nil end
-    local value = require(name)
-    rawset(self, key, value)
-    return value
-  end,
-})
+return require("levee.lazy")(submodules)
