@@ -238,3 +238,24 @@ def test_accept_at_the_fd_limit_waits_then_accepts(h):
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     conn.close(), serve.close(), client.close()
+
+
+def test_udp_sendto_recvfrom_and_closed_dgram(h):
+    with h.dgram.bind() as a, h.dgram.bind() as b:
+        h.spawn(lambda: a.sendto(b.addr(), b"datagram"))
+        data, who = b.recvfrom()
+        assert data == b"datagram"
+        assert who == a.addr()
+        b.timeout = 10
+        with pytest.raises(levee.Timeout):
+            b.recvfrom()
+        conn = h.dgram.dial(b.addr().port)
+        conn.write(b"connected")
+        assert b.recvfrom()[0] == b"connected"
+        conn.close()
+    for call in (lambda: a.recvfrom(), lambda: a.addr(), lambda: a.sendto(None, b"x")):
+        with pytest.raises(levee.Closed):
+            call()
+    assert a.close() is False
+    h.continue_()
+    assert not h.in_use()

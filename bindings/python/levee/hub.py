@@ -105,6 +105,12 @@ class Hub:
         from .io import StreamFactory
         return StreamFactory(self)
 
+    @functools.cached_property
+    def dgram(self):
+        """h.dgram: UDP (levee.io.DgramFactory)."""
+        from .io import DgramFactory
+        return DgramFactory(self)
+
     @property
     def tcp(self):
         """Alias of h.stream."""

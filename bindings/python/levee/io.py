@@ -441,3 +441,83 @@ class IOFactory:
             raise error_for(-e.errno) from None
         acc = base & 3
         return IO(self.hub, fd, None, acc != os.O_WRONLY, acc != os.O_RDONLY, nopoll=True)
+
+
+class Dgram:
+    """A bound UDP socket: sendto(endpoint, data), recvfrom() -> (data,
+    Endpoint). Every method of a closed Dgram raises levee.Closed."""
+
+    def __init__(self, hub, fd, timeout=None):
+        self.hub, self.no, self.timeout, self.closed = hub, fd, timeout, False
+        self.r_ev, _ = hub.register(fd, True, False)
+
+    def sendto(self, ep, data):
+        """Sends one datagram now (never waits); returns its length."""
+        if self.closed:
+            raise Closed()
+        if isinstance(data, str):
+            data = data.encode()
+        return check(lib.levee_socket_sendto(self.no, data, len(data), ep._ep))
+
+    def recvfrom(self, size=65536):
+        """(data, sender Endpoint); blocks the green thread (Timeout after
+        self.timeout ms)."""
+        buf = ffi.new("char[]", size)
+        while True:
+            if self.closed:
+                raise Closed()
+            who = Endpoint()
+            n = lib.levee_socket_recvfrom(self.no, buf, size, who._ep)
+            if n >= 0:
+                return ffi.buffer(buf, n)[:], who
+            if n != lib.LEVEE_EAGAIN:
+                check(n)
+            self.r_ev.recv(self.timeout)
+
+    def addr(self):
+        if self.closed:
+            raise Closed()
+        return sys.sockname(self.no)
+
+    def close(self):
+        if self.closed:
+            return False
+        self.closed = True
+        self.hub.unregister(self.no)
+        self.hub.continue_()
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class DgramFactory:
+    """h.dgram: bind() a Dgram; dial() a connected IO."""
+
+    def __init__(self, hub):
+        self.hub = hub
+
+    def _open(self, port, host, connect):
+        ep = _endpoints(host, port, None)[0]
+        fd = check(lib.levee_socket_new(ep.af, 2, 0))  # SOCK_DGRAM
+        try:
+            if connect:
+                check(lib.levee_socket_connect(fd, ep._ep))
+            else:
+                sys.setsockopt(fd, "reuseaddr", 1)
+                check(lib.levee_socket_bind(fd, ep._ep))
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def bind(self, port=0, host=None, timeout=None):
+        return Dgram(self.hub, self._open(port, host, False), timeout)
+
+    def dial(self, port, host=None, timeout=None):
+        """An IO connected to host:port: write sends a datagram, read
+        returns one."""
+        return IO(self.hub, self._open(port, host, True), timeout)

@@ -378,6 +378,7 @@ local function new(options)
   self.io = require("levee.core.io")(self)
   self.stream = require("levee.net.stream")(self)
   self.tcp = self.stream
+  self.dgram = require("levee.net.dgram")(self)
   self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
   if options and options.trace then self.trace = true end
   return self
