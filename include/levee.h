@@ -1,7 +1,7 @@
 /*
  * levee.h — the whole public ABI of liblevee.
  *
- * Everything between the levee:cdef-begin and levee:cdef-end comment lines is
+ * Everything between the two cdef marker comments below (begin and end) is
  * plain C that LuaJIT's ffi.cdef and Python cffi's cdef load verbatim: no
  * preprocessor lines, macros, attributes, bitfields, varargs or inline
  * functions; only fixed-width integers, size_t, double, pointers, enums and
