@@ -348,17 +348,22 @@ function RW:close()
   return true
 end
 
+-- An __index that serves methods, and makes field `key` with make(self)
+-- on first access.
+local function lazy_field(methods, key, make)
+  return function(self, k)
+    if k == key then
+      local v = make(self)
+      rawset(self, key, v)
+      return v
+    end
+    return methods[k]
+  end
+end
+
 -- `.p`: the protocol conveniences, made on first access.
 for _, mt in ipairs({R, W, RW}) do
-  local methods = mt
-  mt.__index = function(self, key)
-    if key == "p" then
-      local p = IO.P(self)
-      rawset(self, "p", p)
-      return p
-    end
-    return methods[key]
-  end
+  mt.__index = lazy_field(mt, "p", function(io) return IO.P(io) end)
 end
 
 -- =====================================================================
@@ -600,14 +605,7 @@ end
 -- p: the 0.4-style conveniences (rbuf / wbuf over the io)
 
 local P = {}
-P.__index = function(self, key)
-  if key == "json" then
-    local j = IO.PJson(self)
-    rawset(self, "json", j)
-    return j
-  end
-  return P[key]
-end
+P.__index = lazy_field(P, "json", function(p) return IO.PJson(p) end)
 
 function IO.P(io)
   local p = {hub = io.hub, io = io, options = io.options}
