@@ -1,0 +1,15 @@
+-- lua-luv (libuv) echo server for the echo bench: luajit echo_luv.lua PORT
+local uv = require("luv")
+local server = uv.new_tcp()
+assert(server:bind("127.0.0.1", tonumber(arg[1])))
+server:listen(256, function()
+  local client = uv.new_tcp()
+  server:accept(client)
+  client:read_start(function(err, data)
+    if err or not data then client:close() return end
+    client:write(data)
+  end)
+end)
+print("ready")
+io.stdout:flush()
+uv.run()
