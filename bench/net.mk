@@ -10,4 +10,7 @@ bench-net: all $(BUILD)/bench/loadgen
 	@$(MAKE) --no-print-directory bench-deps
 	@bench/net/echo.sh $(BUILD)/bench/loadgen $(NET_RUNS)
 
-bench: bench-net
+bench-net-idle: all $(BUILD)/bench/loadgen
+	@bench/net/idle.sh $(BUILD)/bench/loadgen 10000
+
+bench: bench-net bench-net-idle

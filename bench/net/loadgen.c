@@ -1,7 +1,9 @@
 /* Echo load generator: C connections to 127.0.0.1:PORT, each sending a
  * SIZE-byte request and waiting for the whole echo before the next, for
  * SECONDS. Prints round trips per second. One thread, epoll.
- *   loadgen PORT [CONNS=50] [SECONDS=5] [SIZE=64] */
+ *   loadgen PORT [CONNS=50] [SECONDS=5] [SIZE=64]
+ * With SIZE 0 the connections stay idle: it opens them, holds them for
+ * SECONDS and exits (for the memory-per-connection figure). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -45,9 +47,16 @@ int main(int argc, char **argv) {
       return 1;
     }
     fds[i] = fd;
+    if (size == 0) continue;
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
     if (write(fd, req, size) != size) return 1;
+  }
+  if (size == 0) {
+    printf("%d idle connections open\n", conns);
+    fflush(stdout);
+    usleep((useconds_t)(seconds * 1e6));
+    return 0;
   }
   long trips = 0;
   double start = now(), end = start + seconds;
