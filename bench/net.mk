@@ -13,4 +13,7 @@ bench-net: all $(BUILD)/bench/loadgen
 bench-net-idle: all $(BUILD)/bench/loadgen
 	@bench/net/idle.sh $(BUILD)/bench/loadgen 10000
 
-bench: bench-net bench-net-idle
+bench-net-bulk: all
+	@bench/net/bulk.sh 1024 3
+
+bench: bench-net bench-net-idle bench-net-bulk
