@@ -141,6 +141,27 @@ open(sys.argv[1], "wb").write(data)
     conn:close() serve2:close()
   end)
 
+  it("connect_timeout gives TIMEOUT when the listener's queue is full, leaking nothing", function()
+    local h = levee.Hub()
+    local err, serve = h.stream:listen({port = 0, backlog = 0})
+    assert.is_nil(err)
+    local conns, timeouts = {}, 0
+    for _ = 1, 4 do  -- the kernel queues one connection, then drops SYNs
+      local e, c = h.stream:dial({port = serve:port(), connect_timeout = 50})
+      if e then
+        assert.equal(errors.TIMEOUT, e)
+        timeouts = timeouts + 1
+      else
+        conns[#conns + 1] = c
+      end
+    end
+    assert.truthy(timeouts >= 1)
+    for _, c in ipairs(conns) do c:close() end
+    serve:close()
+    h:continue()
+    assert.is_false(h:in_use())
+  end)
+
   it("half-close: the peer reads to EOF while the closer can still read", function()
     local h = levee.Hub()
     local err, serve = h.stream:listen({port = 0})

@@ -156,6 +156,22 @@ def test_refused_and_connect_errors(h):
         h.stream.dial(port=port)
 
 
+def test_connect_timeout_when_the_listen_queue_is_full(h):
+    serve = h.stream.listen(port=0, backlog=0)
+    conns, timeouts = [], 0
+    for _ in range(4):  # the kernel queues one connection, then drops SYNs
+        try:
+            conns.append(h.stream.dial(port=serve.port(), connect_timeout=50))
+        except levee.Timeout:
+            timeouts += 1
+    assert timeouts >= 1
+    for c in conns:
+        c.close()
+    serve.close()
+    h.continue_()
+    assert not h.in_use()
+
+
 def test_half_close(h):
     serve = h.stream.listen(port=0)
     got = []
