@@ -479,19 +479,8 @@ class Dgram:
             raise Closed()
         return sys.sockname(self.no)
 
-    def close(self):
-        if self.closed:
-            return False
-        self.closed = True
-        self.hub.unregister(self.no)
-        self.hub.continue_()
-        return True
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    # Closing works as for any IO: unregister, close next tick, yield.
+    close, __enter__, __exit__ = IO.close, IO.__enter__, IO.__exit__
 
 
 class DgramFactory:

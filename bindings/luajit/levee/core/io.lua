@@ -499,40 +499,10 @@ function Chunk:tostring()
   return s
 end
 
--- tobuffer([buf]) -> err, buf with the whole chunk appended.
-function Chunk:tobuffer(buf)
-  buf = buf or d.Buffer(chunks[self.id].len)
-  local st = chunks[self.id]
-  while st.len > 0 do
-    if #st.stream.buf == 0 then
-      local err = st.stream:readin()
-      if err then return err end
-    end
-    local n = math.min(st.len, #st.stream.buf)
-    buf:write(st.stream.buf:value(n))
-    Chunk.trim(self, n)
-  end
-  chunk_done(st)
-  return nil, buf
-end
-
--- discard() -> err, n: consumes the rest of the chunk.
-function Chunk:discard()
-  local st = chunks[self.id]
-  local total = 0
-  while st.len > 0 do
-    if #st.stream.buf == 0 then
-      local err = st.stream:readin()
-      if err then return err end
-    end
-    total = total + Chunk.trim(self, math.min(st.len, #st.stream.buf))
-  end
-  chunk_done(st)
-  return nil, total
-end
-
--- splice(target) -> err, n: writes the rest of the chunk to target.
-function Chunk:splice(target)
+-- Consumes the rest of the chunk, handing each buffered piece to
+-- each(ptr, n) (which may return an error) before trimming it.
+-- -> err, bytes consumed.
+local function drain(self, each)
   local st = chunks[self.id]
   local total = 0
   while st.len > 0 do
@@ -541,7 +511,7 @@ function Chunk:splice(target)
       if err then return err end
     end
     local p, n = st.stream.buf:value(st.len)
-    local err = target:write(p, n)
+    local err = each(p, n)
     if err then return err end
     total = total + Chunk.trim(self, n)
   end
@@ -549,25 +519,31 @@ function Chunk:splice(target)
   return nil, total
 end
 
+-- tobuffer([buf]) -> err, buf with the whole chunk appended.
+function Chunk:tobuffer(buf)
+  buf = buf or d.Buffer(chunks[self.id].len)
+  local err = drain(self, function(p, n) buf:write(p, n) end)
+  if err then return err end
+  return nil, buf
+end
+
+-- discard() -> err, n: consumes the rest of the chunk.
+function Chunk:discard() return drain(self, function() end) end
+
+-- splice(target) -> err, n: writes the rest of the chunk to target.
+function Chunk:splice(target)
+  return drain(self, function(p, n) return (target:write(p, n)) end)
+end
+
 -- tee(target, ...) -> err, n: copies the rest of the chunk to every target.
 function Chunk:tee(...)
   local targets = {...}
-  local st = chunks[self.id]
-  local total = 0
-  while st.len > 0 do
-    if #st.stream.buf == 0 then
-      local err = st.stream:readin()
-      if err then return err end
-    end
-    local p, n = st.stream.buf:value(st.len)
+  return drain(self, function(p, n)
     for i = 1, #targets do
       local err = targets[i]:write(p, n)
       if err then return err end
     end
-    total = total + Chunk.trim(self, n)
-  end
-  chunk_done(st)
-  return nil, total
+  end)
 end
 
 -- json() -> err, value decoded from the chunk.
