@@ -295,13 +295,7 @@ class FlagRecver(_Recv):
             return (Closed(), None)
         return _wait(self, ms, "flag recver")
 
-    def close(self):
-        if self.closed:
-            return False
-        self.closed = True
-        self.sender.peer_closed = True
-        _wake(self, Closed(), None)
-        return True
+    close = ValueRecver.close
 
 
 def flag(hub, initial=None):
