@@ -404,6 +404,11 @@ size_t levee_buffer_frozen(const levee_buffer *buf);
 /* Empties the buffer (frozen bytes too) and keeps its allocation. */
 void levee_buffer_reset(levee_buffer *buf);
 
+/* Frees the allocation of an empty buffer (no data, nothing frozen) so an
+ * idle buffer holds no memory; the next ensure or write allocates again.
+ * 0, LEVEE_EBUSY when it holds bytes, LEVEE_EINVAL for NULL. */
+int levee_buffer_release(levee_buffer *buf);
+
 
 /* levee:section iovec */
 /* (declarations of the iovec module go after this line) */

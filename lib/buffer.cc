@@ -198,3 +198,12 @@ extern "C" void levee_buffer_reset(levee_buffer *b) {
   if (!b) return;
   b->off = b->len = b->sav = 0;
 }
+
+extern "C" int levee_buffer_release(levee_buffer *b) {
+  if (!b) return LEVEE_EINVAL;
+  if (b->len || b->sav) return LEVEE_EBUSY;
+  free(b->buf);
+  b->buf = nullptr;
+  b->off = b->cap = 0;
+  return 0;
+}

@@ -98,6 +98,26 @@ TEST(Buffer, FreezeSurvivesTrimAndGrowth) {
   levee_buffer_free(b);
 }
 
+TEST(Buffer, ReleaseFreesOnlyAnEmptyBuffer) {
+  levee_buffer *b;
+  ASSERT_EQ(0, levee_buffer_new(&b, 100));
+  levee_buffer_write(b, "abc", 3);
+  EXPECT_EQ(LEVEE_EBUSY, levee_buffer_release(b));
+  EXPECT_EQ("abc", str(b));
+  levee_buffer_freeze(b, 3);
+  EXPECT_EQ(LEVEE_EBUSY, levee_buffer_release(b));  // frozen bytes count
+  levee_buffer_thaw(b);
+  levee_buffer_trim(b, SIZE_MAX);
+  ASSERT_EQ(0, levee_buffer_release(b));
+  EXPECT_EQ(0u, levee_buffer_cap(b));
+  EXPECT_EQ(0, levee_buffer_release(b));  // twice is fine
+  levee_buffer_write(b, "again", 5);  // allocates anew
+  EXPECT_EQ("again", str(b));
+  EXPECT_EQ(8192u, levee_buffer_cap(b));
+  EXPECT_EQ(LEVEE_EINVAL, levee_buffer_release(nullptr));
+  levee_buffer_free(b);
+}
+
 TEST(Buffer, BadInputIsEinvalOrEnomemNeverACrash) {
   levee_buffer *b;
   EXPECT_EQ(LEVEE_EINVAL, levee_buffer_new(nullptr, 0));

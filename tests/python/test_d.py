@@ -14,6 +14,17 @@ def test_buffer_write_bytes_len_and_protocol_views():
     assert bytes(buf.memoryview()) == b"foobarbaz"
 
 
+def test_buffer_release_only_when_empty():
+    buf = levee.Buffer(10)
+    buf.write(b"x")
+    assert buf.release() is False
+    assert bytes(buf) == b"x"
+    buf.trim()
+    assert buf.release() is True
+    buf.write(b"y")
+    assert bytes(buf) == b"y"
+
+
 def test_buffer_value_forms():
     buf = levee.Buffer()
     buf.write(b"foobar")

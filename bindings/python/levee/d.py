@@ -172,6 +172,11 @@ class Buffer:
     def reset(self):
         lib.levee_buffer_reset(self._handle())
 
+    def release(self):
+        """Gives the memory of an empty buffer back (True), or False when
+        it holds bytes. Writing to it later allocates again."""
+        return lib.levee_buffer_release(self._handle()) == 0
+
     def writeinto_iovec(self, iov):
         iov.writeraw(self)
 

@@ -120,6 +120,10 @@ function methods:thaw() L.levee_buffer_thaw(self) end
 
 function methods:reset() L.levee_buffer_reset(self) end
 
+-- release() -> true when the (empty) buffer gave its memory back, false
+-- when it holds bytes. Writing to it later allocates again.
+function methods:release() return L.levee_buffer_release(self) == 0 end
+
 function methods:writeinto_iovec(iov)
   local p, n = methods.value(self)
   iov:writeraw(p, n)

@@ -1,11 +1,26 @@
--- levee.p.http: the HTTP protocol package. `parse` (the Parser constructor)
--- and `Status`/`status` load on first access; the client and server pieces
--- (0.3 as the default, "0_4") will be added beside them once io lands.
+-- levee.p.http: the HTTP protocol package, a proxy table as in the
+-- original: its own keys `parse`/`parser`, `status`/`Status` and `0_3`
+-- load those modules on first access; every other key, and calling it,
+-- goes to the 0.3 client/server module (so `require("levee.p.http")(h)` is
+-- h.http).
 local submodules = {
   parse = "levee.p.http.parse",
   parser = "levee.p.http.parse",
   status = "levee.p.http.status",
   Status = "levee.p.http.status",
+  ["0_3"] = "levee.p.http.0_3",
 }
 
-return require("levee.lazy")(submodules)
+local M = {}
+return setmetatable(M, {
+  __index = function(self, key)
+    local name = submodules[key]
+    if name then
+      local value = require(name)
+      rawset(self, key, value)
+      return value
+    end
+    return require("levee.p.http.0_3")[key]
+  end,
+  __call = function(_, hub) return require("levee.p.http.0_3")(hub) end,
+})
