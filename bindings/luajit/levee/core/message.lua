@@ -192,7 +192,10 @@ function Recver:redirect(target)
   return nil
 end
 
-function H:pipe() return ends(self, Sender, Recver, nil, {pending = fifo()}) end
+function H:pipe()
+  return ends(self, Sender, Recver, {co = false, err = false, value = false},
+    {pending = fifo(), co = false})
+end
 
 -- =====================================================================
 -- value: a sticky value
