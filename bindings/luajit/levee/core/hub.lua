@@ -300,15 +300,10 @@ end
 -- ends the tick: a nested per-tick loop would run one iteration per tick
 -- in a ping-pong, and LuaJIT gives up compiling such a loop.
 
--- Runs the next ready entry.
-local function run_next(self)
-  local q, i = self._rq, self._rhead
-  local j = band(i, self._rmask) * 5
-  local co, a, b, c, n = q[j + 1], q[j + 2], q[j + 3], q[j + 4], q[j + 5]
-  q[j + 1], q[j + 2], q[j + 3], q[j + 4] = nil, nil, nil, nil
-  self._rhead = i + 1
+-- Resumes a ready entry: a new thread with its n spawn arguments, main,
+-- or a green thread.
+local function run_entry(self, co, a, b, c, n)
   if n then
-    q[j + 5] = nil
     if n == 0 then run(self, co)
     elseif n == 1 then run(self, co, a)
     elseif n == 2 then run(self, co, a, b)
@@ -318,6 +313,16 @@ local function run_next(self)
   else
     self:_coresume(co, a, b, c)
   end
+end
+
+-- Pops and runs the next ready entry.
+local function run_next(self)
+  local q, i = self._rq, self._rhead
+  local j = band(i, self._rmask) * 5
+  local co, a, b, c, n = q[j + 1], q[j + 2], q[j + 3], q[j + 4], q[j + 5]
+  q[j + 1], q[j + 2], q[j + 3], q[j + 4], q[j + 5] = nil, nil, nil, nil, nil
+  self._rhead = i + 1
+  run_entry(self, co, a, b, c, n)
 end
 
 -- Dispatches n polled events: expired timers first (in deadline order),
@@ -394,10 +399,32 @@ function Hub:pump()
   tick_end(self)
 end
 
+-- The loop. run_next is written out in it: the JIT trace that continues
+-- after a thread yields back then reaches the loop head and links to the
+-- loop's trace, instead of returning out of helper frames to the
+-- interpreter on every switch.
 function Hub:main()
   self._tick = self._rtail
   while true do
-    if self._rhead < self._tick then run_next(self) else tick_end(self) end
+    local i = self._rhead
+    if i < self._tick then
+      local q = self._rq
+      local j = band(i, self._rmask) * 5
+      local co, a, b, c, n = q[j + 1], q[j + 2], q[j + 3], q[j + 4], q[j + 5]
+      q[j + 1], q[j + 2], q[j + 3], q[j + 4] = nil, nil, nil, nil
+      self._rhead = i + 1
+      if n == nil and co ~= self._main then
+        self._current = co
+        local ok, err = co_resume(co, a, b, c)
+        self._current = self._loop
+        if not ok then fatal(co, err) end
+      else
+        q[j + 5] = nil
+        run_entry(self, co, a, b, c, n)
+      end
+    else
+      tick_end(self)
+    end
   end
 end
 
