@@ -432,7 +432,7 @@ end
 -- message primitives (levee.core.message)
 
 local message = require("levee.core.message")
-for name, fn in pairs(message.hub_methods) do Hub[name] = fn end
+message.install(Hub)
 
 local function new(options)
   local handle_out = ffi.new("levee_hub *[1]")
