@@ -54,8 +54,9 @@ end
 -- the ready queue: a ring of preallocated slots, five per entry (thread,
 -- three values, and the argument count of a new thread's first resume).
 -- _rhead and _rtail count the entries ever popped and pushed; an entry's
--- slots start at band(count, mask) * 5. Indices never grow, so the table
--- stays an array (growing indices would churn its hash part).
+-- slots start at band(count, mask) * 5. The slot indices stay within the
+-- ring, so the table stays an array (indices that kept growing would spill
+-- into its hash part and rehash it over and over).
 
 local RING = 256  -- initial capacity in entries (a power of two)
 
@@ -393,8 +394,9 @@ local function tick_end(self)
   self._tick = self._rtail
 end
 
--- pump(): one tick.
+-- pump(): one tick (main() runs the same ticks without the call).
 function Hub:pump()
+  self._tick = self._rtail
   while self._rhead < self._tick do run_next(self) end
   tick_end(self)
 end
