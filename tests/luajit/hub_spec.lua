@@ -43,6 +43,38 @@ describe("Hub scheduling", function()
     assert.same({"a1", "b1", "a2", "b2", "a3", "b3"}, trace)
   end)
 
+  it("a thousand runnable threads keep FIFO order, tick after tick", function()
+    local h = levee.Hub()
+    local N = 1000
+    local cos, trace = {}, {}
+    for i = 1, N do
+      h:spawn(function()
+        cos[i] = coroutine.running()
+        h:pause()
+        for round = 1, 3 do
+          trace[#trace + 1] = round * 10000 + i
+          h:continue()
+        end
+      end)
+    end
+    for i = 1, N do h:resume(cos[i]) end
+    -- main is queued behind the N threads: each continue is one tick
+    for round = 1, 3 do
+      h:continue()
+      assert.equal(round * N, #trace)
+      for i = 1, N do assert.equal(round * 10000 + i, trace[(round - 1) * N + i]) end
+    end
+  end)
+
+  it("a timer fires while threads keep each other runnable", function()
+    local h = levee.Hub()
+    local woke = false
+    h:spawn(function() h:sleep(5) woke = true end)
+    h:spawn(function() while not woke do h:continue() end end)
+    while not woke do h:continue() end
+    assert.truthy(woke)
+  end)
+
   it("sleep orders wake-ups by deadline, equal deadlines in call order", function()
     local h = levee.Hub()
     local trace = {}
@@ -152,6 +184,20 @@ describe("Hub fds", function()
     ffi.C.write(w, "y", 1)
     h:sleep(5)
     assert.same({nil, nil, 1}, {r_ev:recv(0)})
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("fd readiness reaches a waiter while threads keep each other runnable", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    local r_ev = h:register(r, true, false)
+    local got
+    h:spawn(function() got = {r_ev:recv()} end)
+    h:spawn(function() while not got do h:continue() end end)
+    ffi.C.write(w, "x", 1)
+    while not got do h:continue() end
+    assert.same({nil, nil, 1}, {got[1], got[2], got[3]})
     h:unregister(r)
     ffi.C.close(w)
   end)

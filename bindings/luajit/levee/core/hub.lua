@@ -8,6 +8,8 @@ local ffi = require("ffi")
 local L = require("levee.lib")
 local errors = require("levee.errors")
 
+local band = require("bit").band
+local tnew = require("table.new")
 local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.resume,
   coroutine.yield, coroutine.running
 local TIMEOUT = errors.TIMEOUT
@@ -49,18 +51,39 @@ local function run(self, co, ...)
 end
 
 -- ---------------------------------------------------------------------
--- the ready queue: parallel arrays, no allocation per entry
+-- the ready queue: a ring of preallocated slots, five per entry (thread,
+-- three values, and the argument count of a new thread's first resume).
+-- _rhead and _rtail count the entries ever popped and pushed; an entry's
+-- slots start at band(count, mask) * 5. The slot indices stay within the
+-- ring, so the table stays an array (indices that kept growing would spill
+-- into its hash part and rehash it over and over).
+
+local RING = 256  -- initial capacity in entries (a power of two)
+
+local function ring_grow(self)
+  local old, mask = self._rq, self._rmask
+  local nmask = mask * 2 + 1
+  local q = tnew((nmask + 1) * 5, 0)
+  for i = self._rhead, self._rtail - 1 do
+    local from, to = band(i, mask) * 5, band(i, nmask) * 5
+    q[to + 1], q[to + 2], q[to + 3], q[to + 4], q[to + 5] =
+      old[from + 1], old[from + 2], old[from + 3], old[from + 4], old[from + 5]
+  end
+  self._rq, self._rmask = q, nmask
+end
 
 local function ready_push(self, co, a, b, c)
-  local t = self._rtail + 1
-  self._rtail = t
-  self._rco[t], self._ra[t], self._rb[t], self._rc[t] = co, a, b, c
+  local t = self._rtail
+  if t - self._rhead > self._rmask then ring_grow(self) end
+  self._rtail = t + 1
+  local q, j = self._rq, band(t, self._rmask) * 5
+  q[j + 1], q[j + 2], q[j + 3], q[j + 4] = co, a, b, c
 end
 
 -- A new thread's first resume carries exactly its n spawn arguments.
 local function ready_spawn(self, co, n, a, b, c)
   ready_push(self, co, a, b, c)
-  self._rn[self._rtail] = n
+  self._rq[band(self._rtail - 1, self._rmask) * 5 + 5] = n
 end
 
 -- ---------------------------------------------------------------------
@@ -271,51 +294,42 @@ end
 
 -- ---------------------------------------------------------------------
 -- the loop
+--
+-- A tick (lua-api.md §2) runs the entries that were ready when it began
+-- (_rhead up to _tick), then tick_end closes fds, polls and dispatches.
+-- main() is one flat loop that either runs the next entry of the tick or
+-- ends the tick: a nested per-tick loop would run one iteration per tick
+-- in a ping-pong, and LuaJIT gives up compiling such a loop.
 
-function Hub:pump()
-  -- 1. run what was runnable at the start of the tick
-  local head, tail = self._rhead, self._rtail
-  local rco, ra, rb, rc, rn = self._rco, self._ra, self._rb, self._rc, self._rn
-  for i = head + 1, tail do
-    local co, a, b, c, n = rco[i], ra[i], rb[i], rc[i], rn[i]
-    rco[i], ra[i], rb[i], rc[i] = nil, nil, nil, nil
-    self._rhead = i
-    if n then
-      rn[i] = nil
-      if n == 0 then run(self, co)
-      elseif n == 1 then run(self, co, a)
-      elseif n == 2 then run(self, co, a, b)
-      else run(self, co, a, b, c) end
-    elseif co ~= self._main then
-      run(self, co, a, b, c)
-    else
-      self:_coresume(co, a, b, c)
-    end
+-- Resumes a ready entry: a new thread with its n spawn arguments, main,
+-- or a green thread.
+local function run_entry(self, co, a, b, c, n)
+  if n then
+    if n == 0 then run(self, co)
+    elseif n == 1 then run(self, co, a)
+    elseif n == 2 then run(self, co, a, b)
+    else run(self, co, a, b, c) end
+  elseif co ~= self._main then
+    run(self, co, a, b, c)
+  else
+    self:_coresume(co, a, b, c)
   end
-  if self._rhead == self._rtail then self._rhead, self._rtail = 0, 0 end
+end
 
-  -- 2. close fds unregistered during the last tick
-  local closing = self.closing
-  if closing[1] then
-    for i = 1, #closing do
-      ffi.C.close(closing[i])
-      closing[i] = nil
-    end
-  end
+-- Pops and runs the next ready entry.
+local function run_next(self)
+  local q, i = self._rq, self._rhead
+  local j = band(i, self._rmask) * 5
+  local co, a, b, c, n = q[j + 1], q[j + 2], q[j + 3], q[j + 4], q[j + 5]
+  q[j + 1], q[j + 2], q[j + 3], q[j + 4], q[j + 5] = nil, nil, nil, nil, nil
+  self._rhead = i + 1
+  run_entry(self, co, a, b, c, n)
+end
 
-  -- 3. poll: no wait while threads are runnable (and then only now and then)
-  local timeout = -1
-  if self._rtail > self._rhead then
-    self._skips = self._skips + 1
-    if self._skips < POLL_EVERY then return end
-    timeout = 0
-  end
-  self._skips = 0
-  local events = self._events
-  local n = L.levee_hub_poll(self.handle, timeout, events, MAX_EVENTS)
-
-  -- 4. expired timers (first, in deadline order), then fd readiness
-  local timers, states = self._timers, self._states
+-- Dispatches n polled events: expired timers first (in deadline order),
+-- then fd readiness and wake-ups.
+local function dispatch(self, n)
+  local events, timers, states = self._events, self._timers, self._states
   for i = 0, n - 1 do
     local ev = events[i]
     local kind = ev.kind
@@ -343,15 +357,84 @@ function Hub:pump()
   end
 end
 
+-- Ends the tick: closes the fds unregistered during it, polls, dispatches
+-- the events, and starts the next tick with what is ready then.
+local function tick_end(self)
+  local closing = self.closing
+  if closing[1] then
+    for i = 1, #closing do
+      ffi.C.close(closing[i])
+      closing[i] = nil
+    end
+  end
+  -- no wait while threads are runnable, and then a poll only every
+  -- POLL_EVERY ticks; none at all while it could report nothing (no fd,
+  -- no timer, no wake-up handler): the clock is still refreshed then.
+  local timeout = -1
+  if self._rtail > self._rhead then
+    local skips = self._skips + 1
+    self._skips = skips
+    if skips < POLL_EVERY then
+      self._tick = self._rtail
+      return
+    end
+    self._skips = 0
+    local handle = self.handle
+    if L.levee_hub_registered(handle) == 0 and L.levee_hub_timers(handle) == 0
+        and not self._on_wake then
+      L.levee_hub_update_time(handle)
+      self._tick = self._rtail
+      return
+    end
+    timeout = 0
+  end
+  self._skips = 0
+  local n = L.levee_hub_poll(self.handle, timeout, self._events, MAX_EVENTS)
+  if n > 0 then dispatch(self, n) end
+  self._tick = self._rtail
+end
+
+-- pump(): one tick (main() runs the same ticks without the call).
+function Hub:pump()
+  self._tick = self._rtail
+  while self._rhead < self._tick do run_next(self) end
+  tick_end(self)
+end
+
+-- The loop. run_next is written out in it: the JIT trace that continues
+-- after a thread yields back then reaches the loop head and links to the
+-- loop's trace, instead of returning out of helper frames to the
+-- interpreter on every switch.
 function Hub:main()
-  while true do self:pump() end
+  self._tick = self._rtail
+  while true do
+    local i = self._rhead
+    if i < self._tick then
+      local q = self._rq
+      local j = band(i, self._rmask) * 5
+      local co, a, b, c, n = q[j + 1], q[j + 2], q[j + 3], q[j + 4], q[j + 5]
+      q[j + 1], q[j + 2], q[j + 3], q[j + 4] = nil, nil, nil, nil
+      self._rhead = i + 1
+      if n == nil and co ~= self._main then
+        self._current = co
+        local ok, err = co_resume(co, a, b, c)
+        self._current = self._loop
+        if not ok then fatal(co, err) end
+      else
+        q[j + 5] = nil
+        run_entry(self, co, a, b, c, n)
+      end
+    else
+      tick_end(self)
+    end
+  end
 end
 
 -- ---------------------------------------------------------------------
 -- message primitives (levee.core.message)
 
 local message = require("levee.core.message")
-for name, fn in pairs(message.hub_methods) do Hub[name] = fn end
+message.install(Hub)
 
 local function new(options)
   local handle_out = ffi.new("levee_hub *[1]")
@@ -369,7 +452,8 @@ local function new(options)
     _npaused = 0,
     _nopoll = 0,
     _skips = 0,
-    _rhead = 0, _rtail = 0, _rco = {}, _ra = {}, _rb = {}, _rc = {}, _rn = {},
+    _tick = 0,
+    _rhead = 0, _rtail = 0, _rq = tnew(RING * 5, 0), _rmask = RING - 1,
     _events = ffi.new("levee_event[?]", MAX_EVENTS),
     _main = co_running() or MAIN,
   }, Hub)

@@ -14,6 +14,11 @@ local co_yield = coroutine.yield
 local M = {hub_methods = {}}
 local H = M.hub_methods
 
+-- The hub's switching methods, bound by M.install: the hot paths call them
+-- as plain functions (a method call on the hub looks the name up through
+-- its metatable each time).
+local hub_resume, hub_continue, hub_coyield
+
 local function me(hub) return hub._current end
 
 local function single(self, what)
@@ -48,7 +53,7 @@ local function wake(obj, a, b, c)
   local co = obj.co
   if not co then return false end
   obj.co = nil
-  obj.hub:resume(co, a, b, c)
+  hub_resume(obj.hub, co, a, b, c)
   return true
 end
 
@@ -57,7 +62,7 @@ local function unpark(s, rc)
   local co = s.co
   if co then
     s.co = nil
-    s.hub:resume(co, rc)
+    hub_resume(s.hub, co, rc)
   end
 end
 
@@ -104,20 +109,21 @@ M.Sender = Sender
 -- pass(err, value) -> err: hands (err, value) to the receiving end. If a
 -- receiver waits it runs before pass returns; otherwise the sender parks
 -- until the value is taken (nil) or the receiver closes (CLOSED).
-function Sender:pass(err, value)
+local function sender_pass(self, err, value)
   if self.closed or self.peer_closed then return CLOSED end
   single(self, "sender")
-  local r = self.recver
+  local r, hub = self.recver, self.hub
   if r:_take(self, err, value) then
-    self.hub:continue()
+    hub_continue(hub)
     return nil
   end
   self.err, self.value = err, value
-  self.co = me(self.hub)
+  self.co = hub._current
   r:_offer(self)
-  local rc = self.hub:_coyield()
-  return rc
+  return hub_coyield(hub)
 end
+Sender.pass = sender_pass
+function Sender:send(value) return sender_pass(self, nil, value) end
 
 
 function Sender:close()
@@ -131,7 +137,7 @@ end
 function Sender:_taken(rc)
   local co = self.co
   self.co, self.err, self.value = nil, nil, nil
-  if co then self.hub:resume(co, rc) end
+  if co then hub_resume(self.hub, co, rc) end
 end
 
 -- =====================================================================
@@ -139,7 +145,6 @@ end
 
 local Recver = {}
 Recver.__index = Recver
-Recver.__call = call_iter
 M.Recver = Recver
 
 function Recver:_take(_, err, value) return wake(self, err, value) end
@@ -150,7 +155,7 @@ function Recver:_closed()
 end
 
 -- recv([ms]) -> err, value
-function Recver:recv(ms)
+local function recver_recv(self, ms)
   local s = fpop(self.pending)
   if s then
     local err, value = s.err, s.value
@@ -159,6 +164,12 @@ function Recver:recv(ms)
   end
   if self.closed or self.sender_closed then return CLOSED end
   return wait(self, self.hub, ms, "recver")
+end
+Recver.recv = recver_recv
+function Recver:__call()
+  local err, value = recver_recv(self)
+  if err then return nil end
+  return value
 end
 
 function Recver:close()
@@ -192,7 +203,17 @@ function Recver:redirect(target)
   return nil
 end
 
-function H:pipe() return ends(self, Sender, Recver, nil, {pending = fifo()}) end
+-- A pipe's sender and recver hold every key they set from the start: a
+-- key that comes and goes (co, err, value on each message) is dropped when
+-- the table rehashes and must be inserted again, rehashing once more.
+local function sender_fields()
+  return {co = false, err = false, value = false, closed = false, peer_closed = false}
+end
+
+function H:pipe()
+  return ends(self, Sender, Recver, sender_fields(),
+    {pending = fifo(), co = false, closed = false, sender_closed = false})
+end
 
 -- =====================================================================
 -- value: a sticky value
@@ -205,7 +226,7 @@ M.Value = Value
 function Value:pass(err, value)
   if self.closed or self.peer_closed then return CLOSED end
   self.err, self.value = err, value
-  if (err or value) and self.recver:_notify(err, value) then self.hub:continue() end
+  if (err or value) and self.recver:_notify(err, value) then hub_continue(self.hub) end
   return nil
 end
 
@@ -324,7 +345,7 @@ function GateSender:pass(err, value)
     self.err, self.value, self.has = err, value, true
     r.pending = self
   end
-  return self.hub:_coyield()
+  return hub_coyield(self.hub)
 end
 function GateSender:close()
   if self.closed then return CLOSED end
@@ -405,7 +426,7 @@ function QSender:pass(err, value)
   while r.size and r.count >= r.size do
     single(self, "queue sender")
     self.co = me(self.hub)
-    local rc = self.hub:_coyield()
+    local rc = hub_coyield(self.hub)
     self.co = nil
     if rc then return rc end
     if wake(r, err, value) then return nil end
@@ -503,7 +524,7 @@ function SSender:pass(err, value)
   while r.size and r.count >= r.size do
     single(self, "stalk sender")
     self.co = me(self.hub)
-    local rc = self.hub:_coyield()
+    local rc = hub_coyield(self.hub)
     self.co = nil
     if rc then return rc end
   end
@@ -651,11 +672,11 @@ function RSender:pass(err, value)
   if self.closed or self.peer_closed then return CLOSED end
   local r = self.recver
   if wake(r, err, value) then
-    self.hub:continue()
+    hub_continue(self.hub)
     return nil
   end
   fpush(r.waiting, {co = me(self.hub), err = err, value = value})
-  return self.hub:_coyield()
+  return hub_coyield(self.hub)
 end
 function RSender:close()
   if self.closed then return CLOSED end
@@ -672,7 +693,7 @@ RRecver.__call = call_iter
 function RRecver:recv(ms)
   local w = fpop(self.waiting)
   if w then
-    self.hub:resume(w.co, nil)
+    hub_resume(self.hub, w.co, nil)
     return w.err, w.value
   end
   if self.closed or self.sender_closed then return CLOSED end
@@ -686,11 +707,11 @@ function RRecver:close()
   self.sender.peer_closed = true
   local w = fpop(self.waiting)
   while w do
-    self.hub:resume(w.co, CLOSED)
+    hub_resume(self.hub, w.co, CLOSED)
     w = fpop(self.waiting)
   end
   wake(self, CLOSED)
-  self.hub:continue()
+  hub_continue(self.hub)
   return nil
 end
 
@@ -710,7 +731,7 @@ function DRecver:_take(_, err, value)
     co = fpop(self.waiters)
   end
   if not co then return false end
-  self.hub:resume(co, err, value)
+  hub_resume(self.hub, co, err, value)
   return true
 end
 function DRecver:_offer(sender) fpush(self.pending, sender) end
@@ -718,7 +739,7 @@ function DRecver:_closed()
   self.sender_closed = true
   local co = fpop(self.waiters)
   while co do
-    if not self.gone[co] then self.hub:resume(co, CLOSED) end
+    if not self.gone[co] then hub_resume(self.hub, co, CLOSED) end
     self.gone[co] = nil
     co = fpop(self.waiters)
   end
@@ -756,7 +777,8 @@ function DRecver:close()
 end
 
 function H:dealer()
-  return ends(self, Sender, DRecver, nil, {pending = fifo(), waiters = fifo(), gone = {}})
+  return ends(self, Sender, DRecver, sender_fields(),
+    {pending = fifo(), waiters = fifo(), gone = {}})
 end
 
 -- =====================================================================
@@ -773,7 +795,7 @@ local function wake_all(self, err, value)
   self.waiters = {}
   for i = 1, #waiters do
     local co = waiters[i]
-    if not self.gone[co] then self.hub:resume(co, err, value) end
+    if not self.gone[co] then hub_resume(self.hub, co, err, value) end
     self.gone[co] = nil
   end
   return true
@@ -836,6 +858,13 @@ function H:pool(factory, size)
   local s, r = self:queue()
   for _ = 1, size do s:send(factory()) end
   return setmetatable({hub = self, sender = s, recver = r, size = size}, Pool)
+end
+
+-- install(Hub): adds the constructors above as hub methods and binds the
+-- switching methods the primitives call.
+function M.install(Hub)
+  for name, fn in pairs(H) do Hub[name] = fn end
+  hub_resume, hub_continue, hub_coyield = Hub.resume, Hub.continue, Hub._coyield
 end
 
 return M
