@@ -39,6 +39,7 @@ local USER_AGENT = "levee/v0.3.4-alpha.1"
 local TOKS = ffi.new("levee_http_token[?]", MAX_TOKENS)
 local TOK = ffi.new("levee_http_token")
 local fstring = ffi.string
+local table_new = require("table.new")
 
 -- ---------------------------------------------------------------------
 -- shared helpers
@@ -80,19 +81,33 @@ local function query(path, params)
   return path .. (path:find("?", 1, true) and "&" or "?") .. table.concat(parts, "&")
 end
 
-local function bad_header(s) return s:find("[\r\n%z]") ~= nil end
+-- Header values already checked, so a server sending the same values on
+-- every response scans each only once (bounded: cleared when it fills).
+local checked, nchecked = {}, 0
+
+local function bad_header(s)
+  if checked[s] then return false end
+  if s:find("[\r\n%z]") then return true end
+  if nchecked >= 4096 then checked, nchecked = {}, 0 end
+  checked[s] = true
+  nchecked = nchecked + 1
+  return false
+end
 
 -- errors.system.EINVAL when a header name or value holds CR, LF or NUL
 -- (response splitting), or a name is empty
 local function check_headers(headers)
   for k, v in pairs(headers) do
-    k = tostring(k)
-    if k == "" or k:find("[\r\n%z:%s]") then return errors.system.EINVAL end
-    if type(v) == "table" then
+    if type(k) ~= "string" then k = tostring(k) end
+    if not checked[k] and (k == "" or k:find("[\r\n%z:%s]") or bad_header(k)) then
+      return errors.system.EINVAL
+    end
+    local t = type(v)
+    if t == "table" then
       for i = 1, #v do
         if bad_header(tostring(v[i])) then return errors.system.EINVAL end
       end
-    elseif bad_header(tostring(v)) then
+    elseif t ~= "number" and bad_header(tostring(v)) then
       return errors.system.EINVAL
     end
   end
@@ -655,7 +670,7 @@ function ServerConn:recv()
     end
     if count > 0 then
       -- every field up front: one allocation of the right size
-      req = req or setmetatable({headers = {}, method = false, path = false, version = 0,
+      req = req or setmetatable({headers = table_new(0, 8), method = false, path = false, version = 0,
         conn = false, serve = false, response = false,
         _connection = false, _close = false, _state = false, _out = false,
         _waiter = false}, Request)
