@@ -581,7 +581,16 @@ end
 -- p: the 0.4-style conveniences (rbuf / wbuf over the io)
 
 local P = {}
-P.__index = lazy_field(P, "json", function(p) return IO.PJson(p) end)
+-- p.json and p.http are made on first access
+local p_json = lazy_field(P, "json", function(p) return IO.PJson(p) end)
+P.__index = function(self, k)
+  if k == "http" then
+    local v = require("levee.p.http.0_4").P(self)
+    rawset(self, "http", v)
+    return v
+  end
+  return p_json(self, k)
+end
 
 function IO.P(io)
   local p = {hub = io.hub, io = io, options = io.options}

@@ -1,5 +1,5 @@
 -- levee.p.http: the HTTP protocol package, a proxy table as in the
--- original: its own keys `parse`/`parser`, `status`/`Status` and `0_3`
+-- original: its own keys `parse`/`parser`, `status`/`Status`, `0_3` and `0_4`
 -- load those modules on first access; every other key, and calling it,
 -- goes to the 0.3 client/server module (so `require("levee.p.http")(h)` is
 -- h.http).
@@ -9,6 +9,7 @@ local submodules = {
   status = "levee.p.http.status",
   Status = "levee.p.http.status",
   ["0_3"] = "levee.p.http.0_3",
+  ["0_4"] = "levee.p.http.0_4",
 }
 
 local M = {}
