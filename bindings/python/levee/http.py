@@ -1079,13 +1079,17 @@ class Connection(_Wire):
 
     def _reject(self, e, data, pos):
         status = 400
-        if e.code == _ESIZE:
+        if e.code == _ESIZE:   # which limit: the method, the target or the head?
+            lim = self.parser.limits()
             line_end = data.find(b"\r\n", pos)
-            if line_end >= 0:
-                status = 431
+            line = data[pos:line_end if line_end >= 0 else len(data)]
+            sp = line.find(b" ")
+            if sp < 0 or sp > lim["max_method"]:
+                status = 400
             else:
-                sp = data.find(b" ", pos, pos + self.parser.limits()["max_method"] + 1)
-                status = 414 if sp >= 0 else 400
+                sp2 = line.find(b" ", sp + 1)
+                target = len(line) - sp - 1 if sp2 < 0 else sp2 - sp - 1
+                status = 414 if target > lim["max_uri"] else 431
         self._error, self._no_more = status, True
 
     def _fill_body(self, req):
