@@ -125,6 +125,16 @@ def test_curl_expect_100_continue_gets_an_interim_response(h):
         assert "HTTP/1.1 100 Continue" in err
 
 
+def test_unread_body_behind_expect_100_closes_after_the_answer(h):
+    with h.http.listen() as srv:
+        srv.serve(lambda req: (417, "no thanks"))
+        with h.stream.dial(srv.port) as c:
+            c.write(b"PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n")
+            out = read_all(c)
+            assert out.startswith(b"HTTP/1.1 417 Expectation Failed\r\n")
+            assert b"Connection: close" in out and b"100 Continue" not in out
+
+
 def test_curl_reuses_one_keep_alive_connection_for_two_urls(h):
     with h.http.listen() as srv:
         srv.serve(echo)

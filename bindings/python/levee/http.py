@@ -469,6 +469,7 @@ class _Wire:
         self._out = []
         self._writing = False
         self._drained = False   # the last read was short: wait before reading
+        self._hup = False       # the hub reported a hang-up or error
         self._eof = False
         self.closed = False
 
@@ -481,17 +482,19 @@ class _Wire:
         io = self.io
         if timeout == -1:
             timeout = io.timeout
-        hangup = False
         while True:
             if io.closed or self._eof:
                 raise Closed()
-            if self._drained:
+            # A short read drained the socket, so the next bytes come with a
+            # new edge, except the EOF or error reported with the last data
+            # (the hub's -1): after that, read until EAGAIN or EOF.
+            if self._drained and not self._hup:
                 if io.r_ev.recv(timeout) < 0:
-                    hangup = True
+                    self._hup = True
             try:
                 new = os.read(self.fd, _READ)
             except BlockingIOError:
-                if hangup:
+                if self._hup:
                     self._eof = True
                     raise Closed() from None
                 self._drained = True
@@ -815,6 +818,12 @@ class Request(_Message):
         conn = self.connection
         if self._close or conn._no_more or self._wants_close():
             self._close = True
+        elif not self._done and not self._continued and self.version >= 1:
+            # the peer may be holding the body back for a 100 Continue that
+            # will not come: close rather than wait for it
+            expect = self.headers.get("expect")
+            if expect is not None and expect.lower() == "100-continue":
+                self._close = True
         no_body = code in _NO_BODY_CODES or code < 200
         if not no_body:
             if body_len is not None:
