@@ -319,6 +319,15 @@ def test_pool_retries_an_idempotent_request_once_on_a_new_connection(h):
         c.close()
 
 
+def test_over_a_unix_socket(h, tmp_path):
+    path = str(tmp_path / "http.sock")
+    with h.http.listen(unix=path) as srv:
+        srv.serve(app)
+        with h.http.connect(unix=path) as c:
+            assert c.get("/u").read() == b"path /u"
+            assert "Host=localhost" in c.get("/headers").text()
+
+
 def test_refused_connection(h):
     port = free_port()
     with pytest.raises(ConnectionRefusedError):

@@ -490,6 +490,8 @@ class _Wire:
             # (the hub's -1): after that, read until EAGAIN or EOF.
             if self._drained and not self._hup:
                 if io.r_ev.recv(timeout) < 0:
+                    if io.closed:
+                        raise Closed()
                     self._hup = True
             try:
                 new = os.read(self.fd, _READ)
@@ -1253,7 +1255,7 @@ class Server:
     def __init__(self, hub, listener, limits, max_body, nodelay):
         self.hub, self.listener = hub, listener
         self.limits, self.max_body, self.nodelay = limits, max_body, nodelay
-        self.port = listener.port()
+        self.port = None if listener.options.get("unix") else listener.port()
         self.closed = False
         self.connections = set()
         self.accepted = 0
@@ -1385,7 +1387,7 @@ class Server:
         self.close()
 
     def __repr__(self):
-        return "<levee.http.Server port=%d>" % self.port
+        return "<levee.http.Server %s>" % (self.port or self.listener.options.get("unix"))
 
 
 # ---------------------------------------------------------------- client
@@ -1821,16 +1823,19 @@ class HTTPFactory:
         return Server(self.hub, listener, limits, max_body, nodelay)
 
     def connect(self, port=None, host=None, timeout=None, connect_timeout=None, nodelay=True,
-                **limits):
-        """A Client connected to host:port (default 127.0.0.1), or to an
-        "http://host:port" URL given as port. timeout: ms for each read or
-        write (Timeout, and the client closes); limits: Parser limits for
-        the responses."""
+                unix=None, **limits):
+        """A Client connected to host:port (default 127.0.0.1), to an
+        "http://host:port" URL given as port, or to a unix socket. timeout:
+        ms for each read or write (Timeout, and the client closes); limits:
+        Parser limits for the responses."""
+        Parser(response=True, **limits)
+        if unix is not None:
+            io = self.hub.stream.dial(unix=unix, timeout=timeout)
+            return Client(self.hub, io, host or "localhost", limits)
         if isinstance(port, str) and not port.isdigit():
             host, port = _split_url(port)
         port = int(port) if port is not None else 80
         host = host or "127.0.0.1"
-        Parser(response=True, **limits)
         io = self.hub.stream.dial(port=port, host=host, timeout=timeout,
                                   connect_timeout=connect_timeout)
         if nodelay:
