@@ -376,6 +376,7 @@ def test_truncated_body_raises_closed(h):
         r = c.get("/")
         with pytest.raises(levee.Closed):
             r.read()
+        assert c.closed
 
 
 def test_truncated_chunked_body_raises_closed(h):
@@ -383,6 +384,16 @@ def test_truncated_chunked_body_raises_closed(h):
     with h.http.connect(port) as c:
         with pytest.raises(levee.Closed):
             c.get("/").read()
+
+
+def test_malformed_chunked_body_raises_http_error_and_closes(h):
+    port = raw_server(h, [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          b"2\r\nok\r\nnot hex\r\n"])
+    with h.http.connect(port) as c:
+        r = c.get("/")
+        with pytest.raises(levee.HTTPError) as e:
+            r.read()
+        assert e.value.name == "ESYNTAX" and c.closed
 
 
 def test_garbage_response_raises_http_error_and_closes(h):

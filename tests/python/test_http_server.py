@@ -182,6 +182,23 @@ def test_curl_sized_response_written_by_the_app(h):
         assert rc == 0 and out == b"0123456789"
 
 
+def test_chunk_data_written_by_the_app_after_a_chunk_header(h):
+    def app(req):
+        w = req.respond(200, None, None)
+        w.send(3)
+        req.conn.write(b"abc")
+        w.send("de")
+        w.send(1)
+        w.write(b"f")
+        w.close()
+    with h.http.listen() as srv:
+        srv.serve(app)
+        with h.http.connect(srv.port) as c:
+            r = c.get("/")
+            assert r.chunked and list(r.chunks()) == [b"abc", b"de", b"f"]
+            assert c.get("/").read() == b"abcdef"
+
+
 def test_sendfile_serves_a_file_and_404s_a_missing_one(h, tmp_path):
     f = tmp_path / "f.txt"
     f.write_bytes(b"file body\n" * 1000)

@@ -934,10 +934,11 @@ class ResponseWriter:
     n bytes itself), write(data) (raw bytes), close() (ends the body),
     context manager. Raises Closed once the connection is gone."""
 
-    __slots__ = ("req", "chunked", "skip", "closed")
+    __slots__ = ("req", "chunked", "skip", "closed", "_crlf")
 
     def __init__(self, req):
         self.req, self.chunked, self.skip, self.closed = req, False, False, False
+        self._crlf = b""    # ends the data the app wrote after send(n)
 
     def _start(self, head, chunked, skip):
         self.chunked, self.skip = chunked, skip
@@ -955,13 +956,15 @@ class ResponseWriter:
         conn = self.req.connection
         if data.__class__ is int:
             if self.chunked and data:
-                conn._send(b"%x\r\n" % data)
+                conn._send(b"%s%x\r\n" % (self._crlf, data))
+                self._crlf = _CRLF
             return
         data = _as_bytes(data)
         if not data:
             return
         if self.chunked:
-            conn._send(b"%x\r\n%s\r\n" % (len(data), data))
+            conn._send(b"%s%x\r\n%s\r\n" % (self._crlf, len(data), data))
+            self._crlf = b""
         else:
             conn._send(data)
 
@@ -985,7 +988,7 @@ class ResponseWriter:
             return True
         data = b""
         if self.chunked and not self.skip:
-            data = _LAST_CHUNK
+            data = self._crlf + _LAST_CHUNK
         conn._answered(req, data)
         return True
 
@@ -1620,7 +1623,20 @@ class Client(_Wire):
             self._fill(self.io.timeout if ms is None else ms)
 
     def _fill_body(self, resp):
-        self._fill()
+        try:
+            self._fill()
+        except Closed:
+            if not resp._until_close:   # cut short: nothing after it can be read
+                self._fail(Closed())
+            raise
+        except Timeout as e:
+            self._fail(e)
+            raise
+
+    def _bad_body(self, resp, e):
+        """A malformed chunked response body: the connection cannot go on."""
+        self._current = None
+        self._fail(e)
 
     def _body_done(self, resp):
         if self._current is resp:
