@@ -637,3 +637,57 @@ def test_unread_body_is_discarded_before_the_next_request(h):
 def test_listen_refuses_unknown_limits(h):
     with pytest.raises(TypeError):
         h.http.listen(max_nonsense=1)
+
+
+def test_requests_arriving_a_byte_at_a_time(h):
+    with h.http.listen() as srv:
+        srv.serve(echo)
+        with h.stream.dial(srv.port) as c:
+            raw = (b"POST /slow HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: t\r\n\r\n"
+                   b"GET /next HTTP/1.1\r\n\r\n")
+            for i in range(len(raw)):
+                c.write(raw[i:i + 1])
+            got = read_responses(c, 2)
+            assert [b for _, _, b in got] == [b"abcde", b"GET /next\n"]
+
+
+def test_a_long_pipelined_batch_spanning_many_reads(h):
+    with h.http.listen() as srv:
+        srv.serve(echo)
+        with h.stream.dial(srv.port) as c:
+            n = 8000
+            batch = b"".join(b"GET /%d HTTP/1.1\r\nHost: somewhere\r\n\r\n" % i for i in range(n))
+            assert len(batch) > 4 * 65536
+            h.spawn(c.write, batch)
+            got = read_responses(c, n)
+            assert [b for _, _, b in got] == [b"GET /%d\n" % i for i in range(n)]
+        assert srv.accepted == 1
+
+
+def test_many_concurrent_clients(h):
+    with h.http.listen() as srv:
+        srv.serve(echo)
+        done = []
+
+        def client(i):
+            with h.http.connect(srv.port) as c:
+                for j in range(10):
+                    assert c.post("/", data="%d-%d" % (i, j)).read() == b"%d-%d" % (i, j)
+            done.append(i)
+        for i in range(50):
+            h.spawn(client, i)
+        while len(done) < 50:
+            h.sleep(1)
+        assert srv.accepted == 50
+        h.continue_()
+        assert len(srv.connections) == 0
+
+
+def test_wait_returns_once_the_server_closes(h):
+    srv = h.http.listen()
+    srv.serve(echo)
+    h.spawn_later(1, srv.close)
+    srv.wait()
+    assert srv.closed
+    assert list(srv) == []
