@@ -307,6 +307,16 @@ def test_oversized_header_is_answered_431_and_closed(h):
             assert b"Connection: close" in out
 
 
+def test_oversized_header_arriving_slowly_is_431(h):
+    with h.http.listen(max_value=100) as srv:
+        srv.serve(echo)
+        with h.stream.dial(srv.port) as c:
+            c.write(b"GET / HTTP/1.1\r\n")
+            h.continue_()
+            c.write(b"X-Big: " + b"v" * 200 + b"\r\n\r\n")
+            assert read_all(c).startswith(b"HTTP/1.1 431 ")
+
+
 def test_too_many_header_bytes_is_answered_431(h):
     with h.http.listen(max_head=1024) as srv:
         srv.serve(echo)

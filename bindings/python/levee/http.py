@@ -181,7 +181,8 @@ class Parser:
     def read_head(self, data, start=0):
         """Reads the head from data[start:] in bulk: returns (consumed,
         head) with head a Head once complete, else None (drop `consumed`
-        bytes and call again with the rest plus new bytes)."""
+        bytes and call again with the rest plus new bytes). An HTTPError
+        carries .head, the part of the head parsed before it."""
         head = self._head
         if head is None:
             head = self._head = Head()
@@ -195,7 +196,9 @@ class Parser:
             n = _parse(self._h, buf + pos, total - pos, toks, _CAP)
             if n < 0:
                 self._head = None
-                raise error_for(n)
+                err = error_for(n)
+                err.head = head   # what was parsed before the error
+                raise err
             if n == 0:
                 return pos - start, None
             for i in range(n):
@@ -1093,7 +1096,10 @@ class Connection(_Wire):
 
     def _reject(self, e, data, pos):
         status = 400
-        if e.code == _ESIZE:   # which limit: the method, the target or the head?
+        head = getattr(e, "head", None)
+        if e.code == _ESIZE and head is not None and head.method is not None:
+            status = 431   # the request line was fine: the headers are too big
+        elif e.code == _ESIZE:   # the method or the target?
             lim = self.parser.limits()
             line_end = data.find(b"\r\n", pos)
             line = data[pos:line_end if line_end >= 0 else len(data)]
