@@ -308,7 +308,7 @@ def test_oversized_header_is_answered_431_and_closed(h):
 
 
 def test_oversized_header_arriving_slowly_is_431(h):
-    with h.http.listen(max_value=100) as srv:
+    with h.http.listen(max_value=100, max_uri=64) as srv:
         srv.serve(echo)
         with h.stream.dial(srv.port) as c:
             c.write(b"GET / HTTP/1.1\r\n")
