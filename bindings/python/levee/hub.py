@@ -111,6 +111,12 @@ class Hub:
         from .io import DgramFactory
         return DgramFactory(self)
 
+    @functools.cached_property
+    def http(self):
+        """h.http: HTTP/1.1 listen, connect and pool (levee.http.HTTPFactory)."""
+        from .http import HTTPFactory
+        return HTTPFactory(self)
+
     @property
     def tcp(self):
         """Alias of h.stream."""
