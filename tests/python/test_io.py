@@ -206,6 +206,20 @@ def test_socket_options_by_name(h):
             assert e.value.name == "ENOPROTOOPT"
 
 
+def test_socket_options_as_keywords(h):
+    with h.stream.listen(port=0, reuseport=True) as serve, \
+            h.stream.listen(port=serve.port(), reuseport=True) as twin:
+        assert serve.sockopt("reuseport") is True
+        assert twin.port() == serve.port()
+        with h.stream.dial(port=serve.port(), nodelay=True, keepalive=True) as c:
+            assert c.sockopt("nodelay") is True
+            assert c.sockopt("keepalive") is True
+        with h.stream.dial(port=serve.port()) as plain:
+            assert plain.sockopt("nodelay") is False
+        with pytest.raises(TypeError):
+            h.stream.dial(port=serve.port(), bogus=1)
+
+
 def test_fd_passing(h):
     a, b = h.io.socketpair()
     rfd, wfd = os.pipe()

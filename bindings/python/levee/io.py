@@ -350,12 +350,23 @@ class StreamFactory:
     def __init__(self, hub):
         self.hub = hub
 
-    def dial(self, port=None, host=None, timeout=None, connect_timeout=None, unix=None):
+    def dial(self, port=None, host=None, timeout=None, connect_timeout=None, unix=None,
+             sockopts=None, **options):
         """An IO connected to host:port (or unix); every resolved address is
-        tried in turn. Raises ConnectionRefused, Timeout, AddressError."""
+        tried in turn. Socket options by name (nodelay=True, ...) or in
+        sockopts are set before connecting. Raises ConnectionRefused,
+        Timeout, AddressError."""
+        opts = _sockopts(options, sockopts)
         last = None
         for ep in _endpoints(host, port, unix):
             fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
+            if ep.af != AF_UNIX:
+                try:
+                    for name, value in opts.items():
+                        sys.setsockopt(fd, name, value)
+                except BaseException:
+                    os.close(fd)
+                    raise
             rc = lib.levee_socket_connect(fd, ep._ep)
             if rc < 0 and rc != lib.LEVEE_EINPROGRESS:
                 os.close(fd)
@@ -377,14 +388,18 @@ class StreamFactory:
 
     connect = dial
 
-    def listen(self, port=0, host=None, timeout=None, unix=None, backlog=256, sockopts=None):
-        """A Listener bound to host:port (default 127.0.0.1:0) or unix."""
+    def listen(self, port=0, host=None, timeout=None, unix=None, backlog=256, sockopts=None,
+               **options):
+        """A Listener bound to host:port (default 127.0.0.1:0) or unix.
+        Socket options by name (reuseport=True, ...) or in sockopts are set
+        before bind."""
+        opts = _sockopts(options, sockopts)
         ep = _endpoints(host, port, unix)[0]
         fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
         try:
             if ep.af != AF_UNIX:
                 sys.setsockopt(fd, "reuseaddr", 1)
-            for name, value in (sockopts or {}).items():
+            for name, value in opts.items():
                 sys.setsockopt(fd, name, value)
             if unix and not unix.startswith("@") and os.path.exists(unix):
                 os.unlink(unix)
@@ -394,6 +409,23 @@ class StreamFactory:
             os.close(fd)
             raise
         return Listener(self.hub, fd, {"timeout": timeout, "unix": unix})
+
+
+# Socket options dial and listen accept as keyword arguments (extensions.md).
+SOCKOPTS = ("nodelay", "keepalive", "keepidle", "keepintvl", "keepcnt", "reuseaddr",
+            "reuseport", "rcvbuf", "sndbuf", "rcvlowat", "sndlowat", "cork", "oobinline",
+            "linger")
+
+
+def _sockopts(options, sockopts):
+    """The socket options of a dial/listen call: keyword names first, then
+    the sockopts dict. An unknown keyword is a TypeError."""
+    unknown = set(options) - set(SOCKOPTS)
+    if unknown:
+        raise TypeError("unexpected option(s): " + ", ".join(sorted(unknown)))
+    opts = {k: int(v) for k, v in options.items()}
+    opts.update(sockopts or {})
+    return opts
 
 
 class IOFactory:

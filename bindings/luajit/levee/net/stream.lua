@@ -49,6 +49,29 @@ local function endpoints(o)
   return sys.resolve(host, port, 0, SOCK_STREAM)
 end
 
+-- Socket options that dial and listen accept by name, beside `sockopts`
+-- (extensions.md): {port = 0, reuseport = true, nodelay = true}.
+local SOCKOPTS = {"nodelay", "keepalive", "keepidle", "keepintvl", "keepcnt", "reuseaddr",
+  "reuseport", "rcvbuf", "sndbuf", "rcvlowat", "sndlowat", "cork", "oobinline", "linger"}
+
+-- sets the options of o on fd: err or nil
+local function set_sockopts(fd, o)
+  local function set(name, value)
+    local rc = L.levee_socket_setopt(fd, name, value == true and 1 or value == false and 0 or value)
+    if rc < 0 then return errors.get(rc) end
+  end
+  for _, name in ipairs(SOCKOPTS) do
+    if o[name] ~= nil then
+      local err = set(name, o[name])
+      if err then return err end
+    end
+  end
+  for name, value in pairs(o.sockopts or {}) do
+    local err = set(name, value)
+    if err then return err end
+  end
+end
+
 local Stream = {}
 Stream.__index = Stream
 
@@ -60,6 +83,13 @@ local function connect(self, ep, o)
   local hub = self.hub
   local fd = L.levee_socket_new(ep.af, SOCK_STREAM, 0)
   if fd < 0 then return errors.get(fd) end
+  if ep.af ~= AF_UNIX then
+    local err = set_sockopts(fd, o)
+    if err then
+      close_fd(fd)
+      return err
+    end
+  end
   local rc = L.levee_socket_connect(fd, ep)
   if rc < 0 and rc ~= -115 then  -- not EINPROGRESS
     close_fd(fd)
@@ -169,8 +199,8 @@ function Listener:close()
 end
 
 -- listen(...) -> err, listener: binds host (default 127.0.0.1) / port
--- (default 0, ephemeral) or a unix path, backlog (default 256), plus any
--- socket options in o.sockopts ({reuseport = 1, ...}).
+-- (default 0, ephemeral) or a unix path, backlog (default 256), plus socket
+-- options by name (o.reuseport, o.nodelay, ...) or in o.sockopts.
 function Stream:listen(a, b, c, d)
   local o = options(a, b, c, d)
   local err, eps = endpoints(o)
@@ -182,9 +212,10 @@ function Stream:listen(a, b, c, d)
     close_fd(fd)
     return errors.get(rc)
   end
-  for name, value in pairs(o.sockopts or {}) do
-    local rc = L.levee_socket_setopt(fd, name, value == true and 1 or value == false and 0 or value)
-    if rc < 0 then return fail(rc) end
+  local oerr = set_sockopts(fd, o)
+  if oerr then
+    close_fd(fd)
+    return oerr
   end
   if o.unix and not o.unix:find("^@") then os.remove(o.unix) end
   local rc = ep.af ~= AF_UNIX and L.levee_socket_setopt(fd, "reuseaddr", 1) or 0
