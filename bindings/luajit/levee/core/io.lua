@@ -535,9 +535,48 @@ function Chunk:splice(target)
   return drain(self, function(p, n) return (target:write(p, n)) end)
 end
 
--- tee(target, ...) -> err, n: copies the rest of the chunk to every target.
+-- tee(target, ...[, f]) -> err, n: copies the rest of the chunk to every
+-- target. With a function last, f(recver) is spawned and receives the same
+-- bytes as sub-Chunks over a pipe, each of which it must consume before the
+-- next is sent (if f closes the recver, the rest is only copied).
 function Chunk:tee(...)
   local targets = {...}
+  local f = targets[#targets]
+  if type(f) == "function" then
+    targets[#targets] = nil
+    local st = chunks[self.id]
+    local s, r = st.hub:pipe()
+    st.hub:spawn(f, r)
+    local total = 0
+    while st.len > 0 do
+      if #st.stream.buf == 0 then
+        local err = st.stream:readin()
+        if err then
+          s:close()
+          return err
+        end
+      end
+      local p, n = st.stream.buf:value(st.len)
+      for i = 1, #targets do
+        local err = targets[i]:write(p, n)
+        if err then
+          s:close()
+          return err
+        end
+      end
+      local sub = IO.Chunk(st.stream, n)
+      if s:send(sub) then
+        sub:trim()  -- the recver is gone: consume it here
+      else
+        sub.done:recv()
+      end
+      st.len = st.len - n
+      total = total + n
+    end
+    chunk_done(st)
+    s:close()
+    return nil, total
+  end
   return drain(self, function(p, n)
     for i = 1, #targets do
       local err = targets[i]:write(p, n)
@@ -615,6 +654,99 @@ function P:tostring(len)
     if err then break end
   end
   return nil, self.rbuf:take()
+end
+
+-- splice(target[, len]) -> err, n: len bytes (or everything until EOF,
+-- where CLOSED is not an error) from rbuf and the io to target.
+function P:splice(target, len)
+  local total = 0
+  local rbuf = self.rbuf
+  while len == nil or total < len do
+    if #rbuf == 0 then
+      local err = self:readin()
+      if err then
+        if len == nil and err == CLOSED then return nil, total end
+        return err
+      end
+    end
+    local n = #rbuf
+    if len and n > len - total then n = len - total end
+    local err = target:write(rbuf:value(), n)
+    if err then return err end
+    rbuf:trim(n)
+    total = total + n
+  end
+  return nil, total
+end
+
+-- save(path[, len]) -> err, n: as splice, into the file at path ("w+").
+function P:save(path, len)
+  local err, f = self.hub.io:open(path, "w+")
+  if err then return err end
+  local n
+  err, n = self:splice(f, len)
+  f:close()
+  if err then return err end
+  return nil, n
+end
+
+-- chunk(len) -> P_Chunk: the next len bytes of the io.
+function P:chunk(len) return IO.PChunk(self, len) end
+
+-- P_Chunk: a fixed-length window over a p (fields hub, p, len).
+local PChunk = {}
+PChunk.__index = lazy_field(PChunk, "json", function(c) return IO.PJson(c) end)
+
+function IO.PChunk(p, len) return setmetatable({hub = p.hub, p = p, len = len}, PChunk) end
+
+-- readin([n]) -> err: more bytes of the chunk; CLOSED once it is exhausted.
+function PChunk:readin(n)
+  if self.len <= 0 then return CLOSED end
+  if n then n = math.min(n, self.len) end
+  if n and #self.p.rbuf >= n then return nil end
+  return self.p:readin(n)
+end
+
+-- value([off][, len]) -> ptr, len clipped to the chunk
+function PChunk:value(off, len)
+  local p, n = self.p.rbuf:value(off, len)
+  local left = self.len - (off or 0)
+  if left < 0 then left = 0 end
+  if n > left then n = left end
+  return p, n
+end
+
+-- trim([n]) -> n trimmed (at most the chunk's remaining length)
+function PChunk:trim(n)
+  n = math.min(n or self.len, self.len)
+  n = self.p.rbuf:trim(n)
+  self.len = self.len - n
+  return n
+end
+
+-- tostring([len]) -> err, s: len (default all remaining) bytes; nil, ""
+-- once consumed.
+function PChunk:tostring(len)
+  if self.len <= 0 then return nil, "" end
+  len = math.min(len or self.len, self.len)
+  local err = self.p:readin(len)
+  if err then return err end
+  self.len = self.len - len
+  return nil, self.p.rbuf:take(len)
+end
+
+function PChunk:splice(target)
+  local err, n = self.p:splice(target, self.len)
+  if err then return err end
+  self.len = 0
+  return nil, n
+end
+
+function PChunk:save(path)
+  local err, n = self.p:save(path, self.len)
+  if err then return err end
+  self.len = 0
+  return nil, n
 end
 
 local PJson = {}
