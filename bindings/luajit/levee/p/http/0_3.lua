@@ -536,11 +536,10 @@ function ServerConn:recv()
       return CLOSED
     end
     if count > 0 then
-      -- every field up front: one allocation of the right size
-      req = req or setmetatable({headers = table_new(0, 8), method = false, path = false, version = 0,
-        conn = false, serve = false, response = false,
-        _connection = false, _close = false, _state = false, _out = false,
-        _waiter = false}, Request)
+      -- the fields every request gets, up front: one allocation of 8 slots
+      -- (the rare ones, _close, _out, _waiter, _connection, come later)
+      req = req or setmetatable({headers = table_new(0, 8), method = false, path = false,
+        version = 0, conn = false, serve = false, response = false, _state = false}, Request)
       local headers = req.headers
       for i = 0, count - 1 do
         local t = toks[i]
@@ -595,9 +594,9 @@ function ServerConn:_request(req, chunked, length)
   local version = req.version
   local connection = req._connection
   if version == 0 then
-    req._close = not has_token(connection, "keep-alive")
-  else
-    req._close = has_token(connection, "close")
+    if not has_token(connection, "keep-alive") then req._close = true end
+  elseif connection and has_token(connection, "close") then
+    req._close = true
   end
   if chunked then
     req.chunks = new_chunks(self, request_done)
