@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
@@ -583,16 +584,21 @@ struct levee_dns_lookup {
   std::string host, service;
   bool has_host = false, has_service = false;
   int32_t family = 0, socktype = 0;
-  int efd = -1;
-  std::atomic<int> refs{2};  // the caller and the pool
-  std::atomic<bool> done{false};
+  std::atomic<int> efd{-1};
+  std::atomic<int> refs{2};            // the caller and the pool
+  std::atomic<bool> done{false};       // result is set (before the signal)
+  std::atomic<bool> signalled{false};  // the worker is done with efd
   std::atomic<bool> abandoned{false};
   int result = 0;
   levee_endpoint eps[kMaxEndpoints];
 
+  void close_efd() {
+    int fd = efd.exchange(-1);
+    if (fd >= 0) close(fd);
+  }
   void release() {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      close(efd);
+      close_efd();
       delete this;
     }
   }
@@ -637,8 +643,9 @@ void work(levee_dns_lookup *req) {
   }
   req->done.store(true, std::memory_order_release);
   uint64_t one = 1;
-  ssize_t w = write(req->efd, &one, sizeof one);
+  ssize_t w = write(req->efd.load(), &one, sizeof one);
   (void)w;
+  req->signalled.store(true, std::memory_order_release);
   req->release();
 }
 
@@ -700,13 +707,13 @@ extern "C" int levee_dns_lookup_start(levee_dns_lookup **out, const char *host, 
     int mine = req->efd < 0 ? -1 : fcntl(req->efd, F_DUPFD_CLOEXEC, 0);
     if (req->efd < 0 || mine < 0) {
       int code = last_errno_code();
-      if (req->efd >= 0) close(req->efd);
+      req->close_efd();
       delete req;
       return code;
     }
     if (int rc = submit(req); rc < 0) {
       close(mine);
-      close(req->efd);
+      req->close_efd();
       delete req;
       return rc;
     }
@@ -727,6 +734,12 @@ extern "C" int levee_dns_lookup_result(levee_dns_lookup *req, levee_endpoint *ou
 
 extern "C" void levee_dns_lookup_free(levee_dns_lookup *req) {
   if (!req) return;
+  // After the answer, the worker's last touch of efd is one write: wait it
+  // out and close efd here, so the caller's fd count is exact on return.
+  if (req->done.load(std::memory_order_acquire)) {
+    while (!req->signalled.load(std::memory_order_acquire)) sched_yield();
+    req->close_efd();
+  }
   req->abandoned.store(true, std::memory_order_release);
   req->release();
 }

@@ -379,6 +379,7 @@ local function new(options)
   self.stream = require("levee.net.stream")(self)
   self.tcp = self.stream
   self.dgram = require("levee.net.dgram")(self)
+  self.dns = require("levee.net.dns")(self)
   self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
   if options and options.trace then self.trace = true end
   return self
