@@ -111,6 +111,12 @@ class Hub:
         from .io import DgramFactory
         return DgramFactory(self)
 
+    @functools.cached_property
+    def dns(self):
+        """h.dns: lookup() and resolve() (levee.dns.DNS)."""
+        from .dns import DNS
+        return DNS(self)
+
     @property
     def tcp(self):
         """Alias of h.stream."""
