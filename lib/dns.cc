@@ -671,16 +671,21 @@ int submit(levee_dns_lookup *req) {
   Pool *p = pool();
   std::lock_guard<std::mutex> lock(p->mu);
   if (p->idle == 0 && p->threads < kMaxWorkers) {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    struct Blocked {  // the new thread inherits this mask
+      sigset_t old;
+      Blocked() {
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+      }
+      ~Blocked() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+    } blocked;
     try {
       std::thread(worker, p).detach();
       ++p->threads;
     } catch (const std::system_error &) {
       // Out of threads: the request waits for a running worker.
     }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (p->threads == 0) return LEVEE_EAGAIN;
   }
   p->queue.push_back(req);

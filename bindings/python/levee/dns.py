@@ -14,7 +14,7 @@ import collections
 import os
 
 from ._ffi import ffi, lib
-from .errors import SystemError, Timeout, check, error_for
+from .errors import Closed, SystemError, Timeout, check, error_for
 from .sys import Endpoint
 
 _FAMILIES = {None: 0, 0: 0, "inet": 2, "inet6": 10, 2: 2, 10: 10}
@@ -76,10 +76,12 @@ class DNS:
                 # Always wait for the descriptor (readable at once when the
                 # worker was quicker): a lookup lets the hub run once.
                 while True:
-                    r_ev.recv()
+                    ev = r_ev.recv()
                     n = lib.levee_dns_lookup_result(req, out, _MAX_ENDPOINTS)
                     if n != lib.LEVEE_EAGAIN:
                         break
+                    if ev < 0:  # the descriptor was unregistered under us
+                        raise Closed()
             finally:
                 self.hub.unregister(fd)
         finally:

@@ -73,10 +73,11 @@ function Dns:lookup(name, o)
   -- Always wait for the descriptor (readable at once when the worker was
   -- quicker than the registration): a lookup lets the hub run once, fast
   -- or slow, so callers see one behaviour.
-  local n
+  local n, ev
   repeat
-    err = r_ev:recv()
+    err, _, ev = r_ev:recv()
     n = L.levee_dns_lookup_result(req, out, MAX_ENDPOINTS)
+    if not err and n == EAGAIN and ev < 0 then err = errors.CLOSED end
   until err or n ~= EAGAIN
   hub:unregister(fd)
   L.levee_dns_lookup_free(ffi.gc(req, nil))
