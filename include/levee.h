@@ -1062,6 +1062,107 @@ int levee_fs_open(const char *path, int32_t flags, int32_t mode);
 /* levee:section dns */
 /* (declarations of the dns module go after this line) */
 
+/* ===================================================================== */
+/* dns: a DNS message codec, resolv.conf, and getaddrinfo off the hub    */
+/* ===================================================================== */
+
+/* The record types levee_dns_type knows by name (RFC 1035 numbers). */
+enum {
+  LEVEE_DNS_TYPE_A = 1, LEVEE_DNS_TYPE_NS = 2, LEVEE_DNS_TYPE_CNAME = 5,
+  LEVEE_DNS_TYPE_SOA = 6, LEVEE_DNS_TYPE_PTR = 12, LEVEE_DNS_TYPE_MX = 15,
+  LEVEE_DNS_TYPE_TXT = 16, LEVEE_DNS_TYPE_AAAA = 28, LEVEE_DNS_TYPE_SRV = 33,
+  LEVEE_DNS_TYPE_OPT = 41, LEVEE_DNS_TYPE_SSHFP = 44
+};
+
+/* The number of the record type called name ("A", "AAAA", "MX", "NS",
+ * "CNAME", "SOA", "SRV", "OPT", "PTR", "TXT", "SSHFP"; any case), or
+ * LEVEE_EINVAL for another name. */
+int levee_dns_type(const char *name);
+
+/* The name of record type type ("MX", ...) as a static string, or NULL
+ * when it is not one of the types levee_dns_type knows. */
+const char *levee_dns_type_name(int32_t type);
+
+/* Builds a recursive query (one question, class IN) for qname, a domain
+ * name in presentation form ("www.example.com", trailing dot optional,
+ * "\." and "\DDD" escapes), and record type qtype into dst (cap bytes; 512
+ * always suffice), with a random id that is also written to *id. Returns
+ * the message length, LEVEE_DNS_EILLEGAL for a name that is not a valid
+ * domain name (empty label, label over 63 or name over 255 bytes),
+ * LEVEE_DNS_ENOBUFS when cap is short, LEVEE_EINVAL. */
+int levee_dns_query(uint8_t *dst, size_t cap, const char *qname, int32_t qtype, uint16_t *id);
+
+/* A parsed DNS answer: the records it kept and their text. */
+typedef struct levee_dns_answer levee_dns_answer;
+
+/* One answer record, plain data. name and data point into the answer and
+ * stay valid until its next parse or free. */
+typedef struct levee_dns_record {
+  const char *name; /* owner name, FQDN with a trailing dot ("www.example.com.") */
+  const char *data; /* rdata as text: "1.2.3.4", "10 mx.example.com.", "\"txt\"", ... */
+  uint32_t ttl;     /* seconds */
+  int32_t type;     /* LEVEE_DNS_TYPE_* */
+} levee_dns_record;
+
+/* Makes an empty answer. LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_dns_answer_new(levee_dns_answer **out);
+
+/* Frees the answer (and the text of its records). NULL is a no-op. */
+void levee_dns_answer_free(levee_dns_answer *a);
+
+/* Parses msg (len bytes, untrusted) as the response to query (qlen bytes,
+ * as built by levee_dns_query) and keeps the ANSWER-section records whose
+ * type is the question's type (a CNAME chain keeps only the final records,
+ * under their own owner names). Rdata text: A/AAAA addresses; NS, CNAME,
+ * PTR names; MX "pref name"; SRV "prio weight port target"; SOA "mname
+ * rname serial refresh retry expire minimum"; TXT the strings joined, in
+ * double quotes with \DDD escapes; SSHFP "alg type hex"; OPT the quoted
+ * bytes. Returns the number of records kept; LEVEE_DNS_ENOANSWER when msg
+ * is not a response to that query (too short, another id or question: a
+ * resolver keeps waiting); the RCODE error (LEVEE_DNS_NXDOMAIN, ...,
+ * extended RCODEs from an OPT record too) for a non-zero RCODE;
+ * LEVEE_DNS_EILLEGAL for a malformed message (compression loop, pointer
+ * out of range, record cut short: levee_last_message says where). With
+ * the TC bit set, the records that arrived whole are kept. */
+int levee_dns_answer_parse(levee_dns_answer *a, const uint8_t *query, size_t qlen,
+                           const uint8_t *msg, size_t len);
+
+/* The number of records the last parse kept (0 after an error). */
+int levee_dns_answer_count(const levee_dns_answer *a);
+
+/* Fills *out with record i. 0, LEVEE_ERANGE past the end, LEVEE_EINVAL. */
+int levee_dns_answer_record(const levee_dns_answer *a, size_t i, levee_dns_record *out);
+
+/* Reads the nameservers of a resolv.conf-format file (NULL:
+ * /etc/resolv.conf) into out (at most cap): "nameserver ADDR" lines where
+ * ADDR is an IPv4/IPv6 literal (port 53) or "[ADDR]:PORT"; 0.0.0.0 is
+ * skipped; a file without nameserver lines, or no /etc/resolv.conf at all,
+ * means 127.0.0.1:53 (as glibc). Other lines are ignored. Returns the
+ * number written or -(errno) when the file cannot be read. */
+int levee_dns_resconf(const char *path, levee_endpoint *out, size_t cap);
+
+/* A getaddrinfo running on a worker thread. */
+typedef struct levee_dns_lookup levee_dns_lookup;
+
+/* Starts levee_endpoint_resolve(host, service, family, socktype) on a
+ * worker thread (a small process-wide pool; workers block every signal).
+ * *out is the request; *fd is a new non-blocking CLOEXEC descriptor, owned
+ * by the caller, that becomes readable when the result is ready: register
+ * it with the hub, then close it. Returns 0, LEVEE_EINVAL,
+ * LEVEE_EAFNOSUPPORT, LEVEE_EAI_NONAME (no host and no service),
+ * LEVEE_ENOMEM, LEVEE_EAGAIN (no thread could be started), -(errno). */
+int levee_dns_lookup_start(levee_dns_lookup **out, const char *host, const char *service,
+                           int32_t family, int32_t socktype, int32_t *fd);
+
+/* The result: the number of endpoints written to out (at most cap; at
+ * most 64 are kept), an addr-domain code (LEVEE_EAI_NONAME, ...) or
+ * -(errno) from getaddrinfo, or LEVEE_EAGAIN while the worker still runs. */
+int levee_dns_lookup_result(levee_dns_lookup *req, levee_endpoint *out, size_t cap);
+
+/* Releases the request. A lookup still running finishes on its worker and
+ * is discarded; one still queued is not run. NULL is a no-op. */
+void levee_dns_lookup_free(levee_dns_lookup *req);
+
 
 /* levee:section tls */
 /* (declarations of the tls module go after this line) */

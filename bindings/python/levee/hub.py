@@ -117,6 +117,12 @@ class Hub:
         from .http import HTTPFactory
         return HTTPFactory(self)
 
+    @functools.cached_property
+    def dns(self):
+        """h.dns: lookup() and resolve() (levee.dns.DNS)."""
+        from .dns import DNS
+        return DNS(self)
+
     @property
     def tcp(self):
         """Alias of h.stream."""

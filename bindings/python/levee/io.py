@@ -331,17 +331,52 @@ class Listener:
         self.close()
 
 
-def _endpoints(host, port, unix):
+def _service_port(port):
+    """The port of an async dial: a number (0..65535) or a service name from
+    /etc/services; else addr.ENONAME."""
+    if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+        port = int(port)
+        if 0 <= port <= 65535:
+            return port
+        raise error_for(lib.LEVEE_EAI_NONAME)
+    try:  # a numeric host never leaves the machine: this reads /etc/services
+        return resolve("127.0.0.1", port, 0, SOCK_STREAM)[0].port
+    except levee_errors.Error:
+        raise error_for(lib.LEVEE_EAI_NONAME) from None
+
+
+def _resolve_async(hub, host, port, dns):
+    """The addresses of host from h.dns.resolve (A, then AAAA)."""
+    port = _service_port(port)
+    for qtype in ("A", "AAAA"):
+        eps = []
+        for rec in hub.dns.resolve(host, qtype, **(dns or {})):
+            try:
+                eps.append(Endpoint.inet(rec.record, port))
+            except levee_errors.Error:
+                pass
+        if eps:
+            return eps
+    raise error_for(lib.LEVEE_EAI_NODATA)
+
+
+def _endpoints(hub, host, port, unix, socktype=SOCK_STREAM, async_=False, dns=None):
+    """The endpoints to try: IP literals as they are; names through
+    h.dns.lookup (the getaddrinfo worker) or, with async_, h.dns.resolve,
+    so the hub never blocks."""
     if unix:
         return [Endpoint.unix(unix)]
     host = host or "127.0.0.1"
+    if host == "localhost":
+        host = "127.0.0.1"
     if isinstance(port, int):
         try:
             return [Endpoint.inet(host, port)]
         except levee_errors.Error:  # not an IP literal: resolve it
             pass
-    return resolve("127.0.0.1" if host == "localhost" else host, port if port is not None else 0,
-                   0, SOCK_STREAM)
+    if async_:
+        return _resolve_async(hub, host, port if port is not None else 0, dns)
+    return hub.dns.lookup(host, port=port if port is not None else 0, socktype=socktype)
 
 
 class StreamFactory:
@@ -351,14 +386,16 @@ class StreamFactory:
         self.hub = hub
 
     def dial(self, port=None, host=None, timeout=None, connect_timeout=None, unix=None,
-             sockopts=None, **options):
+             async_=False, dns=None, sockopts=None, **options):
         """An IO connected to host:port (or unix); every resolved address is
-        tried in turn. Socket options by name (nodelay=True, ...) or in
-        sockopts are set before connecting. Raises ConnectionRefused,
-        Timeout, AddressError."""
+        tried in turn. Names are looked up off the hub thread (h.dns.lookup),
+        or with async_=True through h.dns.resolve(host, "A"/"AAAA", **dns).
+        Socket options by name (nodelay=True, ...) or in sockopts are set
+        before connecting. Raises ConnectionRefused, Timeout, AddressError,
+        DNSError."""
         opts = _sockopts(options, sockopts)
         last = None
-        for ep in _endpoints(host, port, unix):
+        for ep in _endpoints(self.hub, host, port, unix, async_=async_, dns=dns):
             fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
             if ep.af != AF_UNIX:
                 try:
@@ -394,7 +431,7 @@ class StreamFactory:
         Socket options by name (reuseport=True, ...) or in sockopts are set
         before bind."""
         opts = _sockopts(options, sockopts)
-        ep = _endpoints(host, port, unix)[0]
+        ep = _endpoints(self.hub, host, port, unix)[0]
         fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
         try:
             if ep.af != AF_UNIX:
@@ -522,7 +559,7 @@ class DgramFactory:
         self.hub = hub
 
     def _open(self, port, host, connect):
-        ep = _endpoints(host, port, None)[0]
+        ep = _endpoints(self.hub, host, port, None, socktype=2)[0]
         fd = check(lib.levee_socket_new(ep.af, 2, 0))  # SOCK_DGRAM
         try:
             if connect:

@@ -464,6 +464,7 @@ local function new(options)
   self.tcp = self.stream
   self.dgram = require("levee.net.dgram")(self)
   self.http = require("levee.p.http")(self)
+  self.dns = require("levee.net.dns")(self)
   self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
   if options and options.trace then self.trace = true end
   return self

@@ -13,11 +13,12 @@ local CLOSED = errors.CLOSED
 
 pcall(ffi.cdef, "int close(int fd);")
 
--- A bound (or connected) datagram socket: err, fd, ep.
-local function open(host, port, connect)
+-- A bound (or connected) datagram socket: err, fd, ep. Names are looked
+-- up with h.dns:lookup (off the hub thread).
+local function open(hub, host, port, connect)
   local ep = sys.endpoint_in(host or "127.0.0.1", port or 0)
   if not ep then
-    local err, eps = sys.resolve(host, port or 0, 0, SOCK_DGRAM)
+    local err, eps = hub.dns:lookup(host, {port = port or 0, socktype = SOCK_DGRAM})
     if err then return err end
     ep = eps[1]
   end
@@ -83,7 +84,7 @@ Factory.__index = Factory
 
 -- bind([port=0[, host="127.0.0.1"]]) -> err, Dgram
 function Factory:bind(port, host)
-  local err, fd = open(host, port, false)
+  local err, fd = open(self.hub, host, port, false)
   if err then return err end
   local r_ev, _, rerr = self.hub:register(fd, true, false)
   if rerr then
@@ -96,7 +97,7 @@ end
 -- dial(port[, host]) -> err, io.RW connected to host:port (send with
 -- write, receive with read: one datagram per read).
 function Factory:dial(port, host)
-  local err, fd = open(host, port, true)
+  local err, fd = open(self.hub, host, port, true)
   if err then return err end
   local conn, rerr = self.hub.io:rw(fd)
   if not conn then
@@ -108,7 +109,7 @@ end
 
 -- listen(port[, host]) -> err, io.R bound to host:port.
 function Factory:listen(port, host)
-  local err, fd = open(host, port, false)
+  local err, fd = open(self.hub, host, port, false)
   if err then return err end
   local r, rerr = self.hub.io:r(fd)
   if not r then

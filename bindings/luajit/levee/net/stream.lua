@@ -32,8 +32,43 @@ local function options(a, b, c, d)
   return {port = a, host = b, timeout = c, connect_timeout = d}
 end
 
--- The endpoints to try for options o (IP literals need no lookup).
-local function endpoints(o)
+-- The port of option port for an async dial: a number (0..65535) or a
+-- service name from /etc/services; else addr.ENONAME.
+local function service_port(port)
+  if type(port) == "number" or (type(port) == "string" and port:match("^%d+$")) then
+    port = tonumber(port)
+    if port < 0 or port > 65535 or port % 1 ~= 0 then return errors.addr.ENONAME end
+    return nil, port
+  end
+  -- A numeric host never leaves the machine: this only reads /etc/services.
+  local err, eps = sys.resolve("127.0.0.1", tostring(port), 0, SOCK_STREAM)
+  if err then return errors.addr.ENONAME end
+  return nil, eps[1]:port()
+end
+
+-- async dial: the addresses of host from h.dns:resolve (A, then AAAA).
+local function resolve_async(hub, host, port, dns)
+  local err
+  err, port = service_port(port)
+  if err then return err end
+  local list = {}
+  for _, qtype in ipairs({"A", "AAAA"}) do
+    local recs
+    err, recs = hub.dns:resolve(host, qtype, dns)
+    if err then return err end
+    for _, rec in ipairs(recs) do
+      local ep = sys.endpoint_in(rec.record, port)
+      if ep then list[#list + 1] = ep end
+    end
+    if #list > 0 then return nil, list end
+  end
+  return errors.addr.ENODATA
+end
+
+-- The endpoints to try for options o: IP literals need no lookup; names
+-- go through h.dns:lookup (the getaddrinfo worker), or h.dns:resolve with
+-- o.async, so the hub never blocks.
+local function endpoints(hub, o)
   if o.unix then
     local ep, err = sys.endpoint_unix(o.unix)
     if err then return err end
@@ -41,12 +76,13 @@ local function endpoints(o)
   end
   local host = o.host or "127.0.0.1"
   local port = o.port or 0
+  if host == "localhost" then host = "127.0.0.1" end
   if type(port) == "number" then
     local ep = sys.endpoint_in(host, port)
     if ep then return nil, {ep} end
   end
-  if host == "localhost" then host = "127.0.0.1" end
-  return sys.resolve(host, port, 0, SOCK_STREAM)
+  if o.async then return resolve_async(hub, host, port, o.dns) end
+  return hub.dns:lookup(host, {port = port, socktype = SOCK_STREAM})
 end
 
 -- Socket options that dial and listen accept by name, beside `sockopts`
@@ -119,7 +155,7 @@ end
 -- connect_timeout bounds each attempt (errors.TIMEOUT).
 function Stream:dial(a, b, c, d)
   local o = options(a, b, c, d)
-  local err, eps = endpoints(o)
+  local err, eps = endpoints(self.hub, o)
   if err then return err end
   for i = 1, #eps do
     local conn
@@ -203,7 +239,7 @@ end
 -- options by name (o.reuseport, o.nodelay, ...) or in o.sockopts.
 function Stream:listen(a, b, c, d)
   local o = options(a, b, c, d)
-  local err, eps = endpoints(o)
+  local err, eps = endpoints(self.hub, o)
   if err then return err end
   local ep = eps[1]
   local fd = L.levee_socket_new(ep.af, SOCK_STREAM, 0)
