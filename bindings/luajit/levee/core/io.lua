@@ -454,6 +454,14 @@ end
 -- json() -> err, value: one JSON value from the stream.
 function Stream:json() return self:json_decoder():stream(self) end
 
+function Stream:msgpack_decoder()
+  if not self._msgpack then self._msgpack = require("levee.p.msgpack").decoder() end
+  return self._msgpack
+end
+
+-- msgpack() -> err, value: one msgpack value from the stream.
+function Stream:msgpack() return self:msgpack_decoder():stream_value(self) end
+
 function Stream:chunk(len) return IO.Chunk(self, len) end
 
 -- =====================================================================
@@ -592,6 +600,13 @@ function Chunk:json()
   return st.decoder:stream(self)
 end
 
+-- msgpack() -> err, value decoded from the chunk.
+function Chunk:msgpack()
+  local st = chunks[self.id]
+  if not st.msgpack then st.msgpack = require("levee.p.msgpack").decoder() end
+  return st.msgpack:stream_value(self)
+end
+
 ffi.cdef([[struct levee_lua_chunk { int32_t id; };]])
 local chunk_ct = ffi.metatype("struct levee_lua_chunk", {
   __index = function(self, key)
@@ -626,6 +641,10 @@ P.__index = function(self, k)
   if k == "http" then
     local v = require("levee.p.http.0_4").P(self)
     rawset(self, "http", v)
+    return v
+  elseif k == "msgpack" then
+    local v = IO.PMsgpack(self)
+    rawset(self, "msgpack", v)
     return v
   end
   return p_json(self, k)
@@ -746,6 +765,29 @@ function PChunk:save(path)
   local err, n = self.p:save(path, self.len)
   if err then return err end
   self.len = 0
+  return nil, n
+end
+
+-- p.msgpack: read() -> err, value; write(data) -> err, n
+local PMsgpack = {}
+PMsgpack.__index = PMsgpack
+
+function IO.PMsgpack(p) return setmetatable({p = p}, PMsgpack) end
+
+function PMsgpack:read()
+  if not self.decoder then self.decoder = require("levee.p.msgpack").decoder() end
+  return self.decoder:stream_value(self.p)
+end
+
+function PMsgpack:write(data)
+  local p = self.p
+  p.wbuf:trim()
+  local err = require("levee.p.msgpack").encode(data, p.wbuf)
+  if err then return err end
+  local ptr, n = p.wbuf:value()
+  err = p.io:write(ptr, n)
+  p.wbuf:trim()
+  if err then return err end
   return nil, n
 end
 
