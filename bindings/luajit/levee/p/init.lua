@@ -4,7 +4,6 @@ local submodules = {
   json = "levee.p.json",
   http = "levee.p.http",
   msgpack = "levee.p.msgpack",
-  uri = "levee.p.uri",
 }
 
 return require("levee.lazy")(submodules)
