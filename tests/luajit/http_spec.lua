@@ -349,6 +349,52 @@ describe("h.http server", function()
     serve:close()
   end)
 
+  it("leaves the app's headers table alone, so one table serves every response", function()
+    local h = levee.Hub()
+    local shared = {["Content-Type"] = "text/plain", ["Content-Length"] = "999"}
+    local err, serve = h.http:listen({port = 0})
+    assert.is_nil(err)
+    h:spawn(function()
+      for conn in serve do
+        h:spawn(function()
+          for req in conn do
+            if req.path == "/chunked" then
+              req.response:send({Status(200), shared})
+              req.response:send("abc")
+              req.response:close()
+            elseif req.path == "/bye" then
+              req.response:send({Status(200), {Connection = "close"}, "bye"})
+            else
+              req.response:send({Status(200), shared, "body"})
+            end
+          end
+        end)
+      end
+    end)
+    local _, c = h.http:connect(serve:port())
+    local _, r1 = c:get("/a")
+    local _, r2 = c:get("/chunked")
+    local _, r3 = c:get("/b")
+    local _, res = r1:recv(2000)
+    assert.equal("4", res.headers["Content-Length"])
+    assert.equal("body", res:tostring())
+    _, res = r2:recv(2000)
+    assert.is_nil(res.headers["Content-Length"])
+    assert.equal("chunked", res.headers["Transfer-Encoding"])
+    assert.equal("abc", res:tostring())
+    _, res = r3:recv(2000)
+    assert.equal("body", res:tostring())
+    assert.same({["Content-Type"] = "text/plain", ["Content-Length"] = "999"}, shared)
+    -- an app header Connection: close ends the connection after it
+    local _, r4 = c:get("/bye")
+    _, res = r4:recv(2000)
+    assert.equal("bye", res:tostring())
+    assert.equal("close", res.headers.Connection)
+    h:sleep(10)
+    assert.is_true(c.closed)
+    serve:close()
+  end)
+
   it("refuses header values that would split the response", function()
     local h = levee.Hub()
     local serve = app(h)

@@ -45,7 +45,7 @@ local W = require("levee.p.http.common")
 local http_date, status_line, query = W.http_date, W.status_line, W.query
 local bad_header, check_headers, write_headers = W.bad_header, W.check_headers, W.write_headers
 local header, add_header, has_token = W.header, W.add_header, W.has_token
-local flush_buffer = W.flush_buffer
+local flush_buffer, response_head = W.flush_buffer, W.response_head
 
 -- ---------------------------------------------------------------------
 -- chunked bodies: an iterable recver of io.Chunks, one per HTTP chunk
@@ -216,10 +216,6 @@ Response.__index = Response
 local ServerConn = {}
 ServerConn.__index = ServerConn
 
-local function no_body(req, status)
-  return req.method == "HEAD" or status:no_content()
-end
-
 -- queue of requests awaiting (the end of) their responses, head first
 local function q_push(self, req)
   local t = self._qt + 1
@@ -304,36 +300,33 @@ local function wait_turn(self, req)
   end
 end
 
--- encode the head of a response into buf; returns err, mode where mode is
--- "done" (nothing follows), "length" (app writes n bytes) or "chunked"
+-- Encodes the head of a response (and a string body) into buf; returns
+-- err, mode: "done" (nothing follows), "length" (the app writes n bytes) or
+-- "chunked". The app's headers table is not changed: Date, the framing
+-- header and Connection are written beside it.
 local function encode_head(req, buf, status, headers, body)
   local t = type(body)
-  if body ~= nil and t ~= "string" and t ~= "number" and t ~= "cdata" then
+  local length, chunked, mode = nil, false, "done"
+  if status:no_content() then
+    body = nil
+  elseif t == "string" then
+    length = #body
+    if req.method == "HEAD" then body = nil end
+  elseif t == "number" or t == "cdata" then
+    length = tonumber(body)
+    if length < 0 or length % 1 ~= 0 then return errors.system.EINVAL end
+    if req.method ~= "HEAD" then mode = "length" end
+    body = nil
+  elseif body == nil then
+    chunked = true
+    if req.method ~= "HEAD" then mode = "chunked" end
+  else
     return errors.system.EINVAL
   end
-  local err = check_headers(headers)
+  local err, closing = response_head(buf, status_line(status), headers, length, chunked,
+    req._close, body)
   if err then return err end
-  buf:write(status_line(status))
-  if headers.Date == nil and header(headers, "Date") == nil then headers.Date = http_date() end
-  local mode
-  if status:no_content() then
-    headers["Content-Length"] = nil
-    headers["Transfer-Encoding"] = nil
-    mode = "done"
-  elseif type(body) == "string" then
-    headers["Content-Length"] = #body
-    mode = "done"
-  elseif type(body) == "number" or type(body) == "cdata" then
-    headers["Content-Length"] = tonumber(body)
-    mode = req.method == "HEAD" and "done" or "length"
-  elseif body == nil then
-    headers["Transfer-Encoding"] = "chunked"
-    mode = req.method == "HEAD" and "done" or "chunked"
-  end
-  if req._close then headers.Connection = "close" end
-  write_headers(buf, headers)
-  buf:write("\r\n")
-  if type(body) == "string" and not no_body(req, status) then buf:write(body) end
+  if closing then req._close = true end
   return nil, mode
 end
 
@@ -538,7 +531,7 @@ function ServerConn:recv()
     if count > 0 then
       -- the fields every request gets, up front: one allocation of 8 slots
       -- (the rare ones, _close, _out, _waiter, _connection, come later)
-      req = req or setmetatable({headers = table_new(0, 8), method = false, path = false,
+      req = req or setmetatable({headers = table_new(0, 4), method = false, path = false,
         version = 0, conn = false, serve = false, response = false, _state = false}, Request)
       local headers = req.headers
       for i = 0, count - 1 do

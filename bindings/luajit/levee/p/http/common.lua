@@ -120,6 +120,127 @@ local function has_token(v, token)
   return (","  .. v:lower():gsub("%s", "") .. ","):find("," .. token .. ",", 1, true) ~= nil
 end
 
+-- lowercased header names, cached (bounded like `checked`)
+local lowered, nlowered = {}, 0
+local function lower(k)
+  local l = lowered[k]
+  if l then return l end
+  l = k:lower()
+  if nlowered >= 4096 then lowered, nlowered = {}, 0 end
+  lowered[k] = l
+  nlowered = nlowered + 1
+  return l
+end
+
+-- small non-negative integers as header text, cached
+local numstrs = {}
+local function numstr(v)
+  local s = numstrs[v]
+  if s then return s end
+  if v % 1 == 0 and v >= 0 and v < 2 ^ 53 then
+    s = ("%d"):format(v)
+    if v < 65536 then numstrs[v] = s end
+    return s
+  end
+  return tostring(v)
+end
+
+local function bad_name(k)
+  return k == "" or k:find("[\r\n%z:%s]") ~= nil or bad_header(k)
+end
+
+local copy = ffi.copy
+-- names the server writes itself: the framing, and Connection when closing
+local FRAMING = {["content-length"] = true, ["transfer-encoding"] = true}
+
+-- response_head(buf, line, headers, length, chunked, close[, body]) -> err,
+-- closing: appends a response head in one reservation of buf: the status
+-- line, the app's headers except framing ones, Date unless the app gave
+-- one, "Content-Length: length" (a number) or "Transfer-Encoding:
+-- chunked", "Connection: close" when close, the blank line, then body if
+-- given. The headers table is left as it was. A name or value with CR, LF
+-- or NUL (or a name with ':' or white space, or a non-string name) is
+-- errors.system.EINVAL and nothing is written. closing is true when the
+-- app's own Connection header says close.
+local function response_head(buf, line, headers, length, chunked, close, body)
+  local size = #line + 96
+  local has_date, closing = false, false
+  for k, v in pairs(headers) do
+    if type(k) ~= "string" or (not checked[k] and bad_name(k)) then
+      return errors.system.EINVAL
+    end
+    local lk = lower(k)
+    if lk == "date" then has_date = true end
+    local t = type(v)
+    if t == "string" then
+      if not checked[v] and bad_header(v) then return errors.system.EINVAL end
+      size = size + #k + #v + 4
+      if lk == "connection" and has_token(v, "close") then closing = true end
+    elseif t == "number" then
+      size = size + #k + 28
+    elseif t == "table" then
+      for i = 1, #v do
+        local s = tostring(v[i])
+        if bad_header(s) then return errors.system.EINVAL end
+        size = size + #k + #s + 4
+      end
+    else
+      return errors.system.EINVAL
+    end
+  end
+  close = close or closing
+  if body then size = size + #body end
+  buf:ensure(size)
+  local p = buf:tail()
+  local o = #line
+  copy(p, line, o)
+  for k, v in pairs(headers) do
+    local lk = lower(k)
+    if not FRAMING[lk] and not (close and lk == "connection") then
+      local t = type(v)
+      if t == "table" then
+        for i = 1, #v do
+          local s = tostring(v[i])
+          copy(p + o, k, #k) o = o + #k
+          copy(p + o, ": ", 2) o = o + 2
+          copy(p + o, s, #s) o = o + #s
+          copy(p + o, "\r\n", 2) o = o + 2
+        end
+      else
+        if t == "number" then v = numstr(v) end
+        copy(p + o, k, #k) o = o + #k
+        copy(p + o, ": ", 2) o = o + 2
+        copy(p + o, v, #v) o = o + #v
+        copy(p + o, "\r\n", 2) o = o + 2
+      end
+    end
+  end
+  if not has_date then
+    local date = http_date()
+    copy(p + o, "Date: ", 6) o = o + 6
+    copy(p + o, date, #date) o = o + #date
+    copy(p + o, "\r\n", 2) o = o + 2
+  end
+  if length then
+    local s = numstr(length)
+    copy(p + o, "Content-Length: ", 16) o = o + 16
+    copy(p + o, s, #s) o = o + #s
+    copy(p + o, "\r\n", 2) o = o + 2
+  elseif chunked then
+    copy(p + o, "Transfer-Encoding: chunked\r\n", 28) o = o + 28
+  end
+  if close then
+    copy(p + o, "Connection: close\r\n", 19) o = o + 19
+  end
+  copy(p + o, "\r\n", 2) o = o + 2
+  if body then
+    copy(p + o, body, #body)
+    o = o + #body
+  end
+  buf:bump(o)
+  return nil, closing
+end
+
 -- Writes everything in buf to io (waiting on EAGAIN within io.timeout) and
 -- empties buf. -> err (the io is closed on failure other than TIMEOUT).
 local function flush_buffer(io, buf)
@@ -149,5 +270,5 @@ return {
   http_date = http_date, status_line = status_line, pct = pct, query = query,
   bad_header = bad_header, check_headers = check_headers, write_headers = write_headers,
   header = header, add_header = add_header, has_token = has_token,
-  flush_buffer = flush_buffer,
+  flush_buffer = flush_buffer, response_head = response_head, numstr = numstr, lower = lower,
 }
