@@ -752,6 +752,19 @@ const uint8_t *levee_json_output(const levee_json *j);
  * surrogate), LEVEE_EINVAL (NULL with len > 0). */
 int64_t levee_json_escape(uint8_t *dst, const uint8_t *src, size_t len);
 
+/* Transcodes n UTF-16 (little-endian, host order) code units at src into
+ * UTF-8 at dst, which must hold 3 * n bytes; surrogate pairs become 4-byte
+ * sequences. Returns the bytes written, LEVEE_UTF8_ESURROGATE for a lone
+ * surrogate, LEVEE_EINVAL (NULL with n > 0). Lets a binding hand text it
+ * holds as UTF-16 (a Python str) to the tokenizer without a slower
+ * conversion. */
+int64_t levee_utf16_to_utf8(uint8_t *dst, const uint16_t *src, size_t n);
+
+/* The same from n UTF-32 (host order) code points; dst must hold 4 * n
+ * bytes. LEVEE_UTF8_ESURROGATE for a surrogate code point,
+ * LEVEE_UTF8_ECODEPOINT above U+10FFFF, LEVEE_EINVAL (NULL with n > 0). */
+int64_t levee_utf32_to_utf8(uint8_t *dst, const uint32_t *src, size_t n);
+
 /* Writes the shortest text that reads back as exactly x (std::to_chars)
  * at dst, which must hold 32 bytes. Returns the bytes written, or
  * LEVEE_EINVAL for NaN and infinities (JSON has none). */

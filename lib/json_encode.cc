@@ -114,3 +114,95 @@ int levee_json_format_number(uint8_t *dst, double x) {
 }
 
 }  // extern "C"
+
+extern "C" int64_t levee_utf16_to_utf8(uint8_t *dst, const uint16_t *src, size_t n) {
+  if (n && (!dst || !src)) return LEVEE_EINVAL;
+  uint8_t *d = dst;
+  size_t i = 0;
+  while (i < n) {
+#if defined(__SSE2__)
+    // Runs of ASCII, 8 code units at a time.
+    const __m128i high = _mm_set1_epi16(static_cast<short>(0xFF80));
+    while (n - i >= 8) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i));
+      __m128i h = _mm_and_si128(x, high);
+      if (_mm_movemask_epi8(_mm_cmpeq_epi16(h, _mm_setzero_si128())) != 0xFFFF) break;
+      _mm_storel_epi64(reinterpret_cast<__m128i *>(d), _mm_packus_epi16(x, x));
+      d += 8;
+      i += 8;
+    }
+    if (i >= n) break;
+#endif
+    uint16_t u;
+    std::memcpy(&u, src + i, 2);
+    uint32_t c = u;
+    i++;
+    if (c < 0x80) {
+      *d++ = uint8_t(c);
+    } else if (c < 0x800) {
+      *d++ = uint8_t(0xC0 | (c >> 6));
+      *d++ = uint8_t(0x80 | (c & 0x3F));
+    } else if (c >= 0xD800 && c <= 0xDFFF) {
+      if (c >= 0xDC00 || i >= n) return LEVEE_UTF8_ESURROGATE;
+      uint16_t lo;
+      std::memcpy(&lo, src + i, 2);
+      if (lo < 0xDC00 || lo > 0xDFFF) return LEVEE_UTF8_ESURROGATE;
+      i++;
+      uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00u);
+      *d++ = uint8_t(0xF0 | (cp >> 18));
+      *d++ = uint8_t(0x80 | ((cp >> 12) & 0x3F));
+      *d++ = uint8_t(0x80 | ((cp >> 6) & 0x3F));
+      *d++ = uint8_t(0x80 | (cp & 0x3F));
+    } else {
+      *d++ = uint8_t(0xE0 | (c >> 12));
+      *d++ = uint8_t(0x80 | ((c >> 6) & 0x3F));
+      *d++ = uint8_t(0x80 | (c & 0x3F));
+    }
+  }
+  return d - dst;
+}
+
+extern "C" int64_t levee_utf32_to_utf8(uint8_t *dst, const uint32_t *src, size_t n) {
+  if (n && (!dst || !src)) return LEVEE_EINVAL;
+  uint8_t *d = dst;
+  size_t i = 0;
+  while (i < n) {
+#if defined(__SSE2__)
+    // Runs of ASCII, 8 code points at a time.
+    const __m128i high = _mm_set1_epi32(static_cast<int>(0xFFFFFF80u));
+    while (n - i >= 8) {
+      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i));
+      __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i + 4));
+      __m128i h = _mm_and_si128(_mm_or_si128(a, b), high);
+      if (_mm_movemask_epi8(_mm_cmpeq_epi32(h, _mm_setzero_si128())) != 0xFFFF) break;
+      __m128i w = _mm_packs_epi32(a, b);  // values < 0x80: no saturation
+      _mm_storel_epi64(reinterpret_cast<__m128i *>(d), _mm_packus_epi16(w, w));
+      d += 8;
+      i += 8;
+    }
+    if (i >= n) break;
+#endif
+    uint32_t c;
+    std::memcpy(&c, src + i, 4);
+    i++;
+    if (c < 0x80) {
+      *d++ = uint8_t(c);
+    } else if (c < 0x800) {
+      *d++ = uint8_t(0xC0 | (c >> 6));
+      *d++ = uint8_t(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      if (c >= 0xD800 && c <= 0xDFFF) return LEVEE_UTF8_ESURROGATE;
+      *d++ = uint8_t(0xE0 | (c >> 12));
+      *d++ = uint8_t(0x80 | ((c >> 6) & 0x3F));
+      *d++ = uint8_t(0x80 | (c & 0x3F));
+    } else if (c <= 0x10FFFF) {
+      *d++ = uint8_t(0xF0 | (c >> 18));
+      *d++ = uint8_t(0x80 | ((c >> 12) & 0x3F));
+      *d++ = uint8_t(0x80 | ((c >> 6) & 0x3F));
+      *d++ = uint8_t(0x80 | (c & 0x3F));
+    } else {
+      return LEVEE_UTF8_ECODEPOINT;
+    }
+  }
+  return d - dst;
+}

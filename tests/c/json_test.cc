@@ -289,3 +289,27 @@ TEST(Json, MarshalBytes) {
   EXPECT_EQ(LEVEE_ENOTSUP, levee_json_marshal(t.j, reinterpret_cast<const uint8_t *>(big.data())));
   EXPECT_GT(levee_json_pickle(t.j, reinterpret_cast<const uint8_t *>(big.data())), 0);
 }
+
+TEST(JsonUtf, Utf16AndUtf32ToUtf8) {
+  // "aé漢😀" plus enough ASCII to take the 8-unit fast path
+  const std::u16string s16 = u"abcdefghij\u00e9\u6f22\U0001F600xyz";
+  const std::u32string s32 = U"abcdefghij\u00e9\u6f22\U0001F600xyz";
+  const std::string want = "abcdefghij\xc3\xa9\xe6\xbc\xa2\xf0\x9f\x98\x80xyz";
+  std::vector<uint8_t> out(4 * s32.size() + 16);
+  int64_t n = levee_utf16_to_utf8(out.data(), reinterpret_cast<const uint16_t *>(s16.data()), s16.size());
+  ASSERT_EQ(int64_t(want.size()), n);
+  EXPECT_EQ(want, std::string(reinterpret_cast<char *>(out.data()), size_t(n)));
+  n = levee_utf32_to_utf8(out.data(), reinterpret_cast<const uint32_t *>(s32.data()), s32.size());
+  ASSERT_EQ(int64_t(want.size()), n);
+  EXPECT_EQ(want, std::string(reinterpret_cast<char *>(out.data()), size_t(n)));
+  // lone surrogates, in either order or cut off, and code points past U+10FFFF
+  const uint16_t lone_hi[] = {'a', 0xD800, 'b'}, lone_lo[] = {0xDC00}, cut[] = {'a', 0xD83D};
+  EXPECT_EQ(LEVEE_UTF8_ESURROGATE, levee_utf16_to_utf8(out.data(), lone_hi, 3));
+  EXPECT_EQ(LEVEE_UTF8_ESURROGATE, levee_utf16_to_utf8(out.data(), lone_lo, 1));
+  EXPECT_EQ(LEVEE_UTF8_ESURROGATE, levee_utf16_to_utf8(out.data(), cut, 2));
+  const uint32_t sur[] = {0xDFFF}, big[] = {0x110000};
+  EXPECT_EQ(LEVEE_UTF8_ESURROGATE, levee_utf32_to_utf8(out.data(), sur, 1));
+  EXPECT_EQ(LEVEE_UTF8_ECODEPOINT, levee_utf32_to_utf8(out.data(), big, 1));
+  EXPECT_EQ(0, levee_utf16_to_utf8(nullptr, nullptr, 0));
+  EXPECT_EQ(LEVEE_EINVAL, levee_utf32_to_utf8(nullptr, big, 1));
+}

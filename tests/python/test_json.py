@@ -229,3 +229,18 @@ def test_loads_from_many_threads_at_once():
     for t in threads:
         t.join(60)
     assert not errors
+
+
+def test_loads_str_of_every_storage_width():
+    # CPython keeps str as latin-1, UCS-2 or UCS-4; each takes its own path
+    # to UTF-8 (docs/json.md) and must decode the same as bytes input.
+    import json as std
+    for text in ('["caf\u00e9", 1]', '{"k": "\u6f22\u5b57", "n": [1.5]}',
+                 '["\U0001f600 \u00e9 \u6f22"]', '["' + "x" * 1000 + '\u6f22"]'):
+        assert levee.json.loads(text) == std.loads(text) == levee.json.loads(text.encode())
+
+
+def test_loads_str_with_a_lone_surrogate_is_refused():
+    for text in ('["\ud800"]', '["\U0001f600\udc00"]'):
+        with pytest.raises(levee.JSONError):
+            levee.json.loads(text)

@@ -17,6 +17,7 @@ levee.JSONError with .offset, the byte offset of the fault.
 import json as _stdjson
 import marshal as _marshal
 import pickle as _pickle
+import sys as _sys
 import threading
 
 from ._ffi import ffi, lib
@@ -78,18 +79,63 @@ def loads(s):
 
     Raises levee.JSONError (with .offset) for anything that is not exactly
     one strict RFC 8259 value surrounded by white space."""
-    if isinstance(s, str):
-        s = s.encode("utf-8", "surrogatepass")
-    elif not isinstance(s, bytes):
-        s = bytes(s)
     try:
         h = _local.h
     except AttributeError:
         h = _thread_handle()
+    if isinstance(s, str):
+        if s.isascii():
+            s = s.encode("ascii")
+        else:
+            data, n = _from_str(s)
+            if data is not None:
+                rc = _parse(h, data, n)
+                if rc < 0:
+                    raise _error(h, rc)
+                return _value(h, data)
+            s = s.encode("utf-8", "surrogatepass")  # lone surrogates: the error path
+    elif not isinstance(s, bytes):
+        s = bytes(s)
     rc = _parse(h, s, len(s))
     if rc < 0:
         raise _error(h, rc)
     return _value(h, s)
+
+
+# Non-ASCII str input: CPython stores such text as UCS-2 or UCS-4, and
+# str.encode("utf-8") is slow on it (several ms for citm_catalog), while
+# encoding to UTF-16 (UCS-2 text) or UTF-32 (UCS-4 text) is a plain copy;
+# the C core then transcodes to UTF-8 with an ASCII fast path. The storage
+# width is read off sys.getsizeof (O(1)). The UTF-8 lands in a per-thread
+# scratch buffer kept between calls (up to _SCRATCH_KEEP bytes).
+_SCRATCH_KEEP = 16 << 20
+_utf16 = lib.levee_utf16_to_utf8
+_utf32 = lib.levee_utf32_to_utf8
+_sizeof = _sys.getsizeof
+
+
+def _from_str(s):
+    """(scratch cdata, length) holding s as UTF-8, or (None, 0) when s has a
+    lone surrogate."""
+    wide = _sizeof(s) > 3 * len(s) + 100  # 4 bytes per character
+    try:  # strict: a lone surrogate goes to the error path
+        u = s.encode("utf-32-le" if wide else "utf-16-le")
+    except UnicodeEncodeError:
+        return None, 0
+    units = len(u) >> (2 if wide else 1)
+    need = 4 * units + 16
+    scratch = getattr(_local, "scratch", None)
+    if scratch is None or len(scratch) < need:
+        scratch = ffi.new("uint8_t[]", need)
+        if need <= _SCRATCH_KEEP:
+            _local.scratch = scratch
+    if wide:
+        n = _utf32(scratch, ffi.from_buffer("uint32_t[]", u), units)
+    else:
+        n = _utf16(scratch, ffi.from_buffer("uint16_t[]", u), units)
+    if n < 0:
+        return None, 0
+    return scratch, n
 
 
 decode = loads
