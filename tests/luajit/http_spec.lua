@@ -512,6 +512,11 @@ describe("h.http with curl", function()
     assert.equal("POST:a=1&b=2", out)
     out, rc = bg(h, ("printf 'streamed body' | curl -s -T - -X POST -H 'Transfer-Encoding: chunked' %s/echo"):format(base)).wait()
     assert.equal("POST:streamed body", out)
+    -- a large body: curl asks Expect: 100-continue and waits for it
+    out, rc = bg(h, ("head -c 300000 /dev/zero | tr '\\0' x | curl -s -H 'Expect: 100-continue' " ..
+      "--expect100-timeout 30 --data-binary @- %s/echo | wc -c"):format(base)).wait()
+    assert.equal(0, rc)
+    assert.equal(300005, tonumber(out))  -- "POST:" and the body
     local conns = seen.conns
     out, rc = bg(h, ("curl -s %s/k1 %s/k2"):format(base, base)).wait()
     assert.equal(0, rc)

@@ -539,7 +539,12 @@ function ServerConn:recv()
         local ty = t.type
         if ty == T_FIELD then
           local name, value = fstring(p + t.a_off, t.a_len), fstring(p + t.b_off, t.b_len)
-          if t.a_len == 10 and name:lower() == "connection" then req._connection = value end
+          local nlen = t.a_len
+          if nlen == 10 and name:lower() == "connection" then
+            req._connection = value
+          elseif nlen == 6 and name:lower() == "expect" then
+            req._expect = value
+          end
           local old = headers[name]
           if old == nil then
             headers[name] = value
@@ -605,6 +610,14 @@ function ServerConn:_request(req, chunked, length)
       return CLOSED
     end
     if length > 0 then req.body = self.stream:chunk(length) end
+  end
+  -- a client waiting for "100 Continue" before sending its body gets it
+  -- now, unless earlier responses are still due (then it sends after its
+  -- own timeout)
+  if req._expect and (chunked or length > 0) and req.version == 1 and q_head(self) == nil
+    and req._expect:lower() == "100-continue" then
+    self.wbuf:write("HTTP/1.1 100 Continue\r\n\r\n")
+    flush(self)
   end
   q_push(self, req)
   self._last = req
