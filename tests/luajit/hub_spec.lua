@@ -287,3 +287,47 @@ describe("seed examples", function()
     for i, l in ipairs(lines) do assert.equal(i % 2 == 1 and "tick" or "tock", l) end
   end)
 end)
+
+describe("h.trace", function()
+  it("records spawn sites, resumes and CPU time per site, until stopped", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    h.trace:start()
+    h:spawn(function()  -- one site: a thread that blocks three times
+      for _ = 1, 3 do r:recv() end
+    end)
+    for i = 1, 3 do s:send(i) end
+    h:spawn(function() end)
+    h:spawn_later(1, function() end)
+    h:sleep(5)
+    local state = h.trace:stop()
+    local report = h.trace:report(state)
+    assert.equal(3, #report)
+    local by = {}
+    for _, rec in ipairs(report) do by[rec.site:match(":(%d+)$")] = rec end
+    local here = debug.getinfo(1, "l").currentline
+    local blocker, empty, later = by[tostring(here - 12)], by[tostring(here - 8)], by[tostring(here - 7)]
+    assert.equal(1, blocker.spawns)
+    assert.equal(4, blocker.resumes)  -- first run, then one per message
+    assert.equal(1, empty.resumes)
+    assert.equal(1, later.spawns)
+    assert.equal(1, later.resumes)
+    for _, rec in ipairs(report) do assert.truthy(rec.time >= 0) end
+    -- stopped: nothing more is recorded
+    h:spawn(function() end)
+    assert.equal(3, #h.trace:report(state))
+    local out = {}
+    h.trace:pprint(state, {write = function(_, x) out[#out + 1] = x end})
+    assert.truthy(table.concat(out):find("hub_spec.lua:" .. (here - 12), 1, true))
+  end)
+
+  it("context names the frame threads were spawned under; options.trace starts it", function()
+    local h = levee.Hub({trace = true})
+    local function named() h:spawn(function() end) return "result", 2 end
+    assert.same({"result", 2}, {h.trace:context(named)})
+    local report = h.trace:report()
+    assert.equal(1, #report)
+    assert.truthy(report[1].site:find(" > ", 1, true))
+    h.trace:stop()
+  end)
+end)

@@ -45,7 +45,9 @@ end
 -- Resumes green thread co (from the loop) and records who runs.
 local function run(self, co, ...)
   self._current = co
-  local ok, err = co_resume(co, ...)
+  local tr = self._trace_resume
+  local ok, err
+  if tr then ok, err = tr(co, ...) else ok, err = co_resume(co, ...) end
   self._current = self._loop
   if not ok then fatal(co, err) end
 end
@@ -417,7 +419,9 @@ function Hub:main()
       self._rhead = i + 1
       if n == nil and co ~= self._main then
         self._current = co
-        local ok, err = co_resume(co, a, b, c)
+        local tr = self._trace_resume
+        local ok, err
+        if tr then ok, err = tr(co, a, b, c) else ok, err = co_resume(co, a, b, c) end
         self._current = self._loop
         if not ok then fatal(co, err) end
       else
@@ -456,6 +460,7 @@ local function new(options)
     _rhead = 0, _rtail = 0, _rq = tnew(RING * 5, 0), _rmask = RING - 1,
     _events = ffi.new("levee_event[?]", MAX_EVENTS),
     _main = co_running() or MAIN,
+    _trace_resume = false,  -- h.trace's timed resume while tracing
   }, Hub)
   self._loop = co_create(function() self:main() end)
   self._current = self._main
@@ -466,7 +471,8 @@ local function new(options)
   self.http = require("levee.p.http")(self)
   self.dns = require("levee.net.dns")(self)
   self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
-  if options and options.trace then self.trace = true end
+  self.trace = require("levee.core.trace")(self)
+  if options and options.trace then self.trace:start() end
   return self
 end
 
