@@ -802,11 +802,10 @@ local function read_response(self, method)
       end
       if res then buf:trim(toks[count - 1]["end"]) end
     else
+      -- the connection ending, even inside a head, is the stream's error
+      -- (CLOSED, as lua-api.md §8 says for connection errors)
       local err = stream:readin()
-      if err then
-        if n > 0 or res then return ESYNTAX end
-        return err
-      end
+      if err then return err end
     end
   end
 end
@@ -819,7 +818,10 @@ local function reader(self)
     if err then break end
     local rerr, res = read_response(self, item.method)
     if rerr then
-      item.sender:close()
+      -- the response in flight gets the error (CLOSED when the peer went
+      -- away between responses, errors.http.* for a malformed one)
+      self.response_to_request[item] = nil
+      item.sender:error(rerr)
       self:close()
       break
     end
