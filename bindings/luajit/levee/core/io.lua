@@ -779,10 +779,10 @@ function PMsgpack:read()
   return self.decoder:stream_value(self.p)
 end
 
-function PMsgpack:write(data)
-  local p = self.p
+-- Encodes data with codec into p.wbuf and writes it to the io: err, n.
+local function write_encoded(p, codec, data)
   p.wbuf:trim()
-  local err = require("levee.p.msgpack").encode(data, p.wbuf)
+  local err = require(codec).encode(data, p.wbuf)
   if err then return err end
   local ptr, n = p.wbuf:value()
   err = p.io:write(ptr, n)
@@ -790,6 +790,8 @@ function PMsgpack:write(data)
   if err then return err end
   return nil, n
 end
+
+function PMsgpack:write(data) return write_encoded(self.p, "levee.p.msgpack", data) end
 
 local PJson = {}
 PJson.__index = PJson
@@ -808,17 +810,7 @@ function PJson:read()
 end
 
 -- write(data) -> err, n: the JSON text of data, written to the io.
-function PJson:write(data)
-  local p = self.p
-  p.wbuf:trim()
-  local err = require("levee.p.json").encode(data, p.wbuf)
-  if err then return err end
-  local ptr, n = p.wbuf:value()
-  err = p.io:write(ptr, n)
-  p.wbuf:trim()
-  if err then return err end
-  return nil, n
-end
+function PJson:write(data) return write_encoded(self.p, "levee.p.json", data) end
 
 -- =====================================================================
 -- h.io

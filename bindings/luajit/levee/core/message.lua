@@ -105,6 +105,7 @@ end
 
 local Sender = sender_class()
 M.Sender = Sender
+M.call_iter = call_iter  -- `for v in obj` over any obj:recv() -> err, v
 
 -- pass(err, value) -> err: hands (err, value) to the receiving end. If a
 -- receiver waits it runs before pass returns; otherwise the sender parks

@@ -18,6 +18,7 @@ local errors = require("levee.errors")
 local d = require("levee.d")
 local Status = require("levee.p.http.status")
 local Parser = require("levee.p.http.parse")
+local call_iter = require("levee.core.message").call_iter
 
 local C = ffi.C
 pcall(ffi.cdef, "ssize_t write(int fd, const void *buf, size_t count);")
@@ -96,11 +97,7 @@ function Chunks:_finish(err)
   return err
 end
 
-Chunks.__call = function(self)
-  local err, c = self:recv()
-  if err then return nil end
-  return c
-end
+Chunks.__call = call_iter
 
 -- drain(each) -> err, n: every remaining chunk's bytes to each(ptr, n)
 function Chunks:drain(each)
@@ -126,7 +123,7 @@ end
 -- ---------------------------------------------------------------------
 -- body conveniences shared by Response (client) and Request (server)
 
-local Body = {}
+local Body
 
 local function drain_body(self, each)
   if self.body then
@@ -154,44 +151,8 @@ local function drain_body(self, each)
   return nil, 0
 end
 
--- tobuffer([buf]) -> err, buf holding the whole body
-function Body:tobuffer(buf)
-  buf = buf or d.Buffer()
-  local err = drain_body(self, function(p, n) buf:write(p, n) end)
-  if err then return err end
-  return nil, buf
-end
-
--- tostring() -> the whole body as a string (nil on error)
-function Body:tostring()
-  local err, buf = self:tobuffer()
-  if err then return nil end
-  return buf:take()
-end
-
--- discard() -> err, n: reads and drops the rest of the body
-function Body:discard() return drain_body(self, function() end) end
-
--- save(path) -> err, n: writes the body to the file at path
-function Body:save(path)
-  local f, ferr = io.open(path, "wb")
-  if not f then return errors.system.EACCES, ferr end
-  local err, n = drain_body(self, function(p, len)
-    local ok = f:write(fstring(p, len))
-    if not ok then return errors.system.EIO end
-  end)
-  f:close()
-  if err then return err end
-  return nil, n
-end
-
--- json() -> err, value decoded from the body
-function Body:json()
-  local err, buf = self:tobuffer()
-  if err then return err end
-  if #buf == 0 then return errors.get(L.LEVEE_JSON_ETOOSHORT or -1) end
-  return require("levee.p.json").decode(buf:value())
-end
+-- tobuffer, tostring, discard, save, splice, json
+Body = W.body_methods(drain_body)
 
 -- true once the body has been read to its end
 local function body_consumed(self)
@@ -545,14 +506,7 @@ function ServerConn:recv()
           elseif nlen == 6 and name:lower() == "expect" then
             req._expect = value
           end
-          local old = headers[name]
-          if old == nil then
-            headers[name] = value
-          elseif type(old) == "table" then
-            old[#old + 1] = value
-          else
-            headers[name] = {old, value}
-          end
+          add_header(headers, name, value)
         elseif ty == T_REQUEST then
           req.method = fstring(p + t.a_off, t.a_len)
           req.path = fstring(p + t.b_off, t.b_len)
@@ -625,11 +579,7 @@ function ServerConn:_request(req, chunked, length)
   return nil, req
 end
 
-ServerConn.__call = function(self)
-  local err, req = self:recv()
-  if err then return nil end
-  return req
-end
+ServerConn.__call = call_iter
 
 function ServerConn:close()
   if self.closed then return CLOSED end
@@ -686,11 +636,7 @@ function Server:recv()
   return nil, new_serverconn(self, conn)
 end
 
-Server.__call = function(self)
-  local err, conn = self:recv()
-  if err then return nil end
-  return conn
-end
+Server.__call = call_iter
 
 function Server:addr() return self.listener:addr() end
 function Server:port() return self.listener:port() end

@@ -327,36 +327,9 @@ local function drain(self, each, on_chunk)
   end
 end
 
-function Body:tostring()
-  local t = {}
-  local err = drain(self, function(p, n) t[#t + 1] = fstring(p, n) end)
-  if err then return nil end
-  return table.concat(t)
-end
-
-function Body:save(path)
-  local f = io.open(path, "wb")
-  if not f then return errors.system.EACCES end
-  local err, n = drain(self, function(p, len)
-    if not f:write(fstring(p, len)) then return errors.system.EIO end
-  end)
-  f:close()
-  if err then return err end
-  return nil, n
-end
-
--- splice(target) -> err, n: the body's bytes (chunk framing removed) to target
-function Body:splice(target)
-  return drain(self, function(p, n) return (target:write(p, n)) end)
-end
-
-function Body:discard() return drain(self, function() end) end
-
-function Body:json()
-  local s = self:tostring()
-  if s == nil then return ESYNTAX end
-  return require("levee.p.json").decode(s)
-end
+-- tobuffer, tostring, discard, save, splice (bytes without the chunk
+-- framing), json
+for k, f in pairs(W.body_methods(drain)) do Body[k] = f end
 
 -- proxy(target) -> err, n: re-emits the body on target, chunked bodies as
 -- chunks (through target.p.http). A truncated body gives ESYNTAX and closes

@@ -241,6 +241,49 @@ local function response_head(buf, line, headers, length, chunked, close, body)
   return nil, closing
 end
 
+-- body_methods(drain) -> the conveniences every HTTP body has, built on
+-- drain(self, each) -> err, n, which hands each remaining piece of the body
+-- to each(ptr, len) (stopping at the error each returns):
+-- tobuffer([buf]) -> err, buf; tostring() -> string or nil; discard() ->
+-- err, n; save(path) -> err, n; splice(target) -> err, n; json() -> err,
+-- value.
+local function body_methods(drain)
+  local B = {}
+  function B:tobuffer(buf)
+    buf = buf or require("levee.d").Buffer()
+    local err = drain(self, function(p, n) buf:write(p, n) end)
+    if err then return err end
+    return nil, buf
+  end
+  function B:tostring()
+    local err, buf = self:tobuffer()
+    if err then return nil end
+    return buf:take()
+  end
+  function B:discard() return drain(self, function() end) end
+  function B:save(path)
+    local f = io.open(path, "wb")
+    if not f then return errors.system.EACCES end
+    local err, n = drain(self, function(p, len)
+      if not f:write(ffi.string(p, len)) then return errors.system.EIO end
+    end)
+    f:close()
+    if err then return err end
+    return nil, n
+  end
+  function B:splice(target)
+    return drain(self, function(p, n) return (target:write(p, n)) end)
+  end
+  function B:json()
+    local err, buf = self:tobuffer()
+    if err then return err end
+    local json = require("levee.p.json")
+    if #buf == 0 then return json.decode("") end  -- the decoder's own error
+    return json.decode(buf:value())
+  end
+  return B
+end
+
 -- Writes everything in buf to io (waiting on EAGAIN within io.timeout) and
 -- empties buf. -> err (the io is closed on failure other than TIMEOUT).
 local function flush_buffer(io, buf)
@@ -270,5 +313,5 @@ return {
   http_date = http_date, status_line = status_line, pct = pct, query = query,
   bad_header = bad_header, check_headers = check_headers, write_headers = write_headers,
   header = header, add_header = add_header, has_token = has_token,
-  flush_buffer = flush_buffer, response_head = response_head, numstr = numstr, lower = lower,
+  flush_buffer = flush_buffer, response_head = response_head, body_methods = body_methods, numstr = numstr, lower = lower,
 }
