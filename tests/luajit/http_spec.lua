@@ -209,6 +209,8 @@ describe("h.http server", function()
     assert.equal("10", res1.headers["Content-Length"])
     assert.is_nil(res1.body)
     assert.is_nil(res1.chunks)
+    -- no body to decode: the decoder's error, not a crash
+    assert.equal(errors.json.ESYNTAX, (res1:json()))
     local _, res2 = r2:recv(2000)
     assert.equal(204, res2.code)
     assert.is_nil(res2.headers["Content-Length"])
