@@ -221,6 +221,10 @@ end
 local function flush(self)
   if self._flushing then
     local waiters = self._flush_waiters
+    if not waiters then
+      waiters = {}
+      self._flush_waiters = waiters
+    end
     waiters[#waiters + 1] = self.hub:current()
     self.hub:pause()
     return self.conn.closed and CLOSED or nil
@@ -229,7 +233,7 @@ local function flush(self)
   local err = flush_buffer(self.conn, self.wbuf)
   self._flushing = false
   local waiters = self._flush_waiters
-  if #waiters > 0 then
+  if waiters and #waiters > 0 then
     self._flush_waiters = {}
     for i = 1, #waiters do self.hub:resume(waiters[i]) end
   end
@@ -555,7 +559,7 @@ function ServerConn:_request(req, chunked, length)
   else
     request_done(self)
     length = tonumber(length)
-    local max = self.config.max_body
+    local max = self.server.config.max_body
     if max and length > max then
       q_push(self, req)
       req._state = "done"
@@ -620,8 +624,8 @@ local function new_serverconn(server, conn)
   local parser = Parser.Request(server.config)
   local self = setmetatable({
     hub = hub, conn = conn, stream = conn:stream(), parser = parser, requests = 0,
-    server = server, config = server.config, wbuf = d.Buffer(0),
-    _q = {}, _qh = 0, _qt = 0, _flush_waiters = {}, closed = false,
+    server = server, wbuf = d.Buffer(0),
+    _q = {}, _qh = 0, _qt = 0, closed = false,
   }, ServerConn)
   server.conns[self] = true
   server.nconns = server.nconns + 1
