@@ -12,6 +12,10 @@ import pytest
 
 import levee
 
+# A sanitizer run preloads libasan into this interpreter (tests/run-all);
+# curl and nginx must not inherit it (curl hangs with it).
+PEER_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
 
 def fds():
     return len(os.listdir("/proc/self/fd"))
@@ -81,7 +85,7 @@ def nginx(tmp_path_factory):
     (d / "nginx.conf").write_text(NGINX_CONF.format(d=d, port=port))
     nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
     p = subprocess.Popen([nginx_bin, "-e", str(d / "error.log"), "-p", str(d),
-                          "-c", str(d / "nginx.conf")])
+                          "-c", str(d / "nginx.conf")], env=PEER_ENV)
     try:
         deadline = time.monotonic() + 10
         while True:

@@ -11,6 +11,10 @@ import pytest
 import levee
 from levee import http
 
+# A sanitizer run preloads libasan into this interpreter (tests/run-all);
+# curl and nginx must not inherit it (curl hangs with it).
+PEER_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
 
 def fds():
     return len(os.listdir("/proc/self/fd"))
@@ -31,7 +35,8 @@ def curl(h, *args):
     """Runs curl without blocking the hub: (exit status, stdout, stderr)."""
     r, w = os.pipe()
     err = tempfile.TemporaryFile()
-    p = subprocess.Popen(["curl", "-sS", "--max-time", "20", *args], stdout=w, stderr=err)
+    p = subprocess.Popen(["curl", "-sS", "--max-time", "20", *args], stdout=w, stderr=err,
+                         env=PEER_ENV)
     os.close(w)
     out = []
     with h.io.r(r) as rd:
