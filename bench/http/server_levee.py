@@ -2,7 +2,7 @@
 
     /usr/bin/python3 bench/http/server_levee.py PORT
 
-Answers every request with 200 "Hello, World!\\n" (Content-Length, keep-
+Answers every request with 200 "Hello World\\n" (the body nginx and the Lua server send) (Content-Length, keep-
 alive). Runs until killed.
 """
 import os
@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 import levee  # noqa: E402
 
-BODY = b"Hello, World!\n"
+BODY = b"Hello World\n"
 HEADERS = {"Content-Type": "text/plain"}
 
 
