@@ -2,8 +2,8 @@
 
     /usr/bin/python3 bench/http/server_levee.py PORT
 
-Answers every request with 200 "Hello World\\n" (the body nginx and the Lua server send) (Content-Length, keep-
-alive). Runs until killed.
+Answers every request with 200 "Hello World\\n", the body nginx and the Lua
+server send (Content-Length, keep-alive). Runs until killed.
 """
 import os
 import sys
