@@ -144,8 +144,8 @@ size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out, bool &utf8
   out.resize(start + (e - p));  // unescaped text is never longer
   char *d = out.data() + start;
   while (p < e) {
-    const uint8_t *q = p;
-    while (q < e && *q != '\\') q++;
+    const uint8_t *q = static_cast<const uint8_t *>(memchr(p, '\\', size_t(e - p)));
+    if (!q) q = e;
     memcpy(d, p, q - p);
     d += q - p;
     p = q;
@@ -286,6 +286,18 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
     int n;
     str_utf8 = true;
     do {
+      // Three-byte sequences (CJK and most other scripts) first: a lead in
+      // E1..EC or EE..EF and two continuation bytes need no range checks.
+      if (e - p >= 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        uint32_t lead = w & 0xFF;
+        if ((w & 0xC0C0F0u) == 0x8080E0u && lead != 0xE0 && lead != 0xED) {
+          p += 3;
+          n = 3;
+          continue;
+        }
+      }
       n = utf8_seq(p, e);
       if (n <= 0) break;
       p += n;

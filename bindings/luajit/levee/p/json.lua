@@ -38,25 +38,55 @@ end
 -- yields, so one set per Lua state is enough).
 local S_tab, S_left, S_obj, S_idx = {}, {}, {}, {}
 
+-- The text of a string token (unescaped).
+local function str_value(t, base, strs)
+  if band(t.flags, F_ESCAPED) == 0 then return ffi_string(base + t.off, t.len) end
+  return ffi_string(strs + t.aux, t.integer)
+end
+
+-- The value of a number token: a Lua number, or int64 / uint64 cdata for
+-- integers beyond 2^53 (so they stay exact).
+local function num_value(t)
+  local v = t.number
+  if (v >= EXACT or v <= -EXACT) and band(t.flags, F_INT + F_UINT) ~= 0 then
+    if band(t.flags, F_UINT) ~= 0 then return ffi_cast(uint64_t, t.integer) end
+    return t.integer
+  end
+  return v
+end
+
 -- Builds the value of a complete tape of count tokens in one loop (no
 -- recursion: the JIT compiles one trace tree, whatever the document shape).
 -- Containers come with their element / member counts, so tables are
 -- allocated at their final size.
 local function build(tape, count, base, strs)
+  local t = tape[0]
+  local ty = t.type
   local root
-  local cur, left, obj, idx = nil, 0, false, 0
+  -- A top-level scalar or empty container needs no walk.
+  if ty == T_STRING then
+    return str_value(t, base, strs)
+  elseif ty == T_NUMBER then
+    return num_value(t)
+  elseif ty == T_TRUE then
+    return true
+  elseif ty == T_FALSE then
+    return false
+  elseif ty == T_NULL then
+    return nil
+  end
+  local n = tonumber(t.len)
+  if ty == T_ARRAY then root = tnew(n, 0) else root = tnew(0, n) end
+  if n == 0 then return root end
+  local cur, left, obj, idx = root, n, ty ~= T_ARRAY, 0
   local top = 0
-  local i = 0
+  local i = 1
   while i < count do
     local key
     local t = tape[i]
     if obj then
       -- an object member: its key token, then its value token
-      if band(t.flags, F_ESCAPED) == 0 then
-        key = ffi_string(base + t.off, t.len)
-      else
-        key = ffi_string(strs + t.aux, t.integer)
-      end
+      key = str_value(t, base, strs)
       i = i + 1
       t = tape[i]
     end
@@ -64,17 +94,9 @@ local function build(tape, count, base, strs)
     local ty = t.type
     local v
     if ty == T_STRING then
-      if band(t.flags, F_ESCAPED) == 0 then
-        v = ffi_string(base + t.off, t.len)
-      else
-        v = ffi_string(strs + t.aux, t.integer)
-      end
+      v = str_value(t, base, strs)
     elseif ty == T_NUMBER then
-      v = t.number
-      if (v >= EXACT or v <= -EXACT) and band(t.flags, F_INT + F_UINT) ~= 0 then
-        -- Integers beyond 2^53 stay exact as int64 / uint64 cdata.
-        if band(t.flags, F_UINT) ~= 0 then v = ffi_cast(uint64_t, t.integer) else v = t.integer end
-      end
+      v = num_value(t)
     elseif ty == T_TRUE then
       v = true
     elseif ty == T_FALSE then
@@ -83,12 +105,8 @@ local function build(tape, count, base, strs)
       local n = tonumber(t.len)
       if ty == T_ARRAY then v = tnew(n, 0) else v = tnew(0, n) end
       if n > 0 then
-        if cur == nil then
-          root = v
-        else
-          if obj then cur[key] = v else idx = idx + 1; cur[idx] = v end
-          left = left - 1
-        end
+        if obj then cur[key] = v else idx = idx + 1; cur[idx] = v end
+        left = left - 1
         top = top + 1
         S_tab[top], S_left[top], S_obj[top], S_idx[top] = cur, left, obj, idx
         cur, left, idx = v, n, 0
@@ -96,19 +114,20 @@ local function build(tape, count, base, strs)
         goto continue
       end
     end
-    if cur == nil then return v end -- a top-level scalar or empty container
     if obj then
-      cur[key] = v
+      -- A null member makes no slot (storing nil under a new key would
+      -- insert one), unless it overrides an earlier duplicate key.
+      if v ~= nil or cur[key] ~= nil then cur[key] = v end
     else
       idx = idx + 1
       cur[idx] = v
     end
     left = left - 1
     while left == 0 do -- close every container this value completed
+      if top == 0 then return root end
       cur, left, obj, idx = S_tab[top], S_left[top], S_obj[top], S_idx[top]
       S_tab[top] = nil
       top = top - 1
-      if cur == nil then return root end
     end
     ::continue::
   end
