@@ -55,6 +55,8 @@ inline const uint8_t *skip_plain(const uint8_t *p, const uint8_t *e) {
 // Skips JSON white space from p; returns the first other byte (or e).
 inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *e) {
   if (p < e && !is_ws(*p)) return p;  // the common case: no white space
+  // The next most common: the one space after a ':' in indented text.
+  if (p + 1 < e && *p == ' ' && !is_ws(p[1])) return p + 1;
 #if defined(__SSE2__)
   const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
                 tab = _mm_set1_epi8('\t');
