@@ -60,27 +60,10 @@ end
 -- Containers come with their element / member counts, so tables are
 -- allocated at their final size.
 local function build(tape, count, base, strs)
-  local t = tape[0]
-  local ty = t.type
   local root
-  -- A top-level scalar or empty container needs no walk.
-  if ty == T_STRING then
-    return str_value(t, base, strs)
-  elseif ty == T_NUMBER then
-    return num_value(t)
-  elseif ty == T_TRUE then
-    return true
-  elseif ty == T_FALSE then
-    return false
-  elseif ty == T_NULL then
-    return nil
-  end
-  local n = tonumber(t.len)
-  if ty == T_ARRAY then root = tnew(n, 0) else root = tnew(0, n) end
-  if n == 0 then return root end
-  local cur, left, obj, idx = root, n, ty ~= T_ARRAY, 0
+  local cur, left, obj, idx = nil, 0, false, 0
   local top = 0
-  local i = 1
+  local i = 0
   while i < count do
     local key
     local t = tape[i]
@@ -105,8 +88,12 @@ local function build(tape, count, base, strs)
       local n = tonumber(t.len)
       if ty == T_ARRAY then v = tnew(n, 0) else v = tnew(0, n) end
       if n > 0 then
-        if obj then cur[key] = v else idx = idx + 1; cur[idx] = v end
-        left = left - 1
+        if cur == nil then
+          root = v
+        else
+          if obj then cur[key] = v else idx = idx + 1; cur[idx] = v end
+          left = left - 1
+        end
         top = top + 1
         S_tab[top], S_left[top], S_obj[top], S_idx[top] = cur, left, obj, idx
         cur, left, idx = v, n, 0
@@ -114,9 +101,10 @@ local function build(tape, count, base, strs)
         goto continue
       end
     end
+    if cur == nil then return v end -- a top-level scalar or empty container
     if obj then
-      -- A null member makes no slot (storing nil under a new key would
-      -- insert one), unless it overrides an earlier duplicate key.
+      -- A null member makes no slot (storing nil into a new key would),
+      -- unless it overrides an earlier duplicate key.
       if v ~= nil or cur[key] ~= nil then cur[key] = v end
     else
       idx = idx + 1
@@ -124,10 +112,10 @@ local function build(tape, count, base, strs)
     end
     left = left - 1
     while left == 0 do -- close every container this value completed
-      if top == 0 then return root end
       cur, left, obj, idx = S_tab[top], S_left[top], S_obj[top], S_idx[top]
       S_tab[top] = nil
       top = top - 1
+      if cur == nil then return root end
     end
     ::continue::
   end
