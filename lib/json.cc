@@ -288,8 +288,10 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
     int n;
     str_utf8 = true;
     do {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
       // Three-byte sequences (CJK and most other scripts) first: a lead in
-      // E1..EC or EE..EF and two continuation bytes need no range checks.
+      // E1..EC or EE..EF and two continuation bytes need no range checks
+      // (one masked compare of the bytes loaded little-endian).
       if (e - p >= 4) {
         uint32_t w;
         memcpy(&w, p, 4);
@@ -300,6 +302,7 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
           continue;
         }
       }
+#endif
       n = utf8_seq(p, e);
       if (n <= 0) break;
       p += n;
