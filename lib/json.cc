@@ -55,6 +55,8 @@ inline const uint8_t *skip_plain(const uint8_t *p, const uint8_t *e) {
 // Skips JSON white space from p; returns the first other byte (or e).
 inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *e) {
   if (p < e && !is_ws(*p)) return p;  // the common case: no white space
+  // The next most common: the one space after a ':' in indented text.
+  if (p + 1 < e && *p == ' ' && !is_ws(p[1])) return p + 1;
 #if defined(__SSE2__)
   const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
                 tab = _mm_set1_epi8('\t');
@@ -144,8 +146,8 @@ size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out, bool &utf8
   out.resize(start + (e - p));  // unescaped text is never longer
   char *d = out.data() + start;
   while (p < e) {
-    const uint8_t *q = p;
-    while (q < e && *q != '\\') q++;
+    const uint8_t *q = static_cast<const uint8_t *>(memchr(p, '\\', size_t(e - p)));
+    if (!q) q = e;
     memcpy(d, p, q - p);
     d += q - p;
     p = q;
@@ -286,6 +288,21 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
     int n;
     str_utf8 = true;
     do {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      // Three-byte sequences (CJK and most other scripts) first: a lead in
+      // E1..EC or EE..EF and two continuation bytes need no range checks
+      // (one masked compare of the bytes loaded little-endian).
+      if (e - p >= 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        uint32_t lead = w & 0xFF;
+        if ((w & 0xC0C0F0u) == 0x8080E0u && lead != 0xE0 && lead != 0xED) {
+          p += 3;
+          n = 3;
+          continue;
+        }
+      }
+#endif
       n = utf8_seq(p, e);
       if (n <= 0) break;
       p += n;

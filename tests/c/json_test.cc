@@ -274,6 +274,35 @@ TEST(Json, Utf8FlagMarksNonAsciiText) {
   EXPECT_EQ(0u, t.at(5).flags & LEVEE_JSON_FUTF8);
 }
 
+// Runs of three-byte sequences (CJK text) are validated a sequence at a
+// time: the leads E0 (overlong below A0) and ED (UTF-16 surrogates from A0)
+// and cut or bad continuation bytes must still be caught inside a run.
+TEST(Json, ThreeByteRunsAreValidated) {
+  struct Case {
+    const char *text;
+    int code;
+    uint64_t offset;
+  } cases[] = {
+      {"\"\xe5\x90\x8d\xe5\x89\x8d:\xe5\x89\x8d\xe7\x94\xb0\"", 0, 0},
+      {"\"\xe0\xa0\x80\xed\x9f\xbf\xef\xbf\xbf\xee\x80\x80\"", 0, 0},
+      {"\"\xe5\x90\x8d\xe0\x80\x80xyz\"", LEVEE_JSON_EBYTE, 4},
+      {"\"\xe5\x90\x8d\xed\xa0\x80xyz\"", LEVEE_JSON_EBYTE, 4},
+      {"\"\xe5\x90\x8d\xe5\x28\x8dxyz\"", LEVEE_JSON_EBYTE, 4},
+      {"\"\xe5\x90\x8d\xe5\x90\x28xyz\"", LEVEE_JSON_EBYTE, 4},
+      {"\"\xe5\x90\x8d\xe5\x90\"", LEVEE_JSON_EBYTE, 4},
+  };
+  for (const Case &c : cases) {
+    Json t;
+    EXPECT_EQ(c.code, t.parse(c.text)) << c.text;
+    if (c.code == 0) {
+      EXPECT_NE(0u, t.at(0).flags & LEVEE_JSON_FUTF8);
+      EXPECT_EQ(strlen(c.text) - 2, t.at(0).len);
+    } else {
+      EXPECT_EQ(c.offset, levee_json_error_offset(t.j)) << c.text;
+    }
+  }
+}
+
 TEST(Json, MarshalBytes) {
   Json t;
   std::string s = "{\"k\": [1, \"k\", 1.0, false]}";

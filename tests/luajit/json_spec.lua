@@ -81,6 +81,30 @@ describe("p.json decode", function()
     assert.same({}, v.o)
   end)
 
+  it("lets the last of duplicate keys win, null included", function()
+    local err, v = json.decode('{"a": 1, "b": null, "a": null, "b": 2, "c": null, "c": 3}')
+    assert.is_nil(err)
+    assert.is_nil(v.a)
+    assert.equal(2, v.b)
+    assert.equal(3, v.c)
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    assert.equal(2, n)
+  end)
+
+  it("decodes top-level scalars and empty containers", function()
+    assert.equal("x\n", select(2, json.decode('"x\\n"')))
+    assert.equal(-2.5, select(2, json.decode(' -2.5 ')))
+    assert.equal(true, select(2, json.decode('true')))
+    assert.equal(false, select(2, json.decode('false')))
+    local err, v = json.decode('null')
+    assert.is_nil(err)
+    assert.is_nil(v)
+    assert.same({}, select(2, json.decode('[]')))
+    assert.same({}, select(2, json.decode('{}')))
+    assert.equal(ffi.new("uint64_t", 18446744073709551615ULL), select(2, json.decode('18446744073709551615')))
+  end)
+
   it("takes a length, a pointer and a length, or a buffer", function()
     local s = '[1, 2]  trailing'
     assert.same({1, 2}, select(2, json.decode(s, 6)))

@@ -38,6 +38,23 @@ end
 -- yields, so one set per Lua state is enough).
 local S_tab, S_left, S_obj, S_idx = {}, {}, {}, {}
 
+-- The text of a string token (unescaped).
+local function str_value(t, base, strs)
+  if band(t.flags, F_ESCAPED) == 0 then return ffi_string(base + t.off, t.len) end
+  return ffi_string(strs + t.aux, t.integer)
+end
+
+-- The value of a number token: a Lua number, or int64 / uint64 cdata for
+-- integers beyond 2^53 (so they stay exact).
+local function num_value(t)
+  local v = t.number
+  if (v >= EXACT or v <= -EXACT) and band(t.flags, F_INT + F_UINT) ~= 0 then
+    if band(t.flags, F_UINT) ~= 0 then return ffi_cast(uint64_t, t.integer) end
+    return t.integer
+  end
+  return v
+end
+
 -- Builds the value of a complete tape of count tokens in one loop (no
 -- recursion: the JIT compiles one trace tree, whatever the document shape).
 -- Containers come with their element / member counts, so tables are
@@ -52,11 +69,7 @@ local function build(tape, count, base, strs)
     local t = tape[i]
     if obj then
       -- an object member: its key token, then its value token
-      if band(t.flags, F_ESCAPED) == 0 then
-        key = ffi_string(base + t.off, t.len)
-      else
-        key = ffi_string(strs + t.aux, t.integer)
-      end
+      key = str_value(t, base, strs)
       i = i + 1
       t = tape[i]
     end
@@ -64,17 +77,9 @@ local function build(tape, count, base, strs)
     local ty = t.type
     local v
     if ty == T_STRING then
-      if band(t.flags, F_ESCAPED) == 0 then
-        v = ffi_string(base + t.off, t.len)
-      else
-        v = ffi_string(strs + t.aux, t.integer)
-      end
+      v = str_value(t, base, strs)
     elseif ty == T_NUMBER then
-      v = t.number
-      if (v >= EXACT or v <= -EXACT) and band(t.flags, F_INT + F_UINT) ~= 0 then
-        -- Integers beyond 2^53 stay exact as int64 / uint64 cdata.
-        if band(t.flags, F_UINT) ~= 0 then v = ffi_cast(uint64_t, t.integer) else v = t.integer end
-      end
+      v = num_value(t)
     elseif ty == T_TRUE then
       v = true
     elseif ty == T_FALSE then
@@ -98,7 +103,9 @@ local function build(tape, count, base, strs)
     end
     if cur == nil then return v end -- a top-level scalar or empty container
     if obj then
-      cur[key] = v
+      -- A null member makes no slot (storing nil into a new key would),
+      -- unless it overrides an earlier duplicate key.
+      if v ~= nil or cur[key] ~= nil then cur[key] = v end
     else
       idx = idx + 1
       cur[idx] = v
