@@ -16,6 +16,7 @@ levee.JSONError with .offset, the byte offset of the fault.
 """
 import json as _stdjson
 import marshal as _marshal
+from array import array as _array
 import pickle as _pickle
 import sys as _sys
 import threading
@@ -112,17 +113,27 @@ _SCRATCH_KEEP = 16 << 20
 _utf16 = lib.levee_utf16_to_utf8
 _utf32 = lib.levee_utf32_to_utf8
 _sizeof = _sys.getsizeof
+# array(typecode, s) copies UCS-4 text as is (about twice as fast as
+# encoding it to UTF-32); the typecode of 4-byte characters is "w" from
+# Python 3.13 (where "u" is deprecated), "u" before it on Linux.
+_UCS4 = "w" if _sys.version_info >= (3, 13) else "u"
+if _array(_UCS4).itemsize != 4:
+    _UCS4 = None
 
 
 def _from_str(s):
     """(scratch cdata, length) holding s as UTF-8, or (None, 0) when s has a
     lone surrogate."""
     wide = _sizeof(s) > 3 * len(s) + 100  # 4 bytes per character
-    try:  # strict: a lone surrogate goes to the error path
-        u = s.encode("utf-32-le" if wide else "utf-16-le")
-    except UnicodeEncodeError:
-        return None, 0
-    units = len(u) >> (2 if wide else 1)
+    if wide and _UCS4:
+        u = _array(_UCS4, s)  # a copy of the UCS-4 storage
+        units = len(u)
+    else:
+        try:  # strict: a lone surrogate goes to the error path
+            u = s.encode("utf-32-le" if wide else "utf-16-le")
+        except UnicodeEncodeError:
+            return None, 0
+        units = len(u) >> (2 if wide else 1)
     need = 4 * units + 16
     scratch = getattr(_local, "scratch", None)
     if scratch is None or len(scratch) < need:
