@@ -12,7 +12,7 @@ local ESYNTAX = errors.get(L.LEVEE_MSGPACK_ESYNTAX)
 local ESTACK = errors.get(L.LEVEE_MSGPACK_ESTACK)
 local u8p = ffi.typeof("const uint8_t *")
 local fstring = ffi.string
-local band, bor, rshift, lshift = bit.band, bit.bor, bit.rshift, bit.lshift
+local band, rshift, lshift = bit.band, bit.rshift, bit.lshift
 
 local MAX_DEPTH = 512
 local NEED = {}  -- sentinel: the input ends inside the value

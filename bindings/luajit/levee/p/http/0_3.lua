@@ -25,10 +25,10 @@ pcall(ffi.cdef, "ssize_t write(int fd, const void *buf, size_t count);")
 pcall(ffi.cdef, "ssize_t read(int fd, void *buf, size_t count);")
 
 local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
-local ESYNTAX, ESIZE = errors.get(L.LEVEE_HTTP_ESYNTAX), errors.get(L.LEVEE_HTTP_ESIZE)
+local ESYNTAX = errors.get(L.LEVEE_HTTP_ESYNTAX)
 local T_REQUEST, T_RESPONSE = L.LEVEE_HTTP_T_REQUEST, L.LEVEE_HTTP_T_RESPONSE
 local T_FIELD, T_BODY_START = L.LEVEE_HTTP_T_FIELD, L.LEVEE_HTTP_T_BODY_START
-local T_BODY_CHUNK, T_BODY_END = L.LEVEE_HTTP_T_BODY_CHUNK, L.LEVEE_HTTP_T_BODY_END
+local T_BODY_END = L.LEVEE_HTTP_T_BODY_END
 local C_parse, C_next, C_reset = L.levee_http_parse, L.levee_http_next, L.levee_http_reset
 local UNTIL_CLOSE = 0xffffffffffffffffULL
 local EAGAIN, EINTR = 11, 4
