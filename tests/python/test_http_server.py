@@ -11,24 +11,7 @@ import pytest
 import levee
 from levee import http
 
-# A sanitizer run preloads libasan into this interpreter (tests/run-all);
-# curl and nginx must not inherit it (curl hangs with it).
-PEER_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-
-
-def fds():
-    return len(os.listdir("/proc/self/fd"))
-
-
-@pytest.fixture
-def h():
-    hub = levee.Hub()
-    before = fds()
-    yield hub
-    hub.continue_()
-    hub.continue_()
-    assert not hub.in_use()
-    assert fds() == before
+from conftest import PEER_ENV  # noqa: E402  (the fixture h comes from conftest too)
 
 
 def curl(h, *args):
