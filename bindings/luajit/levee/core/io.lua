@@ -527,6 +527,11 @@ local function drain(self, each)
   return nil, total
 end
 
+-- drain(each) -> err, n: hands every remaining byte of the chunk to
+-- each(ptr, len) (reading in as needed) and consumes it; stops at the
+-- error each or the stream returns.
+Chunk.drain = drain
+
 -- tobuffer([buf]) -> err, buf with the whole chunk appended.
 function Chunk:tobuffer(buf)
   buf = buf or d.Buffer(chunks[self.id].len)

@@ -106,17 +106,14 @@ function Chunks:drain(each)
     local err, c = self:recv()
     if err == CLOSED then return nil, total end
     if err then return err end
-    while #c > 0 do
-      local p, n = c:value()
-      if n == 0 then
-        local rerr = c:readin()
-        if rerr then return self:_finish(ESYNTAX) end
-      else
-        local werr = each(p, n)
-        if werr then return werr end
-        total = total + c:trim(n)
-      end
-    end
+    local werr
+    local rerr, n = c:drain(function(p, len)
+      werr = each(p, len)
+      return werr
+    end)
+    if werr then return werr end
+    if rerr then return self:_finish(ESYNTAX) end  -- cut short inside a chunk
+    total = total + n
   end
 end
 
@@ -127,23 +124,17 @@ local Body
 
 local function drain_body(self, each)
   if self.body then
-    local total = 0
     local c = self.body
-    while #c > 0 do
-      local p, n = c:value()
-      if n == 0 then
-        local err = c:readin()
-        if err == CLOSED and self._until_close then
-          c:trim(#c)
-          return nil, total
-        end
-        if err then return err end
-      else
-        local err = each(p, n)
-        if err then return err end
-        total = total + c:trim(n)
-      end
-    end
+    if not self._until_close then return c:drain(each) end
+    -- a body framed by the connection's end: CLOSED ends it
+    local total = 0
+    local err = c:drain(function(p, n)
+      local werr = each(p, n)
+      if not werr then total = total + n end
+      return werr
+    end)
+    if err and err ~= CLOSED then return err end
+    c:trim(#c)
     return nil, total
   elseif self.chunks then
     return self.chunks:drain(each)
