@@ -564,8 +564,9 @@ void levee_hub_free(levee_hub *hub);
 
 /* Adds edge-triggered, persistent interest in fd: readability reported
  * under rtoken when flags has LEVEE_HUB_R, writability under wtoken when
- * it has LEVEE_HUB_W. Hang-up (peer closed) is reported on the read side
- * with value -1; errors wake both sides. LEVEE_EEXIST if fd is already
+ * it has LEVEE_HUB_W. Hang-up (a socket's peer closed, or a pipe's last
+ * writer) is reported on the read side with value -1; errors wake both
+ * sides. LEVEE_EEXIST if fd is already
  * registered, LEVEE_EBADF for a closed fd, LEVEE_EINVAL (NULL, fd < 0,
  * no flags). */
 int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint64_t wtoken);
@@ -877,6 +878,16 @@ typedef struct levee_endpoint {
   int32_t af;
 } levee_endpoint;
 
+/* Address families, as levee_endpoint.af holds them and levee_socket_new
+ * and levee_socket_pair take them (Linux's AF_* numbers; a port to another
+ * OS maps them in the core), so bindings never hard-code OS numbers. */
+enum levee_af {
+  LEVEE_AF_UNSPEC = 0, /* none: an empty endpoint, or any family for a lookup */
+  LEVEE_AF_UNIX = 1,   /* unix socket path or abstract name */
+  LEVEE_AF_INET = 2,   /* IPv4 */
+  LEVEE_AF_INET6 = 10  /* IPv6 */
+};
+
 /* Sets ep to the IPv4 or IPv6 literal host (NULL = "127.0.0.1") and port
  * (0..65535). Returns 0, LEVEE_EINVAL for a bad literal or port. */
 int levee_endpoint_in(levee_endpoint *ep, const char *host, int32_t port);
@@ -923,9 +934,21 @@ int levee_endpoint_resolve(const char *host, const char *service, int32_t family
 /* levee:section socket */
 /* (declarations of the socket module go after this line) */
 
+/* Socket types for levee_socket_new, levee_socket_pair and name lookups
+ * (Linux's SOCK_* numbers; a port to another OS maps them in the core). */
+enum levee_socktype {
+  LEVEE_SOCK_STREAM = 1, /* a byte stream (TCP, unix stream) */
+  LEVEE_SOCK_DGRAM = 2   /* datagrams (UDP, unix datagram) */
+};
+
 /* Creates a socket with SOCK_CLOEXEC|SOCK_NONBLOCK added to type.
  * Returns the fd or -(errno). */
 int levee_socket_new(int32_t domain, int32_t type, int32_t protocol);
+
+/* socketpair(2) of domain (LEVEE_AF_UNIX) and type with SOCK_CLOEXEC|
+ * SOCK_NONBLOCK added: fds[0] and fds[1] are connected to each other.
+ * 0, LEVEE_EINVAL (fds NULL) or -(errno). */
+int levee_socket_pair(int32_t domain, int32_t type, int32_t *fds);
 
 /* Binds fd to ep. Returns 0 or -(errno) (LEVEE_EADDRINUSE, ...). */
 int levee_socket_bind(int32_t fd, const levee_endpoint *ep);
@@ -1071,6 +1094,25 @@ int levee_stat_kind(const levee_stat *st);
 /* open(2) with O_CLOEXEC added. Returns the fd (0 is a valid fd) or
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
+
+/* How open(2) flags allow a file to be used (levee_fs_access). */
+enum levee_access {
+  LEVEE_ACCESS_READ = 1,  /* O_RDONLY */
+  LEVEE_ACCESS_WRITE = 2, /* O_WRONLY */
+  LEVEE_ACCESS_RW = 3     /* O_RDWR */
+};
+
+/* The open(2) flags of a levee file mode (the original levee's, as both
+ * bindings' io open take them): "r" read; "r+" read-write; "w" write,
+ * truncate (no create); "w+" read-write, create, truncate; "a" write,
+ * append, create; "a+" read-write, append, create; each may end in "x"
+ * (create, failing if the file exists). LEVEE_EINVAL for another string
+ * or NULL. */
+int levee_fs_mode(const char *mode);
+
+/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from levee_fs_mode
+ * or built by a program from the OS's O_* constants). */
+int levee_fs_access(int32_t flags);
 
 
 /* levee:section dns */

@@ -16,6 +16,11 @@
 #include "internal.h"
 
 static_assert(sizeof(levee_iovec_entry) == sizeof(iovec));
+static_assert(LEVEE_AF_UNIX == AF_UNIX && LEVEE_AF_INET == AF_INET && LEVEE_AF_INET6 == AF_INET6 &&
+                  LEVEE_AF_UNSPEC == AF_UNSPEC,
+              "levee_af is the OS's AF_* (map them here on an OS where they differ)");
+static_assert(int(LEVEE_SOCK_STREAM) == int(SOCK_STREAM) && int(LEVEE_SOCK_DGRAM) == int(SOCK_DGRAM),
+              "levee_socktype is the OS's SOCK_* (map them here on an OS where they differ)");
 
 namespace levee {
 namespace {
@@ -74,6 +79,15 @@ using namespace levee;
 
 extern "C" int levee_socket_new(int32_t domain, int32_t type, int32_t protocol) {
   return rc_result(socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol));
+}
+
+extern "C" int levee_socket_pair(int32_t domain, int32_t type, int32_t *fds) {
+  if (!fds) return LEVEE_EINVAL;
+  int sv[2];
+  if (socketpair(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) return last_errno_code();
+  fds[0] = sv[0];
+  fds[1] = sv[1];
+  return 0;
 }
 
 extern "C" int levee_socket_bind(int32_t fd, const levee_endpoint *ep) {
