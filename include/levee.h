@@ -1016,6 +1016,10 @@ int levee_socket_getopt(int32_t fd, const char *name, int64_t *value);
  * or -(errno). */
 int64_t levee_fd_read(int32_t fd, void *buf, size_t len);
 
+/* pread(2): up to len bytes at offset, the file position unchanged.
+ * Bytes (0 at the end of the file), LEVEE_EAGAIN or -(errno). */
+int64_t levee_fd_pread(int32_t fd, void *buf, size_t len, int64_t offset);
+
 /* write(2). Bytes written, LEVEE_EAGAIN, LEVEE_EPIPE or -(errno). */
 int64_t levee_fd_write(int32_t fd, const void *buf, size_t len);
 
@@ -1265,6 +1269,14 @@ enum levee_stream_want {
  * LEVEE_EINVAL (out NULL or fd < 0), LEVEE_EBADF (fd not open),
  * LEVEE_ENOMEM. */
 int levee_stream_new(levee_stream **out, int32_t fd);
+
+/* Opens path (open(2) with O_CLOEXEC and O_NONBLOCK added, so opening a
+ * FIFO does not wait for its other end; flags as levee_fs_mode gives them
+ * or built from the OS's O_* constants; mode the permissions of a created
+ * file) and makes a stream that owns the fd (levee_stream_fd gives it).
+ * LEVEE_EINVAL (out or path NULL), LEVEE_ENOMEM, or the open error
+ * (LEVEE_ENOENT, LEVEE_EEXIST, ...). */
+int levee_stream_open(levee_stream **out, const char *path, int32_t flags, int32_t mode);
 
 /* Frees the stream: ends its transport without waiting and closes its fd
  * unless it was released. NULL is a no-op. */

@@ -260,6 +260,15 @@ extern "C" int64_t levee_fd_read(int32_t fd, void *buf, size_t len) {
   return io_result(read(fd, buf, len));
 }
 
+extern "C" int64_t levee_fd_pread(int32_t fd, void *buf, size_t len, int64_t offset) {
+  if ((!buf && len) || offset < 0) return LEVEE_EINVAL;
+  ssize_t n;
+  do {
+    n = pread(fd, buf, len, static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  return io_result(n);
+}
+
 extern "C" int64_t levee_fd_write(int32_t fd, const void *buf, size_t len) {
   if (!buf && len) return LEVEE_EINVAL;
   return io_result(write(fd, buf, len));
