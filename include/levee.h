@@ -938,7 +938,8 @@ int levee_endpoint_resolve(const char *host, const char *service, int32_t family
  * (Linux's SOCK_* numbers; a port to another OS maps them in the core). */
 enum levee_socktype {
   LEVEE_SOCK_STREAM = 1, /* a byte stream (TCP, unix stream) */
-  LEVEE_SOCK_DGRAM = 2   /* datagrams (UDP, unix datagram) */
+  LEVEE_SOCK_DGRAM = 2,  /* datagrams (UDP, unix datagram) */
+  LEVEE_SOCK_RAW = 3     /* raw packets (name lookups accept it) */
 };
 
 /* Creates a socket with SOCK_CLOEXEC|SOCK_NONBLOCK added to type.

@@ -19,7 +19,8 @@ static_assert(sizeof(levee_iovec_entry) == sizeof(iovec));
 static_assert(LEVEE_AF_UNIX == AF_UNIX && LEVEE_AF_INET == AF_INET && LEVEE_AF_INET6 == AF_INET6 &&
                   LEVEE_AF_UNSPEC == AF_UNSPEC,
               "levee_af is the OS's AF_* (map them here on an OS where they differ)");
-static_assert(int(LEVEE_SOCK_STREAM) == int(SOCK_STREAM) && int(LEVEE_SOCK_DGRAM) == int(SOCK_DGRAM),
+static_assert(int(LEVEE_SOCK_STREAM) == int(SOCK_STREAM) && int(LEVEE_SOCK_DGRAM) == int(SOCK_DGRAM) &&
+                  int(LEVEE_SOCK_RAW) == int(SOCK_RAW),
               "levee_socktype is the OS's SOCK_* (map them here on an OS where they differ)");
 
 namespace levee {
