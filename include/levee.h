@@ -1100,6 +1100,14 @@ int levee_stat_kind(const levee_stat *st);
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
 
+/* The open(2) flags of an fopen-style mode string, as levee's open calls
+ * read it: "r" read, "r+" read-write, "w" write + truncate (the file must
+ * exist), "w+" read-write + create + truncate, "a" write + append +
+ * create, "a+" read-write + append + create; an "x" suffix adds create +
+ * exclusive ("wx" fails if the file exists); a "b" anywhere is ignored.
+ * Returns the flags (>= 0) or LEVEE_EINVAL for any other string. */
+int levee_fs_open_mode(const char *mode);
+
 /* How open(2) flags allow a file to be used (levee_fs_access). */
 enum levee_access {
   LEVEE_ACCESS_READ = 1,  /* O_RDONLY */
@@ -1107,16 +1115,8 @@ enum levee_access {
   LEVEE_ACCESS_RW = 3     /* O_RDWR */
 };
 
-/* The open(2) flags of a levee file mode (the original levee's, as both
- * bindings' io open take them): "r" read; "r+" read-write; "w" write,
- * truncate (no create); "w+" read-write, create, truncate; "a" write,
- * append, create; "a+" read-write, append, create; each may end in "x"
- * (create, failing if the file exists). LEVEE_EINVAL for another string
- * or NULL. */
-int levee_fs_mode(const char *mode);
-
-/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from levee_fs_mode
- * or built by a program from the OS's O_* constants). */
+/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from
+ * levee_fs_open_mode or built by a program from the OS's O_* constants). */
 int levee_fs_access(int32_t flags);
 
 
@@ -1272,7 +1272,7 @@ enum levee_stream_want {
 int levee_stream_new(levee_stream **out, int32_t fd);
 
 /* Opens path (open(2) with O_CLOEXEC and O_NONBLOCK added, so opening a
- * FIFO does not wait for its other end; flags as levee_fs_mode gives them
+ * FIFO does not wait for its other end; flags as levee_fs_open_mode gives them
  * or built from the OS's O_* constants; mode the permissions of a created
  * file) and makes a stream that owns the fd (levee_stream_fd gives it).
  * LEVEE_EINVAL (out or path NULL), LEVEE_ENOMEM, or the open error
@@ -1347,9 +1347,12 @@ int64_t levee_stream_splice(levee_stream *s, levee_stream *src, size_t n);
  * not written yet (lost if the stream is closed). */
 int64_t levee_stream_inflight(const levee_stream *s);
 
-/* The readiness the last call that stopped short waited on:
+/* The readiness the last call that stopped short waits on:
  * LEVEE_WANT_READ, LEVEE_WANT_WRITE, or 0 when the last call did not stop
- * short. */
+ * short. After a read that returned fewer bytes than asked: LEVEE_WANT_READ
+ * when that drained the fd (the plain transport: the next read would
+ * answer LEVEE_WANT_READ, so a caller may wait for readability first and
+ * save the system call), 0 when the transport may hold more (TLS). */
 int levee_stream_want(const levee_stream *s);
 
 /* One step of the transport's handshake: 0 when done (the plain transport

@@ -84,6 +84,8 @@ class Plain final : public Transport {
 
   bool raw() const override { return true; }
 
+  bool short_read_drains() const override { return true; }
+
  private:
   bool socket_ = true;  // until a send says ENOTSOCK
 };
@@ -123,6 +125,13 @@ int64_t gather(levee_stream *s, Entries entries, Done done) {
     }
     return r;
   }
+}
+
+// Records what a read of n answering r says about the fd: the readiness to
+// wait for, or (plain fds) that a short read drained it.
+inline void after_read(levee_stream *s, int64_t r, size_t n) {
+  if (is_want(r) || (r > 0 && static_cast<size_t>(r) < n && s->t->short_read_drains()))
+    s->want = r > 0 ? LEVEE_WANT_READ : static_cast<int>(r);
 }
 
 void close_pipe(levee_stream *s) {
@@ -209,7 +218,7 @@ int64_t levee_stream_read(levee_stream *s, void *dst, size_t n) {
   if (!n) return 0;
   if (!dst) return LEVEE_EINVAL;
   int64_t r = s->t->read(s->fd, dst, n);
-  if (is_want(r)) s->want = static_cast<int>(r);
+  levee::after_read(s, r, n);
   return r;
 }
 
@@ -227,7 +236,7 @@ int64_t levee_stream_read_buffer(levee_stream *s, levee_buffer *buf, size_t n) {
     }
     int64_t r = s->t->read(s->fd, buf->tail(), n);
     if (r > 0) buf->len += static_cast<size_t>(r);
-    else if (is_want(r)) s->want = static_cast<int>(r);
+    levee::after_read(s, r, n);
     return r;
   });
 }

@@ -392,24 +392,25 @@ TEST_F(Sys, ProcessFacts) {
 namespace {
 
 TEST(Fs, ModeStringsGiveTheOriginalsOpenFlags) {
-  EXPECT_EQ(O_RDONLY, levee_fs_mode("r"));
-  EXPECT_EQ(O_RDWR, levee_fs_mode("r+"));
-  EXPECT_EQ(O_WRONLY | O_TRUNC, levee_fs_mode("w"));  // no O_CREAT, as the original
-  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_mode("w+"));
-  EXPECT_EQ(O_WRONLY | O_APPEND | O_CREAT, levee_fs_mode("a"));
-  EXPECT_EQ(O_RDWR | O_APPEND | O_CREAT, levee_fs_mode("a+"));
-  EXPECT_EQ(O_RDONLY | O_CREAT | O_EXCL, levee_fs_mode("rx"));
-  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC | O_EXCL, levee_fs_mode("w+x"));
+  EXPECT_EQ(O_RDONLY, levee_fs_open_mode("r"));
+  EXPECT_EQ(O_RDWR, levee_fs_open_mode("r+"));
+  EXPECT_EQ(O_WRONLY | O_TRUNC, levee_fs_open_mode("w"));  // no O_CREAT, as the original
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_open_mode("w+"));
+  EXPECT_EQ(O_WRONLY | O_APPEND | O_CREAT, levee_fs_open_mode("a"));
+  EXPECT_EQ(O_RDWR | O_APPEND | O_CREAT, levee_fs_open_mode("a+"));
+  EXPECT_EQ(O_RDONLY | O_CREAT | O_EXCL, levee_fs_open_mode("rx"));
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC | O_EXCL, levee_fs_open_mode("w+x"));
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_open_mode("w+b"));  // "b" is ignored
   for (const char *bad : {"", "x", "q", "rw", "r+x+", "wxx", "R", "r "})
-    EXPECT_EQ(LEVEE_EINVAL, levee_fs_mode(bad)) << bad;
-  EXPECT_EQ(LEVEE_EINVAL, levee_fs_mode(nullptr));
+    EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(bad)) << bad;
+  EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(nullptr));
 }
 
 TEST(Fs, AccessOfOpenFlags) {
   EXPECT_EQ(LEVEE_ACCESS_READ, levee_fs_access(O_RDONLY));
   EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(O_WRONLY | O_APPEND));
   EXPECT_EQ(LEVEE_ACCESS_RW, levee_fs_access(O_RDWR | O_CREAT));
-  EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(levee_fs_mode("ax")));
+  EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(levee_fs_open_mode("ax")));
 }
 
 TEST_F(Sys, SocketPairIsConnectedNonBlockingAndCloexec) {

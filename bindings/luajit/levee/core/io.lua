@@ -1020,13 +1020,13 @@ function HIO:socketpair(domain, type_, timeout)
 end
 
 -- open(path[, oflag="r"[, mode="666"]]) -> err, io: regular files,
--- registered without polling. oflag is a mode string (levee_fs_mode: r r+
+-- registered without polling. oflag is a mode string (levee_fs_open_mode: r r+
 -- w w+ a a+, each with an optional x) or open(2) flags. An io.W for
 -- write-only, io.RW for read-write, else io.R.
 function HIO:open(path, oflag, mode)
   if oflag == nil then oflag = "r" end
   if type(oflag) == "string" then
-    local f = L.levee_fs_mode(oflag)
+    local f = L.levee_fs_open_mode(oflag)
     if f < 0 then return errors.get(f) end
     oflag = f
   end

@@ -69,7 +69,8 @@ end
 -- o.async, so the hub never blocks.
 local function endpoints(hub, o)
   if o.unix then
-    local ep, err = sys.endpoint_unix(o.unix)
+    -- "@name" is an abstract socket (no file): a leading NUL byte in C.
+    local ep, err = sys.endpoint_unix(o.unix:gsub("^@", "\0"))
     if err then return err end
     return nil, {ep}
   end
