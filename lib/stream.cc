@@ -267,15 +267,28 @@ int64_t levee_stream_writev(levee_stream *s, levee_iovec_entry *iov, int32_t n) 
   if (int e = unusable(s)) return e;
   s->want = 0;
   if (n < 0 || (!iov && n)) return LEVEE_EINVAL;
+  // Entries are left as they are when everything goes (the usual single
+  // writev), and advanced only once a write stopped short.
   int first = 0;
+  bool done = false;
   return levee::gather(
       s,
       [&](levee_iovec_entry *&v, size_t &cnt) {
-        while (first < n && iov[first].len == 0) ++first;
+        while (!done && first < n && iov[first].len == 0) ++first;
         v = iov + first;
-        cnt = static_cast<size_t>(n - first);
+        cnt = done ? 0 : static_cast<size_t>(n - first);
       },
-      [](levee_iovec_entry *v, int k, size_t r) { levee::advance(v, k, r); });
+      [&](levee_iovec_entry *v, int k, size_t r) {
+        if (first + k == n) {
+          size_t bytes = 0;
+          for (int i = 0; i < k; ++i) bytes += v[i].len;
+          if (r == bytes) {
+            done = true;
+            return;
+          }
+        }
+        levee::advance(v, k, r);
+      });
 }
 
 int64_t levee_stream_write_buffer(levee_stream *s, levee_buffer *buf, size_t n) {

@@ -63,10 +63,10 @@ def _new_stream(fd):
 
 
 def _sockopt(fd, name, value=None):
-    if value is None:
-        return sys.getsockopt(fd, name)
-    sys.setsockopt(fd, name, value)
-    return None
+    """Reads the option, or sets it and reads it back (extensions.md)."""
+    if value is not None:
+        sys.setsockopt(fd, name, value)
+    return sys.getsockopt(fd, name)
 
 
 class IO:
