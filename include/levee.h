@@ -596,6 +596,14 @@ int levee_hub_timers(const levee_hub *hub);
  * number of records, or LEVEE_EINVAL. */
 int levee_hub_poll(levee_hub *hub, double timeout_ms, levee_event *events, int max);
 
+/* levee_hub_poll without asking the OS: refreshes the cached clock and
+ * fills at most max records with the expired timers (deadline order) and
+ * the fd readiness and wake-ups already collected, making no system call
+ * besides reading the clock. For a scheduler tick while green threads are
+ * runnable and no fd is registered. Returns the number of records, or
+ * LEVEE_EINVAL. */
+int levee_hub_expire(levee_hub *hub, levee_event *events, int max);
+
 /* The hub clock in milliseconds (monotonic), as cached by the last poll
  * (or levee_hub_new). Timers and sleeps are measured from it. */
 double levee_hub_now(const levee_hub *hub);

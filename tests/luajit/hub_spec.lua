@@ -4,6 +4,7 @@ local levee = require("levee")
 local errors = levee.errors
 
 pcall(ffi.cdef, "int pipe(int fds[2]); int close(int fd); long write(int fd, const void *buf, size_t n);")
+pcall(ffi.cdef, "long read(int fd, void *buf, size_t n);")
 
 describe("Hub scheduling", function()
   it("spawn runs the child until it blocks before the caller continues", function()
@@ -272,6 +273,103 @@ describe("Hub fds", function()
     assert.has_error(function() r_ev:recv(10) end, "second green thread")
     h:unregister(r)
     ffi.C.close(w)
+  end)
+end)
+
+describe("Hub polls fds on every tick while threads are runnable", function()
+  local function pipe()
+    local fds = ffi.new("int[2]")
+    assert(ffi.C.pipe(fds) == 0)
+    return fds[0], fds[1]
+  end
+
+  -- Keeps the ready queue non-empty, so no tick may block in the poll.
+  local function busy(h, stop)
+    h:spawn(function() while not stop.now do h:continue() end end)
+  end
+
+  it("a thread blocked on an fd runs before the writer's continue() returns", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    for round = 1, 40 do
+      local got
+      h:spawn(function() got = select(3, r_ev:recv()) end)
+      ffi.C.write(w, "x", 1)
+      h:continue()
+      assert.equal(1, got, "round " .. round)
+      local drain = ffi.new("char[8]")
+      ffi.C.read(r, drain, 8)
+    end
+    stop.now = true
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("a thread blocked on an fd runs before the writer's spawn() returns", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    for round = 1, 40 do
+      local got
+      h:spawn(function() got = select(3, r_ev:recv()) end)
+      ffi.C.write(w, "x", 1)
+      h:spawn(function() end)
+      assert.equal(1, got, "round " .. round)
+      local drain = ffi.new("char[8]")
+      ffi.C.read(r, drain, 8)
+    end
+    stop.now = true
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("a reader of an io pipe has the bytes before the writer's write() returns", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    local r, w = h.io:pipe()
+    for round = 1, 40 do
+      local got
+      h:spawn(function() got = r:reads() end)
+      assert.is_nil((w:write("ping")))
+      assert.equal("ping", got, "round " .. round)
+    end
+    stop.now = true
+    r:close()
+    w:close()
+  end)
+
+  it("readiness of an fd nobody waits on is latched after one tick", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    ffi.C.write(w, "x", 1)
+    h:continue()
+    -- recv(0) would time out if the readiness had not been collected yet
+    assert.same({nil, nil, 1}, {r_ev:recv(0)})
+    stop.now = true
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("an expired timer fires on the next tick while threads are runnable", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    for round = 1, 40 do
+      local woke = false
+      h:spawn(function() h:sleep(0) woke = true end)
+      h:continue()
+      assert.is_true(woke, "round " .. round)
+    end
+    stop.now = true
   end)
 end)
 

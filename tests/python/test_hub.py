@@ -131,6 +131,72 @@ def test_register_wakes_on_readiness_and_latches(h):
     b.close()
 
 
+def _busy(h, stop):
+    """Keeps the ready queue non-empty, so no tick may block in the poll."""
+    def spin():
+        while not stop:
+            h.continue_()
+    h.spawn(spin)
+
+
+def test_a_thread_blocked_on_an_fd_runs_before_the_writers_continue_returns(h):
+    stop = []
+    _busy(h, stop)
+    a, b = socket.socketpair()
+    r_ev, _ = h.register(a.fileno(), True, False)
+    for round_ in range(40):
+        got = []
+        h.spawn(lambda: got.append(r_ev.recv()))
+        b.send(b"x")
+        h.continue_()
+        assert got == [1], round_
+        a.recv(16)
+    stop.append(True)
+    h.unregister(a.detach())
+    b.close()
+
+
+def test_a_thread_blocked_on_an_fd_runs_before_the_writers_spawn_returns(h):
+    stop = []
+    _busy(h, stop)
+    a, b = socket.socketpair()
+    r_ev, _ = h.register(a.fileno(), True, False)
+    for round_ in range(40):
+        got = []
+        h.spawn(lambda: got.append(r_ev.recv()))
+        b.send(b"x")
+        h.spawn(lambda: None)
+        assert got == [1], round_
+        a.recv(16)
+    stop.append(True)
+    h.unregister(a.detach())
+    b.close()
+
+
+def test_readiness_nobody_waits_on_is_latched_after_one_tick(h):
+    stop = []
+    _busy(h, stop)
+    a, b = socket.socketpair()
+    r_ev, _ = h.register(a.fileno(), True, False)
+    b.send(b"x")
+    h.continue_()
+    assert r_ev.recv(0) == 1   # recv(0) would time out if not collected yet
+    stop.append(True)
+    h.unregister(a.detach())
+    b.close()
+
+
+def test_an_expired_timer_fires_on_the_next_tick_while_threads_are_runnable(h):
+    stop = []
+    _busy(h, stop)
+    for round_ in range(40):
+        woke = []
+        h.spawn(lambda: (h.sleep(0), woke.append(True)))
+        h.continue_()
+        assert woke == [True], round_
+    stop.append(True)
+
+
 def test_hang_up_wakes_a_reader_with_minus_one(h):
     a, b = socket.socketpair()
     r_ev, _ = h.register(a.fileno(), True)

@@ -25,7 +25,6 @@ import greenlet
 from ._ffi import ffi, lib
 from .errors import Closed, Timeout, check, error_for
 
-_POLL_EVERY = 32
 _MAX_EVENTS = 256
 _HUB_READ, _HUB_WRITE, _HUB_TIMER, _HUB_WAKE = 1, 2, 3, 4
 _TIMEOUT = object()  # resume marker of an expired timer
@@ -91,7 +90,6 @@ class Hub:
         self.registered = {}
         self._closing = []
         self._nopoll = 0
-        self._skips = 0
 
     @functools.cached_property
     def io(self):
@@ -289,15 +287,17 @@ class Hub:
                     os.close(fd)
                 except OSError:
                     pass
-        timeout = -1
-        if ready:
-            self._skips += 1
-            if self._skips < _POLL_EVERY:
-                return
-            timeout = 0
-        self._skips = 0
+        # While green threads are runnable, poll without waiting on every
+        # tick (a thread blocked on an fd runs before the writer's write,
+        # continue_ or spawn returns); skip the system call while no fd is
+        # registered: then only the clock is read and timers expire.
         events = self._events
-        n = lib.levee_hub_poll(self._h, timeout, events, _MAX_EVENTS)
+        if not ready:
+            n = lib.levee_hub_poll(self._h, -1, events, _MAX_EVENTS)
+        elif lib.levee_hub_registered(self._h) == 0:
+            n = lib.levee_hub_expire(self._h, events, _MAX_EVENTS)
+        else:
+            n = lib.levee_hub_poll(self._h, 0, events, _MAX_EVENTS)
         timers, states = self._timers, self._states
         for i in range(n):
             ev = events[i]

@@ -15,11 +15,6 @@ local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.r
 local TIMEOUT = errors.TIMEOUT
 local HUB_READ, HUB_WRITE, HUB_TIMER, HUB_WAKE = 1, 2, 3, 4
 local MAX_EVENTS = 256
--- While green threads are runnable the hub polls without waiting, but only
--- every POLL_EVERY ticks: a poll is a system call, and message passing
--- between runnable threads needs none. Timers and fds are at most that many
--- ticks late.
-local POLL_EVERY = 32
 
 pcall(ffi.cdef, "int close(int fd);")
 
@@ -361,6 +356,14 @@ end
 
 -- Ends the tick: closes the fds unregistered during it, polls, dispatches
 -- the events, and starts the next tick with what is ready then.
+--
+-- While threads are runnable the hub polls without waiting on every tick
+-- (lua-api.md §2): a thread blocked on an fd runs before a writer's
+-- write, continue() or spawn() returns to the writer, and readiness of an
+-- fd nobody waits on is latched by then. The system call is skipped while
+-- no fd is registered and no wake-up handler is set (it could report
+-- nothing): then only the clock is read and the expired timers are
+-- collected.
 local function tick_end(self)
   local closing = self.closing
   if closing[1] then
@@ -369,29 +372,17 @@ local function tick_end(self)
       closing[i] = nil
     end
   end
-  -- no wait while threads are runnable, and then a poll only every
-  -- POLL_EVERY ticks; none at all while it could report nothing (no fd,
-  -- no timer, no wake-up handler): the clock is still refreshed then.
-  local timeout = -1
+  local handle = self.handle
+  local n
   if self._rtail > self._rhead then
-    local skips = self._skips + 1
-    self._skips = skips
-    if skips < POLL_EVERY then
-      self._tick = self._rtail
-      return
+    if L.levee_hub_registered(handle) == 0 and not self._on_wake then
+      n = L.levee_hub_expire(handle, self._events, MAX_EVENTS)
+    else
+      n = L.levee_hub_poll(handle, 0, self._events, MAX_EVENTS)
     end
-    self._skips = 0
-    local handle = self.handle
-    if L.levee_hub_registered(handle) == 0 and L.levee_hub_timers(handle) == 0
-        and not self._on_wake then
-      L.levee_hub_update_time(handle)
-      self._tick = self._rtail
-      return
-    end
-    timeout = 0
+  else
+    n = L.levee_hub_poll(handle, -1, self._events, MAX_EVENTS)
   end
-  self._skips = 0
-  local n = L.levee_hub_poll(self.handle, timeout, self._events, MAX_EVENTS)
   if n > 0 then dispatch(self, n) end
   self._tick = self._rtail
 end
@@ -455,7 +446,6 @@ local function new(options)
     _next_token = 0,
     _npaused = 0,
     _nopoll = 0,
-    _skips = 0,
     _tick = 0,
     _rhead = 0, _rtail = 0, _rq = tnew(RING * 5, 0), _rmask = RING - 1,
     _events = ffi.new("levee_event[?]", MAX_EVENTS),
