@@ -123,6 +123,85 @@ describe("pipe", function()
   end)
 end)
 
+describe("close and redirect, exactly as the original", function()
+  it("pipe sender:close() yields a tick when it woke a receiver, which has seen CLOSED", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local got
+    h:spawn(function() got = r:recv() end)
+    assert.is_nil(s:close())
+    assert.equal(CLOSED, got)  -- no continue() needed
+  end)
+
+  it("pipe sender:close() with nobody waiting does not yield", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local ran = false
+    h:spawn(function() h:continue() ran = true end)
+    assert.is_nil(s:close())
+    assert.is_false(ran)
+    assert.equal(CLOSED, (r:recv()))
+  end)
+
+  it("dealer sender:close() yields a tick when it woke receivers", function()
+    local h = levee.Hub()
+    local s, r = h:dealer()
+    local got = {}
+    for i = 1, 2 do h:spawn(function() got[i] = r:recv() end) end
+    assert.is_nil(s:close())
+    assert.same({CLOSED, CLOSED}, got)
+  end)
+
+  it("pipe recver:close() returns CLOSED once the sender's close woke it", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    h:spawn(function() r:recv() end)
+    s:close()
+    assert.equal(CLOSED, r:close())
+  end)
+
+  it("pipe recver:close() returns nil when the sender closed with nobody waiting", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    s:close()
+    assert.is_nil(r:close())
+    assert.equal(CLOSED, r:close())
+  end)
+
+  it("dealer recver:close() returns CLOSED once the sender's close woke it", function()
+    local h = levee.Hub()
+    local s, r = h:dealer()
+    h:spawn(function() r:recv() end)
+    s:close()
+    assert.equal(CLOSED, r:close())
+  end)
+
+  it("redirect delivers a parked value to a consumer already waiting on the target", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local _, r2 = h:pipe()
+    local got, sent
+    h:spawn(function() sent = {s:send("parked")} end)
+    h:spawn(function() got = {r2:recv()} end)
+    assert.is_nil(r:redirect(r2))
+    h:continue()
+    assert.same({nil, "parked"}, got)
+    assert.same({}, sent)  -- the sender's send returned nil
+  end)
+
+  it("redirect into a waiting selector delivers the parked value with its recver", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local sel = h:selector()
+    local got
+    h:spawn(function() s:send("parked") end)
+    h:spawn(function() got = {sel:recv()} end)
+    assert.is_nil(r:redirect(sel))
+    h:continue()
+    assert.same({nil, r, "parked"}, got)
+  end)
+end)
+
 describe("value", function()
   it("recv returns the stored value without consuming it", function()
     local h = levee.Hub()

@@ -69,7 +69,8 @@ def test_spawn_later_runs_after_the_delay(h):
 def test_spawn_every_spawns_for_each_item(h):
     seen = []
     h.spawn_every(iter(["x", "y"]), seen.append)
-    h.sleep(1)
+    for _ in range(3):   # each spawn is one tick
+        h.continue_()
     assert seen == ["x", "y"]
 
 
@@ -249,6 +250,55 @@ def test_pipe_send_to_a_waiting_recver_runs_it_first(h):
     s.send("x")
     trace.append("send returned")
     assert trace == ["recv x", "send returned"]
+
+
+def _catch(f):
+    """f()'s result, or the exception it raised."""
+    try:
+        return f()
+    except Exception as e:  # noqa: BLE001
+        return e
+
+
+def test_pipe_sender_close_yields_a_tick_when_it_woke_a_receiver(h):
+    s, r = h.pipe()
+    got = []
+    h.spawn(lambda: got.append(_catch(r.recv)))
+    assert s.close() is True
+    assert len(got) == 1 and isinstance(got[0], levee.Closed)   # no continue_()
+    assert r.close() is False   # already closed by the sender's close
+
+
+def test_pipe_sender_close_with_nobody_waiting_does_not_yield(h):
+    s, r = h.pipe()
+    ran = []
+    h.spawn(lambda: (h.continue_(), ran.append(True)))
+    s.close()
+    assert ran == []
+    with pytest.raises(levee.Closed):
+        r.recv()
+    assert r.close() is True
+
+
+def test_dealer_sender_close_yields_and_recver_close_is_false_after(h):
+    s, r = h.dealer()
+    got = []
+    for _ in range(2):
+        h.spawn(lambda: got.append(_catch(r.recv)))
+    s.close()
+    assert len(got) == 2 and all(isinstance(e, levee.Closed) for e in got)
+    assert r.close() is False
+
+
+def test_redirect_delivers_a_parked_value_to_a_consumer_waiting_on_the_target(h):
+    s, r = h.pipe()
+    _, r2 = h.pipe()
+    got = []
+    h.spawn(lambda: s.send("parked"))
+    h.spawn(lambda: got.append(r2.recv()))
+    r.redirect(r2)
+    h.continue_()
+    assert got == ["parked"]
 
 
 def test_pipe_parks_a_sender_until_taken_and_delivers_falsy_values(h):

@@ -121,10 +121,14 @@ class Sender(_Send):
         _result(self.hub._wait())
 
     def close(self):
+        """The receiving end sees Closed. When that woke a waiting receiver
+        the sender yields one tick, so the receiver has seen it by the
+        time close returns."""
         if self.closed:
             return False
         self.closed = True
-        self.recver._closed(self)
+        if self.recver._closed(self):
+            self.hub.continue_()
         return True
 
     def _taken(self, err):
@@ -145,8 +149,14 @@ class Recver(_Recv):
         self.pending.append(sender)
 
     def _closed(self, sender):
+        """The sender closed: a waiting receiver wakes with Closed and this
+        end counts as closed (its close() returns False). True when it woke
+        someone."""
         self.sender_closed = True
-        _wake(self, Closed(), None)
+        if _wake(self, Closed(), None):
+            self.closed = True
+            return True
+        return False
 
     def _recv(self, ms):
         if self.pending:
@@ -180,8 +190,13 @@ class Recver(_Recv):
         s.recver = target
         if hasattr(target, "_attach"):
             target._attach(s, self)
+        # A parked value goes straight to a consumer already waiting on target.
         while self.pending:
-            target._offer(self.pending.popleft())
+            p = self.pending.popleft()
+            if target._take(p, p.err, p.value):
+                p._taken(None)
+            else:
+                target._offer(p)
         if self.sender_closed:
             target._closed(s)
 
@@ -648,12 +663,19 @@ class DRecver(_Recv):
         self.pending.append(sender)
 
     def _closed(self, sender=None):
+        """Every waiting recv gets Closed; True (and this end counts as
+        closed) when that woke someone."""
         self.sender_closed = True
+        woke = False
         while self.waiters:
             g = self.waiters.popleft()
             if g not in self.gone:
                 self.hub.resume(g, None, Closed())
+                woke = True
             self.gone.discard(g)
+        if woke:
+            self.closed = True
+        return woke
 
     def _recv(self, ms):
         if self.pending:

@@ -127,10 +127,13 @@ Sender.pass = sender_pass
 function Sender:send(value) return sender_pass(self, nil, value) end
 
 
+-- close(): the receiving end sees CLOSED. When that woke a waiting
+-- receiver the sender yields one tick, so the receiver has seen CLOSED
+-- when close returns.
 function Sender:close()
   if self.closed then return CLOSED end
   self.closed = true
-  self.recver:_closed(self)
+  if self.recver:_closed(self) then hub_continue(self.hub) end
   return nil
 end
 
@@ -150,9 +153,16 @@ M.Recver = Recver
 
 function Recver:_take(_, err, value) return wake(self, err, value) end
 function Recver:_offer(sender) fpush(self.pending, sender) end
+-- The sender closed: a waiting receiver wakes with CLOSED, and this end
+-- counts as closed then (its own close() answers CLOSED). True when it
+-- woke someone.
 function Recver:_closed()
   self.sender_closed = true
-  wake(self, CLOSED)
+  if wake(self, CLOSED) then
+    self.closed = true
+    return true
+  end
+  return false
 end
 
 -- recv([ms]) -> err, value
@@ -195,9 +205,10 @@ function Recver:redirect(target)
   local s = self.sender
   s.recver = target
   if target._attach then target:_attach(s, self) end
+  -- A parked value goes straight to a consumer already waiting on target.
   local p = fpop(self.pending)
   while p do
-    target:_offer(p)
+    if target:_take(p, p.err, p.value) then p:_taken(nil) else target:_offer(p) end
     p = fpop(self.pending)
   end
   if self.sender_closed then target:_closed(s) end
@@ -736,14 +747,22 @@ function DRecver:_take(_, err, value)
   return true
 end
 function DRecver:_offer(sender) fpush(self.pending, sender) end
+-- The sender closed: every waiting recv gets CLOSED; true (and this end
+-- counts as closed) when that woke someone.
 function DRecver:_closed()
   self.sender_closed = true
+  local woke = false
   local co = fpop(self.waiters)
   while co do
-    if not self.gone[co] then hub_resume(self.hub, co, CLOSED) end
+    if not self.gone[co] then
+      hub_resume(self.hub, co, CLOSED)
+      woke = true
+    end
     self.gone[co] = nil
     co = fpop(self.waiters)
   end
+  if woke then self.closed = true end
+  return woke
 end
 
 function DRecver:recv(ms)
