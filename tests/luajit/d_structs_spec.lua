@@ -245,12 +245,20 @@ describe("d.Map", function()
     assert.equal("Host: example\r\nX-Multi: 1\r\nX-Multi: 2\r\nContent-Length: 10\r\n", tostring(m))
   end)
 
-  it("writeinto_iovec writes the wire format", function()
+  it("writeinto_iovec adds four entries per value: name, \": \", value, CRLF", function()
     local m = Map()
     m:add("A", "b")
+    m:add("X-Multi", "1")
+    m:add("x-multi", "2")
     local iov = d.Iovec()
     m:writeinto_iovec(iov)
-    assert.equal("A: b\r\n", iov:string())
+    assert.equal("A: b\r\nX-Multi: 1\r\nX-Multi: 2\r\n", iov:string())
+    assert.equal(12, iov.n)
+    local entries = iov:value()
+    local want = {"A", ": ", "b", "\r\n", "X-Multi", ": ", "1", "\r\n"}
+    for i = 1, #want do
+      assert.equal(want[i], ffi.string(entries[i - 1].iov_base, entries[i - 1].iov_len))
+    end
   end)
 
   it("takes an initial table", function()
@@ -371,17 +379,42 @@ describe("d.HashRing", function()
     assert.equal(n1, rep:reserve())
   end)
 
-  it("iterates every node once around the ring; next wraps", function()
+  it("iter yields a node once per replica around the ring; next wraps", function()
     local r = d.HashRing()
     for _, n in ipairs({"a", "b", "c"}) do r:put(n, 5) end
-    local seen = {}
-    for node in r:iter() do seen[#seen + 1] = node:key() end
-    table.sort(seen)
-    assert.same({"a", "b", "c"}, seen)
+    r:put("d", 1)
+    local count, order = {}, {}
+    for node in r:iter() do
+      count[node:key()] = (count[node:key()] or 0) + 1
+      order[#order + 1] = node
+    end
+    assert.same({a = 5, b = 5, c = 5, d = 1}, count)
+    -- in ring order from the first point
+    local rep = r:first()
+    for i = 1, #order do
+      assert.equal(rep.node, order[i])
+      rep = rep:next()
+    end
     local first = r:first()
     local rep, steps = first:next(), 1
     while rep ~= first do rep, steps = rep:next(), steps + 1 end
-    assert.equal(15, steps)
+    assert.equal(16, steps)
+  end)
+
+  it("Replica:iter yields every point's node once around, from that replica", function()
+    local r = d.HashRing()
+    r:put("a", 3)
+    r:put("b", 2)
+    local start = r:first():next():next()
+    local got, rep = {}, start
+    for node in start:iter() do
+      assert.equal(rep.node, node)
+      got[#got + 1] = node:key()
+      rep = rep:next()
+    end
+    assert.equal(5, #got)
+    table.sort(got)
+    assert.same({"a", "a", "a", "b", "b"}, got)
   end)
 
   it("uses a custom hash function", function()

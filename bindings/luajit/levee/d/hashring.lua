@@ -42,19 +42,16 @@ function Replica:reserve()
   end
 end
 
--- iter(): every node once, in ring order from this point.
+-- iter(): the node of every point once around the ring, starting at this
+-- point: a node with 3 replicas appears 3 times (as the original).
 function Replica:iter()
   local points = self.ring.points
-  local n, k, seen = #points, 0, {}
+  local n, k = #points, 0
   return function()
-    while k < n do
-      local r = points[(self.index - 1 + k) % n + 1]
-      k = k + 1
-      if not seen[r.node] then
-        seen[r.node] = true
-        return r.node
-      end
-    end
+    if k >= n then return nil end
+    local r = points[(self.index - 1 + k) % n + 1]
+    k = k + 1
+    return r.node
   end
 end
 
@@ -117,7 +114,8 @@ end
 
 function Ring:first() return self.points[1] end
 
--- iter(): every node once, in ring order from the first point.
+-- iter(): the node of every point in ring order from the first point
+-- (once per replica).
 function Ring:iter()
   local first = self.points[1]
   if not first then return function() end end

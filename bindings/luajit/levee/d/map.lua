@@ -91,7 +91,16 @@ local function wire(self)
 end
 methods.tostring = wire
 
-function methods:writeinto_iovec(iov) iov:writeraw(wire(self)) end
+-- writeinto_iovec(iov): four entries per value (name, ": ", value, CRLF),
+-- as the original; the strings are the map's own, kept alive by the iovec.
+function methods:writeinto_iovec(iov)
+  for name, value in methods.iter(self) do
+    iov:writeraw(name)
+    iov:writeraw(": ")
+    iov:writeraw(value)
+    iov:writeraw("\r\n")
+  end
+end
 
 ctype = ffi.metatype("struct levee_lua_map", {
   __index = function(self, key)
