@@ -1079,6 +1079,59 @@ int levee_stat_kind(const levee_stat *st);
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
 
+/* Makes a new directory from tmpl, whose last six characters must be
+ * "XXXXXX": they are replaced in place (tmpl is written) by the name
+ * chosen; the directory is mode 0700. 0, LEVEE_EINVAL (NULL or no
+ * XXXXXX suffix) or -(errno). */
+int levee_fs_mkdtemp(char *tmpl);
+
+/* Removes path: a file, a symlink (not its target) or an empty directory;
+ * with recurse non-zero a directory and everything under it (symlinks are
+ * removed, never followed). 0, or -(errno) of the first failure
+ * (LEVEE_ENOTEMPTY for a non-empty directory without recurse). */
+int levee_fs_remove(const char *path, int recurse);
+
+/* A recursive walk over the entries under a directory, in name order,
+ * depth first (a directory's entries follow it). The root itself is not
+ * an entry. Symlinks are reported as such and not followed unless
+ * levee_dir_follow says so. Not thread-safe; one walker per use. */
+typedef struct levee_dir levee_dir;
+
+/* Opens a walk under path, descending at most depth levels (1: the
+ * directory's own entries only). *out owned by the caller
+ * (levee_dir_free). 0, LEVEE_EINVAL (NULL, depth < 1), LEVEE_ENOMEM, or
+ * -(errno) for a path that cannot be opened as a directory. */
+int levee_dir_open(levee_dir **out, const char *path, int32_t depth);
+
+/* Frees the walker. NULL is a no-op. */
+void levee_dir_free(levee_dir *d);
+
+/* Moves to the next entry: 1 (an entry is current), 0 (the walk is over)
+ * or -(errno) when a directory under the root cannot be read (the walk
+ * goes on past it at the next call). */
+int levee_dir_next(levee_dir *d);
+
+/* Do not descend into the current entry (a directory). 0, LEVEE_EINVAL
+ * when no entry is current. */
+int levee_dir_skip(levee_dir *d);
+
+/* Follow the current entry, a symlink: when it points at a directory the
+ * walk descends into it (the link is not reported again). 0,
+ * LEVEE_EINVAL when no entry is current. */
+int levee_dir_follow(levee_dir *d);
+
+/* The LEVEE_FILE_* kind of the current entry (a symlink is
+ * LEVEE_FILE_LNK), or LEVEE_EINVAL when no entry is current. */
+int levee_dir_kind(const levee_dir *d);
+
+/* The current entry's path (the root joined with the names below it),
+ * NUL-terminated, valid until the next call on the walker; NULL when no
+ * entry is current. */
+const char *levee_dir_path(const levee_dir *d);
+
+/* How deep the current entry is (1: directly under the root), or 0. */
+int levee_dir_level(const levee_dir *d);
+
 
 /* levee:section dns */
 /* (declarations of the dns module go after this line) */

@@ -434,12 +434,14 @@ function _.gethostname()
   return nil, ffi.string(buf, n)
 end
 
--- getrusage([who=RUSAGE_SELF]) → err, levee_rusage (utime/stime seconds,
--- maxrss KiB, minflt, majflt, inblock, oublock, nvcsw, nivcsw).
+pcall(ffi.cdef, "int getrusage(int who, struct rusage *usage);")
+
+-- getrusage([who=RUSAGE_SELF]) → err, struct rusage (ru_utime and
+-- ru_stime are timevals with tv_sec/tv_usec; ru_maxrss in KiB, ru_minflt,
+-- ...), as the original.
 function _.getrusage(who)
-  local r = ffi.new("levee_rusage")
-  local rc = L.levee_sys_getrusage(who or 0, r)
-  if rc < 0 then return errors.get(rc) end
+  local r = ffi.new("struct rusage")
+  if C.getrusage(who or C.RUSAGE_SELF, r) < 0 then return errors.get(-ffi.errno()) end
   return nil, r
 end
 
