@@ -752,6 +752,62 @@ int64_t levee_json_marshal(levee_json *j, const uint8_t *input);
 /* The bytes the last levee_json_pickle / levee_json_loads produced. */
 const uint8_t *levee_json_output(const levee_json *j);
 
+/* Token kinds that only the lexer below reports: a container's end. */
+enum levee_json_end {
+  LEVEE_JSON_ARRAY_END = 7,  /* ']' */
+  LEVEE_JSON_OBJECT_END = 8  /* '}' */
+};
+
+/* A token-at-a-time JSON lexer: each call reads exactly one token of the
+ * current value (strictly checked against what may come next) from the
+ * bytes that follow the previous token, so a caller can drop each token's
+ * bytes before the next call. For programs that walk a document token by
+ * token; decoding whole values is faster with levee_json_feed. Not
+ * thread-safe. */
+typedef struct levee_json_lexer levee_json_lexer;
+
+/* Makes a lexer (nesting limit LEVEE_JSON_MAX_DEPTH). *out owned by the
+ * caller. 0, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_json_lexer_new(levee_json_lexer **out);
+
+/* Frees the lexer. NULL is a no-op. */
+void levee_json_lexer_free(levee_json_lexer *lx);
+
+/* Sets the nesting limit (1..100000). 0 or LEVEE_EINVAL. */
+int levee_json_lexer_limits(levee_json_lexer *lx, uint32_t max_depth);
+
+/* Forgets the value in progress: the next token starts a new value. */
+void levee_json_lexer_reset(levee_json_lexer *lx);
+
+/* Reads the next token from input[0, len). eof non-zero says no more bytes
+ * will come (a number at the very end is then complete). Returns the bytes
+ * the token used (> 0: white space and the ',' or ':' before it included)
+ * and fills *tok: offsets relative to input; strings as in the tape
+ * (escaped ones unescaped at levee_json_lexer_strings() + aux); ARRAY and
+ * OBJECT have len 0; ARRAY_END / OBJECT_END close them. Returns 0 when
+ * input ends before the token does (call again with the same bytes
+ * extended; *tok is untouched), or LEVEE_JSON_ESYNTAX / EBYTE / EESCAPE /
+ * ESTACK / ESIZE (levee_json_lexer_error_offset says where, relative to
+ * input; reset before reuse), LEVEE_EINVAL, LEVEE_ENOMEM. Input that ends
+ * before a token with eof set is LEVEE_JSON_ESYNTAX at offset len. After
+ * the token that completes the top-level value, levee_json_lexer_done is 1
+ * and the next call starts a new value. */
+int64_t levee_json_lexer_next(levee_json_lexer *lx, const uint8_t *input, size_t len, int eof,
+                              levee_json_token *tok);
+
+/* 1 when the last token completed the top-level value, else 0. */
+int levee_json_lexer_done(const levee_json_lexer *lx);
+
+/* How deep the lexer is: the containers open after the last token. */
+int levee_json_lexer_depth(const levee_json_lexer *lx);
+
+/* The unescaped bytes of the last string token that held escapes (see
+ * levee_json_token.aux); valid until the next call on the lexer. */
+const uint8_t *levee_json_lexer_strings(const levee_json_lexer *lx);
+
+/* Byte offset, relative to the last call's input, of the last error. */
+uint64_t levee_json_lexer_error_offset(const levee_json_lexer *lx);
+
 /* Writes src[0, len) as a quoted JSON string at dst, which must hold
  * 6 * len + 2 bytes: '"' and '\\' and control characters are escaped
  * (\b \f \n \r \t, others as \u00XX); valid UTF-8 is copied as is. Returns
