@@ -381,7 +381,7 @@ describe("stalk", function()
     r:remove(1)
     assert.equal(1, #r)
     assert.same({"b"}, (function() local t = {} for v in r:iter() do t[#t + 1] = v end return t end)())
-    assert.has_error(function() r:remove(2) end, "out of range")
+    assert.has_error(function() r:remove(2) end, "n must be a whole number in 1..1")
   end)
 
   it("parks the sender at size and wakes it on remove; empty fires when drained", function()

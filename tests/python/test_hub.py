@@ -573,3 +573,63 @@ def test_pair_over_a_queue(h):
     p.close()
     with pytest.raises(levee.Closed):
         p.recv()
+
+
+# ---- bad arguments --------------------------------------------------------------
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda h: h.spawn(42), TypeError, "Hub.spawn: f must be callable, not int"),
+    (lambda h: h.spawn(None), TypeError, "Hub.spawn: f must be callable"),
+    (lambda h: h.sleep("x"), TypeError, "Hub.sleep: ms must be a number, not str"),
+    (lambda h: h.sleep(None), TypeError, "Hub.sleep: ms must be a number"),
+    (lambda h: h.spawn_later("1", print), TypeError, "Hub.spawn_later: ms must be a number"),
+    (lambda h: h.spawn_later(1, 42), TypeError, "Hub.spawn_later: f must be callable"),
+    (lambda h: h.spawn_every(42, print), TypeError, "not iterable"),
+    (lambda h: h.spawn_every([1], 42), TypeError, "Hub.spawn_every: f must be callable"),
+    (lambda h: h.pause("x"), TypeError, "Hub.pause: ms must be a number or None"),
+    (lambda h: h.resume("g"), TypeError, "Hub.resume: g must be a greenlet"),
+    (lambda h: h.register("0"), TypeError, "Hub.register: fd must be an int"),
+    (lambda h: h.register_nopoll(None), TypeError, "Hub.register_nopoll: fd must be an int"),
+    (lambda h: h.pipe()[1].recv("x"), TypeError, "Recver.recv: ms must be a number or None, not str"),
+    (lambda h: h.value(1)[1].recv([]), TypeError, "ValueRecver.recv: ms must be"),
+    (lambda h: h.queue()[1].recv("x"), TypeError, "recv: ms must be"),
+    (lambda h: h.selector().recv("x"), TypeError, "Selector.recv: ms must be"),
+    (lambda h: h.dealer()[1].recv("x"), TypeError, "recv: ms must be"),
+    (lambda h: h.broadcast().recv("x"), TypeError, "recv: ms must be"),
+    (lambda h: h.queue(0), ValueError, "Hub.queue: size must be >= 1, got 0"),
+    (lambda h: h.queue("3"), TypeError, "Hub.queue: size must be an int or None, not str"),
+    (lambda h: h.stalk(-1), ValueError, "Hub.stalk: size must be >= 1"),
+    (lambda h: h.pool(42, 1), TypeError, "Hub.pool: factory must be callable, not int"),
+    (lambda h: h.pool(list, "2"), TypeError, "Hub.pool: size must be an int, not str"),
+    (lambda h: h.pool(list, 1).run(42), TypeError, "Pool.run: f must be callable"),
+    (lambda h: h.pool(list, 1).recv("x"), TypeError, "Pool.recv: ms must be"),
+    (lambda h: h.pipe()[1].redirect(42), TypeError, "redirect: target must be a selector"),
+])
+def test_bad_arguments_raise_naming_the_argument(h, call, exc, words):
+    with pytest.raises(exc) as e:
+        call(h)
+    assert words in str(e.value)
+    h.sleep(0)   # the hub is still usable
+
+
+def test_stalk_remove_checks_n(h):
+    s, r = h.stalk()
+    s.send(1)
+    with pytest.raises(ValueError, match="n must be in 1..1, got 2"):
+        r.remove(2)
+    with pytest.raises(TypeError, match="n must be an int"):
+        r.remove("1")
+    r.remove(1)
+    assert len(r) == 0
+
+
+def test_spawn_of_a_non_callable_does_not_end_the_process():
+    code = ("import levee; h = levee.Hub()\n"
+            "try:\n    h.spawn(42)\nexcept TypeError as e:\n    print('TypeError', e)\n"
+            "h.sleep(1); print('alive')")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(levee.__file__)))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                       env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["TypeError levee: Hub.spawn: f must be callable, not int",
+                                     "alive"]

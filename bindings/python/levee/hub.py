@@ -24,10 +24,16 @@ import greenlet
 
 from ._ffi import ffi, lib
 from .errors import Closed, Timeout, check, error_for
+from .message import check_callable, check_ms
 
 _MAX_EVENTS = 256
 _HUB_READ, _HUB_WRITE, _HUB_TIMER, _HUB_WAKE = 1, 2, 3, 4
 _TIMEOUT = object()  # resume marker of an expired timer
+
+
+def _check_fd(fd, where):
+    if isinstance(fd, bool) or not isinstance(fd, int):
+        raise TypeError("levee: %s: fd must be an int, not %s" % (where, type(fd).__name__))
 
 
 def _fatal():
@@ -47,6 +53,8 @@ class State:
 
     def recv(self, ms=None):
         """1 when ready, -1 on hang-up, error or unregister; raises Timeout."""
+        if ms is not None:
+            check_ms(ms, "State.recv")
         if self.has:
             v, self.has, self.value = self.value, False, None
             return v
@@ -160,11 +168,15 @@ class Hub:
     def resume(self, g, value=None, err=None):
         """Queues green thread g to run on the next tick; its pause()
         returns value (or raises err)."""
+        if not isinstance(g, greenlet.greenlet):
+            raise TypeError("levee: Hub.resume: g must be a greenlet, not %s" % type(g).__name__)
         self._cancel_pause(g)
         self._ready.append((g, (err, value), None))
 
     def pause(self, ms=None):
         """Blocks until resume(); raises Timeout after ms."""
+        if ms is not None:
+            check_ms(ms, "Hub.pause")
         err, value = self._wait(ms)
         if err is not None:
             raise err
@@ -192,6 +204,7 @@ class Hub:
 
     def sleep(self, ms):
         """Suspends the caller for at least ms milliseconds."""
+        check_ms(ms, "Hub.sleep", optional=False)
         try:
             self._wait(ms)
         except Timeout:
@@ -211,6 +224,7 @@ class Hub:
     def spawn(self, f, *args, **kwargs):
         """Runs f(*args, **kwargs) as a green thread; it runs until it first
         blocks before spawn returns. Returns the greenlet."""
+        check_callable(f, "Hub.spawn")
         g = self._green(f)
         self._ready.append((g, args, kwargs))
         self.continue_()
@@ -218,10 +232,14 @@ class Hub:
 
     def spawn_later(self, ms, f, *args, **kwargs):
         """Runs f(*args, **kwargs) as a new green thread after ms."""
+        check_ms(ms, "Hub.spawn_later", optional=False)
+        check_callable(f, "Hub.spawn_later")
         self._timer(ms, (f, args, kwargs))
 
     def spawn_every(self, iterable, f):
         """A green thread that spawns f(item) for every item of iterable."""
+        check_callable(f, "Hub.spawn_every")
+        iterable = iter(iterable)  # TypeError here, not in the green thread
         def every():
             for item in iterable:
                 self.spawn(f, item)
@@ -231,6 +249,7 @@ class Hub:
     def register(self, fd, r=True, w=False):
         """(r_ev, w_ev) States for fd (None for a direction not asked for).
         Raises levee.Error (EEXIST) if fd is already registered."""
+        _check_fd(fd, "Hub.register")
         flags = (1 if r else 0) | (2 if w else 0)
         check(lib.levee_hub_register(self._h, fd, flags, fd * 2, fd * 2 + 1))
         r_ev = State(self) if r else None
@@ -241,6 +260,7 @@ class Hub:
 
     def register_nopoll(self, fd, r=True, w=False):
         """States for a regular file: always ready."""
+        _check_fd(fd, "Hub.register_nopoll")
         if fd in self.registered:
             raise error_for(lib.LEVEE_EEXIST)
         r_ev = State(self, True) if r else None

@@ -41,6 +41,40 @@ def _wait(obj, ms, what):
             obj.waiter = None
 
 
+def check_ms(ms, where, optional=True):
+    """Raises TypeError unless ms is a number of milliseconds (or None when
+    optional); where names the call in the message."""
+    if ms is None and optional:
+        return
+    if isinstance(ms, bool) or not isinstance(ms, (int, float)):
+        raise TypeError("levee: %s: ms must be a number%s, not %s"
+                        % (where, " or None" if optional else "", type(ms).__name__))
+
+
+def check_size(size, where, minimum=1, optional=True):
+    """Raises TypeError / ValueError unless size is a whole number >= minimum
+    (or None when optional)."""
+    if size is None and optional:
+        return
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError("levee: %s: size must be an int%s, not %s"
+                        % (where, " or None" if optional else "", type(size).__name__))
+    if size < minimum:
+        raise ValueError("levee: %s: size must be >= %d, got %d" % (where, minimum, size))
+
+
+def check_callable(f, where, what="f"):
+    """Raises TypeError unless f is callable."""
+    if not callable(f):
+        raise TypeError("levee: %s: %s must be callable, not %s" % (where, what, type(f).__name__))
+
+
+def _check_target(target):
+    if not all(hasattr(target, name) for name in ("_take", "_offer", "_closed")):
+        raise TypeError("levee: redirect: target must be a selector, a broadcast or a recver, "
+                        "not %s" % type(target).__name__)
+
+
 def _result(pair):
     err, value = pair
     if err is not None:
@@ -87,6 +121,8 @@ def _ends(hub, sender, recver_class, *args):
 
 class _Recv(_End):
     def recv(self, ms=None):
+        if ms is not None:
+            check_ms(ms, "%s.recv" % type(self).__name__)
         return _result(self._recv(ms))
 
     def __iter__(self):
@@ -183,6 +219,7 @@ class Recver(_Recv):
     def redirect(self, target):
         """The sender now delivers to target (selector, broadcast or another
         recver); this recver becomes closed."""
+        _check_target(target)
         if self.closed:
             raise Closed()
         self.closed = True
@@ -261,6 +298,7 @@ class ValueRecver(_Recv):
         return True
 
     def redirect(self, target):
+        _check_target(target)
         if self.closed:
             raise Closed()
         self.closed = True
@@ -499,6 +537,7 @@ class QRecver(_Recv):
 
 
 def queue(hub, size=None):
+    check_size(size, "Hub.queue")
     return _ends(hub, QSender(hub), QRecver, size)
 
 
@@ -519,14 +558,17 @@ class Stalk(QRecver):
         return iter([v for _, v in list(self.items)])
 
     def remove(self, n):
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError("levee: Stalk.remove: n must be an int, not %s" % type(n).__name__)
         if not 0 < n <= len(self.items):
-            raise ValueError("stalk: remove out of range")
+            raise ValueError("levee: Stalk.remove: n must be in 1..%d, got %d" % (len(self.items), n))
         for _ in range(n):
             self.items.popleft()
         self._took(n)
 
 
 def stalk(hub, size=None):
+    check_size(size, "Hub.stalk")
     return _ends(hub, QSender(hub), Stalk, size)
 
 
@@ -556,6 +598,8 @@ class Selector(_End):
 
     def recv(self, ms=None):
         """(recver, value); raises Closed (with .recver) when a source closes."""
+        if ms is not None:
+            check_ms(ms, "Selector.recv")
         if self.pending:
             s = self.pending.popleft()
             if isinstance(s, tuple):
@@ -764,12 +808,16 @@ class Pool:
     """size items made by factory(); recv() checks one out, send() returns it."""
 
     def __init__(self, hub, factory, size):
+        check_callable(factory, "Hub.pool", "factory")
+        check_size(size, "Hub.pool", 0, optional=False)
         self.hub, self.size = hub, size
         self.sender, self.recver = queue(hub)
         for _ in range(size):
             self.sender.send(factory())
 
     def recv(self, ms=None):
+        if ms is not None:
+            check_ms(ms, "Pool.recv")
         return self.recver.recv(ms)
 
     def send(self, item):
@@ -777,6 +825,7 @@ class Pool:
 
     def run(self, f, *args, **kwargs):
         """f(item, *args) with an item checked out; returns f's result."""
+        check_callable(f, "Pool.run")
         item = self.recver.recv()
         try:
             return f(item, *args, **kwargs)

@@ -48,6 +48,39 @@ local function run(self, co, ...)
 end
 
 -- ---------------------------------------------------------------------
+-- argument checks: a programming mistake is a Lua error that names the
+-- argument and points at the caller of the hub method (error level 3 from
+-- bad() called by the method, 4 through check_ms / as_function).
+
+local function bad(fn, what, expected, v, level)
+  error(("levee: %s: %s must be %s, got %s"):format(fn, what, expected, type(v)), level or 3)
+end
+
+-- A number of milliseconds (nil allowed when optional).
+local function check_ms(ms, fn, optional, level)
+  if type(ms) ~= "number" and not (optional and ms == nil) then
+    bad(fn, "ms", "a number", ms, level or 4)
+  end
+end
+
+-- f as a function a coroutine can run: functions as they are, callable
+-- tables and cdata wrapped.
+local function as_function(f, fn, what, level)
+  local t = type(f)
+  if t == "function" then return f end
+  if t == "table" or t == "cdata" or t == "userdata" then
+    local ok, mt = pcall(getmetatable, f)
+    if ok and type(mt) == "table" and mt.__call then
+      return function(...) return f(...) end
+    end
+  end
+  bad(fn, what or "f", "a function", f, level or 4)
+end
+
+Hub._check_ms = check_ms
+Hub._as_function = as_function
+
+-- ---------------------------------------------------------------------
 -- the ready queue: a ring of preallocated slots, five per entry (thread,
 -- three values, and the argument count of a new thread's first resume).
 -- _rhead and _rtail count the entries ever popped and pushed; an entry's
@@ -124,6 +157,7 @@ end
 
 -- Queues co to run on the next tick with (a, b, c).
 function Hub:resume(co, a, b, c)
+  if type(co) ~= "thread" and co ~= self._main then bad("h:resume", "co", "a coroutine", co) end
   cancel_pause(self, co)
   ready_push(self, co, a, b, c)
 end
@@ -159,7 +193,8 @@ end
 -- pause([ms]) -> err, sender, value: blocks until resume(); with ms,
 -- errors.TIMEOUT if nobody resumed the thread in time.
 function Hub:pause(ms)
-  if ms then
+  if ms ~= nil then
+    if type(ms) ~= "number" then bad("h:pause", "ms", "a number or nil", ms) end
     local co = self._current
     local token, slot = self:_timer(ms, co)
     self._pause_token[co], self._pause_slot[co] = token, slot
@@ -169,8 +204,9 @@ function Hub:pause(ms)
 end
 
 function Hub:sleep(ms)
+  if type(ms) ~= "number" then bad("h:sleep", "ms", "a number", ms) end
   local co = self._current
-  local token, slot = self:_timer(ms or 0, co)
+  local token, slot = self:_timer(ms, co)
   self._pause_token[co], self._pause_slot[co] = token, slot
   self._npaused = self._npaused + 1
   self:_coyield()
@@ -181,6 +217,7 @@ end
 
 -- spawn(f, ...): f(...) runs (until it first blocks) before spawn returns.
 function Hub:spawn(f, ...)
+  if type(f) ~= "function" then f = as_function(f, "h:spawn") end
   local n = select("#", ...)
   local co
   if n <= 3 then
@@ -196,11 +233,15 @@ end
 
 -- spawn_later(ms, f): f() runs as a new thread after ms.
 function Hub:spawn_later(ms, f)
+  check_ms(ms, "h:spawn_later")
+  if type(f) ~= "function" then f = as_function(f, "h:spawn_later") end
   self:_timer(ms, {f})
 end
 
 -- spawn_every(iter, f): a thread that spawns f(item) for every item.
 function Hub:spawn_every(iter, f)
+  iter = as_function(iter, "h:spawn_every", "iter")
+  if type(f) ~= "function" then f = as_function(f, "h:spawn_every") end
   self:spawn(function()
     for item in iter do self:spawn(f, item) end
   end)
@@ -215,6 +256,7 @@ State.__index = State
 -- recv([ms]) -> err, nil, value: value 1 (ready) or -1 (hang-up, error or
 -- unregistered); an event that arrived while nobody waited is latched.
 function State:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then bad("State:recv", "ms", "a number or nil", ms) end
   if self.has then
     local v = self.value
     self.has, self.value = false, nil
@@ -247,6 +289,7 @@ end
 -- register(fd, r, w) -> r_ev, w_ev (States; nil for a false flag). On
 -- failure (e.g. fd already registered) -> nil, nil, err.
 function Hub:register(fd, r, w)
+  if type(fd) ~= "number" then bad("h:register", "fd", "a number", fd) end
   local flags = (r and 1 or 0) + (w and 2 or 0)
   local rc = L.levee_hub_register(self.handle, fd, flags, fd * 2, fd * 2 + 1)
   if rc < 0 then return nil, nil, errors.get(rc) end
@@ -259,6 +302,7 @@ end
 
 -- register_nopoll(fd, r, w): states for regular files, always ready.
 function Hub:register_nopoll(fd, r, w)
+  if type(fd) ~= "number" then bad("h:register_nopoll", "fd", "a number", fd) end
   if self.registered[fd] then return nil, nil, errors.system.EEXIST end
   local r_ev = r and new_state(self, true) or nil
   local w_ev = w and new_state(self, true) or nil

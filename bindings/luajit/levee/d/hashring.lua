@@ -68,6 +68,15 @@ end
 
 -- put(key[, replicas=1[, avail=1]]) -> err: adds a node.
 function Ring:put(key, replicas, avail)
+  if type(key) ~= "string" and type(key) ~= "number" then
+    error("d.HashRing:put: key must be a string, got " .. type(key), 2)
+  end
+  if replicas ~= nil and type(replicas) ~= "number" then
+    error("d.HashRing:put: replicas must be a number, got " .. type(replicas), 2)
+  end
+  if avail ~= nil and type(avail) ~= "number" then
+    error("d.HashRing:put: avail must be a number, got " .. type(avail), 2)
+  end
   if self.nodes[key] then return errors.system.EEXIST end
   replicas = replicas or 1
   if replicas < 1 then return errors.system.EINVAL end
@@ -123,5 +132,8 @@ function Ring:iter()
 end
 
 return function(hashfn)
+  if hashfn ~= nil and type(hashfn) ~= "function" then
+    error("d.HashRing: hashfn must be a function, got " .. type(hashfn), 2)
+  end
   return setmetatable({hashfn = hashfn or siphash, nodes = {}, points = {}}, Ring)
 end

@@ -109,6 +109,10 @@ ffi.metatype("struct levee_iovec", {
 
 local out = ffi.new("levee_iovec *[1]")
 return function(size)
+  if size ~= nil and (type(size) ~= "number" or size < 0 or size ~= size) then
+    if type(size) == "number" then error("d.Iovec: size must be >= 0, got " .. size, 2) end
+    error("d.Iovec: size must be a number, got " .. type(size), 2)
+  end
   check(L.levee_iovec_new(out, size or 0), "new")
   local iov = ffi.gc(out[0], L.levee_iovec_free)
   anchors[iov] = {}

@@ -116,6 +116,9 @@ ctype = ffi.metatype("struct levee_lua_map", {
 
 -- Map([t]): t is an optional table of name -> value | {values}.
 return function(t)
+  if t ~= nil and type(t) ~= "table" then
+    error("d.Map: the initial headers must be a table, got " .. type(t), 2)
+  end
   local m = ctype(0)
   state[m] = {vals = {}, names = {}, order = {}}
   if t then

@@ -136,13 +136,38 @@ local function fail(h, rc)
 end
 
 -- The bytes to decode: a string, a pointer and a length, or an object with
--- value() (d.Buffer, a stream).
-local function input(s, len)
-  if type(s) == "string" then
-    if len == nil or len > #s then len = #s end
+-- value() (d.Buffer, a stream). Anything else is a programming mistake: a
+-- Lua error naming the argument, at the caller of fn (level 3: input, fn,
+-- its caller).
+local function bad_input(fn, s, len)
+  if len ~= nil and type(len) ~= "number" and type(len) ~= "cdata" then
+    error(("levee.p.json.%s: len must be a number, got %s"):format(fn, type(len)), 4)
+  end
+  error(("levee.p.json.%s: expected a string, a pointer and a length, or a buffer, got %s")
+    :format(fn, type(s)), 4)
+end
+
+local function has_value(s)
+  local ok, v = pcall(function() return s.value end)
+  return ok and v ~= nil
+end
+
+local function input(s, len, fn)
+  local t = type(s)
+  if t == "string" then
+    if len == nil then return s, #s end
+    if type(len) ~= "number" then bad_input(fn, s, len) end
+    if len > #s then len = #s end
+    if len < 0 then len = 0 end
     return s, len
   end
-  if len == nil and s ~= nil then return s:value() end
+  if len == nil then
+    if (t == "table" or t == "cdata") and has_value(s) then return s:value() end
+    bad_input(fn, s, len)
+  end
+  if t ~= "cdata" or (type(len) ~= "number" and type(len) ~= "cdata") or len < 0 then
+    bad_input(fn, s, len)
+  end
   return s, len
 end
 
@@ -153,8 +178,7 @@ local shared = new_handle()
 -- failure err is an errors.json.* error and the third result is the byte
 -- offset of the fault.
 function M.decode(s, len)
-  local ptr, n = input(s, len)
-  if ptr == nil then return errors.get(L.LEVEE_EINVAL) end
+  local ptr, n = input(s, len, "decode")
   local rc = L.levee_json_parse(shared, ptr, n)
   if rc < 0 then return fail(shared, rc) end
   return nil, tape_value(shared, ffi_cast(u8p, ptr))
@@ -191,7 +215,7 @@ end
 -- n == 0: need more. On failure: err, nil, offset (the decoder must be
 -- reset).
 function Decoder:feed(buf, len, eof)
-  local ptr, n = input(buf, len)
+  local ptr, n = input(buf, len, "decoder:feed")
   local rc = L.levee_json_feed(self.h, ptr, n, eof and 1 or 0)
   if rc < 0 then
     self.offset = tonumber(L.levee_json_error_offset(self.h))
@@ -239,10 +263,7 @@ end
 -- again with them added). On failure: err, nil, offset (reset before
 -- reuse).
 function Decoder:next(buf, len, eof)
-  local ptr, n = input(buf, len)
-  if ptr == nil then
-    error("levee.p.json: decoder:next(buf, len, eof): buf must be a string or a pointer", 2)
-  end
+  local ptr, n = input(buf, len, "decoder:next")
   local lx = lexer(self)
   local rc = L.levee_json_lexer_next(lx, ptr, n, eof and 1 or 0, token)
   if rc < 0 then
