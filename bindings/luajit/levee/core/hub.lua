@@ -162,11 +162,21 @@ function Hub:resume(co, a, b, c)
   ready_push(self, co, a, b, c)
 end
 
--- Wakes co now when called from the loop (State:set), else on the next tick.
+-- Wakes co now (State:set, as the original): from the loop as any resume;
+-- from a green thread or main by resuming co right there, so co runs
+-- until it blocks before set returns. Main itself is never resumed from
+-- inside another thread: it is queued for the next tick.
 function Hub:_wake_sync(co, a, b, c)
   cancel_pause(self, co)
-  if self._current == self._loop then return self:_coresume(co, a, b, c) end
-  ready_push(self, co, a, b, c)
+  local cur = self._current
+  if cur == self._loop then return self:_coresume(co, a, b, c) end
+  if co == self._main then return ready_push(self, co, a, b, c) end
+  self._current = co
+  local tr = self._trace_resume
+  local ok, err
+  if tr then ok, err = tr(co, a, b, c) else ok, err = co_resume(co, a, b, c) end
+  self._current = cur
+  if not ok then fatal(co, err) end
 end
 
 function Hub:continue()
@@ -262,7 +272,7 @@ function State:recv(ms)
     self.has, self.value = false, nil
     return nil, nil, v
   end
-  if self.nopoll then return nil, nil, 1 end
+  if self.nopoll then return 1 end  -- the original's stub: the single value 1
   if self.co then error("levee: a second green thread cannot wait on the same fd state", 2) end
   local co = self.hub._current
   self.co = co
