@@ -633,3 +633,48 @@ def test_spawn_of_a_non_callable_does_not_end_the_process():
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == ["TypeError levee: Hub.spawn: f must be callable, not int",
                                      "alive"]
+
+
+@pytest.mark.parametrize("kind", ["pipe", "value", "flag", "gate", "queue", "stalk", "router",
+                                  "dealer"])
+def test_close_is_true_then_false_on_either_end_of_every_kind(h, kind):
+    s, r = getattr(h, kind)()
+    assert s.close() is True and s.close() is False
+    s2, r2 = getattr(h, kind)()
+    assert r2.close() is True and r2.close() is False
+    with pytest.raises(levee.Closed):
+        s2.send(1)
+
+
+def test_router_recver_close_yields_so_queued_senders_see_closed(h):
+    s, r = h.router()
+    got = []
+    for i in range(2):
+        h.spawn(lambda i=i: got.append(_catch(lambda: s.send(i))))
+    r.close()
+    assert len(got) == 2 and all(isinstance(e, levee.Closed) for e in got)
+
+
+def test_value_send_yields_only_when_it_woke_a_waiter(h):
+    s, r = h.value()
+    ran = []
+    h.spawn(lambda: (h.continue_(), ran.append(True)))
+    s.send(1)
+    assert ran == []
+    s.send(None)
+    got = []
+    h.spawn(lambda: got.append(r.recv()))
+    s.send("x")
+    assert got == ["x"]
+
+
+def test_flag_send_never_yields_and_overwrites(h):
+    s, r = h.flag()
+    ran = []
+    h.spawn(lambda: (h.continue_(), ran.append(True)))
+    s.send(1)
+    s.send(2)
+    assert ran == []
+    assert r.recv() == 2
+    with pytest.raises(levee.Timeout):
+        r.recv(1)
