@@ -157,4 +157,32 @@ describe("msgpack over streams", function()
     dec:reset()
     assert.is_false(dec:is_done())
   end)
+
+  it("p.registered names json, msgpack and http 0.4; json.io and msgpack.io give p's conveniences", function()
+    local p = levee.p
+    assert.equal(p.json, p.registered.json)
+    assert.equal(p.msgpack, p.registered.msgpack)
+    assert.equal(require("levee.p.http.0_4"), p.registered.http)
+    local h = levee.Hub()
+    local a, b = h.io:pipe()
+    assert.equal(b.p.json, p.json.io(b.p))
+    assert.equal(b.p.msgpack, p.msgpack.io(b.p))
+    p.msgpack.io(b.p):write({1, "x"})
+    assert.same({nil, {1, "x"}}, {p.msgpack.io(a.p):read()})
+    a:close() b:close()
+  end)
+
+  it("decode refuses what is not bytes with a Lua error naming the argument", function()
+    local function raises(f, pattern)
+      local ok, err = pcall(f)
+      assert.is_false(ok)
+      assert.matches("msgpack_spec%.lua:%d+: ", tostring(err))
+      assert.matches(pattern, tostring(err))
+    end
+    raises(function() msgpack.decode(42) end,
+      "msgpack.decode: expected a string, a pointer and a length, or a buffer, got number")
+    raises(function() msgpack.decode("\1", {}) end, "msgpack.decode: len must be a number")
+    raises(function() msgpack.decoder():next(nil) end, "msgpack.decoder:next: expected a string")
+  end)
 end)
+

@@ -135,41 +135,8 @@ local function fail(h, rc)
   return errors.get(tonumber(rc)), nil, tonumber(L.levee_json_error_offset(h))
 end
 
--- The bytes to decode: a string, a pointer and a length, or an object with
--- value() (d.Buffer, a stream). Anything else is a programming mistake: a
--- Lua error naming the argument, at the caller of fn (level 3: input, fn,
--- its caller).
-local function bad_input(fn, s, len)
-  if len ~= nil and type(len) ~= "number" and type(len) ~= "cdata" then
-    error(("levee.p.json.%s: len must be a number, got %s"):format(fn, type(len)), 4)
-  end
-  error(("levee.p.json.%s: expected a string, a pointer and a length, or a buffer, got %s")
-    :format(fn, type(s)), 4)
-end
-
-local function has_value(s)
-  local ok, v = pcall(function() return s.value end)
-  return ok and v ~= nil
-end
-
-local function input(s, len, fn)
-  local t = type(s)
-  if t == "string" then
-    if len == nil then return s, #s end
-    if type(len) ~= "number" then bad_input(fn, s, len) end
-    if len > #s then len = #s end
-    if len < 0 then len = 0 end
-    return s, len
-  end
-  if len == nil then
-    if (t == "table" or t == "cdata") and has_value(s) then return s:value() end
-    bad_input(fn, s, len)
-  end
-  if t ~= "cdata" or (type(len) ~= "number" and type(len) ~= "cdata") or len < 0 then
-    bad_input(fn, s, len)
-  end
-  return s, len
-end
+-- input(s, len, fn) -> bytes, len (levee.p.input).
+local input = require("levee.p.input")("levee.p.json")
 
 local shared = new_handle()
 
@@ -478,5 +445,9 @@ function M.encode(data, buf)
   buf:write(L.levee_buffer_value(sb), n)
   return nil, buf
 end
+
+-- io(p) -> the `p.json` convenience of an io's protocol object p (read()
+-- and write(data)), as the original's registered protocols offered it.
+function M.io(p) return p.json end
 
 return M
