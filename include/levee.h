@@ -1135,6 +1135,14 @@ int levee_stat_kind(const levee_stat *st);
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
 
+/* The open(2) flags of an fopen-style mode string, as levee's open calls
+ * read it: "r" read, "r+" read-write, "w" write + truncate (the file must
+ * exist), "w+" read-write + create + truncate, "a" write + append +
+ * create, "a+" read-write + append + create; an "x" suffix adds create +
+ * exclusive ("wx" fails if the file exists); a "b" anywhere is ignored.
+ * Returns the flags (>= 0) or LEVEE_EINVAL for any other string. */
+int levee_fs_open_mode(const char *mode);
+
 /* Makes a new directory from tmpl, whose last six characters must be
  * "XXXXXX": they are replaced in place (tmpl is written) by the name
  * chosen; the directory is mode 0700. 0, LEVEE_EINVAL (NULL or no
