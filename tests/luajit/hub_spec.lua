@@ -20,6 +20,19 @@ describe("Hub scheduling", function()
     assert.same({"f starts", "main continues", "f wakes"}, trace)
   end)
 
+  it("#h.ready counts the runnable green threads", function()
+    local h = levee.Hub()
+    assert.equal(0, #h.ready)
+    local cos, woke = {}, 0
+    for i = 1, 3 do h:spawn(function() cos[i] = h:current() h:pause() woke = woke + 1 end) end
+    assert.equal(0, #h.ready)
+    for i = 1, 3 do h:resume(cos[i]) end
+    assert.equal(3, #h.ready)
+    h:continue()
+    assert.equal(3, woke)
+    assert.equal(0, #h.ready)
+  end)
+
   it("spawn passes every argument", function()
     local h = levee.Hub()
     local got
@@ -110,7 +123,7 @@ describe("Hub scheduling", function()
     local items = {"x", "y", "z"}
     local i = 0
     h:spawn_every(function() i = i + 1 return items[i] end, function(item) seen[#seen + 1] = item end)
-    h:sleep(1)
+    for _ = 1, 4 do h:continue() end  -- each spawn is one tick
     assert.same({"x", "y", "z"}, seen)
   end)
 

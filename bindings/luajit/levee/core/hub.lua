@@ -18,6 +18,7 @@ local MAX_EVENTS = 256
 
 pcall(ffi.cdef, "int close(int fd);")
 
+local ready_view -- defined before new()
 local MAIN = setmetatable({}, {__tostring = function() return "levee: main thread" end})
 
 local Hub = {}
@@ -485,6 +486,25 @@ end
 local message = require("levee.core.message")
 message.install(Hub)
 
+-- h.ready: `#h.ready` is the number of runnable green threads. A cdata
+-- view, since Debian's LuaJIT ignores __len on tables (lua-api.md §0.1).
+ffi.cdef("struct levee_lua_ready { int32_t id; };")
+local ready_hubs = {}  -- id -> hub (weak: the view does not keep its hub)
+setmetatable(ready_hubs, {__mode = "v"})
+local ready_ids = 0
+local ready_ct = ffi.metatype("struct levee_lua_ready", {
+  __len = function(v)
+    local hub = ready_hubs[v.id]
+    return hub and hub._rtail - hub._rhead or 0
+  end,
+  __tostring = function(v) return ("levee.Hub.ready: %d runnable"):format(#v) end,
+})
+ready_view = function(hub)
+  ready_ids = ready_ids + 1
+  ready_hubs[ready_ids] = hub
+  return ready_ct(ready_ids)
+end
+
 local function new(options)
   local handle_out = ffi.new("levee_hub *[1]")
   local rc = L.levee_hub_new(handle_out)
@@ -514,7 +534,7 @@ local function new(options)
   self.dgram = require("levee.net.dgram")(self)
   self.http = require("levee.p.http")(self)
   self.dns = require("levee.net.dns")(self)
-  self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
+  self.ready = ready_view(self)
   self.trace = require("levee.core.trace")(self)
   if options and options.trace then self.trace:start() end
   return self
