@@ -184,5 +184,13 @@ describe("msgpack over streams", function()
     raises(function() msgpack.decode("\1", {}) end, "msgpack.decode: len must be a number")
     raises(function() msgpack.decoder():next(nil) end, "msgpack.decoder:next: expected a string")
   end)
+
+  it("a failed decode returns only err", function()
+    local _, buf = msgpack.encode({1, 2, 3})
+    assert.equal(1, select("#", msgpack.decode(buf:peek(2))))
+    assert.equal(errors.CLOSED, (msgpack.decode(buf:peek(2))))
+    assert.equal(1, select("#", msgpack.decode("\193")))
+    assert.equal(3, select("#", msgpack.decode(buf)))
+  end)
 end)
 

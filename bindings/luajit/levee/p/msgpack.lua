@@ -180,7 +180,8 @@ function M.decode(s, len)
   -- not a tail call: this frame keeps `s` (and so the bytes at p) alive
   -- while tables are allocated
   local err, v, used = decode_ptr(p, n)
-  return err, v, used
+  if err then return err end  -- failure returns only err (lua-api.md conventions)
+  return nil, v, used
 end
 
 -- ---------------------------------------------------------------------
