@@ -33,19 +33,10 @@ int kind_of(const FTSENT *e) {
     case FTS_SL: case FTS_SLNONE: return LEVEE_FILE_LNK;
     default: break;
   }
-  if (e->fts_statp) {
-    switch (e->fts_statp->st_mode & S_IFMT) {
-      case S_IFREG: return LEVEE_FILE_REG;
-      case S_IFDIR: return LEVEE_FILE_DIR;
-      case S_IFLNK: return LEVEE_FILE_LNK;
-      case S_IFSOCK: return LEVEE_FILE_SOCK;
-      case S_IFIFO: return LEVEE_FILE_FIFO;
-      case S_IFCHR: return LEVEE_FILE_CHR;
-      case S_IFBLK: return LEVEE_FILE_BLK;
-      default: break;
-    }
-  }
-  return LEVEE_FILE_OTHER;
+  if (!e->fts_statp) return LEVEE_FILE_OTHER;
+  levee_stat st{};  // the file type of the stat fts made (sockets, fifos, devices)
+  st.mode = e->fts_statp->st_mode;
+  return levee_stat_kind(&st);
 }
 
 }  // namespace

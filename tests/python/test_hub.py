@@ -140,7 +140,9 @@ def _busy(h, stop):
     h.spawn(spin)
 
 
-def test_a_thread_blocked_on_an_fd_runs_before_the_writers_continue_returns(h):
+@pytest.mark.parametrize("yield_", [lambda h: h.continue_(), lambda h: h.spawn(lambda: None)],
+                         ids=["continue_", "spawn"])
+def test_a_thread_blocked_on_an_fd_runs_before_the_writers_yield_returns(h, yield_):
     stop = []
     _busy(h, stop)
     a, b = socket.socketpair()
@@ -149,24 +151,7 @@ def test_a_thread_blocked_on_an_fd_runs_before_the_writers_continue_returns(h):
         got = []
         h.spawn(lambda: got.append(r_ev.recv()))
         b.send(b"x")
-        h.continue_()
-        assert got == [1], round_
-        a.recv(16)
-    stop.append(True)
-    h.unregister(a.detach())
-    b.close()
-
-
-def test_a_thread_blocked_on_an_fd_runs_before_the_writers_spawn_returns(h):
-    stop = []
-    _busy(h, stop)
-    a, b = socket.socketpair()
-    r_ev, _ = h.register(a.fileno(), True, False)
-    for round_ in range(40):
-        got = []
-        h.spawn(lambda: got.append(r_ev.recv()))
-        b.send(b"x")
-        h.spawn(lambda: None)
+        yield_(h)
         assert got == [1], round_
         a.recv(16)
     stop.append(True)

@@ -257,29 +257,41 @@ function Decoder:next(buf, len, eof)
   return nil, tonumber(rc)
 end
 
--- stream_next(stream) -> err, type, value: the next token from a stream
--- (readin(), value(), trim(n)), its bytes trimmed. The stream's error
--- (CLOSED) when it ends before the token.
-function Decoder:stream_next(s)
+-- Pulls from a stream (readin(), value() -> ptr, len, trim(n)) until
+-- step (Decoder.next or Decoder.feed) completes: trims the bytes it used
+-- and returns nil, n; or err, nil, offset for bad input; or the stream's
+-- error (CLOSED) when it ends first. A d.Buffer has no readin: its input
+-- is complete. At the end of the input step runs once more with eof set
+-- (a bare top-level number completes there).
+local function pull(self, s, step)
   while true do
     local ptr, len = s:value()
-    local err, n, off = self:next(ptr, len, false)
+    local err, n, off = step(self, ptr, len, false)
     if err then return err, nil, off end
     if n > 0 then
       s:trim(n)
-      return nil, self.type, self.value
+      return nil, n
     end
     if s.readin then err = s:readin() else err = errors.CLOSED end
     if err then
       ptr, len = s:value()
-      local e2, n2 = self:next(ptr, len, true)
+      local e2, n2 = step(self, ptr, len, true)
       if not e2 and n2 > 0 then
         s:trim(n2)
-        return nil, self.type, self.value
+        return nil, n2
       end
       return err
     end
   end
+end
+
+-- stream_next(stream) -> err, type, value: the next token from a stream
+-- (readin(), value(), trim(n)), its bytes trimmed. The stream's error
+-- (CLOSED) when it ends before the token.
+function Decoder:stream_next(s)
+  local err, _, off = pull(self, s, Decoder.next)
+  if err then return err, nil, off end
+  return nil, self.type, self.value
 end
 
 -- Forgets any partial or completed value (and the token walk).
@@ -302,35 +314,11 @@ end
 -- once. Input ending inside a value returns the stream's error (CLOSED).
 -- stream:json() and chunk:json() are this method over a cached decoder.
 function Decoder:stream(s)
-  while true do
-    local ptr, len = s:value()
-    local err, n, off = self:feed(ptr, len, false)
-    if err then
-      self:reset()
-      return err, nil, off
-    end
-    if n > 0 then
-      local value = self.value
-      self:reset()
-      s:trim(n)
-      return nil, value
-    end
-    -- A d.Buffer has no readin: its input is complete.
-    if s.readin then err = s:readin() else err = errors.CLOSED end
-    if err then
-      -- The input ended: a bare top-level number completes at the end.
-      ptr, len = s:value()
-      local e2, n2 = self:feed(ptr, len, true)
-      if not e2 and n2 > 0 then
-        local value = self.value
-        self:reset()
-        s:trim(n2)
-        return nil, value
-      end
-      self:reset()
-      return err
-    end
-  end
+  local err, _, off = pull(self, s, Decoder.feed)
+  local value = self.value
+  self:reset()
+  if err then return err, nil, off end
+  return nil, value
 end
 
 Decoder.stream_value = Decoder.stream
