@@ -69,27 +69,26 @@ void levee_dir_free(levee_dir *d) { delete d; }
 
 int levee_dir_next(levee_dir *d) {
   if (!d || !d->fts) return LEVEE_EINVAL;
-  for (;;) {
-    FTSENT *prev = d->cur;
-    if (prev && prev->fts_info == FTS_D && prev->fts_level >= d->depth)
-      fts_set(d->fts, prev, FTS_SKIP);
+  // The entry reported last: fts frees entries as it leaves their
+  // directory, so it is only looked at before the next read.
+  FTSENT *prev = d->cur;
+  bool followed = d->followed;
+  d->cur = nullptr;
+  d->followed = false;
+  if (prev && prev->fts_info == FTS_D && prev->fts_level >= d->depth)
+    fts_set(d->fts, prev, FTS_SKIP);
+  for (bool first = true;; first = false) {
     errno = 0;
     FTSENT *e = fts_read(d->fts);
-    if (!e) {
-      d->cur = nullptr;
-      return errno ? last_errno_code() : 0;
-    }
-    if (e->fts_level == 0) continue;         // the root, on its way out
-    if (e->fts_info == FTS_DP) continue;     // a directory, after its entries
-    if (d->followed && e == prev) {
+    if (!e) return errno ? last_errno_code() : 0;
+    if (first && followed && e == prev) {
       // the symlink just followed, read again as its target: descend into
-      // a directory without reporting the link twice
-      d->followed = false;
-      d->cur = e;
+      // a directory (within depth) without reporting the link twice
       if (e->fts_info == FTS_D && e->fts_level >= d->depth) fts_set(d->fts, e, FTS_SKIP);
       continue;
     }
-    d->followed = false;
+    if (e->fts_level == 0) continue;         // the root, on its way out
+    if (e->fts_info == FTS_DP) continue;     // a directory, after its entries
     d->cur = e;
     if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR) return errno_code(e->fts_errno);
     return 1;
