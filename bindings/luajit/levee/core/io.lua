@@ -196,29 +196,40 @@ function R:sendfile(to, len, off)
   return nil, sent
 end
 
+-- Moves up to len bytes from the io `from` to the io `to` inside the
+-- kernel (levee_stream_splice), waiting for either side as needed: err,
+-- bytes moved, and true when from's input ended first. ENOTSUP where a
+-- side cannot (TLS), before anything moved.
+local function splice_loop(from, to, len)
+  local moved = 0
+  while moved < len do
+    local rc = tonumber(L.levee_stream_splice(to.s, from.s, len - moved))
+    if rc > 0 then
+      moved = moved + rc
+    elseif rc == WANT_READ then
+      local err, _, ev = from.r_ev:recv(from.timeout)
+      if err then return err, moved end
+      if ev < 0 then from.r_error = true end
+    elseif rc == WANT_WRITE then
+      local err = to.w_ev:recv(to.timeout)
+      if err then return err, moved end
+    elseif rc == L.LEVEE_CLOSED then
+      return nil, moved, true
+    else
+      return errors.get(rc), moved
+    end
+  end
+  return nil, moved
+end
+
 -- _splice(to, len) -> err, n: moves up to len bytes from this io to the
 -- io to inside the kernel (splice(2); Linux), waiting for either side as
 -- needed; stops early at the end of input. ENOTSUP where a side cannot
 -- (TLS).
 function R:_splice(to, len)
   if self.closed or to.closed then return CLOSED end
-  local moved = 0
-  while moved < len do
-    local rc = tonumber(L.levee_stream_splice(to.s, self.s, len - moved))
-    if rc > 0 then
-      moved = moved + rc
-    elseif rc == WANT_READ then
-      local err = self.r_ev:recv(self.timeout)
-      if err then return err end
-    elseif rc == WANT_WRITE then
-      local err = to.w_ev:recv(to.timeout)
-      if err then return err end
-    elseif rc == L.LEVEE_CLOSED then
-      break
-    else
-      return errors.get(rc)
-    end
-  end
+  local err, moved = splice_loop(self, to, len)
+  if err then return err end
   return nil, moved
 end
 
@@ -693,29 +704,13 @@ local SPLICE_MIN = 4 * 4096
 -- cannot (TLS), with nothing moved.
 local function splice_rest(st, target)
   local conn = st.stream.conn
-  local total = 0
-  while st.len > 0 do
-    local rc = tonumber(L.levee_stream_splice(target.s, conn.s, st.len))
-    if rc > 0 then
-      st.len = st.len - rc
-      total = total + rc
-    elseif rc == WANT_READ then
-      local err, _, ev = conn.r_ev:recv(conn.timeout)
-      if err then return err, total end
-      if ev < 0 then conn.r_error = true end
-    elseif rc == WANT_WRITE then
-      local err = target.w_ev:recv(target.timeout)
-      if err then return err, total end
-    elseif rc == L.LEVEE_ENOTSUP then
-      return errors.system.ENOTSUP, total
-    elseif rc == L.LEVEE_CLOSED then
-      conn:close()
-      return CLOSED, total
-    else
-      return errors.get(rc), total
-    end
+  local err, moved, ended = splice_loop(conn, target, st.len)
+  st.len = st.len - moved
+  if ended then
+    conn:close()
+    return CLOSED, moved
   end
-  return nil, total
+  return err, moved
 end
 
 -- splice(target) -> err, n: writes the rest of the chunk to target. Bytes
