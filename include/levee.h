@@ -1532,6 +1532,19 @@ int levee_sys_fdcount(void);
  * the total number open (may exceed cap) or -(errno). */
 int levee_sys_fds(int32_t *out, size_t cap);
 
+/* The value of the OS constant called name, as the system headers the
+ * library was built with define it: address families and socket levels,
+ * types and options (AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR,
+ * TCP_NODELAY, SHUT_WR, ...), fcntl commands and open flags (F_GETFL,
+ * O_NONBLOCK, O_CLOEXEC, ...), access modes (F_OK ...), signals (SIGTERM,
+ * SIG_BLOCK, ...), errno values (EAGAIN, EINTR, ...), wait and rusage
+ * selectors, epoll, signalfd and prctl flags, clock ids (CLOCK_REALTIME,
+ * CLOCK_MONOTONIC), address string lengths.
+ * Lets a binding hand such numbers to the OS or to programs without
+ * hard-coding them. Writes *value and returns 0; LEVEE_ENOENT for a name
+ * it does not know (or the OS lacks), LEVEE_EINVAL for NULL. */
+int levee_os_constant(const char *name, int64_t *value);
+
 
 /* levee:cdef-end */
 

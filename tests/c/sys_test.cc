@@ -500,3 +500,22 @@ TEST(Fs, OpenModeStringsAsTheOriginal) {
     EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(bad)) << bad;
   EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(nullptr));
 }
+
+TEST(Os, ConstantsByNameAreTheSystemHeaders) {
+  int64_t v = -1;
+  ASSERT_EQ(0, levee_os_constant("O_NONBLOCK", &v));
+  EXPECT_EQ(O_NONBLOCK, v);
+  ASSERT_EQ(0, levee_os_constant("EAGAIN", &v));
+  EXPECT_EQ(EAGAIN, v);
+  EXPECT_EQ(-LEVEE_EAGAIN, v);
+  ASSERT_EQ(0, levee_os_constant("SIGTERM", &v));
+  EXPECT_EQ(SIGTERM, v);
+  ASSERT_EQ(0, levee_os_constant("AF_INET6", &v));
+  EXPECT_EQ(LEVEE_AF_INET6, v);
+  ASSERT_EQ(0, levee_os_constant("RUSAGE_CHILDREN", &v));
+  EXPECT_EQ(-1, v);
+  EXPECT_EQ(LEVEE_ENOENT, levee_os_constant("O_NOSUCHFLAG", &v));
+  EXPECT_EQ(LEVEE_ENOENT, levee_os_constant("", &v));
+  EXPECT_EQ(LEVEE_EINVAL, levee_os_constant(nullptr, &v));
+  EXPECT_EQ(LEVEE_EINVAL, levee_os_constant("EINTR", nullptr));
+}
