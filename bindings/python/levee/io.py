@@ -206,20 +206,27 @@ class IO:
         length. It returns as soon as the kernel took everything (it yields
         while it waits for the peer to take more, and one tick after 16
         writes in a row that never waited). A failure closes the io and
-        raises the
-        system error (levee.BrokenPipe for a vanished reader); with a
-        timeout set, levee.Timeout when the peer takes nothing for that long
-        (the io stays usable)."""
+        raises the system error (levee.BrokenPipe for a vanished reader);
+        with a timeout set, levee.Timeout when the peer takes nothing for
+        that long (the io stays usable)."""
         if self.closed:
             raise Closed()
+        s = self._s
         if type(data) is bytes:
-            p = keep = data
             total = len(data)
+            rc = _write(s, data, total)
+            if rc == total:  # all at once: the usual case
+                self._streak += 1
+                if self._streak >= _WRITE_STREAK:
+                    self._streak = 0
+                    self.hub.continue_()
+                return total
+            p = keep = data
         else:
             p, total, keep = _bytes_like(data)
-        s, sent = self._s, 0
+            rc = _write(s, p, total)
+        sent = 0
         while True:
-            rc = _write(s, p, total - sent)
             if rc >= 0:
                 sent += rc
                 if sent >= total:
@@ -236,6 +243,7 @@ class IO:
                 self._write_failed(_want(s))
             else:
                 self._write_failed(rc)
+            rc = _write(s, p, total - sent)
 
     # ---- closing ------------------------------------------------------------
     def close(self):
