@@ -8,6 +8,10 @@ local submodules = {
   http = "levee.p.http",
   msgpack = "levee.p.msgpack",
   uri = "levee.p.uri",
+  utf8 = "levee.p.utf8",
+  base64 = "levee.p.base64",
+  line = "levee.p.line",
+  StringStream = "levee.p.stringstream",
 }
 
 local p = lazy(submodules)
