@@ -574,7 +574,8 @@ function _.repr(v) return repr(v, 0, {}) end
 -- Sub-modules merged into levee._ (files under levee/_/), loaded on first
 -- access. levee._.hash, levee._.rand and levee._.stats are not merged
 -- (lua-api.md §11): require("levee._.hash").
-local submodules = { time = true, poller = true, path = true, version = true }
+local submodules = { argv = true, time = true, poller = true, path = true, template = true,
+  term = true, bundle = true, log = true, version = true }
 
 return setmetatable(_, {
   __index = function(self, key)
