@@ -289,8 +289,12 @@ std::string resolve(const Parts &b, const Parts &r) {
   std::string t;
   if (has_scheme) t.append(scheme).push_back(':');
   if (has_authority) t.append("//").append(authority);
-  // A path that starts with "//" and no authority would read as one.
+  // Without an authority, a path that starts with "//" would read as one,
+  // and without a scheme too, a first segment with ':' as a scheme: keep
+  // them paths (RFC 3986 sections 3.3 and 4.2).
   else if (path.size() >= 2 && path[0] == '/' && path[1] == '/') t.append("/.");
+  else if (!has_scheme && path.substr(0, path.find('/')).find(':') != std::string::npos)
+    t.append("./");
   t.append(path);
   if (has_query) t.append("?").append(query);
   if (r.has(LEVEE_URI_FRAGMENT)) t.append("#").append(r.seg(LEVEE_URI_FRAGMENT));

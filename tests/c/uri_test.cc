@@ -233,6 +233,10 @@ TEST(Uri, JoinResolvesTheRfcExamples) {
 
 TEST(Uri, JoinEdgeCases) {
   EXPECT_EQ("http://h/x", join("http://h", "x"));  // base with authority and no path
+  // A relative target whose first segment holds ':' keeps a "./" so it does
+  // not read as a scheme (found by the fuzzer).
+  EXPECT_EQ("./c:d", join("b", "./c:d"));
+  EXPECT_EQ("./p.htp://[/p.htp://[/UaU", join("./p.htp://[/UaU", "./p.htp://[/UaU"));
   EXPECT_EQ("<uri.ESYNTAX>", join("http://h", "a b"));
   EXPECT_EQ("<uri.ESYNTAX>", join("http://h h", "x"));
   char small[4];
