@@ -22,6 +22,8 @@ _from_buffer = ffi.from_buffer
 
 
 def _data(data):
+    if type(data) is bytes:  # cffi passes bytes as they are
+        return data
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     elif not isinstance(data, (bytes, bytearray, memoryview)):
@@ -37,10 +39,15 @@ def _key(key):
     return _from_buffer(key)
 
 
+_crc32 = lib.levee_crc32
+
+
 def crc32(data, crc=0):
     """CRC-32 (IEEE, zlib's) of data, continuing from crc."""
+    if type(data) is bytes:
+        return _crc32(crc, data, len(data))
     p = _data(data)
-    return lib.levee_crc32(crc, p, len(p))
+    return _crc32(crc, p, len(p))
 
 
 def crc32c(data, crc=0):

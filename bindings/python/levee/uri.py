@@ -12,6 +12,7 @@ that is not a URI reference raises levee.URIError (a ValueError) from the
 uri domain; bad escapes or invalid UTF-8 in params() raise levee.UTF8Error.
 """
 import struct as _struct
+import threading as _threading
 
 from ._ffi import ffi, lib
 from .errors import error_for, URIError  # noqa: F401  (URIError re-exported)
@@ -31,17 +32,32 @@ FRAGMENT = lib.LEVEE_URI_FRAGMENT
 _NAMES = {"scheme": SCHEME, "user": USER, "password": PASSWORD, "host": HOST, "port": PORT,
           "path": PATH, "query": QUERY, "fragment": FRAGMENT}
 _RECORD = _struct.Struct("=18I")  # off[8], len[8], present, length
-_new_uri = ffi.new
 _parse = lib.levee_uri_parse
+_unpack = _RECORD.unpack
 _buffer = ffi.buffer
 
 
+class _Scratch(_threading.local):
+    """One levee_uri record per thread to parse into (no allocation per
+    URI: the offsets are unpacked into a tuple right away)."""
+
+    def __init__(self):
+        self.u = ffi.new("levee_uri *")
+        self.view = ffi.buffer(self.u)
+
+
+_scratch = _Scratch()
+
+
 def _segment(index):
+    bit = 1 << index
+
     def get(self):
-        if not self._present & (1 << index):
-            return None
-        off = self._off[index]
-        return self.value[off:off + self._len[index]]
+        rec = self._rec
+        if rec[16] & bit:
+            off = rec[index]
+            return self.value[off:off + rec[index + 8]]
+        return None
     get.__name__ = [k for k, v in _NAMES.items() if v == index][0]
     get.__doc__ = "The %s segment (a str), or None when absent." % get.__name__
     return property(get)
@@ -62,23 +78,27 @@ class URI:
     (str or None); userinfo, authority, hierarch and request are ranges
     (see sub); value / str() is the text."""
 
-    __slots__ = ("value", "_raw", "_u", "_off", "_len", "_present", "_params")
+    __slots__ = ("value", "_raw", "_rec", "_params")
 
     SCHEME, USER, PASSWORD, HOST, PORT, PATH, QUERY, FRAGMENT = range(8)
 
     def __init__(self, text):
-        self.value, self._raw = _text(text)
-        u = _new_uri("levee_uri *")
-        rc = _parse(u, self._raw, len(self._raw))
+        if type(text) is str:
+            self.value, self._raw = text, text.encode("utf-8", "surrogateescape")
+        else:
+            self.value, self._raw = _text(text)
+        scratch = _scratch
+        rc = _parse(scratch.u, self._raw, len(self._raw))
         if rc < 0:
             where = ffi.string(lib.levee_last_message()).decode("utf-8", "replace")
             raise error_for(rc, "%s: %r" % (where, self.value) if where else repr(self.value))
-        rec = _RECORD.unpack(_buffer(u))
-        self._u = u
-        self._off = rec[0:8]
-        self._len = rec[8:16]
-        self._present = rec[16]
+        self._rec = _unpack(scratch.view)  # off[8], len[8], present, length
         self._params = None
+
+    def _record(self):
+        u = ffi.new("levee_uri *")
+        ffi.buffer(u)[:] = _RECORD.pack(*self._rec)
+        return u
 
     scheme = _segment(SCHEME)
     user = _segment(USER)
@@ -100,7 +120,7 @@ class URI:
         first = _NAMES.get(first, -1) if isinstance(first, str) else first
         last = first if last is None else (_NAMES.get(last, -1) if isinstance(last, str) else last)
         rng = ffi.new("uint32_t[2]")
-        rc = lib.levee_uri_sub(self._u, first, last, 1 if valid else 0, rng)
+        rc = lib.levee_uri_sub(self._record(), first, last, 1 if valid else 0, rng)
         if rc < 0:
             raise error_for(rc)
         return self.value[rng[0]:rng[0] + rng[1]]
@@ -137,8 +157,8 @@ class URI:
         if self._params is not None:
             return self._params
         out = {}
-        if self._present & (1 << QUERY) and self._len[QUERY]:
-            off, n = self._off[QUERY], self._len[QUERY]
+        if self._rec[16] & (1 << QUERY) and self._rec[8 + QUERY]:
+            off, n = self._rec[QUERY], self._rec[8 + QUERY]
             q = self._raw[off:off + n]
             cap = 64
             recs = ffi.new("levee_uri_param[]", cap)
