@@ -52,20 +52,69 @@ uint32_t slice8(const Tables &T, uint32_t c, const uint8_t *p, size_t n) {
 
 #if defined(__x86_64__)
 
+// Operators that append n zero bytes to a raw CRC-32C register: zeros[k][v]
+// is the register that v << 8k becomes (the CRC is linear, so four lookups
+// shift any register). Built at compile time.
+struct Zeros {
+  uint32_t t[4][256] = {};
+  constexpr explicit Zeros(size_t n) {
+    uint32_t basis[32] = {};
+    for (int b = 0; b < 32; b++) {
+      uint32_t c = uint32_t(1) << b;
+      for (size_t i = 0; i < n; i++) c = kCrc32c.t[0][c & 0xff] ^ (c >> 8);
+      basis[b] = c;
+    }
+    for (int k = 0; k < 4; k++)
+      for (int v = 0; v < 256; v++) {
+        uint32_t c = 0;
+        for (int b = 0; b < 8; b++)
+          if (v & (1 << b)) c ^= basis[8 * k + b];
+        t[k][v] = c;
+      }
+  }
+  uint32_t shift(uint32_t c) const {
+    return t[0][c & 0xff] ^ t[1][(c >> 8) & 0xff] ^ t[2][(c >> 16) & 0xff] ^ t[3][c >> 24];
+  }
+};
+
+// Three interleaved streams hide the CRC32 instruction's latency (three
+// cycles; one per cycle throughput on Intel cores): lanes of LONG (then SHORT) bytes are
+// summed at once and joined with the zero-append operators, as in Mark
+// Adler's crc32c.c.
+constexpr size_t kLong = 2048, kShort = 256;
+constexpr Zeros kZerosLong(kLong), kZerosShort(kShort);
+
+__attribute__((target("sse4.2"))) inline const uint8_t *crc32c_lanes(uint64_t &c,
+                                                                     const uint8_t *p,
+                                                                     size_t &n, size_t lane,
+                                                                     const Zeros &z) {
+  while (n >= 3 * lane) {
+    uint64_t c0 = c, c1 = 0, c2 = 0;
+    for (const uint8_t *end = p + lane; p < end; p += 8) {
+      uint64_t v0, v1, v2;
+      memcpy(&v0, p, 8);
+      memcpy(&v1, p + lane, 8);
+      memcpy(&v2, p + 2 * lane, 8);
+      c0 = _mm_crc32_u64(c0, v0);
+      c1 = _mm_crc32_u64(c1, v1);
+      c2 = _mm_crc32_u64(c2, v2);
+    }
+    c = z.shift(uint32_t(c0)) ^ uint32_t(c1);
+    c = z.shift(uint32_t(c)) ^ uint32_t(c2);
+    p += 2 * lane;
+    n -= 3 * lane;
+  }
+  return p;
+}
+
 __attribute__((target("sse4.2"))) uint32_t crc32c_hw(uint32_t c, const uint8_t *p, size_t n) {
   while (n && (reinterpret_cast<uintptr_t>(p) & 7)) {
     c = _mm_crc32_u8(c, *p++);
     n--;
   }
   uint64_t c64 = c;
-  for (; n >= 32; p += 32, n -= 32) {
-    uint64_t v[4];
-    memcpy(v, p, 32);
-    c64 = _mm_crc32_u64(c64, v[0]);
-    c64 = _mm_crc32_u64(c64, v[1]);
-    c64 = _mm_crc32_u64(c64, v[2]);
-    c64 = _mm_crc32_u64(c64, v[3]);
-  }
+  p = crc32c_lanes(c64, p, n, kLong, kZerosLong);
+  p = crc32c_lanes(c64, p, n, kShort, kZerosShort);
   for (; n >= 8; p += 8, n -= 8) {
     uint64_t v;
     memcpy(&v, p, 8);

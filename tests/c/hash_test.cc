@@ -42,7 +42,7 @@ TEST(Crc, CheckValues) {
 
 TEST(Crc, EveryLengthAndAlignmentMatchesTheDefinitionOnEveryPath) {
   std::mt19937 rng(3);
-  std::vector<uint8_t> data(4096 + 16);
+  std::vector<uint8_t> data(8192 + 16);
   for (auto &b : data) b = uint8_t(rng());
   int accel = levee_hash_accel(-1);
   AccelGuard g;
@@ -55,7 +55,7 @@ TEST(Crc, EveryLengthAndAlignmentMatchesTheDefinitionOnEveryPath) {
         ASSERT_EQ(crc_bitwise(0x82F63B78u, 0, p, n), levee_crc32c(0, p, n)) << mode << " " << n;
       }
     }
-    for (size_t n : {1000u, 4095u, 4096u}) {
+    for (size_t n : {767u, 768u, 769u, 1000u, 4095u, 4096u, 6143u, 6144u, 6152u, 7000u}) {
       ASSERT_EQ(crc_bitwise(0xEDB88320u, 0x1234, data.data(), n), levee_crc32(0x1234, data.data(), n));
       ASSERT_EQ(crc_bitwise(0x82F63B78u, 0x1234, data.data(), n), levee_crc32c(0x1234, data.data(), n));
     }
