@@ -33,8 +33,8 @@ Dialer.__index = Dialer
 -- The port of service for an async dial: a number 0..65535 or a name from
 -- /etc/services; else addr.ENONAME (the original's rule).
 local function service_port(service, socktype)
-  local n = tonumber(service)
-  if n then
+  if type(service) == "number" or tostring(service):match("^%d+$") then
+    local n = tonumber(service)
     if n < 0 or n > 65535 or n % 1 ~= 0 then return errors.addr.ENONAME end
     return nil, n
   end
@@ -44,9 +44,10 @@ local function service_port(service, socktype)
   return nil, eps[1]:port()
 end
 
--- Endpoints for node via h.dns:resolve: IP literals and localhost need no
--- query; A records for inet (or unspecified, then AAAA when there are
--- none), AAAA for inet6.
+-- err, endpoints for node via h.dns:resolve: IP literals and localhost
+-- need no query; A records for inet (or unspecified, then AAAA when there
+-- are none), AAAA for inet6. A failed query's error is returned at once.
+-- h.stream's async dial resolves through this too.
 local function resolve_async(hub, family, socktype, node, service, dns)
   local err, port = service_port(service, socktype)
   if err then return err end
@@ -61,14 +62,14 @@ local function resolve_async(hub, family, socktype, node, service, dns)
   for _, qtype in ipairs(qtypes) do
     local recs
     err, recs = hub.dns:resolve(node, qtype, dns)
-    if err and #qtypes == 1 then return err end
-    for _, rec in ipairs(recs or {}) do
+    if err then return err end
+    for _, rec in ipairs(recs) do
       local e = sys.endpoint_in(rec.record, port)
       if e then list[#list + 1] = e end
     end
     if #list > 0 then return nil, list end
   end
-  return err or errors.addr.ENODATA
+  return errors.addr.ENODATA
 end
 
 -- Connects a new socket of socktype to ep, registered with the hub:
@@ -131,6 +132,10 @@ function Dialer:dial(family, socktype, node, service, timeout, async)
   return err
 end
 
-return function(hub)
-  return setmetatable({hub = hub, defaults = {async = false}}, Dialer)
-end
+-- h.dialer for a hub; resolve_async(hub, family, socktype, node, service,
+-- dns_options) is shared with h.stream.
+return setmetatable({resolve_async = resolve_async}, {
+  __call = function(_, hub)
+    return setmetatable({hub = hub, defaults = {async = false}}, Dialer)
+  end,
+})
