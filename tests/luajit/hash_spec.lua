@@ -63,12 +63,16 @@ describe("levee._.hash", function()
     local buf = ffi.new("char[5]", "abcde")
     assert.equal(hash.crc32("abcde"), hash.crc32(buf, 5))
     assert.equal(hash.sip("abc"), hash.sip(buf, 3))
+    assert.equal(hash.crc32("abc"), hash.crc32("abc", 10)) -- len clipped to the string
+    local b = levee.d.Buffer()
+    b:write("abcde")
+    assert.equal(hash.crc32("abcde"), hash.crc32(b)) -- a d.Buffer's bytes
   end)
 
   it("raises Lua errors for bad arguments", function()
-    assert.has_error(function() hash.crc32(42) end, "expects a string")
+    assert.has_error(function() hash.crc32(42) end, "levee._.hash.crc32: expected a string")
     assert.has_error(function() hash.crc32(ffi.new("char[2]")) end, "pointer and a length")
-    assert.has_error(function() hash.sip("a", 5) end, "len")
+    assert.has_error(function() hash.sip("a", "5") end, "len must be a number")
     assert.has_error(function() hash.sip("a", nil, "short") end, "seed")
     assert.has_error(function() hash.seed("short") end, "16 bytes")
     assert.has_error(function() hash.metro("a", nil, "x") end, "seed")

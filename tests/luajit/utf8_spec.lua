@@ -64,8 +64,14 @@ describe("Utf8:encode", function()
     local u = utf8.Utf8()
     assert.is_nil((u:encode(src, 3)))
     assert.equal("a%20b", u:peek())
-    assert.has_error(function() u:encode(src) end, "needs a length")
-    assert.has_error(function() u:encode("abc", 5) end, "outside the string")
+    assert.has_error(function() u:encode(src) end, "a pointer and a length")
+    assert.has_error(function() u:encode(42) end, "Utf8:encode")
+    local v = utf8.Utf8()
+    assert.is_nil((v:encode("abc", 5))) -- len is clipped to the string
+    assert.equal("abc", v:peek())
+    local buf = levee.d.Buffer()
+    buf:write("a b")
+    assert.same({nil, "a%20b"}, {utf8.encode(buf)}) -- a d.Buffer is read as bytes
   end)
 end)
 

@@ -5,27 +5,18 @@
 -- metro(s[, len[, seed=0]]) -> uint64 cdata (MetroHash64);
 -- sip / sipcase(s[, len[, seed]]) -> uint64 cdata (SipHash-2-4; sipcase
 -- folds ASCII case first); seed([bytes]) -> a 16-byte key, random unless
--- given. s is a string, or a pointer with its length. Without a seed, sip
+-- given. s is a string, a pointer with its length, or a d.Buffer. Without a seed, sip
 -- uses levee's fixed key, so it equals what d.HashRing and d.Bloom use.
+-- A d.Buffer hashes its bytes.
 local ffi = require("ffi")
 local L = require("levee.lib")
 local errors = require("levee.errors")
 
 local type, tonumber, error = type, tonumber, error
 
-local function source(s, len, who)
-  if type(s) == "string" then
-    if len == nil then return s, #s end
-    if type(len) ~= "number" or len < 0 or len > #s then
-      error("levee._.hash." .. who .. ": len must be 0.." .. #s, 3)
-    end
-    return s, len
-  end
-  if type(s) ~= "cdata" or len == nil then
-    error("levee._.hash." .. who .. ": expects a string, or a pointer and a length", 3)
-  end
-  return s, len
-end
+-- s, len: a string (len defaults to #s and is clipped to it), a pointer
+-- with its length, or a d.Buffer / stream (levee.p.input).
+local source = require("levee.p.input")("levee._.hash")
 
 local Seed_t = ffi.typeof("struct { uint8_t key[16]; }")
 local M = {}

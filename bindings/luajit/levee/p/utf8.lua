@@ -36,17 +36,9 @@ struct levee_lua_utf8 { uint8_t *buf; size_t len; size_t cap; bool fixed; };
 
 local u8p = ffi.typeof("uint8_t *")
 
--- src, len: a string (len defaults to #src, and may not exceed it) or a
--- pointer with its length.
-local function source(src, len, who)
-  if type(src) == "string" then
-    if len == nil then return src, #src end
-    if len < 0 or len > #src then error("levee.p.utf8: " .. who .. ": len outside the string", 3) end
-    return src, len
-  end
-  if src == nil or len == nil then error("levee.p.utf8: " .. who .. ": a pointer needs a length", 3) end
-  return src, len
-end
+-- src, len: a string (len defaults to #src and is clipped to it), a
+-- pointer with its length, or a d.Buffer / stream (levee.p.input).
+local source = require("levee.p.input")("levee.p.utf8")
 
 local Utf8 = {}
 
@@ -69,7 +61,7 @@ end
 -- URI_COMPONENT: all but unreserved; SPACE_PLUS: space as '+'; JSON:
 -- string escaping). n (int64 cdata) is the bytes appended.
 function Utf8:encode(src, len, mode)
-  src, len = source(src, len, "encode")
+  src, len = source(src, len, "Utf8:encode")
   mode = mode or 0
   local bound = len * (bit.band(mode, M.JSON) ~= 0 and 6 or 3)
   reserve(self, bound)
@@ -83,7 +75,7 @@ end
 -- escapes undone (%XX for the URI modes, '+' too with SPACE_PLUS;
 -- backslash escapes for JSON). The result must be valid UTF-8.
 function Utf8:decode(src, len, mode)
-  src, len = source(src, len, "decode")
+  src, len = source(src, len, "Utf8:decode")
   reserve(self, len)
   local n = L.levee_utf8_decode(self.buf + self.len, self.cap - self.len, src, len, mode or 0)
   if n < 0 then return errors.get(tonumber(n)) end
