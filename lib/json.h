@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "levee.h"
+#include "scan.h"
 
 struct levee_json {
   // What the scanner expects next.
@@ -52,6 +53,7 @@ struct levee_json {
   size_t output_cap = 0, output_len = 0;
   uint64_t error_offset = 0;
   bool done = false;
+  const levee::scan::Kernels *kern = &levee::scan::kKernels[0];  // set by feed
 
   levee_json() = default;
   levee_json(const levee_json &) = delete;
@@ -89,5 +91,11 @@ namespace levee {
 
 // Shortest round-trip text of a finite double (JSON syntax). dst >= 32.
 size_t json_format_double(char *dst, double x);
+
+// The double nearest to (neg ? -1 : 1) * w * 10^q (ties to even), as strtod
+// gives it (0 / infinity beyond the range). false when it cannot tell (the
+// caller then parses the text with std::from_chars). w holds at most 19
+// decimal digits.
+bool json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out);
 
 }  // namespace levee
