@@ -147,6 +147,9 @@ inline const uint8_t *boundary(const uint8_t *start, const uint8_t *p) {
 // ---------------------------------------------------------------- SSE4.2
 
 #define LEVEE_SSE __attribute__((target("sse4.2")))
+// On the kernels that read a last partial block within its page (in_page):
+// AddressSanitizer would report the bytes past the input it reads and masks.
+#define LEVEE_OVERREAD __attribute__((no_sanitize_address))
 
 LEVEE_SSE inline __m128i table16(const uint8_t *t) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i *>(t));
@@ -200,53 +203,57 @@ LEVEE_SSE const uint8_t *text_sse42(const uint8_t *p, const uint8_t *e, bool *hi
   return text_portable(boundary(start, p), e, high_out);
 }
 
-LEVEE_SSE const uint8_t *ws_sse42(const uint8_t *p, const uint8_t *e) {
-  __m128i t = table16(kWsByLow);
+// True when the n bytes at p lie in one 4 KiB page: reading them cannot
+// fault even past the end of the input, since the input's last byte is in a
+// page up to there. The vector kernels read the last partial block this
+// way (masking what lies beyond e), as optimised string functions do.
+inline bool in_page(const uint8_t *p, size_t n) { return (reinterpret_cast<uintptr_t>(p) & 4095) <= 4096 - n; }
+
+// Scans 16 bytes at a time for the first byte M::stops marks.
+template <class M>
+LEVEE_SSE LEVEE_OVERREAD inline const uint8_t *find16(const uint8_t *p, const uint8_t *e, Find portable) {
   while (e - p >= 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    unsigned other = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_shuffle_epi8(t, x), x))) ^ 0xFFFFu;
-    if (other) return p + __builtin_ctz(other);
+    unsigned m = unsigned(_mm_movemask_epi8(M::stops(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)))));
+    if (m) return p + __builtin_ctz(m);
     p += 16;
   }
-  return ws_portable(p, e);
+  if (p == e) return p;
+  if (!in_page(p, 16)) return portable(p, e);
+  unsigned m = unsigned(_mm_movemask_epi8(M::stops(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)))));
+  return p + __builtin_ctz(m | (~0u << (e - p)));
 }
 
-LEVEE_SSE const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) {
-  __m128i tlo = table16(kTokenNibbles.lo), thi = table16(kTokenNibbles.hi);
-  while (e - p >= 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    __m128i k = _mm_and_si128(_mm_shuffle_epi8(tlo, _mm_and_si128(x, _mm_set1_epi8(0x0F))),
-                              _mm_shuffle_epi8(thi, hi_nibble16(x)));
-    unsigned other = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_setzero_si128())));
-    if (other) return p + __builtin_ctz(other);
-    p += 16;
+struct Ws16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_xor_si128(_mm_cmpeq_epi8(_mm_shuffle_epi8(table16(kWsByLow), x), x), _mm_set1_epi8(-1));
   }
-  return token_portable(p, e);
-}
+};
+struct Token16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    __m128i k = _mm_and_si128(_mm_shuffle_epi8(table16(kTokenNibbles.lo), _mm_and_si128(x, _mm_set1_epi8(0x0F))),
+                              _mm_shuffle_epi8(table16(kTokenNibbles.hi), hi_nibble16(x)));
+    return _mm_cmpeq_epi8(k, _mm_setzero_si128());
+  }
+};
+struct Target16 {
+  // signed: bytes >= 0x80 are negative, so "< 0x21" takes them too
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+  }
+};
+struct Value16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), ctl16(x)),
+                        _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+  }
+};
 
+LEVEE_SSE const uint8_t *ws_sse42(const uint8_t *p, const uint8_t *e) { return find16<Ws16>(p, e, ws_portable); }
+LEVEE_SSE const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) { return find16<Token16>(p, e, token_portable); }
 LEVEE_SSE const uint8_t *target_sse42(const uint8_t *p, const uint8_t *e) {
-  while (e - p >= 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    // signed: bytes >= 0x80 are negative, so "< 0x21" takes them too
-    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
-    unsigned stops = unsigned(_mm_movemask_epi8(bad));
-    if (stops) return p + __builtin_ctz(stops);
-    p += 16;
-  }
-  return target_portable(p, e);
+  return find16<Target16>(p, e, target_portable);
 }
-
-LEVEE_SSE const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) {
-  while (e - p >= 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    __m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), ctl16(x)),
-                               _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
-    unsigned stops = unsigned(_mm_movemask_epi8(bad));
-    if (stops) return p + __builtin_ctz(stops);
-    p += 16;
-  }
-  return value_portable(p, e);
-}
+LEVEE_SSE const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) { return find16<Value16>(p, e, value_portable); }
 
 // ---------------------------------------------------------------- AVX2
 
@@ -311,52 +318,51 @@ LEVEE_AVX2 const uint8_t *text_avx2(const uint8_t *p, const uint8_t *e, bool *hi
   return text_sse42(boundary(start, p), e, high_out);
 }
 
-LEVEE_AVX2 const uint8_t *ws_avx2(const uint8_t *p, const uint8_t *e) {
-  __m256i t = table32(kWsByLow);
+// Scans 32 bytes at a time for the first byte M::stops marks.
+template <class M>
+LEVEE_AVX2 LEVEE_OVERREAD inline const uint8_t *find32(const uint8_t *p, const uint8_t *e, Find portable) {
   while (e - p >= 32) {
-    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
-    uint32_t other = ~uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(t, x), x)));
-    if (other) return p + __builtin_ctz(other);
+    uint32_t m = uint32_t(_mm256_movemask_epi8(M::stops(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)))));
+    if (m) return p + __builtin_ctz(m);
     p += 32;
   }
-  return ws_sse42(p, e);
+  if (p == e) return p;
+  if (!in_page(p, 32)) return portable(p, e);
+  uint32_t m = uint32_t(_mm256_movemask_epi8(M::stops(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)))));
+  return p + __builtin_ctz(m | (~0u << (e - p)));
 }
 
-LEVEE_AVX2 const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) {
-  __m256i tlo = table32(kTokenNibbles.lo), thi = table32(kTokenNibbles.hi);
-  while (e - p >= 32) {
-    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
-    __m256i k = _mm256_and_si256(_mm256_shuffle_epi8(tlo, _mm256_and_si256(x, _mm256_set1_epi8(0x0F))),
-                                 _mm256_shuffle_epi8(thi, hi_nibble32(x)));
-    uint32_t other = uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(k, _mm256_setzero_si256())));
-    if (other) return p + __builtin_ctz(other);
-    p += 32;
+struct Ws32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_xor_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(table32(kWsByLow), x), x), _mm256_set1_epi8(-1));
   }
-  return token_sse42(p, e);
-}
+};
+struct Token32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    __m256i k = _mm256_and_si256(
+        _mm256_shuffle_epi8(table32(kTokenNibbles.lo), _mm256_and_si256(x, _mm256_set1_epi8(0x0F))),
+        _mm256_shuffle_epi8(table32(kTokenNibbles.hi), hi_nibble32(x)));
+    return _mm256_cmpeq_epi8(k, _mm256_setzero_si256());
+  }
+};
+struct Target32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), x), _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7F)));
+  }
+};
+struct Value32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_or_si256(_mm256_andnot_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\t')), ctl32(x)),
+                           _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7F)));
+  }
+};
 
+LEVEE_AVX2 const uint8_t *ws_avx2(const uint8_t *p, const uint8_t *e) { return find32<Ws32>(p, e, ws_portable); }
+LEVEE_AVX2 const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) { return find32<Token32>(p, e, token_portable); }
 LEVEE_AVX2 const uint8_t *target_avx2(const uint8_t *p, const uint8_t *e) {
-  while (e - p >= 32) {
-    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
-    __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), x), _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7F)));
-    uint32_t stops = uint32_t(_mm256_movemask_epi8(bad));
-    if (stops) return p + __builtin_ctz(stops);
-    p += 32;
-  }
-  return target_sse42(p, e);
+  return find32<Target32>(p, e, target_portable);
 }
-
-LEVEE_AVX2 const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) {
-  while (e - p >= 32) {
-    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
-    __m256i bad = _mm256_or_si256(_mm256_andnot_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\t')), ctl32(x)),
-                                  _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7F)));
-    uint32_t stops = uint32_t(_mm256_movemask_epi8(bad));
-    if (stops) return p + __builtin_ctz(stops);
-    p += 32;
-  }
-  return value_sse42(p, e);
-}
+LEVEE_AVX2 const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) { return find32<Value32>(p, e, value_portable); }
 
 #endif  // LEVEE_SIMD_X86
 
