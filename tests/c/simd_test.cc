@@ -281,3 +281,163 @@ TEST(SimdJson, NumbersGiveThePortableValues) {
     json_compare(text, false);
   }
 }
+
+// ---------------------------------------------------------------- HTTP
+
+namespace {
+
+std::string http_token(const uint8_t *b, const levee_http_token &t) {
+  char x[160];
+  snprintf(x, sizeof x, "%d %u %u %u %u %u %u %u %llu %u|", t.type, t.end, t.a_off, t.a_len, t.b_off, t.b_len, t.status,
+           t.version, (unsigned long long)t.length, t.chunked);
+  std::string out = x;
+  if (t.type >= LEVEE_HTTP_T_REQUEST && t.type <= LEVEE_HTTP_T_FIELD)
+    out += std::string(reinterpret_cast<const char *>(b) + t.a_off, t.a_len) + "|" +
+           std::string(reinterpret_cast<const char *>(b) + t.b_off, t.b_len) + "|";
+  return out;
+}
+
+// The head of s (ending at a guard page) read by one bulk levee_http_parse
+// call (the whole-head path), and read by levee_http_next one token at a
+// time (the line path), at the level in force: each as its tokens (offsets
+// from the first byte) and how it ended ("end" after a body token, else the
+// code of the call that stopped). Both must be equal; returns the bulk one.
+std::string http_read(int32_t mode, const std::string &s) {
+  Guarded g(s);
+  levee_http *p = nullptr;
+  EXPECT_EQ(0, levee_http_new(&p, mode));
+  std::vector<levee_http_token> toks(256);
+  int n = levee_http_parse(p, g.data, s.size(), toks.data(), uint32_t(toks.size()));
+  std::string bulk;
+  for (int i = 0; i < n; i++) bulk += http_token(g.data, toks[i]);
+  if (n > 0 && toks[n - 1].type >= LEVEE_HTTP_T_BODY_START) {
+    bulk += "end";
+  } else {
+    levee_http_token t;
+    size_t used = n > 0 ? toks[n - 1].end : 0;
+    bulk += n < 0 ? std::to_string(n) : std::to_string(levee_http_next(p, g.data + used, s.size() - used, &t));
+  }
+  levee_http_init(p, mode);
+  std::string line;
+  size_t pos = 0;
+  for (;;) {
+    levee_http_token t;
+    int rc = levee_http_next(p, g.data + pos, s.size() - pos, &t);
+    if (rc <= 0) {
+      line += std::to_string(rc);
+      break;
+    }
+    t.end += uint32_t(pos);
+    if (t.type <= LEVEE_HTTP_T_FIELD) {
+      t.a_off += uint32_t(pos);
+      t.b_off += uint32_t(pos);
+    }
+    line += http_token(g.data, t);
+    pos += size_t(rc);
+    if (t.type >= LEVEE_HTTP_T_BODY_START) {
+      line += "end";
+      break;
+    }
+  }
+  levee_http_free(p);
+  EXPECT_EQ(line, bulk) << "bulk and token-by-token reads differ on " << hex(s);
+  return bulk;
+}
+
+// Every vector level gives what the portable level gives (and within each
+// level the bulk and token reads agree); with `prefixes`, for every prefix
+// of s too.
+void http_compare(int32_t mode, const std::string &s, bool prefixes) {
+  LevelGuard keep;
+  size_t from = prefixes ? 0 : s.size();
+  for (size_t n = from; n <= s.size(); n++) {
+    std::string cut = s.substr(0, n);
+    ASSERT_EQ(LEVEE_SIMD_PORTABLE, levee_simd_set_level(LEVEE_SIMD_PORTABLE));
+    std::string want = http_read(mode, cut);
+    for (int level : vector_levels()) {
+      ASSERT_EQ(level, levee_simd_set_level(level));
+      ASSERT_EQ(want, http_read(mode, cut)) << "level " << level << " input " << hex(cut);
+    }
+  }
+}
+
+std::string random_bytes_of(std::mt19937 &rng, size_t n, const std::string &alphabet) {
+  std::string s;
+  for (size_t i = 0; i < n; i++) s += alphabet[rng() % alphabet.size()];
+  return s;
+}
+
+const std::string kTchars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const std::string kHttpHostile = std::string("\0\x01\x08\x0a\x0d\x1f\x7f\x80\xff \t:;\"(),/<=>?@[\\]{}", 27);
+
+std::string vchars() {
+  std::string s;
+  for (int c = 0x21; c < 0x7f; c++) s += char(c);
+  return s;
+}
+
+// A random request head: mostly valid, sometimes with a hostile byte in a
+// random place, with elements around the 8/16/32/64-byte edges.
+std::string random_request(std::mt19937 &rng) {
+  static const std::string targets = vchars();
+  static const std::string values = vchars() + " \t\x80\xc3\xa9\xff";
+  static const size_t lens[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100};
+  std::string method = random_bytes_of(rng, 1 + rng() % 8, kTchars);
+  std::string s = method + " /" + random_bytes_of(rng, lens[rng() % 16], targets) + " HTTP/1." + char('0' + rng() % 2) + "\r\n";
+  size_t nf = rng() % 8;
+  for (size_t i = 0; i < nf; i++) {
+    switch (rng() % 8) {
+      case 0: s += "Content-Length: " + std::to_string(rng() % 1000) + "\r\n"; break;
+      case 1: s += "Transfer-Encoding: chunked\r\n"; break;
+      default:
+        s += random_bytes_of(rng, 1 + lens[rng() % 16], kTchars) + ":" + std::string(rng() % 3, ' ') +
+             random_bytes_of(rng, lens[rng() % 16], values) + std::string(rng() % 2, '\t') + "\r\n";
+    }
+  }
+  s += "\r\n";
+  if (rng() % 3 == 0) {
+    size_t at = rng() % s.size();
+    s.insert(at, 1, kHttpHostile[rng() % kHttpHostile.size()]);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST(SimdHttp, RandomRequestHeadsGiveThePortableTokensAtEveryLevel) {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 3000; i++) http_compare(LEVEE_HTTP_MODE_REQUEST, random_request(rng), false);
+}
+
+TEST(SimdHttp, EveryPrefixOfRandomRequestHeadsAgrees) {
+  std::mt19937 rng(6);
+  for (int i = 0; i < 40; i++) http_compare(LEVEE_HTTP_MODE_REQUEST, random_request(rng), true);
+}
+
+TEST(SimdHttp, HostileBytesAtEveryBlockEdgeOfTargetNameAndValue) {
+  for (char bad : kHttpHostile) {
+    for (size_t at = 0; at <= 70; at++) {
+      std::string run(at, 'x');
+      std::string b(1, bad);
+      http_compare(LEVEE_HTTP_MODE_REQUEST, "GET /" + run + b + "y HTTP/1.1\r\nHost: a\r\n\r\n", false);
+      http_compare(LEVEE_HTTP_MODE_REQUEST, "GET / HTTP/1.1\r\n" + run + b + "Name: v\r\n\r\n", false);
+      http_compare(LEVEE_HTTP_MODE_REQUEST, "GET / HTTP/1.1\r\nName: " + run + b + "z\r\n\r\n", false);
+      http_compare(LEVEE_HTTP_MODE_RESPONSE, "HTTP/1.1 200 " + run + b + "\r\nName: " + run + b + "\r\n\r\n", false);
+    }
+  }
+}
+
+TEST(SimdHttp, LimitsGiveThePortableErrorsAtEveryLevel) {
+  LevelGuard keep;
+  for (size_t n : {size_t(31), size_t(32), size_t(33), size_t(255), size_t(256), size_t(257), size_t(1023),
+                   size_t(1024), size_t(1025)}) {
+    for (const std::string &s : {"GET / HTTP/1.1\r\n" + std::string(n, 'N') + ": v\r\n\r\n",
+                                 "GET / HTTP/1.1\r\nN: " + std::string(n, 'v') + "\r\n\r\n",
+                                 std::string(n > 40 ? 40 : n, 'M') + " / HTTP/1.1\r\n\r\n"}) {
+      http_compare(LEVEE_HTTP_MODE_REQUEST, s, false);
+    }
+  }
+  std::string many = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 101; i++) many += "H" + std::to_string(i) + ": v\r\n";
+  http_compare(LEVEE_HTTP_MODE_REQUEST, many + "\r\n", false);
+}
