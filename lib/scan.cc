@@ -248,12 +248,12 @@ struct Value16 {
   }
 };
 
-LEVEE_SSE const uint8_t *ws_sse42(const uint8_t *p, const uint8_t *e) { return find16<Ws16>(p, e, ws_portable); }
-LEVEE_SSE const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) { return find16<Token16>(p, e, token_portable); }
-LEVEE_SSE const uint8_t *target_sse42(const uint8_t *p, const uint8_t *e) {
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *ws_sse42(const uint8_t *p, const uint8_t *e) { return find16<Ws16>(p, e, ws_portable); }
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) { return find16<Token16>(p, e, token_portable); }
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *target_sse42(const uint8_t *p, const uint8_t *e) {
   return find16<Target16>(p, e, target_portable);
 }
-LEVEE_SSE const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) { return find16<Value16>(p, e, value_portable); }
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) { return find16<Value16>(p, e, value_portable); }
 
 // ---------------------------------------------------------------- AVX2
 
@@ -357,12 +357,12 @@ struct Value32 {
   }
 };
 
-LEVEE_AVX2 const uint8_t *ws_avx2(const uint8_t *p, const uint8_t *e) { return find32<Ws32>(p, e, ws_portable); }
-LEVEE_AVX2 const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) { return find32<Token32>(p, e, token_portable); }
-LEVEE_AVX2 const uint8_t *target_avx2(const uint8_t *p, const uint8_t *e) {
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *ws_avx2(const uint8_t *p, const uint8_t *e) { return find32<Ws32>(p, e, ws_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) { return find32<Token32>(p, e, token_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *target_avx2(const uint8_t *p, const uint8_t *e) {
   return find32<Target32>(p, e, target_portable);
 }
-LEVEE_AVX2 const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) { return find32<Value32>(p, e, value_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) { return find32<Value32>(p, e, value_portable); }
 
 #endif  // LEVEE_SIMD_X86
 
