@@ -741,8 +741,19 @@ int64_t levee_json_loads(levee_json *j, const uint8_t *input, size_t len);
  * length, LEVEE_JSON_ESTATE, LEVEE_ENOTSUP, LEVEE_ENOMEM. */
 int64_t levee_json_marshal(levee_json *j, const uint8_t *input);
 
-/* The bytes the last levee_json_pickle / levee_json_loads produced. */
+/* The bytes the last levee_json_pickle / levee_json_loads /
+ * levee_json_marshal / levee_json_from_marshal produced. */
 const uint8_t *levee_json_output(const levee_json *j);
+
+/* JSON text in levee's format (", " and ": " separators, non-ASCII kept,
+ * floats as Python's repr) of the value that Python's marshal.dumps wrote
+ * into data[0, len) (marshal format 2 to 5). Used by levee.json.dumps. The
+ * text is at levee_json_output(j) until the next call on the handle (the
+ * tape is left alone). Returns its length, LEVEE_ENOTSUP for values the
+ * caller must encode another way (NaN or infinities, keys other than
+ * strings, integers beyond 64 bits, bytes, sets and other types, cycles),
+ * LEVEE_EINVAL for bytes that are not marshal data, LEVEE_ENOMEM. */
+int64_t levee_json_from_marshal(levee_json *j, const uint8_t *data, size_t len);
 
 /* Writes src[0, len) as a quoted JSON string at dst, which must hold
  * 6 * len + 2 bytes: '"' and '\\' and control characters are escaped

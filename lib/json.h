@@ -54,6 +54,23 @@ struct levee_json {
   uint64_t error_offset = 0;
   bool done = false;
   const levee::scan::Kernels *kern = &levee::scan::kKernels[0];  // set by feed
+  // from_marshal's stacks, kept between calls. A flagged object's text,
+  // once complete, for TYPE_REF (its output span; end == SIZE_MAX while it
+  // is open); open containers: lists count elements down, dicts alternate
+  // key and value until TYPE_NULL.
+  struct MarshalRef {
+    size_t start, end;
+    bool string;
+  };
+  struct MarshalOpen {
+    uint32_t left;  // list: elements still to read
+    bool dict;
+    bool want_key;  // dict: a key (or the end) comes next
+    bool first;
+    int64_t ref;  // index in the refs, or -1
+  };
+  std::vector<MarshalRef> marshal_refs;
+  std::vector<MarshalOpen> marshal_open;
 
   levee_json() = default;
   levee_json(const levee_json &) = delete;
@@ -76,6 +93,8 @@ struct levee_json {
   int64_t feed(const uint8_t *in, size_t len, bool eof);
   int64_t pickle(const uint8_t *in);
   int64_t marshal(const uint8_t *in);
+  // See levee_json_from_marshal (lib/json_marshal.cc).
+  int64_t from_marshal(const uint8_t *m, size_t len);
   uint8_t *output_room(size_t bound);
 
  private:
@@ -91,6 +110,9 @@ namespace levee {
 
 // Shortest round-trip text of a finite double (JSON syntax). dst >= 32.
 size_t json_format_double(char *dst, double x);
+
+// Python's repr() of a finite double (dst >= 32 bytes); returns the length.
+size_t json_format_pyfloat(char *dst, double x);
 
 // The double nearest to (neg ? -1 : 1) * w * 10^q (ties to even), as strtod
 // gives it (0 / infinity beyond the range). false when it cannot tell (the

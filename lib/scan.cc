@@ -20,11 +20,12 @@ namespace {
 // ---------------------------------------------------------------- classes
 
 struct Table {
-  bool text[256], ws[256], token[256], target[256], value[256];
-  constexpr Table() : text(), ws(), token(), target(), value() {
+  bool text[256], ws[256], plain[256], token[256], target[256], value[256];
+  constexpr Table() : text(), ws(), plain(), token(), target(), value() {
     for (int c = 0; c < 256; c++) {
       text[c] = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
       ws[c] = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+      plain[c] = c >= 0x20 && c != '"' && c != '\\';
       token[c] = is_tchar(c);
       target[c] = c >= 0x21 && c <= 0x7e;
       value[c] = (c >= 0x20 && c <= 0x7e) || c == '\t' || c >= 0x80;
@@ -41,6 +42,10 @@ const uint8_t *text_portable(const uint8_t *p, const uint8_t *e, bool *) {
 }
 const uint8_t *ws_portable(const uint8_t *p, const uint8_t *e) {
   while (p < e && kTable.ws[*p]) p++;
+  return p;
+}
+const uint8_t *plain_portable(const uint8_t *p, const uint8_t *e) {
+  while (p < e && kTable.plain[*p]) p++;
   return p;
 }
 const uint8_t *token_portable(const uint8_t *p, const uint8_t *e) {
@@ -228,6 +233,12 @@ struct Ws16 {
     return _mm_xor_si128(_mm_cmpeq_epi8(_mm_shuffle_epi8(table16(kWsByLow), x), x), _mm_set1_epi8(-1));
   }
 };
+struct Plain16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                        ctl16(x));
+  }
+};
 struct Token16 {
   LEVEE_SSE static __m128i stops(__m128i x) {
     __m128i k = _mm_and_si128(_mm_shuffle_epi8(table16(kTokenNibbles.lo), _mm_and_si128(x, _mm_set1_epi8(0x0F))),
@@ -249,6 +260,9 @@ struct Value16 {
 };
 
 LEVEE_SSE LEVEE_OVERREAD const uint8_t *ws_sse42(const uint8_t *p, const uint8_t *e) { return find16<Ws16>(p, e, ws_portable); }
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *plain_sse42(const uint8_t *p, const uint8_t *e) {
+  return find16<Plain16>(p, e, plain_portable);
+}
 LEVEE_SSE LEVEE_OVERREAD const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) { return find16<Token16>(p, e, token_portable); }
 LEVEE_SSE LEVEE_OVERREAD const uint8_t *target_sse42(const uint8_t *p, const uint8_t *e) {
   return find16<Target16>(p, e, target_portable);
@@ -337,6 +351,13 @@ struct Ws32 {
     return _mm256_xor_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(table32(kWsByLow), x), x), _mm256_set1_epi8(-1));
   }
 };
+struct Plain32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))),
+        ctl32(x));
+  }
+};
 struct Token32 {
   LEVEE_AVX2 static __m256i stops(__m256i x) {
     __m256i k = _mm256_and_si256(
@@ -358,6 +379,9 @@ struct Value32 {
 };
 
 LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *ws_avx2(const uint8_t *p, const uint8_t *e) { return find32<Ws32>(p, e, ws_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *plain_avx2(const uint8_t *p, const uint8_t *e) {
+  return find32<Plain32>(p, e, plain_portable);
+}
 LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) { return find32<Token32>(p, e, token_portable); }
 LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *target_avx2(const uint8_t *p, const uint8_t *e) {
   return find32<Target32>(p, e, target_portable);
@@ -369,13 +393,13 @@ LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *value_avx2(const uint8_t *p, const uint
 }  // namespace
 
 const Kernels kKernels[simd::kLevels] = {
-    {text_portable, ws_portable, token_portable, target_portable, value_portable},
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
 #if LEVEE_SIMD_X86
-    {text_sse42, ws_sse42, token_sse42, target_sse42, value_sse42},
-    {text_avx2, ws_avx2, token_avx2, target_avx2, value_avx2},
+    {text_sse42, ws_sse42, plain_sse42, token_sse42, target_sse42, value_sse42},
+    {text_avx2, ws_avx2, plain_avx2, token_avx2, target_avx2, value_avx2},
 #else
-    {text_portable, ws_portable, token_portable, target_portable, value_portable},
-    {text_portable, ws_portable, token_portable, target_portable, value_portable},
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
 #endif
 };
 

@@ -27,6 +27,9 @@ struct Kernels {
   FindText json_text;
   // JSON white space: ' ', '\t', '\n', '\r'.
   Find json_ws;
+  // Bytes a JSON encoder copies as they are: all but '"', '\' and control
+  // bytes (< 0x20); no UTF-8 check.
+  Find json_escape;
   // HTTP tchar (RFC 9110 token: method, field name).
   Find http_token;
   // HTTP request-target bytes: VCHAR (0x21..0x7e).
