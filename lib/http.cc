@@ -220,7 +220,7 @@ int levee_http::field(const uint8_t *buf, size_t a, size_t e, levee_http_token *
 
 // A field whose syntax is known good: name [a, n), ':' and OWS, value from
 // v (trailing OWS included) to the CR at e.
-inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e,
+__attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e,
                                 levee_http_token *tok, bool framing) {
   size_t nlen = n - a;
   if (nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
@@ -364,9 +364,11 @@ inline const uint8_t *scan_value(const uint8_t *p, const uint8_t *e, levee::scan
       const uint8_t *q = p + __builtin_ctzll(hit) / 8;
       if (*q != '\t') return q;
     }
+    return kernel(p, e);
   }
 #endif
-  return kernel(p, e);
+  while (p < e && is(*p, C_VALUE)) p++;  // fewer than 8 bytes left
+  return p;
 }
 
 inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::scan::Find kernel) {
@@ -376,9 +378,11 @@ inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::sca
     memcpy(&x, p, 8);
     uint64_t hit = bytes_below(x, 0x21) | (((x + kOnes) | x) & kHigh);  // <= 0x20 or >= 0x7f
     if (hit) return p + __builtin_ctzll(hit) / 8;
+    return kernel(p, e);
   }
 #endif
-  return kernel(p, e);
+  while (p < e && is(*p, C_TARGET)) p++;  // fewer than 8 bytes left
+  return p;
 }
 
 // A whole request head in one pass, for levee_http_parse on a fresh request
