@@ -112,7 +112,7 @@ C_TEST_SRCS := $(sort $(wildcard tests/c/*.cc))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cc))
 
 # Black-box tests: only levee.h and the shared library.
-$(BUILD)/tests/c_tests: $(C_TEST_SRCS) include/levee.h $(BUILD)/$(SONAME)
+$(BUILD)/tests/c_tests: $(C_TEST_SRCS) $(wildcard tests/c/*.h) include/levee.h $(BUILD)/$(SONAME)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) $(SANFLAGS) -Wall -Wextra -Iinclude -o $@ $(C_TEST_SRCS) \
 		-L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee $(GTEST_LIBS)

@@ -111,6 +111,30 @@ namespace levee {
 // Shortest round-trip text of a finite double (JSON syntax). dst >= 32.
 size_t json_format_double(char *dst, double x);
 
+// Writes the JSON escape of c ('"', '\\' or a control byte) at d and
+// returns the end: the short forms \" \\ \b \f \n \r \t, else \u00XX
+// (lower-case hex, as json.dumps and the Lua encoder write it).
+inline uint8_t *json_put_escape(uint8_t *d, uint8_t c) {
+  static const char hex[] = "0123456789abcdef";
+  *d++ = '\\';
+  switch (c) {
+    case '"': *d++ = '"'; break;
+    case '\\': *d++ = '\\'; break;
+    case '\b': *d++ = 'b'; break;
+    case '\f': *d++ = 'f'; break;
+    case '\n': *d++ = 'n'; break;
+    case '\r': *d++ = 'r'; break;
+    case '\t': *d++ = 't'; break;
+    default:
+      *d++ = 'u';
+      *d++ = '0';
+      *d++ = '0';
+      *d++ = uint8_t(hex[c >> 4]);
+      *d++ = uint8_t(hex[c & 15]);
+  }
+  return d;
+}
+
 // Python's repr() of a finite double (dst >= 32 bytes); returns the length.
 size_t json_format_pyfloat(char *dst, double x);
 

@@ -71,7 +71,6 @@ struct Writer {
 
 // Appends the quoted, escaped string.
 void put_string(Writer &w, const uint8_t *p, size_t len, levee::scan::Find stop) {
-  static const char hex[] = "0123456789abcdef";
   uint8_t *d = w.room(len * 6 + 2);
   uint8_t *d0 = d;
   const uint8_t *e = p + len;
@@ -79,26 +78,8 @@ void put_string(Writer &w, const uint8_t *p, size_t len, levee::scan::Find stop)
   if (len < 24) {  // keys and short values: a kernel call costs more than the loop
     for (; p < e; p++) {
       uint8_t c = *p;
-      if (c >= 0x20 && c != '"' && c != '\\') {
-        *d++ = c;
-        continue;
-      }
-      *d++ = '\\';
-      switch (c) {
-        case '"': *d++ = '"'; break;
-        case '\\': *d++ = '\\'; break;
-        case '\b': *d++ = 'b'; break;
-        case '\f': *d++ = 'f'; break;
-        case '\n': *d++ = 'n'; break;
-        case '\r': *d++ = 'r'; break;
-        case '\t': *d++ = 't'; break;
-        default:
-          *d++ = 'u';
-          *d++ = '0';
-          *d++ = '0';
-          *d++ = uint8_t(hex[c >> 4]);
-          *d++ = uint8_t(hex[c & 15]);
-      }
+      if (c >= 0x20 && c != '"' && c != '\\') *d++ = c;
+      else d = levee::json_put_escape(d, c);
     }
   }
   while (p < e) {
@@ -107,23 +88,7 @@ void put_string(Writer &w, const uint8_t *p, size_t len, levee::scan::Find stop)
     d += q - p;
     p = q;
     if (p == e) break;
-    uint8_t c = *p++;
-    *d++ = '\\';
-    switch (c) {
-      case '"': *d++ = '"'; break;
-      case '\\': *d++ = '\\'; break;
-      case '\b': *d++ = 'b'; break;
-      case '\f': *d++ = 'f'; break;
-      case '\n': *d++ = 'n'; break;
-      case '\r': *d++ = 'r'; break;
-      case '\t': *d++ = 't'; break;
-      default:
-        *d++ = 'u';
-        *d++ = '0';
-        *d++ = '0';
-        *d++ = uint8_t(hex[c >> 4]);
-        *d++ = uint8_t(hex[c & 15]);
-    }
+    d = levee::json_put_escape(d, *p++);
   }
   *d++ = '"';
   w.n += size_t(d - d0);

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "guard_page.h"
 #include "levee.h"
 
 namespace {
@@ -28,24 +29,6 @@ struct Json {
   const levee_json_token &at(size_t i) { return levee_json_tape(j)[i]; }
 };
 
-// A copy of s that ends right before an unreadable page, so a read past the
-// end faults instead of passing unnoticed.
-struct Guarded {
-  uint8_t *page = nullptr;
-  size_t total = 0;
-  const uint8_t *data = nullptr;
-  explicit Guarded(const std::string &s) {
-    size_t ps = size_t(sysconf(_SC_PAGESIZE));
-    size_t body = (s.size() + ps - 1) / ps * ps + ps;
-    total = body + ps;
-    page = static_cast<uint8_t *>(mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    mprotect(page + body, ps, PROT_NONE);
-    uint8_t *d = page + body - s.size();
-    memcpy(d, s.data(), s.size());
-    data = d;
-  }
-  ~Guarded() { munmap(page, total); }
-};
 
 }  // namespace
 
