@@ -11,6 +11,10 @@
 #include <cstring>
 #include <locale.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "internal.h"
 #include "scan.h"
 
@@ -209,7 +213,7 @@ int64_t levee_json::error(int code, size_t at) {
   return code;
 }
 
-void levee_json::value_done() {
+inline void levee_json::value_done() {
   if (stack.empty()) {
     state = kDone;
     done = true;
@@ -221,8 +225,26 @@ void levee_json::value_done() {
 
 int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
   const uint8_t *p = in + pos, *e = in + end;
+  bool at_quote = false;
+#if defined(__SSE2__)
+  // Most strings (keys, short values) end within 16 bytes: one baseline
+  // SSE2 probe finds their closing quote without a kernel call (vector
+  // levels only; the portable level stays plain C++).
+  if (kern != &levee::scan::kKernels[levee::simd::kPortable] && e - p >= 16 && !str_escaped) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    // signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    unsigned bits = unsigned(_mm_movemask_epi8(m));
+    if (bits && p[__builtin_ctz(bits)] == '"') {
+      p += __builtin_ctz(bits);
+      at_quote = true;
+    }
+  }
+#endif
   for (;;) {
-    p = kern->json_text(p, e, &str_utf8);
+    if (!at_quote) p = kern->json_text(p, e, &str_utf8);
+    at_quote = false;
     if (p == e) break;
     uint8_t c = *p;
     if (c == '"') {
@@ -524,13 +546,18 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
         continue;
       }
     }
-  string:
+  string: {
     str_start = pos + 1;
     str_escaped = false;
     str_utf8 = false;
     pos++;
     state = kInString;
+    int r = scan_string(in, end, eof);
+    if (r < 0) return r;
+    if (r == 0) break;
+    if (state == kDone) return int64_t(pos);
     continue;
+  }
   close: {
     Frame &f = stack.back();
     if (c != (f.object ? '}' : ']')) return error(LEVEE_JSON_ESYNTAX, pos);
