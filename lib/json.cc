@@ -483,7 +483,11 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
         if (c != ':') return error(LEVEE_JSON_ESYNTAX, pos);
         pos++;
         state = kValue;
-        continue;
+        // The member's value usually follows: go straight to it.
+        pos = size_t(skip_ws(*kern, in + pos, in + end) - in);
+        if (pos == end) goto more;
+        c = in[pos];
+        goto value;
       case kAfter:
         if (c == ',') {
           pos++;
@@ -500,7 +504,7 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
       case kInString:
         return error(LEVEE_JSON_ESTATE, pos);
     }
-    // A value starts at pos.
+  value:  // a value starts at pos (state kValue or kArrayFirst)
     switch (c) {
       case '"':
         str_key = false;
