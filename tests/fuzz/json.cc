@@ -1,6 +1,7 @@
 // libFuzzer target for the JSON tokenizer: whole-document parse, the same
 // bytes fed in two pieces (must agree with the whole parse), pickle and
-// marshal output, and the escaper over the raw bytes; the portable path and
+// marshal output, the token-at-a-time lexer (must accept exactly what the
+// parse accepts), and the escaper over the raw bytes; the portable path and
 // every SIMD level the CPU has must give the same tapes, codes and offsets.
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +62,32 @@ std::string all(const uint8_t *p, size_t size, size_t cut) {
     if (levee_json_count(split) != levee_json_count(whole)) abort();
   }
   out += "|" + tape(split, b);
+  // The token-at-a-time lexer walks the same bytes: it must accept exactly
+  // the documents the whole parse accepts, with the same tokens (plus one
+  // end token per container).
+  static levee_json_lexer *lex = [] {
+    levee_json_lexer *l = nullptr;
+    if (levee_json_lexer_new(&l) != 0) abort();
+    levee_json_lexer_limits(l, 64);
+    return l;
+  }();
+  levee_json_lexer_reset(lex);
+  levee_json_token tok;
+  size_t pos = 0, tokens = 0, ends = 0;
+  int64_t r;
+  while ((r = levee_json_lexer_next(lex, p + pos, size - pos, 1, &tok)) > 0) {
+    if (tok.type == LEVEE_JSON_STRING && tok.off + tok.len > size - pos) abort();
+    pos += size_t(r);
+    tokens++;
+    if (tok.type == LEVEE_JSON_ARRAY_END || tok.type == LEVEE_JSON_OBJECT_END) ends++;
+    if (levee_json_lexer_done(lex) || pos > size) break;
+  }
+  bool lexed = r > 0 && levee_json_lexer_done(lex);
+  for (size_t i = pos; lexed && i < size; i++)
+    if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t') lexed = false;
+  if (lexed != (rc == 0)) abort();
+  if (rc == 0 && tokens - ends != levee_json_count(whole)) abort();
+  out += "|lex " + std::to_string(r) + "@" + std::to_string(pos);
   std::vector<uint8_t> esc(size * 6 + 2);
   int64_t e = levee_json_escape(esc.data(), p, size);
   out += "|" + std::to_string(e);
