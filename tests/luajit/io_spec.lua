@@ -530,6 +530,25 @@ describe("h.io constructors", function()
   end)
 end)
 
+describe("io metatables on raw tables", function()
+  it("a {hub, no, r_ev, w_ev} table given RW_mt works as an io (h.dialer's contract)", function()
+    local h = levee.Hub()
+    local fds = ffi.new("int32_t[2]")
+    assert(L.levee_socket_pair(L.LEVEE_AF_UNIX, L.LEVEE_SOCK_STREAM, fds) == 0)
+    local ios = {}
+    for i = 0, 1 do
+      local r_ev, w_ev = h:register(fds[i], true, true)
+      ios[i] = setmetatable({hub = h, no = fds[i], r_ev = r_ev, w_ev = w_ev}, h.io.RW_mt)
+    end
+    assert.is_nil((ios[0]:write("raw")))
+    assert.equal("raw", ios[1]:reads())
+    assert.is_true(ios[0]:close())
+    assert.is_true(ios[1]:close())
+    h:continue()
+    assert.is_false(h:in_use())
+  end)
+end)
+
 describe("io.R", function()
   it("read on a closed io is CLOSED", function()
     local h = levee.Hub()

@@ -388,7 +388,8 @@ function IO:close()
   self.closed = true
   if self._iov then self._iov:close() end
   -- The hub closes the fd on its next tick; the stream only lets go of it.
-  L.levee_stream_release(self.s)
+  local s = rawget(self, "s")
+  if s then L.levee_stream_release(s) end
   self.hub:unregister(self.no)
   self.hub:continue()
   return nil
@@ -506,9 +507,25 @@ local function lazy_field(methods, key, make)
   end
 end
 
--- `.p`: the protocol conveniences, made on first access.
+-- `.p`: the protocol conveniences, made on first access; `.s`: the io's
+-- stream, made on first access for a table that got an io metatable
+-- without being made by h.io (h.dialer's raw {hub, no, r_ev, w_ev}, which
+-- callers turn into an io with setmetatable(conn, h.io.RW_mt)).
+local function stream_of(io)
+  local s, err = new_stream(io.no)
+  if not s then error("levee io: fd " .. tostring(io.no) .. ": " .. tostring(err), 3) end
+  return s
+end
 for _, mt in ipairs({R, W, RW}) do
-  mt.__index = lazy_field(mt, "p", function(io) return IO.P(io) end)
+  local with_p = lazy_field(mt, "p", function(io) return IO.P(io) end)
+  mt.__index = function(self, k)
+    if k == "s" then
+      local s = stream_of(self)
+      rawset(self, "s", s)
+      return s
+    end
+    return with_p(self, k)
+  end
 end
 
 -- =====================================================================
