@@ -48,8 +48,8 @@ const char *levee_version_string(void);
 
 /* Every error levee reports, as a fixed negative code that is the same on
  * every OS. system: -(Linux errno). addr: -200 + glibc EAI_*. utf8, http,
- * json, msgpack, path, uri: -1001..-1063. dns: -1100..-1129. tls:
- * -30000..-30004. levee: -10100..-10103. Values are never renumbered. */
+ * json, msgpack, path, uri: -1001..-1063. dns: -1100..-1134. tls:
+ * -30000..-30006. levee: -10100..-10103. Values are never renumbered. */
 enum levee_errcode {
   LEVEE_OK = 0, /* success */
   LEVEE_EPERM = -1, /* operation not permitted */
@@ -274,7 +274,9 @@ enum levee_errcode {
   LEVEE_TLS_ECONFIG = -30001, /* tls.CONFIG: TLS configuration error */
   LEVEE_TLS_ECONTEXT = -30002, /* tls.CONTEXT: TLS context error */
   LEVEE_TLS_ECLIENT = -30003, /* tls.CLIENT: TLS client error */
-  LEVEE_TLS_ESERVER = -30004 /* tls.SERVER: TLS server error */
+  LEVEE_TLS_ESERVER = -30004, /* tls.SERVER: TLS server error */
+  LEVEE_TLS_EHANDSHAKE = -30005, /* tls.HANDSHAKE: the TLS handshake failed */
+  LEVEE_TLS_EVERIFY = -30006 /* tls.VERIFY: the peer's certificate or name did not verify */
 };
 
 /* An entry of the process-wide error registry. Entries are never freed or
@@ -1179,6 +1181,159 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
 
 /* levee:section tls */
 /* (declarations of the tls module go after this line) */
+
+/* ===================================================================== */
+/* tls: TLS over libtls; configurations, server contexts, sessions        */
+/* ===================================================================== */
+
+/* A TLS configuration: certificates, CA, protocols, ciphers, ALPN and the
+ * verification switches, shared by any number of client sessions and
+ * server contexts (which keep what they need: the configuration may be
+ * freed while they live). Immutable once made; safe to share between OS
+ * threads. */
+typedef struct levee_tls_config levee_tls_config;
+
+/* A server context made from a configuration: accepts TLS sessions. Use it
+ * from one OS thread at a time. */
+typedef struct levee_tls_server levee_tls_server;
+
+/* One TLS session over a connected, non-blocking socket fd that it does
+ * not own (closing the fd stays the caller's job, after levee_tls_free).
+ * Never blocks: each step is done, a byte count, or one of the two "would
+ * block" answers below, after which the caller waits for the fd and calls
+ * the same function again with the same arguments. */
+typedef struct levee_tls levee_tls;
+
+/* The "would block" answers of levee_tls_handshake/read/write/close. They
+ * are not errors and have no registry entry. */
+enum levee_tls_want {
+  LEVEE_TLS_WANT_READ = -30100, /* call again once the fd is readable */
+  LEVEE_TLS_WANT_WRITE = -30101 /* call again once the fd is writable */
+};
+
+/* Builds a configuration from options given as one JSON object (json, len
+ * bytes; both bindings encode their options table). Keys (lua-api.md §5
+ * plus levee's additions; other keys are ignored):
+ *   ca (PEM text) | ca_path (directory) | ca_file: trusted CAs, the first
+ *     present wins; default: the system's CA bundle.
+ *   cert | cert_file, key | key_file: this side's certificate and key (PEM
+ *     text or path); certs: a list of {cert|cert_file, key|key_file}
+ *     objects, further certificates a server chooses among by SNI (the
+ *     first certificate given is the default).
+ *   ciphers: "secure" (default), "compat", "legacy", "insecure"/"all" or an
+ *     OpenSSL cipher list. dheparams: "none", "auto", "legacy".
+ *     ecdhecurve (or ecdhecurves): a curve name or list.
+ *   protocols: a string or list of TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3 (also
+ *     TLSv1_0 ...), TLSv1, ALL, DEFAULT; case-insensitive. Enabling 1.0 or
+ *     1.1 appends "@SECLEVEL=0" to the ciphers (OpenSSL 3 needs it).
+ *   verify_depth: 0..100. alpn: a protocol name or list, in preference
+ *     order. server_name: the name a client sends and verifies when its
+ *     session is made without one.
+ *   server: {prefer_ciphers = "server"|"client", verify_client = true |
+ *     "optional"}.
+ *   insecure: {verify_cert = false, verify_name = false, verify_time =
+ *     false}; only a literal false turns a check off (verification is on
+ *     by default).
+ * On success *out is the configuration (free with levee_tls_config_free).
+ * LEVEE_TLS_ECONFIG for a bad option or unreadable file (levee_last_message
+ * names the option and says why), LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_config_new(levee_tls_config **out, const char *json, size_t len);
+
+/* Frees a configuration. NULL is a no-op. */
+void levee_tls_config_free(levee_tls_config *c);
+
+/* Makes a server context from c (which needs at least one certificate and
+ * key). *out is freed with levee_tls_server_free. LEVEE_TLS_ECONFIG (no
+ * certificate, key does not match, ...: levee_last_message says which),
+ * LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_server_new(levee_tls_server **out, levee_tls_config *c);
+
+/* Frees a server context (sessions it accepted stay usable). NULL is a
+ * no-op. */
+void levee_tls_server_free(levee_tls_server *s);
+
+/* Starts a client session over the connected fd. server_name (NULL or "":
+ * the configuration's server_name) is sent as SNI unless it is an IP
+ * address, and the server's certificate must match it unless
+ * insecure.verify_name is false. *out is freed with levee_tls_free. The
+ * handshake runs on the first levee_tls_handshake/read/write.
+ * LEVEE_TLS_ECONFIG (no server_name while the name is verified),
+ * LEVEE_TLS_ECLIENT, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_client_new(levee_tls **out, levee_tls_config *c, int32_t fd, const char *server_name);
+
+/* Starts a server session over an accepted fd (*out as for
+ * levee_tls_client_new). LEVEE_TLS_ESERVER, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_accept(levee_tls **out, levee_tls_server *s, int32_t fd);
+
+/* Frees a session without a close_notify (see levee_tls_close) and without
+ * closing its fd. NULL is a no-op. */
+void levee_tls_free(levee_tls *t);
+
+/* Advances the handshake. 0 when it is complete (then always 0),
+ * LEVEE_TLS_WANT_READ / LEVEE_TLS_WANT_WRITE, or an error that stays with
+ * the session: LEVEE_TLS_EVERIFY (the peer's certificate or name did not
+ * verify, or a required client certificate is missing),
+ * LEVEE_TLS_EHANDSHAKE (anything else: no shared protocol or cipher, not
+ * TLS, closed by the peer), a system code such as LEVEE_ECONNRESET. The
+ * text of libtls is at levee_last_message() and levee_tls_message(t). */
+int levee_tls_handshake(levee_tls *t);
+
+/* Reads up to len decrypted bytes into dst, calling tls_read until dst is
+ * full or libtls would block, so no byte libtls holds is left behind while
+ * the caller waits on the fd. Returns the count (> 0), 0 at the end of the
+ * stream (close_notify or the peer's TCP EOF) and from then on,
+ * LEVEE_TLS_WANT_READ / WANT_WRITE when nothing could be read, or an error
+ * (a system code, LEVEE_TLS_EGENERIC, or a handshake error when the
+ * handshake was not done yet). An error met after some bytes were read is
+ * returned by the next call. len 0 returns 0. */
+int64_t levee_tls_read(levee_tls *t, void *dst, size_t len);
+
+/* Writes src[0, len) as far as the fd takes it. Returns the count written
+ * (> 0; less than len only when the next byte would block),
+ * LEVEE_TLS_WANT_WRITE / WANT_READ when nothing could be written, or an
+ * error as for levee_tls_read (LEVEE_EPIPE, LEVEE_ECONNRESET, ...). After
+ * a would-block the next call must offer the same bytes again (it may
+ * offer more after them), as OpenSSL's write retry rule requires. len 0
+ * returns 0. */
+int64_t levee_tls_write(levee_tls *t, const void *src, size_t len);
+
+/* Writes the n entries of iov in order as levee_tls_write writes one
+ * region: up to 64 KiB are gathered per call (fewer, larger TLS records).
+ * Returns the bytes written (the caller advances its entries by it), the
+ * would-block answers, or an error. */
+int64_t levee_tls_writev(levee_tls *t, const levee_iovec_entry *iov, int32_t n);
+
+/* Sends close_notify (without waiting for the peer's). 0 when done (then
+ * always 0), LEVEE_TLS_WANT_READ / WANT_WRITE, or an error (the session is
+ * then closed anyway). Reads and writes afterwards return LEVEE_CLOSED.
+ * The fd stays open. */
+int levee_tls_close(levee_tls *t);
+
+/* libtls's text for the session's last error ("" when none). Valid until
+ * the session's next call or free. */
+const char *levee_tls_message(const levee_tls *t);
+
+/* What a completed handshake agreed on. Strings are NUL-terminated, "" when
+ * absent, and stay valid until the session is freed. */
+typedef struct levee_tls_info {
+  const char *version;     /* "TLSv1.3", "TLSv1.2", ... */
+  const char *cipher;      /* "TLS_AES_256_GCM_SHA384", ... */
+  const char *alpn;        /* the protocol ALPN selected, "" when none */
+  const char *server_name; /* the SNI name (client: the one sent; server: the one received) */
+  const char *subject;     /* the peer certificate's subject, "" without one */
+  const char *issuer;      /* its issuer */
+  const char *hash;        /* "SHA256:<hex>" of the peer certificate */
+  int64_t not_before;      /* validity, seconds since the epoch (0 without one) */
+  int64_t not_after;
+  int32_t peer_cert;       /* 1 when the peer presented a certificate */
+  int32_t cipher_strength; /* bits of the symmetric cipher */
+  int32_t session_resumed; /* 1 when the session was resumed */
+  int32_t reserved;        /* 0 */
+} levee_tls_info;
+
+/* Fills *out for a session whose handshake completed. 0, LEVEE_EAGAIN
+ * before the handshake completed, LEVEE_EINVAL. */
+int levee_tls_info_get(levee_tls *t, levee_tls_info *out);
 
 
 /* levee:section process */
