@@ -1188,29 +1188,18 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
 /* ===================================================================== */
 
 /* A TLS configuration: certificates, CA, protocols, ciphers, ALPN and the
- * verification switches, shared by any number of client sessions and
+ * verification switches, shared by any number of client streams and
  * server contexts (which keep what they need: the configuration may be
  * freed while they live). Immutable once made; safe to share between OS
  * threads. */
 typedef struct levee_tls_config levee_tls_config;
 
-/* A server context made from a configuration: accepts TLS sessions. Use it
- * from one OS thread at a time. */
+/* A server context made from a configuration: what accepted streams are
+ * upgraded with. Use it from one OS thread at a time. */
 typedef struct levee_tls_server levee_tls_server;
 
-/* One TLS session over a connected, non-blocking socket fd that it does
- * not own (closing the fd stays the caller's job, after levee_tls_free).
- * Never blocks: each step is done, a byte count, or one of the two "would
- * block" answers below, after which the caller waits for the fd and calls
- * the same function again with the same arguments. */
-typedef struct levee_tls levee_tls;
-
-/* The "would block" answers of levee_tls_handshake/read/write/close. They
- * are not errors and have no registry entry. */
-enum levee_tls_want {
-  LEVEE_TLS_WANT_READ = -30100, /* call again once the fd is readable */
-  LEVEE_TLS_WANT_WRITE = -30101 /* call again once the fd is writable */
-};
+/* The stream a TLS session rides on (declared in the stream section). */
+struct levee_stream;
 
 /* Builds a configuration from options given as one JSON object (json, len
  * bytes; both bindings encode their options table). Keys (lua-api.md §5
@@ -1229,7 +1218,7 @@ enum levee_tls_want {
  *     1.1 appends "@SECLEVEL=0" to the ciphers (OpenSSL 3 needs it).
  *   verify_depth: 0..100. alpn: a protocol name or list, in preference
  *     order. server_name: the name a client sends and verifies when its
- *     session is made without one.
+ *     stream is upgraded without one.
  *   server: {prefer_ciphers = "server"|"client", verify_client = true |
  *     "optional"}.
  *   insecure: {verify_cert = false, verify_name = false, verify_time =
@@ -1249,73 +1238,41 @@ void levee_tls_config_free(levee_tls_config *c);
  * LEVEE_EINVAL, LEVEE_ENOMEM. */
 int levee_tls_server_new(levee_tls_server **out, levee_tls_config *c);
 
-/* Frees a server context (sessions it accepted stay usable). NULL is a
+/* Frees a server context (streams it upgraded stay usable). NULL is a
  * no-op. */
 void levee_tls_server_free(levee_tls_server *s);
 
-/* Starts a client session over the connected fd. server_name (NULL or "":
- * the configuration's server_name) is sent as SNI unless it is an IP
- * address, and the server's certificate must match it unless
- * insecure.verify_name is false. *out is freed with levee_tls_free. The
- * handshake runs on the first levee_tls_handshake/read/write.
- * LEVEE_TLS_ECONFIG (no server_name while the name is verified),
- * LEVEE_TLS_ECLIENT, LEVEE_EINVAL, LEVEE_ENOMEM. */
-int levee_tls_client_new(levee_tls **out, levee_tls_config *c, int32_t fd, const char *server_name);
+/* Makes the connected stream s a TLS client: from now on its reads and
+ * writes carry TLS records (sendfile and splice answer LEVEE_ENOTSUP).
+ * server_name (NULL or "": the configuration's server_name) is sent as SNI
+ * unless it is an IP address, and the server's certificate must match it
+ * unless insecure.verify_name is false. The handshake runs on
+ * levee_stream_handshake (or the first read/write); drive it to 0 before
+ * trusting the peer. Returns 0, LEVEE_TLS_ECONFIG (no server_name while
+ * the name is verified), LEVEE_TLS_ECLIENT, LEVEE_EALREADY (already TLS),
+ * LEVEE_EBADF (closed stream), LEVEE_EINVAL, LEVEE_ENOMEM.
+ *
+ * On a TLS stream, levee_stream_handshake answers 0, LEVEE_WANT_READ /
+ * LEVEE_WANT_WRITE, or a failure that every later call repeats:
+ * LEVEE_TLS_EVERIFY (the peer's certificate or name did not verify, or a
+ * required client certificate is missing), LEVEE_TLS_EHANDSHAKE (anything
+ * else: no shared protocol or cipher, not TLS, the peer closed midway),
+ * with libtls's text at levee_last_message(). Reads return LEVEE_CLOSED at
+ * close_notify or at the peer's TCP EOF; read and write failures after the
+ * handshake are -(errno) codes (LEVEE_ECONNRESET, LEVEE_EPIPE) or
+ * LEVEE_TLS_EGENERIC (a bad record). A read gives every byte libtls holds
+ * before it answers LEVEE_WANT_READ. After a short write the rest must be
+ * written next (OpenSSL's write retry rule). levee_stream_shutdown (writing
+ * side) and close/release/free send close_notify without waiting. */
+int levee_stream_tls_client(struct levee_stream *s, levee_tls_config *c, const char *server_name);
 
-/* Starts a server session over an accepted fd (*out as for
- * levee_tls_client_new). LEVEE_TLS_ESERVER, LEVEE_EINVAL, LEVEE_ENOMEM. */
-int levee_tls_accept(levee_tls **out, levee_tls_server *s, int32_t fd);
-
-/* Frees a session without a close_notify (see levee_tls_close) and without
- * closing its fd. NULL is a no-op. */
-void levee_tls_free(levee_tls *t);
-
-/* Advances the handshake. 0 when it is complete (then always 0),
- * LEVEE_TLS_WANT_READ / LEVEE_TLS_WANT_WRITE, or an error that stays with
- * the session: LEVEE_TLS_EVERIFY (the peer's certificate or name did not
- * verify, or a required client certificate is missing),
- * LEVEE_TLS_EHANDSHAKE (anything else: no shared protocol or cipher, not
- * TLS, closed by the peer), a system code such as LEVEE_ECONNRESET. The
- * text of libtls is at levee_last_message() and levee_tls_message(t). */
-int levee_tls_handshake(levee_tls *t);
-
-/* Reads up to len decrypted bytes into dst, calling tls_read until dst is
- * full or libtls would block, so no byte libtls holds is left behind while
- * the caller waits on the fd. Returns the count (> 0), 0 at the end of the
- * stream (close_notify or the peer's TCP EOF) and from then on,
- * LEVEE_TLS_WANT_READ / WANT_WRITE when nothing could be read, or an error
- * (a system code, LEVEE_TLS_EGENERIC, or a handshake error when the
- * handshake was not done yet). An error met after some bytes were read is
- * returned by the next call. len 0 returns 0. */
-int64_t levee_tls_read(levee_tls *t, void *dst, size_t len);
-
-/* Writes src[0, len) as far as the fd takes it. Returns the count written
- * (> 0; less than len only when the next byte would block),
- * LEVEE_TLS_WANT_WRITE / WANT_READ when nothing could be written, or an
- * error as for levee_tls_read (LEVEE_EPIPE, LEVEE_ECONNRESET, ...). After
- * a would-block the next call must offer the same bytes again (it may
- * offer more after them), as OpenSSL's write retry rule requires. len 0
- * returns 0. */
-int64_t levee_tls_write(levee_tls *t, const void *src, size_t len);
-
-/* Writes the n entries of iov in order as levee_tls_write writes one
- * region: up to 64 KiB are gathered per call (fewer, larger TLS records).
- * Returns the bytes written (the caller advances its entries by it), the
- * would-block answers, or an error. */
-int64_t levee_tls_writev(levee_tls *t, const levee_iovec_entry *iov, int32_t n);
-
-/* Sends close_notify (without waiting for the peer's). 0 when done (then
- * always 0), LEVEE_TLS_WANT_READ / WANT_WRITE, or an error (the session is
- * then closed anyway). Reads and writes afterwards return LEVEE_CLOSED.
- * The fd stays open. */
-int levee_tls_close(levee_tls *t);
-
-/* libtls's text for the session's last error ("" when none). Valid until
- * the session's next call or free. */
-const char *levee_tls_message(const levee_tls *t);
+/* Makes the accepted stream s the server side of a TLS session of srv
+ * (then as levee_stream_tls_client). 0, LEVEE_TLS_ESERVER, LEVEE_EALREADY,
+ * LEVEE_EBADF, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_stream_tls_accept(struct levee_stream *s, levee_tls_server *srv);
 
 /* What a completed handshake agreed on. Strings are NUL-terminated, "" when
- * absent, and stay valid until the session is freed. */
+ * absent, and stay valid until the stream is closed, released or freed. */
 typedef struct levee_tls_info {
   const char *version;     /* "TLSv1.3", "TLSv1.2", ... */
   const char *cipher;      /* "TLS_AES_256_GCM_SHA384", ... */
@@ -1332,9 +1289,9 @@ typedef struct levee_tls_info {
   int32_t reserved;        /* 0 */
 } levee_tls_info;
 
-/* Fills *out for a session whose handshake completed. 0, LEVEE_EAGAIN
- * before the handshake completed, LEVEE_EINVAL. */
-int levee_tls_info_get(levee_tls *t, levee_tls_info *out);
+/* Fills *out for a TLS stream whose handshake completed. 0, LEVEE_EAGAIN
+ * before that, LEVEE_ENOTSUP for a plain stream, LEVEE_EBADF, LEVEE_EINVAL. */
+int levee_stream_tls_info(struct levee_stream *s, levee_tls_info *out);
 
 
 /* levee:section process */

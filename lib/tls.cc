@@ -1,5 +1,7 @@
-// levee_tls_*: TLS configurations built from an options object, server
-// contexts, and non-blocking TLS sessions over connected fds (libtls).
+// levee_tls_*: TLS over libtls (libretls on Debian). Configurations built
+// from an options object, server contexts, and a TLS session as the
+// transport of a levee_stream (lib/stream.h), so a TLS stream serves every
+// io call of a plain one.
 //
 // Options arrive as one JSON object (both bindings encode their options
 // table or dict), so option names, defaults, precedence and validation live
@@ -9,12 +11,14 @@
 //
 // Sessions do their socket I/O through libtls callbacks (tls_*_cbs): EINTR
 // is retried, EAGAIN becomes TLS_WANT_POLLIN / TLS_WANT_POLLOUT, writes use
-// MSG_NOSIGNAL. libretls has no tls_pending(): a read keeps calling
-// tls_read until libtls answers WANT_POLLIN (or the caller's room is full),
-// so bytes libtls already holds are never left behind while the caller
-// waits on an edge-triggered fd (the original levee hung there).
-#include "tls_session.h"
-
+// MSG_NOSIGNAL, and the callbacks record whether the socket really said
+// EAGAIN. libretls has no tls_pending() and leaves SSL_MODE_AUTO_RETRY off,
+// so a tls_read that only consumed a TLS 1.3 session ticket answers
+// WANT_POLLIN with application data still queued; a session believes a
+// WANT answer only when its callback met EAGAIN, and a read calls tls_read
+// until the caller's room is full or the socket is really empty. A caller
+// waiting on an edge-triggered fd after a WANT answer can then never miss
+// bytes (the original levee hung there).
 #include <sys/socket.h>
 #include <tls.h>
 #include <unistd.h>
@@ -25,14 +29,30 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "internal.h"
+#include "stream.h"
+
+struct levee_tls_config {
+  struct tls_config *cfg = nullptr;
+  std::string server_name;  // the options' server_name ("" when absent)
+  bool verify_name = true;  // insecure.verify_name was not turned off
+  ~levee_tls_config() {
+    if (cfg) tls_config_free(cfg);
+  }
+};
+
+struct levee_tls_server {
+  struct tls *ctx = nullptr;
+  ~levee_tls_server() {
+    if (ctx) tls_free(ctx);
+  }
+};
 
 using namespace levee;
-
-static_assert(sizeof(levee_iovec_entry) == sizeof(iovec));
 
 namespace {
 
@@ -353,51 +373,15 @@ void build(levee_tls_config *c, const char *json, size_t len) {
   }
 }
 
+
 // ---------------------------------------------------------------------------
-// Socket I/O under libtls
-
-ssize_t read_cb(struct tls *, void *buf, size_t len, void *arg) {
-  auto *t = static_cast<levee_tls *>(arg);
-  for (;;) {
-    ssize_t n = ::read(t->fd, buf, len);
-    if (n > 0) return n;
-    if (n == 0) {
-      t->eof = true;
-      return 0;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      t->rd_blocked = true;
-      return TLS_WANT_POLLIN;
-    }
-    if (!t->sys_errno) t->sys_errno = errno;  // the first failure is the cause
-    return -1;
-  }
-}
-
-ssize_t write_cb(struct tls *, const void *buf, size_t len, void *arg) {
-  auto *t = static_cast<levee_tls *>(arg);
-  bool sock = true;
-  for (;;) {
-    ssize_t n = sock ? ::send(t->fd, buf, len, MSG_NOSIGNAL) : ::write(t->fd, buf, len);
-    if (n >= 0) return n;
-    if (errno == ENOTSOCK && sock) {
-      sock = false;
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      t->wr_blocked = true;
-      return TLS_WANT_POLLOUT;
-    }
-    if (!t->sys_errno) t->sys_errno = errno;  // the first failure is the cause
-    return -1;
-  }
-}
+// A TLS session as a stream transport
 
 bool contains(const std::string &s, const char *what) { return s.find(what) != std::string::npos; }
 
-// Whether a handshake failure is about the peer's certificate or name.
+// Whether a handshake failure is about the peer's certificate or name
+// (libtls's own texts, OpenSSL's verify errors, and the alerts a peer
+// sends when it refuses ours).
 bool verification_failure(const std::string &m) {
   return contains(m, "verif") || contains(m, "not present in") || contains(m, "no server certificate") ||
          contains(m, "did not return a certificate") || contains(m, "certificate required") ||
@@ -405,198 +389,286 @@ bool verification_failure(const std::string &m) {
          contains(m, "certificate unknown") || contains(m, "certificate revoked");
 }
 
-int want(int64_t rc) { return rc == TLS_WANT_POLLIN ? LEVEE_TLS_WANT_READ : LEVEE_TLS_WANT_WRITE; }
+int want(int64_t rc) { return rc == TLS_WANT_POLLIN ? LEVEE_WANT_READ : LEVEE_WANT_WRITE; }
 
-}  // namespace
-
-// ---------------------------------------------------------------------------
-// Objects
-
-levee_tls_config::~levee_tls_config() {
-  if (cfg) tls_config_free(cfg);
-}
-
-levee_tls_server::~levee_tls_server() {
-  if (ctx) tls_free(ctx);
-}
-
-levee_tls::~levee_tls() {
-  if (ctx) tls_free(ctx);
-}
-
-int levee_tls::fail(const char *op) {
-  const char *m = ctx ? tls_error(ctx) : nullptr;
-  message = m ? m : std::string(op) + " failed";
-  int code;
-  if (!handshaken) {
-    // Whatever broke a handshake (an alert, not TLS at all, the peer gone
-    // midway) is a handshake failure; the text says which.
-    if (eof && !m) message = "connection closed by the peer during the handshake";
-    if (sys_errno && !m) message = std::string(op) + " failed: " + std::strerror(sys_errno);
-    code = verification_failure(message) ? LEVEE_TLS_EVERIFY : LEVEE_TLS_EHANDSHAKE;
-  } else if (sys_errno) {
-    code = errno_code(sys_errno);
-  } else {
-    code = LEVEE_TLS_EGENERIC;
+class Tls final : public Transport {
+ public:
+  explicit Tls(int fd) : fd_(fd) {}
+  ~Tls() override {
+    if (ctx_) tls_free(ctx_);
   }
-  set_message("%s", message.c_str());
-  return code;
-}
 
-template <class Op>
-int64_t levee_tls::call(Op op) {
-  // libtls leaves OpenSSL's SSL_MODE_AUTO_RETRY off, so a call that only
-  // processed a non-data record (a TLS 1.3 session ticket, a key update)
-  // answers WANT_POLLIN although the socket may hold more: that answer is
-  // believed only when our read callback met EAGAIN (WANT_POLLOUT: the
-  // write callback). Waiting on an edge-triggered fd otherwise could wait
-  // for bytes that already arrived.
-  for (int spins = 0;; spins++) {
-    rd_blocked = wr_blocked = false;
-    sys_errno = 0;
-    int64_t n = op();
-    if (spins < 64 && ((n == TLS_WANT_POLLIN && !rd_blocked) || (n == TLS_WANT_POLLOUT && !wr_blocked))) continue;
-    return n;
+  // Starts the client or server side (throws levee::Error).
+  void connect(levee_tls_config *c, const char *server_name);
+  void accept(levee_tls_server *s);
+
+  int handshake(int) override {
+    if (handshaken_) return 0;
+    if (sticky_) return sticky_;
+    int64_t rc = call([&] { return tls_handshake(ctx_); });
+    if (rc == 0) {
+      handshaken_ = true;
+      return 0;
+    }
+    if (rc == TLS_WANT_POLLIN || rc == TLS_WANT_POLLOUT) return want(rc);
+    return sticky_ = fail("handshake");
   }
-}
 
-int levee_tls::handshake() {
-  if (handshaken) return 0;
-  if (sticky) return sticky;
-  int64_t rc = call([&] { return tls_handshake(ctx); });
-  if (rc == 0) {
-    handshaken = true;
+  // Fills dst as far as libtls and the socket allow: several records per
+  // call, and never a WANT answer while bytes are at hand.
+  int64_t read(int, void *dst, size_t n) override {
+    if (sticky_) return sticky_;
+    if (ended_) return LEVEE_CLOSED;
+    auto *p = static_cast<uint8_t *>(dst);
+    size_t total = 0;
+    while (total < n) {
+      int64_t r = call([&] { return tls_read(ctx_, p + total, n - total); });
+      if (r > 0) {
+        total += size_t(r);
+        handshaken_ = true;
+        continue;
+      }
+      if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+        if (total) break;
+        return want(r);
+      }
+      if (r == 0 || (eof_ && handshaken_)) {
+        // close_notify, or the peer's TCP EOF without one (OpenSSL calls
+        // that an error and may have failed to send an alert on it).
+        ended_ = true;
+        break;
+      }
+      int code = fail("read");
+      if (!total) return sticky_ = code;
+      sticky_ = code;  // returned by the next call
+      break;
+    }
+    return total ? int64_t(total) : int64_t(LEVEE_CLOSED);
+  }
+
+  int64_t write(int, const void *src, size_t n) override {
+    if (sticky_) return sticky_;
+    if (wclosed_) return LEVEE_EPIPE;
+    auto *p = static_cast<const uint8_t *>(src);
+    size_t total = 0;
+    while (total < n) {
+      int64_t r = call([&] { return tls_write(ctx_, p + total, n - total); });
+      if (r > 0) {
+        total += size_t(r);
+        handshaken_ = true;
+        continue;
+      }
+      if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+        if (total) break;
+        return want(r);
+      }
+      int code = fail("write");
+      if (!total) return sticky_ = code;
+      sticky_ = code;
+      break;
+    }
+    return int64_t(total);
+  }
+
+  // Gathers up to 64 KiB and writes that: a few full TLS records instead of
+  // one record per entry. A retry after a WANT answer starts at the same
+  // byte with at least as many bytes, as OpenSSL's write retry requires.
+  int64_t writev(int fd, const iovec *iov, int cnt) override {
+    constexpr size_t kGather = 64 * 1024;
+    int first = 0;
+    while (first < cnt && !iov[first].iov_len) ++first;
+    if (first == cnt) return 0;
+    if (first + 1 == cnt || iov[first].iov_len >= kGather) {
+      return write(fd, iov[first].iov_base, iov[first].iov_len);
+    }
+    try {
+      scratch_.clear();
+      for (int i = first; i < cnt && scratch_.size() < kGather; i++) {
+        size_t take = std::min(iov[i].iov_len, kGather - scratch_.size());
+        auto *b = static_cast<const uint8_t *>(iov[i].iov_base);
+        scratch_.insert(scratch_.end(), b, b + take);
+      }
+    } catch (const std::bad_alloc &) {
+      return write(fd, iov[first].iov_base, iov[first].iov_len);
+    }
+    return write(fd, scratch_.data(), scratch_.size());
+  }
+
+  // close_notify, once, without waiting; reading goes on.
+  void end_write(int) override {
+    if (wclosed_ || !handshaken_ || sticky_) return;
+    wclosed_ = true;
+    call([&] { return tls_close(ctx_); });
+  }
+
+  void end(int fd) override { end_write(fd); }
+
+  bool raw() const override { return false; }
+
+  int info(levee_tls_info *out) {
+    std::memset(out, 0, sizeof *out);
+    if (!handshaken_) return LEVEE_EAGAIN;
+    auto s = [](const char *p) { return p ? p : ""; };
+    out->version = s(tls_conn_version(ctx_));
+    out->cipher = s(tls_conn_cipher(ctx_));
+    out->alpn = s(tls_conn_alpn_selected(ctx_));
+    out->server_name = s(tls_conn_servername(ctx_));
+    out->cipher_strength = tls_conn_cipher_strength(ctx_);
+    out->peer_cert = tls_peer_cert_provided(ctx_);
+    out->session_resumed = tls_conn_session_resumed(ctx_);
+    out->subject = out->issuer = out->hash = "";
+    if (out->peer_cert) {
+      out->subject = s(tls_peer_cert_subject(ctx_));
+      out->issuer = s(tls_peer_cert_issuer(ctx_));
+      out->hash = s(tls_peer_cert_hash(ctx_));
+      out->not_before = int64_t(tls_peer_cert_notbefore(ctx_));
+      out->not_after = int64_t(tls_peer_cert_notafter(ctx_));
+    }
     return 0;
   }
-  if (rc == TLS_WANT_POLLIN || rc == TLS_WANT_POLLOUT) return want(rc);
-  return sticky = fail("handshake");
-}
 
-int64_t levee_tls::read(void *dst, size_t len) {
-  if (sticky) return sticky;
-  if (len == 0 || closed) return closed ? LEVEE_CLOSED : 0;
-  auto *p = static_cast<uint8_t *>(dst);
-  size_t total = 0;
-  while (total < len) {
-    if (eof_seen) break;
-    int64_t n = call([&] { return tls_read(ctx, p + total, len - total); });
-    if (n > 0) {
-      total += size_t(n);
-      handshaken = true;
-      continue;
+ private:
+  static ssize_t read_cb(struct tls *, void *buf, size_t len, void *arg) {
+    auto *t = static_cast<Tls *>(arg);
+    for (;;) {
+      ssize_t n = ::read(t->fd_, buf, len);
+      if (n > 0) return n;
+      if (n == 0) {
+        t->eof_ = true;
+        return 0;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        t->rd_blocked_ = true;
+        return TLS_WANT_POLLIN;
+      }
+      if (!t->sys_errno_) t->sys_errno_ = errno;  // the first failure is the cause
+      return -1;
     }
-    if (n == 0) {
-      eof_seen = true;
-      break;
-    }
-    if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
-      if (total) break;
-      return want(n);
-    }
-    if (eof && handshaken) {
-      // TCP EOF without close_notify: the end of the stream all the same
-      // (OpenSSL calls it an error and may have failed to send an alert).
-      eof_seen = true;
-      break;
-    }
-    int code = fail("read");
-    if (!total) return sticky = code;
-    sticky = code;
-    break;
   }
-  return int64_t(total);
-}
 
-int64_t levee_tls::write(const void *src, size_t len) {
-  if (sticky) return sticky;
-  if (closed) return LEVEE_CLOSED;
-  auto *p = static_cast<const uint8_t *>(src);
-  size_t total = 0;
-  while (total < len) {
-    int64_t n = call([&] { return tls_write(ctx, p + total, len - total); });
-    if (n > 0) {
-      total += size_t(n);
-      handshaken = true;
-      continue;
+  static ssize_t write_cb(struct tls *, const void *buf, size_t len, void *arg) {
+    auto *t = static_cast<Tls *>(arg);
+    for (;;) {
+      ssize_t n = t->socket_ ? ::send(t->fd_, buf, len, MSG_NOSIGNAL) : ::write(t->fd_, buf, len);
+      if (n >= 0) return n;
+      if (errno == ENOTSOCK && t->socket_) {
+        t->socket_ = false;
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        t->wr_blocked_ = true;
+        return TLS_WANT_POLLOUT;
+      }
+      if (!t->sys_errno_) t->sys_errno_ = errno;
+      return -1;
     }
-    if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
-      if (total) break;
-      return want(n);
+  }
+
+  // Calls op (one libtls call) again while it answers WANT_POLLIN /
+  // WANT_POLLOUT although the socket never said EAGAIN: libtls leaves
+  // OpenSSL's SSL_MODE_AUTO_RETRY off, so a call that only processed a
+  // non-data record (a TLS 1.3 session ticket, a key update) says "want
+  // read" with the socket still holding bytes.
+  template <class Op>
+  int64_t call(Op op) {
+    for (int spins = 0;; spins++) {
+      rd_blocked_ = wr_blocked_ = false;
+      sys_errno_ = 0;
+      int64_t n = op();
+      if (spins < 64 && ((n == TLS_WANT_POLLIN && !rd_blocked_) || (n == TLS_WANT_POLLOUT && !wr_blocked_))) {
+        continue;
+      }
+      return n;
     }
-    int code = fail("write");
-    if (!total) return sticky = code;
-    sticky = code;
-    break;
   }
-  return int64_t(total);
-}
 
-int64_t levee_tls::writev(const struct iovec *iov, int n) {
-  // Gather up to 64 KiB and write that: one TLS record per 16 KiB instead
-  // of one per entry. A retry after WANT_WRITE starts at the same byte
-  // with at least as many bytes, as SSL_write's retry rule requires.
-  constexpr size_t kGather = 64 * 1024;
-  if (n <= 0) return 0;
-  if (n == 1) return write(iov[0].iov_base, iov[0].iov_len);
-  scratch.clear();
-  for (int i = 0; i < n && scratch.size() < kGather; i++) {
-    size_t take = std::min(iov[i].iov_len, kGather - scratch.size());
-    auto *b = static_cast<const uint8_t *>(iov[i].iov_base);
-    scratch.insert(scratch.end(), b, b + take);
+  // The code of a failed libtls call; its text goes to levee_last_message.
+  int fail(const char *op) noexcept {
+    const char *m = tls_error(ctx_);
+    char text[256];
+    if (m) {
+      snprintf(text, sizeof text, "%s", m);
+    } else if (sys_errno_) {
+      snprintf(text, sizeof text, "%s failed: %s", op, std::strerror(sys_errno_));
+    } else if (eof_) {
+      snprintf(text, sizeof text, "%s failed: connection closed by the peer", op);
+    } else {
+      snprintf(text, sizeof text, "%s failed", op);
+    }
+    int code;
+    if (!handshaken_) {
+      // Whatever broke a handshake (an alert, not TLS at all, the peer
+      // gone midway) is a handshake failure; the text says which.
+      code = verification_failure(text) ? LEVEE_TLS_EVERIFY : LEVEE_TLS_EHANDSHAKE;
+    } else if (sys_errno_) {
+      code = errno_code(sys_errno_);
+    } else {
+      code = LEVEE_TLS_EGENERIC;
+    }
+    set_message("%s", text);
+    return code;
   }
-  return write(scratch.data(), scratch.size());
-}
 
-int levee_tls::close() {
-  if (closed) return 0;
-  int64_t rc = call([&] { return tls_close(ctx); });
-  if (rc == TLS_WANT_POLLIN || rc == TLS_WANT_POLLOUT) return want(rc);
-  closed = true;
-  if (rc == 0) return 0;
-  return fail("close");
-}
+  int fd_;
+  struct tls *ctx_ = nullptr;
+  bool socket_ = true;       // until a send says ENOTSOCK
+  bool handshaken_ = false;
+  bool eof_ = false;         // a socket read met the peer's TCP EOF
+  bool ended_ = false;       // read reached the end of the TLS stream
+  bool wclosed_ = false;     // close_notify sent (or tried)
+  bool rd_blocked_ = false;  // the read callback met EAGAIN in this call
+  bool wr_blocked_ = false;  // the write callback met EAGAIN in this call
+  int sys_errno_ = 0;        // errno of the first failed socket call in this call
+  int sticky_ = 0;           // a failure; every later call returns it
+  std::vector<uint8_t> scratch_;  // writev's gather buffer
+};
 
-namespace levee {
-
-levee_tls *tls_client(levee_tls_config *c, int fd, const char *server_name) {
-  init_libtls();
+void Tls::connect(levee_tls_config *c, const char *server_name) {
   const char *name = server_name && *server_name ? server_name
                      : c->server_name.empty()   ? nullptr
                                                 : c->server_name.c_str();
   if (!name && c->verify_name) {
     set_message("a TLS client needs a server_name to verify (or insecure = {verify_name = false})");
-    fail(LEVEE_TLS_ECONFIG);
+    levee::fail(LEVEE_TLS_ECONFIG);
   }
-  auto t = std::make_unique<levee_tls>();
-  t->fd = fd;
-  t->ctx = ::tls_client();
-  if (!t->ctx) fail(LEVEE_ENOMEM);
-  if (tls_configure(t->ctx, c->cfg) != 0) {
-    set_message("%s", tls_error(t->ctx));
-    fail(LEVEE_TLS_ECONFIG);
+  ctx_ = tls_client();
+  if (!ctx_) levee::fail(LEVEE_ENOMEM);
+  if (tls_configure(ctx_, c->cfg) != 0) {
+    set_message("%s", tls_error(ctx_));
+    levee::fail(LEVEE_TLS_ECONFIG);
   }
-  if (tls_connect_cbs(t->ctx, read_cb, write_cb, t.get(), name) != 0) {
-    set_message("%s", tls_error(t->ctx));
-    fail(LEVEE_TLS_ECLIENT);
+  if (tls_connect_cbs(ctx_, read_cb, write_cb, this, name) != 0) {
+    set_message("%s", tls_error(ctx_));
+    levee::fail(LEVEE_TLS_ECLIENT);
   }
-  return t.release();
 }
 
-levee_tls *tls_accept(levee_tls_server *s, int fd) {
-  auto t = std::make_unique<levee_tls>();
-  t->fd = fd;
-  t->server = true;
-  struct tls *cctx = nullptr;
-  if (tls_accept_cbs(s->ctx, &cctx, read_cb, write_cb, t.get()) != 0) {
+void Tls::accept(levee_tls_server *s) {
+  if (tls_accept_cbs(s->ctx, &ctx_, read_cb, write_cb, this) != 0) {
     set_message("%s", tls_error(s->ctx));
-    if (cctx) tls_free(cctx);
-    fail(LEVEE_TLS_ESERVER);
+    levee::fail(LEVEE_TLS_ESERVER);
   }
-  t->ctx = cctx;
-  return t.release();
 }
 
-}  // namespace levee
+// The stream's TLS transport, or nullptr.
+Tls *tls_of(levee_stream *s) { return dynamic_cast<Tls *>(stream_transport(s)); }
+
+// Puts a TLS transport made by start() under the connected stream s.
+template <class Start>
+int upgrade(levee_stream *s, Start start) {
+  int fd = levee_stream_fd(s);
+  if (fd < 0) return LEVEE_EBADF;
+  if (tls_of(s)) return LEVEE_EALREADY;
+  init_libtls();
+  auto t = std::make_unique<Tls>(fd);
+  start(*t);
+  stream_set_transport(s, std::move(t));
+  return 0;
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------
 // The C ABI
@@ -638,75 +710,22 @@ extern "C" int levee_tls_server_new(levee_tls_server **out, levee_tls_config *c)
 
 extern "C" void levee_tls_server_free(levee_tls_server *s) { delete s; }
 
-extern "C" int levee_tls_client_new(levee_tls **out, levee_tls_config *c, int32_t fd, const char *server_name) {
-  if (!out) return LEVEE_EINVAL;
-  *out = nullptr;
-  if (!c || fd < 0) return LEVEE_EINVAL;
-  return guard([&] {
-    *out = tls_client(c, fd, server_name);
-    return 0;
+extern "C" int levee_stream_tls_client(struct levee_stream *s, levee_tls_config *c, const char *server_name) {
+  if (!s || !c) return LEVEE_EINVAL;
+  return guard([&] { return upgrade(s, [&](Tls &t) { t.connect(c, server_name); }); });
+}
+
+extern "C" int levee_stream_tls_accept(struct levee_stream *s, levee_tls_server *srv) {
+  if (!s || !srv) return LEVEE_EINVAL;
+  return guard([&] { return upgrade(s, [&](Tls &t) { t.accept(srv); }); });
+}
+
+extern "C" int levee_stream_tls_info(struct levee_stream *s, levee_tls_info *out) {
+  if (!s || !out) return LEVEE_EINVAL;
+  return guard([&]() -> int {
+    if (levee_stream_fd(s) < 0) return LEVEE_EBADF;
+    Tls *t = tls_of(s);
+    if (!t) return LEVEE_ENOTSUP;
+    return t->info(out);
   });
-}
-
-extern "C" int levee_tls_accept(levee_tls **out, levee_tls_server *s, int32_t fd) {
-  if (!out) return LEVEE_EINVAL;
-  *out = nullptr;
-  if (!s || fd < 0) return LEVEE_EINVAL;
-  return guard([&] {
-    *out = tls_accept(s, fd);
-    return 0;
-  });
-}
-
-extern "C" void levee_tls_free(levee_tls *t) { delete t; }
-
-extern "C" int levee_tls_handshake(levee_tls *t) {
-  if (!t) return LEVEE_EINVAL;
-  return guard([&] { return t->handshake(); });
-}
-
-extern "C" int64_t levee_tls_read(levee_tls *t, void *dst, size_t len) {
-  if (!t || (!dst && len)) return LEVEE_EINVAL;
-  return guard([&] { return t->read(dst, len); });
-}
-
-extern "C" int64_t levee_tls_write(levee_tls *t, const void *src, size_t len) {
-  if (!t || (!src && len)) return LEVEE_EINVAL;
-  return guard([&] { return t->write(src, len); });
-}
-
-extern "C" int64_t levee_tls_writev(levee_tls *t, const levee_iovec_entry *iov, int32_t n) {
-  if (!t || (!iov && n > 0) || n < 0) return LEVEE_EINVAL;
-  return guard([&] { return t->writev(reinterpret_cast<const struct iovec *>(iov), n); });
-}
-
-extern "C" int levee_tls_close(levee_tls *t) {
-  if (!t) return LEVEE_EINVAL;
-  return guard([&] { return t->close(); });
-}
-
-extern "C" const char *levee_tls_message(const levee_tls *t) { return t ? t->message.c_str() : ""; }
-
-extern "C" int levee_tls_info_get(levee_tls *t, levee_tls_info *out) {
-  if (!t || !out) return LEVEE_EINVAL;
-  std::memset(out, 0, sizeof *out);
-  if (!t->handshaken) return LEVEE_EAGAIN;
-  auto s = [](const char *p) { return p ? p : ""; };
-  out->version = s(tls_conn_version(t->ctx));
-  out->cipher = s(tls_conn_cipher(t->ctx));
-  out->alpn = s(tls_conn_alpn_selected(t->ctx));
-  out->server_name = s(tls_conn_servername(t->ctx));
-  out->cipher_strength = tls_conn_cipher_strength(t->ctx);
-  out->peer_cert = tls_peer_cert_provided(t->ctx);
-  out->session_resumed = tls_conn_session_resumed(t->ctx);
-  if (out->peer_cert) {
-    out->subject = s(tls_peer_cert_subject(t->ctx));
-    out->issuer = s(tls_peer_cert_issuer(t->ctx));
-    out->hash = s(tls_peer_cert_hash(t->ctx));
-    out->not_before = int64_t(tls_peer_cert_notbefore(t->ctx));
-    out->not_after = int64_t(tls_peer_cert_notafter(t->ctx));
-  } else {
-    out->subject = out->issuer = out->hash = "";
-  }
-  return 0;
 }
