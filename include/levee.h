@@ -566,8 +566,9 @@ void levee_hub_free(levee_hub *hub);
 
 /* Adds edge-triggered, persistent interest in fd: readability reported
  * under rtoken when flags has LEVEE_HUB_R, writability under wtoken when
- * it has LEVEE_HUB_W. Hang-up (peer closed) is reported on the read side
- * with value -1; errors wake both sides. LEVEE_EEXIST if fd is already
+ * it has LEVEE_HUB_W. Hang-up (a socket's peer closed, or a pipe's last
+ * writer) is reported on the read side with value -1; errors wake both
+ * sides. LEVEE_EEXIST if fd is already
  * registered, LEVEE_EBADF for a closed fd, LEVEE_EINVAL (NULL, fd < 0,
  * no flags). */
 int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint64_t wtoken);
@@ -879,6 +880,16 @@ typedef struct levee_endpoint {
   int32_t af;
 } levee_endpoint;
 
+/* Address families, as levee_endpoint.af holds them and levee_socket_new
+ * and levee_socket_pair take them (Linux's AF_* numbers; a port to another
+ * OS maps them in the core), so bindings never hard-code OS numbers. */
+enum levee_af {
+  LEVEE_AF_UNSPEC = 0, /* none: an empty endpoint, or any family for a lookup */
+  LEVEE_AF_UNIX = 1,   /* unix socket path or abstract name */
+  LEVEE_AF_INET = 2,   /* IPv4 */
+  LEVEE_AF_INET6 = 10  /* IPv6 */
+};
+
 /* Sets ep to the IPv4 or IPv6 literal host (NULL = "127.0.0.1") and port
  * (0..65535). Returns 0, LEVEE_EINVAL for a bad literal or port. */
 int levee_endpoint_in(levee_endpoint *ep, const char *host, int32_t port);
@@ -925,9 +936,22 @@ int levee_endpoint_resolve(const char *host, const char *service, int32_t family
 /* levee:section socket */
 /* (declarations of the socket module go after this line) */
 
+/* Socket types for levee_socket_new, levee_socket_pair and name lookups
+ * (Linux's SOCK_* numbers; a port to another OS maps them in the core). */
+enum levee_socktype {
+  LEVEE_SOCK_STREAM = 1, /* a byte stream (TCP, unix stream) */
+  LEVEE_SOCK_DGRAM = 2,  /* datagrams (UDP, unix datagram) */
+  LEVEE_SOCK_RAW = 3     /* raw packets (name lookups accept it) */
+};
+
 /* Creates a socket with SOCK_CLOEXEC|SOCK_NONBLOCK added to type.
  * Returns the fd or -(errno). */
 int levee_socket_new(int32_t domain, int32_t type, int32_t protocol);
+
+/* socketpair(2) of domain (LEVEE_AF_UNIX) and type with SOCK_CLOEXEC|
+ * SOCK_NONBLOCK added: fds[0] and fds[1] are connected to each other.
+ * 0, LEVEE_EINVAL (fds NULL) or -(errno). */
+int levee_socket_pair(int32_t domain, int32_t type, int32_t *fds);
 
 /* Binds fd to ep. Returns 0 or -(errno) (LEVEE_EADDRINUSE, ...). */
 int levee_socket_bind(int32_t fd, const levee_endpoint *ep);
@@ -994,6 +1018,10 @@ int levee_socket_getopt(int32_t fd, const char *name, int64_t *value);
 /* read(2). Bytes (0 at EOF), LEVEE_EAGAIN on an empty non-blocking fd,
  * or -(errno). */
 int64_t levee_fd_read(int32_t fd, void *buf, size_t len);
+
+/* pread(2): up to len bytes at offset, the file position unchanged.
+ * Bytes (0 at the end of the file), LEVEE_EAGAIN or -(errno). */
+int64_t levee_fd_pread(int32_t fd, void *buf, size_t len, int64_t offset);
 
 /* write(2). Bytes written, LEVEE_EAGAIN, LEVEE_EPIPE or -(errno). */
 int64_t levee_fd_write(int32_t fd, const void *buf, size_t len);
@@ -1073,6 +1101,25 @@ int levee_stat_kind(const levee_stat *st);
 /* open(2) with O_CLOEXEC added. Returns the fd (0 is a valid fd) or
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
+
+/* How open(2) flags allow a file to be used (levee_fs_access). */
+enum levee_access {
+  LEVEE_ACCESS_READ = 1,  /* O_RDONLY */
+  LEVEE_ACCESS_WRITE = 2, /* O_WRONLY */
+  LEVEE_ACCESS_RW = 3     /* O_RDWR */
+};
+
+/* The open(2) flags of a levee file mode (the original levee's, as both
+ * bindings' io open take them): "r" read; "r+" read-write; "w" write,
+ * truncate (no create); "w+" read-write, create, truncate; "a" write,
+ * append, create; "a+" read-write, append, create; each may end in "x"
+ * (create, failing if the file exists). LEVEE_EINVAL for another string
+ * or NULL. */
+int levee_fs_mode(const char *mode);
+
+/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from levee_fs_mode
+ * or built by a program from the OS's O_* constants). */
+int levee_fs_access(int32_t flags);
 
 
 /* levee:section dns */
@@ -1335,6 +1382,14 @@ enum levee_stream_want {
  * LEVEE_EINVAL (out NULL or fd < 0), LEVEE_EBADF (fd not open),
  * LEVEE_ENOMEM. */
 int levee_stream_new(levee_stream **out, int32_t fd);
+
+/* Opens path (open(2) with O_CLOEXEC and O_NONBLOCK added, so opening a
+ * FIFO does not wait for its other end; flags as levee_fs_mode gives them
+ * or built from the OS's O_* constants; mode the permissions of a created
+ * file) and makes a stream that owns the fd (levee_stream_fd gives it).
+ * LEVEE_EINVAL (out or path NULL), LEVEE_ENOMEM, or the open error
+ * (LEVEE_ENOENT, LEVEE_EEXIST, ...). */
+int levee_stream_open(levee_stream **out, const char *path, int32_t flags, int32_t mode);
 
 /* Frees the stream: ends its transport without waiting and closes its fd
  * unless it was released. NULL is a no-op. */

@@ -178,6 +178,22 @@ int levee_stream_new(levee_stream **out, int32_t fd) {
   });
 }
 
+int levee_stream_open(levee_stream **out, const char *path, int32_t flags, int32_t mode) {
+  return levee::guard([&]() -> int {
+    if (!out || !path) return LEVEE_EINVAL;
+    auto s = std::make_unique<levee_stream>();
+    s->t = std::make_unique<levee::Plain>();
+    int fd;
+    do {
+      fd = ::open(path, flags | O_CLOEXEC | O_NONBLOCK, mode);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return levee::last_errno_code();
+    s->fd = fd;
+    *out = s.release();
+    return 0;
+  });
+}
+
 void levee_stream_free(levee_stream *s) {
   if (!s) return;
   int fd = levee::detach(s);

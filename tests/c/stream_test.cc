@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -589,6 +590,39 @@ TEST_F(Stream, FreeClosesTheFdAndEndsAnySplicePipe) {
   streams.erase(streams.begin() + 2);
   EXPECT_EQ(-1, fcntl(fd, F_GETFD));
   // The fd count check in TearDown proves the pipe went with it.
+}
+
+TEST_F(Stream, OpenMakesAStreamOverAFileWithoutBlockingOnAFifo) {
+  char dir[] = "/tmp/levee-stream-XXXXXX";
+  ASSERT_NE(nullptr, mkdtemp(dir));
+  std::string file = std::string(dir) + "/f", fifo = std::string(dir) + "/p";
+  levee_stream *w = nullptr, *r = nullptr;
+  EXPECT_EQ(LEVEE_ENOENT, levee_stream_open(&r, file.c_str(), levee_fs_mode("r"), 0644));
+  EXPECT_EQ(LEVEE_EINVAL, levee_stream_open(&r, nullptr, 0, 0));
+  ASSERT_EQ(0, levee_stream_open(&w, file.c_str(), levee_fs_mode("w+"), 0644));
+  streams.push_back(w);
+  EXPECT_EQ(1, levee_fd_is_nonblock(levee_stream_fd(w)));
+  EXPECT_EQ(FD_CLOEXEC, fcntl(levee_stream_fd(w), F_GETFD) & FD_CLOEXEC);
+  ASSERT_EQ(4, levee_stream_write(w, "file", 4));
+  ASSERT_EQ(0, levee_stream_open(&r, file.c_str(), levee_fs_mode("r"), 0));
+  streams.push_back(r);
+  char buf[8];
+  EXPECT_EQ(4, levee_stream_read(r, buf, sizeof buf));
+  EXPECT_EQ(LEVEE_CLOSED, levee_stream_read(r, buf, sizeof buf));  // end of the file
+  EXPECT_EQ(LEVEE_EEXIST, levee_stream_open(&r, file.c_str(), levee_fs_mode("wx"), 0644));
+  // pread leaves the position alone.
+  EXPECT_EQ(2, levee_fd_pread(levee_stream_fd(w), buf, 2, 1));
+  EXPECT_EQ(0, memcmp(buf, "il", 2));
+  EXPECT_EQ(0, levee_fd_pread(levee_stream_fd(w), buf, 2, 100));
+  EXPECT_EQ(LEVEE_EINVAL, levee_fd_pread(levee_stream_fd(w), buf, 2, -1));
+  // Opening a FIFO for reading returns at once, with no writer yet.
+  ASSERT_EQ(0, mkfifo(fifo.c_str(), 0600));
+  levee_stream *f = nullptr;
+  ASSERT_EQ(0, levee_stream_open(&f, fifo.c_str(), levee_fs_mode("r"), 0));
+  levee_stream_free(f);
+  unlink(fifo.c_str());
+  unlink(file.c_str());
+  rmdir(dir);
 }
 
 TEST(StreamErrors, WantAnswersAreNotErrors) {

@@ -7,8 +7,7 @@ local L = require("levee.lib")
 local errors = require("levee.errors")
 local sys = require("levee._")
 
-local SOCK_STREAM = 1
-local AF_UNIX = 1
+local SOCK_STREAM, AF_UNIX = L.LEVEE_SOCK_STREAM, L.LEVEE_AF_UNIX
 
 -- The options of a dial/listen call as a table.
 local function options(a, b, c, d)
@@ -111,8 +110,7 @@ end
 local Stream = {}
 Stream.__index = Stream
 
-local function close_fd(fd) ffi.C.close(fd) end
-pcall(ffi.cdef, "int close(int fd);")
+local function close_fd(fd) L.levee_fd_close(fd) end
 
 -- Connects to one endpoint: err, conn.
 local function connect(self, ep, o)
@@ -127,7 +125,7 @@ local function connect(self, ep, o)
     end
   end
   local rc = L.levee_socket_connect(fd, ep)
-  if rc < 0 and rc ~= -115 then  -- not EINPROGRESS
+  if rc < 0 and rc ~= L.LEVEE_EINPROGRESS then
     close_fd(fd)
     return errors.get(rc)
   end
@@ -189,13 +187,13 @@ function Listener:recv()
       close_fd(fd)
       return err
     end
-    if fd == -11 then  -- EAGAIN
+    if fd == L.LEVEE_EAGAIN then
       local err, _, ev = self.r_ev:recv()
       if err then return err end
       if ev < 0 and self.closed then return errors.CLOSED end
-    elseif fd == -24 or fd == -23 then  -- EMFILE, ENFILE
+    elseif fd == L.LEVEE_EMFILE or fd == L.LEVEE_ENFILE then
       self.hub:sleep(self.backoff_ms)
-    elseif fd ~= -103 and fd ~= -71 then  -- not ECONNABORTED / EPROTO: fatal
+    elseif fd ~= L.LEVEE_ECONNABORTED and fd ~= L.LEVEE_EPROTO then  -- else fatal
       return errors.get(fd)
     end
   end

@@ -20,10 +20,6 @@ local Status = require("levee.p.http.status")
 local Parser = require("levee.p.http.parse")
 local call_iter = require("levee.core.message").call_iter
 
-local C = ffi.C
-pcall(ffi.cdef, "ssize_t write(int fd, const void *buf, size_t count);")
-pcall(ffi.cdef, "ssize_t read(int fd, void *buf, size_t count);")
-
 local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
 local ESYNTAX = errors.get(L.LEVEE_HTTP_ESYNTAX)
 local T_REQUEST, T_RESPONSE = L.LEVEE_HTTP_T_REQUEST, L.LEVEE_HTTP_T_RESPONSE
@@ -31,7 +27,8 @@ local T_FIELD, T_BODY_START = L.LEVEE_HTTP_T_FIELD, L.LEVEE_HTTP_T_BODY_START
 local T_BODY_END = L.LEVEE_HTTP_T_BODY_END
 local C_parse, C_next, C_reset = L.levee_http_parse, L.levee_http_next, L.levee_http_reset
 local UNTIL_CLOSE = 0xffffffffffffffffULL
-local EAGAIN, EINTR = 11, 4
+local WANT_READ, WANT_WRITE = L.LEVEE_WANT_READ, L.LEVEE_WANT_WRITE
+local C_read = L.levee_stream_read
 local MAX_TOKENS = 256
 local USER_AGENT = "levee/v0.3.4-alpha.1"
 
@@ -422,17 +419,19 @@ local function readin(self)
     end
     if buf:available() < 1024 then buf:ensure(4096) end
     local ptr, avail = buf:tail()
-    local n = C.read(conn.no, ptr, avail)
+    local n = tonumber(C_read(conn.s, ptr, avail))
     if n > 0 then
-      n = tonumber(n)
       buf:bump(n)
       self._drained = n < avail
       return nil
     end
-    if n == 0 then return CLOSED end
-    local e = ffi.errno()
-    if e ~= EAGAIN and e ~= EINTR then return CLOSED end
-    wait = e == EAGAIN
+    if n == WANT_WRITE then
+      local err = conn.w_ev:recv(conn.timeout)
+      if err then return err end
+    elseif n ~= WANT_READ then
+      return CLOSED
+    end
+    wait = n == WANT_READ
   end
 end
 
