@@ -11,6 +11,7 @@ submodules loaded on first use; each has its page under docs/.
 from ._ffi import ffi, lib
 from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, ConnectionReset,
                      BrokenPipe, FileNotFound, PermissionDenied, AddressError, TLSError,
+                     TLSConfigError, TLSHandshakeError, TLSVerifyError,
                      JSONError, HTTPError, DNSError)
 
 

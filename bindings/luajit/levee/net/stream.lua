@@ -158,7 +158,13 @@ function Stream:dial(a, b, c, d)
   for i = 1, #eps do
     local conn
     err, conn = connect(self, eps[i], o)
-    if not err then return nil, conn end
+    if not err then
+      if o.tls then
+        local host = not o.unix and (o.host or "127.0.0.1") or nil
+        return require("levee.net.tls").client(conn, o.tls, host, o.connect_timeout)
+      end
+      return nil, conn
+    end
   end
   return err
 end
@@ -263,8 +269,10 @@ function Stream:listen(a, b, c, d)
     close_fd(fd)
     return rerr
   end
-  return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, options = o, closed = false,
+  local listener = setmetatable({hub = self.hub, no = fd, r_ev = r_ev, options = o, closed = false,
     backoff_ms = 50, _peer = sys.endpoint()}, Listener)
+  if o.tls then return require("levee.net.tls").listen(listener, o.tls) end
+  return nil, listener
 end
 
 return function(hub) return setmetatable({hub = hub}, Stream) end
