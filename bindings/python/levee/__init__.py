@@ -27,7 +27,7 @@ _LAZY = {
     "Iovec": ("levee.d", "Iovec"),
     "Hub": ("levee.hub", "Hub"),
 }
-_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns")
+_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "tls")
 
 
 def __getattr__(name):

@@ -492,13 +492,15 @@ class StreamFactory:
         self.hub = hub
 
     def dial(self, port=None, host=None, timeout=None, connect_timeout=None, unix=None,
-             async_=False, dns=None, sockopts=None, **options):
+             async_=False, dns=None, sockopts=None, tls=None, **options):
         """An IO connected to host:port (or unix); every resolved address is
         tried in turn. Names are looked up off the hub thread (h.dns.lookup),
         or with async_=True through h.dns.resolve(host, "A"/"AAAA", **dns).
         Socket options by name (nodelay=True, ...) or in sockopts are set
-        before connecting. Raises ConnectionRefused, Timeout, AddressError,
-        DNSError."""
+        before connecting. With tls (a dict of docs/tls.md options, or
+        True) the connection is TLS, handshaken before it is returned; the
+        server name defaults to host. Raises ConnectionRefused, Timeout,
+        AddressError, DNSError, TLSError."""
         opts = _sockopts(options, sockopts)
         last = None
         for ep in _endpoints(self.hub, host, port, unix, async_=async_, dns=dns):
@@ -526,16 +528,20 @@ class StreamFactory:
                     conn.close()
                     last = e
                     continue
+            if tls is not None and tls is not False:
+                from . import tls as tls_
+                return tls_.client(conn, tls, None if unix else host or "127.0.0.1", connect_timeout)
             return conn
         raise last
 
     connect = dial
 
     def listen(self, port=0, host=None, timeout=None, unix=None, backlog=256, sockopts=None,
-               **options):
+               tls=None, **options):
         """A Listener bound to host:port (default 127.0.0.1:0) or unix.
         Socket options by name (reuseport=True, ...) or in sockopts are set
-        before bind."""
+        before bind. With tls (a dict of docs/tls.md options) it delivers
+        handshaken TLS connections (levee.tls.TLSListener)."""
         opts = _sockopts(options, sockopts)
         ep = _endpoints(self.hub, host, port, unix)[0]
         fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
@@ -551,7 +557,11 @@ class StreamFactory:
         except BaseException:
             lib.levee_fd_close(fd)
             raise
-        return Listener(self.hub, fd, {"timeout": timeout, "unix": unix})
+        listener = Listener(self.hub, fd, {"timeout": timeout, "unix": unix})
+        if tls is not None and tls is not False:
+            from . import tls as tls_
+            return tls_.TLSListener(listener, tls, backlog)
+        return listener
 
 
 # Socket options dial and listen accept as keyword arguments (extensions.md).
