@@ -397,6 +397,33 @@ describe("levee.net.tls", function()
     plain:close()
   end)
 
+  it("h.http serves and connects over TLS (keep-alive, large bodies)", function()
+    local h = levee.Hub()
+    local err, serve = h.http:listen({port = 0, tls = SERVER})
+    assert.is_nil(err)
+    h:spawn(function()
+      for conn in serve do
+        h:spawn(function()
+          for req in conn do
+            req.response:send({levee.HTTPStatus(200), {}, ("x"):rep(100000) .. req.path})
+          end
+        end)
+      end
+    end)
+    local _, ep = serve:addr()
+    local cerr, c = h.http:connect({port = ep:port(), tls = CLIENT, timeout = 5000})
+    assert.is_nil(cerr, TLS.message())
+    for i = 1, 3 do
+      local rerr, r = c:get("/" .. i)
+      assert.is_nil(rerr)
+      local _, resp = r:recv()
+      assert.equal(200, resp.code)
+      assert.equal(("x"):rep(100000) .. "/" .. i, resp:tostring())
+    end
+    c:close()
+    serve:close()
+  end)
+
   it("a listener survives garbage, a stalled handshake and a reset mid-record", function()
     local h = levee.Hub()
     local serve = echo_server(h, merge(SERVER, {handshake_timeout = 300}))
@@ -548,9 +575,12 @@ http {
     assert.truthy(body:find("hello from nginx\n", 1, true))
     body = get(h.stream:dial(("https://127.0.0.1:%d"):format(port), {tls = CLIENT}))
     assert.truthy(body:find("hello from nginx\n", 1, true))
-    -- nginx's certificate does not name 127.0.0.2's "wrong.test"
+    -- nginx's certificate does not name "wrong.test"
     local err = h.stream:dial(("https://127.0.0.1:%d"):format(port),
       {tls = merge(CLIENT, {server_name = "wrong.test"})})
+    assert.equal(errors.tls.VERIFY, err)
+    -- an https:// URL alone is TLS with the system's CAs: refused, never plaintext
+    err = h.stream:dial(("https://127.0.0.1:%d"):format(port))
     assert.equal(errors.tls.VERIFY, err)
     os.execute(("kill $(cat %s/nginx.pid)"):format(ndir))
     job.wait()
