@@ -417,57 +417,17 @@ class Tls final : public Transport {
   // Fills dst as far as libtls and the socket allow: several records per
   // call, and never a WANT answer while bytes are at hand.
   int64_t read(int, void *dst, size_t n) override {
-    if (sticky_) return sticky_;
-    if (ended_) return LEVEE_CLOSED;
+    if (ended_ && !sticky_) return LEVEE_CLOSED;
     auto *p = static_cast<uint8_t *>(dst);
-    size_t total = 0;
-    while (total < n) {
-      int64_t r = call([&] { return tls_read(ctx_, p + total, n - total); });
-      if (r > 0) {
-        total += size_t(r);
-        handshaken_ = true;
-        continue;
-      }
-      if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
-        if (total) break;
-        return want(r);
-      }
-      if (r == 0 || (eof_ && handshaken_)) {
-        // close_notify, or the peer's TCP EOF without one (OpenSSL calls
-        // that an error and may have failed to send an alert on it).
-        ended_ = true;
-        break;
-      }
-      int code = fail("read");
-      if (!total) return sticky_ = code;
-      sticky_ = code;  // returned by the next call
-      break;
-    }
-    return total ? int64_t(total) : int64_t(LEVEE_CLOSED);
+    int64_t r = move(n, true, [&](size_t done) { return tls_read(ctx_, p + done, n - done); });
+    return r == 0 ? int64_t(LEVEE_CLOSED) : r;
   }
 
+  // Writes as far as the socket takes it.
   int64_t write(int, const void *src, size_t n) override {
-    if (sticky_) return sticky_;
-    if (wclosed_) return LEVEE_EPIPE;
+    if (wclosed_ && !sticky_) return LEVEE_EPIPE;
     auto *p = static_cast<const uint8_t *>(src);
-    size_t total = 0;
-    while (total < n) {
-      int64_t r = call([&] { return tls_write(ctx_, p + total, n - total); });
-      if (r > 0) {
-        total += size_t(r);
-        handshaken_ = true;
-        continue;
-      }
-      if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
-        if (total) break;
-        return want(r);
-      }
-      int code = fail("write");
-      if (!total) return sticky_ = code;
-      sticky_ = code;
-      break;
-    }
-    return int64_t(total);
+    return move(n, false, [&](size_t done) { return tls_write(ctx_, p + done, n - done); });
   }
 
   // Gathers up to 64 KiB and writes that: a few full TLS records instead of
@@ -564,6 +524,41 @@ class Tls final : public Transport {
       if (!t->sys_errno_) t->sys_errno_ = errno;
       return -1;
     }
+  }
+
+  // The loop of read and write: step(done) is one tls_read/tls_write of
+  // the bytes after `done`, repeated until n bytes moved, libtls would
+  // really block, the TLS stream ended (reading: ended_ is set), or it
+  // failed. Returns the bytes moved (0 only at the end of the stream),
+  // else the WANT answer or the failure. A failure after some bytes moved
+  // is kept and returned by the next call.
+  template <class Step>
+  int64_t move(size_t n, bool reading, Step step) {
+    if (sticky_) return sticky_;
+    size_t total = 0;
+    while (total < n) {
+      int64_t r = call([&] { return step(total); });
+      if (r > 0) {
+        total += size_t(r);
+        handshaken_ = true;
+        continue;
+      }
+      if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+        if (total) break;
+        return want(r);
+      }
+      if (reading && (r == 0 || (eof_ && handshaken_))) {
+        // close_notify, or the peer's TCP EOF without one (OpenSSL calls
+        // that an error and may have failed to send an alert on it).
+        ended_ = true;
+        break;
+      }
+      int code = fail(reading ? "read" : "write");
+      if (!total) return sticky_ = code;
+      sticky_ = code;
+      break;
+    }
+    return int64_t(total);
   }
 
   // Calls op (one libtls call) again while it answers WANT_POLLIN /

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "tcp_pair.h"
+
 namespace {
 
 std::string g_dir;  // the certificates
@@ -79,23 +81,6 @@ std::pair<int, std::string> config_error(const std::string &json) {
   return {rc, msg};
 }
 
-// A connected pair over loopback TCP.
-void tcp_pair(int *c, int *s) {
-  levee_endpoint ep, bound, peer;
-  ASSERT_EQ(0, levee_endpoint_in(&ep, "127.0.0.1", 0));
-  int l = levee_socket_new(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(l, 0);
-  ASSERT_EQ(0, levee_socket_bind(l, &ep));
-  ASSERT_EQ(0, levee_socket_listen(l, 8));
-  ASSERT_EQ(0, levee_socket_sockname(l, &bound));
-  *c = levee_socket_new(AF_INET, SOCK_STREAM, 0);
-  int rc = levee_socket_connect(*c, &bound);
-  ASSERT_TRUE(rc == 0 || rc == LEVEE_EINPROGRESS) << rc;
-  for (int i = 0; i < 1000 && (*s = levee_socket_accept(l, &peer)) == LEVEE_EAGAIN; ++i) usleep(1000);
-  ASSERT_GE(*s, 0);
-  close(l);
-}
-
 std::string server_opts(const char *cert = "server", const std::string &more = "") {
   return "{\"cert_file\": " + jstr(path((std::string(cert) + ".pem").c_str())) +
          ", \"key_file\": " + jstr(path((std::string(cert) + ".key").c_str())) + more + "}";
@@ -118,7 +103,7 @@ struct Pair {
   Pair(const std::string &sopts, const std::string &copts, const char *name = "localhost", bool tcp = false) {
     int cfd = -1, sfd = -1;
     if (tcp) {
-      tcp_pair(&cfd, &sfd);
+      tcp_pair("127.0.0.1", &cfd, &sfd);
     } else {
       int sv[2];
       EXPECT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
@@ -711,7 +696,7 @@ TEST_F(Tls, ResetMidRecord) {
   // through, then the TCP side is reset.
   int sv[2], tc = -1, ts = -1;
   ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
-  tcp_pair(&tc, &ts);
+  tcp_pair("127.0.0.1", &tc, &ts);
   levee_tls_config *scfg = config(server_opts()), *ccfg = config(client_opts());
   levee_tls_server *srv = nullptr;
   ASSERT_EQ(0, levee_tls_server_new(&srv, scfg));

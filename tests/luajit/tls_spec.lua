@@ -35,53 +35,8 @@ local function merge(a, b)
   return t
 end
 
--- runs cmd in the background; job.wait() -> output, exit status
-local function bg(h, cmd)
-  local base = os.tmpname()
-  os.execute(("( (unset LD_PRELOAD; %s) > %s.out 2>&1; echo $? > %s.rc ) &"):format(cmd, base, base))
-  local job = {}
-  function job.wait()
-    for _ = 1, 1500 do
-      local f = io.open(base .. ".rc")
-      if f then
-        local rc = f:read("*n")
-        f:close()
-        if rc then
-          local out = slurp(base .. ".out")
-          os.remove(base .. ".rc")
-          os.remove(base .. ".out")
-          os.remove(base)
-          return out, rc
-        end
-      end
-      h:sleep(10)
-    end
-    error("background command did not finish: " .. cmd)
-  end
-  return job
-end
-
--- A free TCP port for a peer that cannot listen on port 0.
-local function free_port(h)
-  local err, l = h.stream:listen({port = 0})
-  assert(not err, tostring(err))
-  local port = l:port()
-  l:close()
-  return port
-end
-
--- waits until something accepts on port
-local function await_port(h, port)
-  for _ = 1, 500 do
-    local err, c = h.stream:dial({port = port})
-    if not err then
-      c:close()
-      return
-    end
-    h:sleep(10)
-  end
-  error("nothing listens on " .. port)
-end
+local peers = dofile(here .. "/peers.lua")
+local bg, free_port, await_port = peers.bg, peers.free_port, peers.await_port
 
 -- A TLS echo server: returns the listener.
 local function echo_server(h, tls, extra)

@@ -541,7 +541,7 @@ class StreamFactory:
         """A Listener bound to host:port (default 127.0.0.1:0) or unix.
         Socket options by name (reuseport=True, ...) or in sockopts are set
         before bind. With tls (a dict of docs/tls.md options) it delivers
-        handshaken TLS connections (levee.tls.TLSListener)."""
+        handshaken TLS connections (levee.tls.listen)."""
         opts = _sockopts(options, sockopts)
         ep = _endpoints(self.hub, host, port, unix)[0]
         fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
@@ -560,7 +560,7 @@ class StreamFactory:
         listener = Listener(self.hub, fd, {"timeout": timeout, "unix": unix})
         if tls is not None and tls is not False:
             from . import tls as tls_
-            return tls_.TLSListener(listener, tls, backlog)
+            return tls_.listen(listener, tls, backlog)
         return listener
 
 

@@ -16,7 +16,7 @@ own text.
 import json as _json
 
 from ._ffi import ffi, lib
-from .errors import Closed, Timeout, TLSConfigError, error_for
+from .errors import Closed, TLSConfigError, error_for
 
 DEFAULT_HANDSHAKE_TIMEOUT = 10000
 _WANT_READ, _WANT_WRITE = lib.LEVEE_WANT_READ, lib.LEVEE_WANT_WRITE
@@ -147,109 +147,88 @@ def client(conn, opts, host, timeout=None):
     return conn
 
 
-class TLSListener:
-    """Delivers handshaken TLS connections of a Listener. An acceptor
-    greenlet accepts; each connection is handshaken in a greenlet of its own
-    (bounded by the handshake timeout), so a slow or hostile peer holds up
-    nobody else, and a failed handshake closes that connection only. At most
-    `backlog` connections are in handshake or waiting for recv()."""
+def listen(listener, opts, backlog=256):
+    """Makes the io.Listener listener deliver handshaken TLS connections
+    (h.stream.listen(tls=...) calls this) and returns it. An acceptor
+    greenlet accepts; each connection is handshaken in a greenlet of its
+    own (bounded by the handshake timeout), so a slow or hostile peer holds
+    up nobody else, and a failed handshake closes that connection only. At
+    most `backlog` connections are in handshake or waiting for recv().
+    recv(), iteration and spawn_every give handshaken connections; close()
+    also closes the ones not yet received."""
+    opts = {} if opts is True else opts
+    try:
+        server = Config(opts).server()
+    except BaseException:
+        listener.close()
+        raise
+    hub = listener.hub
+    plain_recv, plain_close = listener.recv, listener.close
+    timeout = _handshake_timeout(opts)
+    q_send, q_recv = hub.queue()
+    room_send, room_recv = hub.pipe()
+    state = {"inflight": 0, "waiting": False}
 
-    def __init__(self, listener, opts, backlog=256):
-        opts = {} if opts is True else opts
-        try:
-            self.server = Config(opts).server()
-        except BaseException:
-            listener.close()
-            raise
-        self.listener, self.hub = listener, listener.hub
-        self.timeout = _handshake_timeout(opts)
-        self.limit = backlog
-        self._send, self._recv = self.hub.queue()
-        self._room_send, self._room_recv = self.hub.pipe()
-        self._inflight, self._waiting = 0, False
-        self.hub.spawn(self._accept)
+    def room():
+        if state["waiting"]:
+            state["waiting"] = False
+            room_send.send(True)
 
-    # the listener's own API
-    def __getattr__(self, name):
-        return getattr(self.listener, name)
-
-    def _room(self):
-        if self._waiting:
-            self._waiting = False
-            self._room_send.send(True)
-
-    def _accept(self):
-        plain = self.listener
-        try:
-            while not plain.closed:
-                if self._inflight + len(self._recv) >= self.limit:
-                    self._waiting = True
-                    self._room_recv.recv()
-                    continue
-                try:
-                    conn = plain.recv()
-                except Closed:
-                    break
-                self._inflight += 1
-                self.hub.spawn(self._handshake, conn)
-        finally:
-            self._send.close()
-
-    def _handshake(self, conn):
+    def handshake_one(conn):
         ok = False
         try:
-            self.server.upgrade(conn)
-            handshake(conn, self.timeout)
-            ok = not self.listener.closed
+            server.upgrade(conn)
+            handshake(conn, timeout)
+            ok = not listener.closed
         except Exception:  # a failed or stalled handshake drops this connection only
             pass
-        self._inflight -= 1
+        state["inflight"] -= 1
         if ok:
             try:
-                self._send.send(conn)
+                q_send.send(conn)
                 return
             except Closed:
                 pass
         conn.close()
-        self._room()
+        room()
 
-    def recv(self):
-        """The next handshaken connection; raises Closed once closed."""
-        conn = self._recv.recv()
-        self._room()
+    def accept():
+        try:
+            while not listener.closed:
+                if state["inflight"] + len(q_recv) >= backlog:
+                    state["waiting"] = True
+                    room_recv.recv()
+                    continue
+                try:
+                    conn = plain_recv()
+                except Closed:
+                    break
+                state["inflight"] += 1
+                hub.spawn(handshake_one, conn)
+        finally:
+            q_send.close()
+
+    def recv():
+        conn = q_recv.recv()
+        room()
         return conn
 
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        try:
-            return self.recv()
-        except Closed:
-            raise StopIteration from None
-
-    def spawn_every(self, f):
-        """Spawns f(conn) for every handshaken connection."""
-        self.hub.spawn_every(self, f)
-
-    def close(self):
-        """Stops accepting; connections not yet received are closed."""
-        if not self.listener.close():
+    def close():
+        if not plain_close():
             return False
-        self._room()
-        while len(self._recv):
+        room()
+        while len(q_recv):
             try:
-                self._recv.recv().close()
+                q_recv.recv().close()
             except Closed:
                 break
-        self._recv.close()
+        q_recv.close()
         return True
 
-    def __enter__(self):
-        return self
+    listener.tls = server
+    listener.recv, listener.close = recv, close
+    hub.spawn(accept)
+    return listener
 
-    def __exit__(self, *exc):
-        self.close()
 
-
-__all__ = ["Config", "Server", "TLSListener", "handshake", "tls_info", "client", "Timeout"]
+__all__ = ["Config", "Server", "listen", "handshake", "tls_info", "client"]
