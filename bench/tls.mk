@@ -1,6 +1,7 @@
 # make bench-tls: TLS handshakes/s, bulk MB/s and memory per idle TLS
 # connection of a levee server beside nginx-light with the same
-# certificate, same run. See docs/bench/tls.md.
+# certificate, same run (TLS_KEY=ec for an ECDSA certificate instead of
+# RSA 2048). See docs/bench/tls.md.
 TLS_RUNS ?= 5
 TLS_SECS ?= 5
 TLS_MIB ?= 512

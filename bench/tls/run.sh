@@ -7,7 +7,8 @@
 #      median of RUNS;
 #   2. bulk MB/s of one HTTPS download of MIB MiB with curl; median of RUNS;
 #   3. resident memory per idle TLS connection with N connections open.
-# The certificate is RSA 2048 (made here, thrown away after).
+# The certificate is RSA 2048 (TLS_KEY=ec: ECDSA P-256), made here and
+# thrown away after.
 #   bench/tls/run.sh TLSGEN [RUNS=5] [SECS=5] [MIB=512] [N=2000] [CONNS=8]
 set -eu
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,11 @@ ulimit -n 20000
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 \
+case ${TLS_KEY:-rsa} in
+	ec) keyopts=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) keyname="ECDSA P-256";;
+	*) keyopts=(-newkey rsa:2048) keyname="RSA 2048";;
+esac
+openssl req -x509 "${keyopts[@]}" -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 \
 	-subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
 mkdir -p "$tmp/www"
 head -c "${mib}M" /dev/zero >"$tmp/www/bulk"
@@ -85,7 +90,7 @@ for _ in $(seq "$runs"); do
 	done
 done
 
-printf 'TLS 1.3, RSA 2048, same certificate; median of %d alternating runs; load %s\n' "$runs" \
+printf 'TLS 1.3, %s, same certificate; median of %d alternating runs; load %s\n' "$keyname" "$runs" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %-6s %13s %16s %8s   %s\n' server "handshakes/s" "server CPU us/hs" "MB/s" "runs (handshakes/s; us/hs; MB/s)"
 for s in nginx levee; do
