@@ -403,12 +403,17 @@ class Tls final : public Transport {
   void accept(levee_tls_server *s);
 
   int handshake(int) override {
-    if (handshaken_) return 0;
     if (sticky_) return sticky_;
-    int64_t rc = call([&] { return tls_handshake(ctx_); });
+    if (handshaken_) {
+      // Done, unless our last flight is still corked (see write_cb).
+      int f = flush();
+      if (f > 0) return 0;
+      return f == 0 ? LEVEE_WANT_WRITE : sticky_ = fail("handshake");
+    }
+    int64_t rc = call(true, [&] { return tls_handshake(ctx_); });
     if (rc == 0) {
       handshaken_ = true;
-      return 0;
+      return out_.empty() ? 0 : LEVEE_WANT_WRITE;
     }
     if (rc == TLS_WANT_POLLIN || rc == TLS_WANT_POLLOUT) return want(rc);
     return sticky_ = fail("handshake");
@@ -458,7 +463,7 @@ class Tls final : public Transport {
   void end_write(int) override {
     if (wclosed_ || !handshaken_ || sticky_) return;
     wclosed_ = true;
-    call([&] { return tls_close(ctx_); });
+    call(true, [&] { return tls_close(ctx_); });
   }
 
   void end(int fd) override { end_write(fd); }
@@ -488,42 +493,107 @@ class Tls final : public Transport {
   }
 
  private:
+  // Socket I/O under libtls. Reads go through a read-ahead buffer of one
+  // full record: OpenSSL asks for a record's 5-byte header, then its body,
+  // and would otherwise spend two read(2) per record. The buffer exists
+  // only while bytes flow: it is freed when the socket says EAGAIN, so an
+  // idle connection holds none.
   static ssize_t read_cb(struct tls *, void *buf, size_t len, void *arg) {
     auto *t = static_cast<Tls *>(arg);
+    if (t->in_pos_ < t->in_len_) {
+      size_t n = std::min(len, size_t(t->in_len_ - t->in_pos_));
+      std::memcpy(buf, t->in_.get() + t->in_pos_, n);
+      t->in_pos_ += uint32_t(n);
+      return ssize_t(n);
+    }
+    if (len < kReadAhead && !t->in_) t->in_.reset(new (std::nothrow) uint8_t[kReadAhead]);
+    if (len >= kReadAhead || !t->in_) return t->sock_read(buf, len);
+    ssize_t n = t->sock_read(t->in_.get(), kReadAhead);
+    if (n <= 0) {
+      if (n == TLS_WANT_POLLIN) t->in_.reset();
+      t->in_pos_ = t->in_len_ = 0;
+      return n;
+    }
+    size_t k = std::min(len, size_t(n));
+    std::memcpy(buf, t->in_.get(), k);
+    t->in_pos_ = uint32_t(k);
+    t->in_len_ = uint32_t(n);
+    return ssize_t(k);
+  }
+
+  // Writes. During handshake, read and close steps (cork_) OpenSSL's
+  // output (a server's flight, then two session tickets; alerts;
+  // close_notify) is collected and sent with one send(2) when the step
+  // ends (flush). Application data (tls_write) goes out at once, so a
+  // write never reports bytes that are not in the kernel yet.
+  static ssize_t write_cb(struct tls *, const void *buf, size_t len, void *arg) {
+    auto *t = static_cast<Tls *>(arg);
+    if (t->cork_) {
+      try {
+        auto *b = static_cast<const uint8_t *>(buf);
+        t->out_.insert(t->out_.end(), b, b + len);
+        return ssize_t(len);
+      } catch (const std::bad_alloc &) {  // send what is corked, then this
+      }
+    }
+    int f = t->flush();
+    if (f < 0) return -1;
+    if (f == 0) {
+      t->wr_blocked_ = true;
+      return TLS_WANT_POLLOUT;
+    }
+    return t->sock_write(buf, len);
+  }
+
+  ssize_t sock_read(void *buf, size_t len) {
     for (;;) {
-      ssize_t n = ::read(t->fd_, buf, len);
+      ssize_t n = ::read(fd_, buf, len);
       if (n > 0) return n;
       if (n == 0) {
-        t->eof_ = true;
+        eof_ = true;
         return 0;
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        t->rd_blocked_ = true;
+        rd_blocked_ = true;
         return TLS_WANT_POLLIN;
       }
-      if (!t->sys_errno_) t->sys_errno_ = errno;  // the first failure is the cause
+      if (!sys_errno_) sys_errno_ = errno;  // the first failure is the cause
       return -1;
     }
   }
 
-  static ssize_t write_cb(struct tls *, const void *buf, size_t len, void *arg) {
-    auto *t = static_cast<Tls *>(arg);
+  ssize_t sock_write(const void *buf, size_t len) {
     for (;;) {
-      ssize_t n = t->socket_ ? ::send(t->fd_, buf, len, MSG_NOSIGNAL) : ::write(t->fd_, buf, len);
+      ssize_t n = socket_ ? ::send(fd_, buf, len, MSG_NOSIGNAL) : ::write(fd_, buf, len);
       if (n >= 0) return n;
-      if (errno == ENOTSOCK && t->socket_) {
-        t->socket_ = false;
+      if (errno == ENOTSOCK && socket_) {
+        socket_ = false;
         continue;
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        t->wr_blocked_ = true;
+        wr_blocked_ = true;
         return TLS_WANT_POLLOUT;
       }
-      if (!t->sys_errno_) t->sys_errno_ = errno;
+      if (!sys_errno_) sys_errno_ = errno;
       return -1;
     }
+  }
+
+  // Sends the corked output: 1 when none is left (the buffer is freed),
+  // 0 when the socket would block (the rest stays), -1 on a socket error
+  // (sys_errno_ says which).
+  int flush() {
+    while (out_off_ < out_.size()) {
+      ssize_t n = sock_write(out_.data() + out_off_, out_.size() - out_off_);
+      if (n == TLS_WANT_POLLOUT) return 0;
+      if (n < 0) return -1;
+      out_off_ += size_t(n);
+    }
+    std::vector<uint8_t>().swap(out_);
+    out_off_ = 0;
+    return 1;
   }
 
   // The loop of read and write: step(done) is one tls_read/tls_write of
@@ -537,7 +607,7 @@ class Tls final : public Transport {
     if (sticky_) return sticky_;
     size_t total = 0;
     while (total < n) {
-      int64_t r = call([&] { return step(total); });
+      int64_t r = call(reading, [&] { return step(total); });
       if (r > 0) {
         total += size_t(r);
         handshaken_ = true;
@@ -565,15 +635,25 @@ class Tls final : public Transport {
   // WANT_POLLOUT although the socket never said EAGAIN: libtls leaves
   // OpenSSL's SSL_MODE_AUTO_RETRY off, so a call that only processed a
   // non-data record (a TLS 1.3 session ticket, a key update) says "want
-  // read" with the socket still holding bytes.
+  // read" with the socket still holding bytes. With cork, the output of
+  // op is sent once op is done; when the socket cannot take all of it, a
+  // "want read" becomes "want write" (the peer may be waiting for it), and
+  // a socket error becomes op's failure.
   template <class Op>
-  int64_t call(Op op) {
+  int64_t call(bool cork, Op op) {
     for (int spins = 0;; spins++) {
       rd_blocked_ = wr_blocked_ = false;
       sys_errno_ = 0;
+      cork_ = cork;
       int64_t n = op();
+      cork_ = false;
       if (spins < 64 && ((n == TLS_WANT_POLLIN && !rd_blocked_) || (n == TLS_WANT_POLLOUT && !wr_blocked_))) {
         continue;
+      }
+      if (!out_.empty()) {
+        int f = flush();
+        if (f < 0) return -1;
+        if (f == 0 && n == TLS_WANT_POLLIN) return TLS_WANT_POLLOUT;
       }
       return n;
     }
@@ -618,6 +698,12 @@ class Tls final : public Transport {
   int sys_errno_ = 0;        // errno of the first failed socket call in this call
   int sticky_ = 0;           // a failure; every later call returns it
   std::vector<uint8_t> scratch_;  // writev's gather buffer
+  static constexpr size_t kReadAhead = 16384 + 512;  // a whole TLS record (and then some)
+  std::unique_ptr<uint8_t[]> in_;  // read-ahead, while bytes flow
+  uint32_t in_pos_ = 0, in_len_ = 0;
+  bool cork_ = false;              // collect output in out_ (see write_cb)
+  std::vector<uint8_t> out_;       // corked output not sent yet
+  size_t out_off_ = 0;             // of it, sent already
 };
 
 void Tls::connect(levee_tls_config *c, const char *server_name) {
