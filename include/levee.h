@@ -600,6 +600,14 @@ int levee_hub_timers(const levee_hub *hub);
  * number of records, or LEVEE_EINVAL. */
 int levee_hub_poll(levee_hub *hub, double timeout_ms, levee_event *events, int max);
 
+/* levee_hub_poll without asking the OS: refreshes the cached clock and
+ * fills at most max records with the expired timers (deadline order) and
+ * the fd readiness and wake-ups already collected, making no system call
+ * besides reading the clock. For a scheduler tick while green threads are
+ * runnable and no fd is registered. Returns the number of records, or
+ * LEVEE_EINVAL. */
+int levee_hub_expire(levee_hub *hub, levee_event *events, int max);
+
 /* The hub clock in milliseconds (monotonic), as cached by the last poll
  * (or levee_hub_new). Timers and sleeps are measured from it. */
 double levee_hub_now(const levee_hub *hub);
@@ -747,6 +755,62 @@ int64_t levee_json_marshal(levee_json *j, const uint8_t *input);
 
 /* The bytes the last levee_json_pickle / levee_json_loads produced. */
 const uint8_t *levee_json_output(const levee_json *j);
+
+/* Token kinds that only the lexer below reports: a container's end. */
+enum levee_json_end {
+  LEVEE_JSON_ARRAY_END = 7,  /* ']' */
+  LEVEE_JSON_OBJECT_END = 8  /* '}' */
+};
+
+/* A token-at-a-time JSON lexer: each call reads exactly one token of the
+ * current value (strictly checked against what may come next) from the
+ * bytes that follow the previous token, so a caller can drop each token's
+ * bytes before the next call. For programs that walk a document token by
+ * token; decoding whole values is faster with levee_json_feed. Not
+ * thread-safe. */
+typedef struct levee_json_lexer levee_json_lexer;
+
+/* Makes a lexer (nesting limit LEVEE_JSON_MAX_DEPTH). *out owned by the
+ * caller. 0, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_json_lexer_new(levee_json_lexer **out);
+
+/* Frees the lexer. NULL is a no-op. */
+void levee_json_lexer_free(levee_json_lexer *lx);
+
+/* Sets the nesting limit (1..100000). 0 or LEVEE_EINVAL. */
+int levee_json_lexer_limits(levee_json_lexer *lx, uint32_t max_depth);
+
+/* Forgets the value in progress: the next token starts a new value. */
+void levee_json_lexer_reset(levee_json_lexer *lx);
+
+/* Reads the next token from input[0, len). eof non-zero says no more bytes
+ * will come (a number at the very end is then complete). Returns the bytes
+ * the token used (> 0: white space and the ',' or ':' before it included)
+ * and fills *tok: offsets relative to input; strings as in the tape
+ * (escaped ones unescaped at levee_json_lexer_strings() + aux); ARRAY and
+ * OBJECT have len 0; ARRAY_END / OBJECT_END close them. Returns 0 when
+ * input ends before the token does (call again with the same bytes
+ * extended; *tok is untouched), or LEVEE_JSON_ESYNTAX / EBYTE / EESCAPE /
+ * ESTACK / ESIZE (levee_json_lexer_error_offset says where, relative to
+ * input; reset before reuse), LEVEE_EINVAL, LEVEE_ENOMEM. Input that ends
+ * before a token with eof set is LEVEE_JSON_ESYNTAX at offset len. After
+ * the token that completes the top-level value, levee_json_lexer_done is 1
+ * and the next call starts a new value. */
+int64_t levee_json_lexer_next(levee_json_lexer *lx, const uint8_t *input, size_t len, int eof,
+                              levee_json_token *tok);
+
+/* 1 when the last token completed the top-level value, else 0. */
+int levee_json_lexer_done(const levee_json_lexer *lx);
+
+/* How deep the lexer is: the containers open after the last token. */
+int levee_json_lexer_depth(const levee_json_lexer *lx);
+
+/* The unescaped bytes of the last string token that held escapes (see
+ * levee_json_token.aux); valid until the next call on the lexer. */
+const uint8_t *levee_json_lexer_strings(const levee_json_lexer *lx);
+
+/* Byte offset, relative to the last call's input, of the last error. */
+uint64_t levee_json_lexer_error_offset(const levee_json_lexer *lx);
 
 /* Writes src[0, len) as a quoted JSON string at dst, which must hold
  * 6 * len + 2 bytes: '"' and '\\' and control characters are escaped
@@ -1007,12 +1071,16 @@ int64_t levee_socket_recvfd(int32_t fd, int32_t *passfd, void *buf, size_t len);
 /* Sets the socket option called name ("reuseaddr", "reuseport",
  * "nodelay", "keepalive", "rcvbuf", "sndbuf", "linger" (seconds, < 0
  * turns it off), "v6only", "broadcast", "keepidle", "keepintvl",
- * "keepcnt", "cork", "quickack", "rcvlowat", "sndlowat") to value.
- * Returns 0, LEVEE_ENOPROTOOPT for an unknown name, or -(errno). */
+ * "keepcnt", "cork", "quickack", "rcvlowat", "sndlowat", "oobinline", and
+ * the fd flags "cloexec", "nonblock") to value. Returns 0,
+ * LEVEE_ENOPROTOOPT for an unknown name, LEVEE_EPERM for the read-only
+ * "error", "acceptconn", "type", or -(errno). */
 int levee_socket_setopt(int32_t fd, const char *name, int64_t value);
 
 /* Reads the option called name into *value (booleans 0/1; linger is the
- * seconds or -1 when off). Returns 0, LEVEE_ENOPROTOOPT, or -(errno). */
+ * seconds or -1 when off; "error" is the pending error as a LEVEE_E* code,
+ * 0 for none; "type" the LEVEE_SOCK_* type). Returns 0, LEVEE_ENOPROTOOPT,
+ * or -(errno). */
 int levee_socket_getopt(int32_t fd, const char *name, int64_t *value);
 
 /* read(2). Bytes (0 at EOF), LEVEE_EAGAIN on an empty non-blocking fd,
@@ -1102,6 +1170,14 @@ int levee_stat_kind(const levee_stat *st);
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
 
+/* The open(2) flags of an fopen-style mode string, as levee's open calls
+ * read it: "r" read, "r+" read-write, "w" write + truncate (the file must
+ * exist), "w+" read-write + create + truncate, "a" write + append +
+ * create, "a+" read-write + append + create; an "x" suffix adds create +
+ * exclusive ("wx" fails if the file exists); a "b" anywhere is ignored.
+ * Returns the flags (>= 0) or LEVEE_EINVAL for any other string. */
+int levee_fs_open_mode(const char *mode);
+
 /* How open(2) flags allow a file to be used (levee_fs_access). */
 enum levee_access {
   LEVEE_ACCESS_READ = 1,  /* O_RDONLY */
@@ -1109,17 +1185,62 @@ enum levee_access {
   LEVEE_ACCESS_RW = 3     /* O_RDWR */
 };
 
-/* The open(2) flags of a levee file mode (the original levee's, as both
- * bindings' io open take them): "r" read; "r+" read-write; "w" write,
- * truncate (no create); "w+" read-write, create, truncate; "a" write,
- * append, create; "a+" read-write, append, create; each may end in "x"
- * (create, failing if the file exists). LEVEE_EINVAL for another string
- * or NULL. */
-int levee_fs_mode(const char *mode);
-
-/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from levee_fs_mode
- * or built by a program from the OS's O_* constants). */
+/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from
+ * levee_fs_open_mode or built by a program from the OS's O_* constants). */
 int levee_fs_access(int32_t flags);
+
+/* Makes a new directory from tmpl, whose last six characters must be
+ * "XXXXXX": they are replaced in place (tmpl is written) by the name
+ * chosen; the directory is mode 0700. 0, LEVEE_EINVAL (NULL or no
+ * XXXXXX suffix) or -(errno). */
+int levee_fs_mkdtemp(char *tmpl);
+
+/* Removes path: a file, a symlink (not its target) or an empty directory;
+ * with recurse non-zero a directory and everything under it (symlinks are
+ * removed, never followed). 0, or -(errno) of the first failure
+ * (LEVEE_ENOTEMPTY for a non-empty directory without recurse). */
+int levee_fs_remove(const char *path, int recurse);
+
+/* A recursive walk over the entries under a directory, in name order,
+ * depth first (a directory's entries follow it). The root itself is not
+ * an entry. Symlinks are reported as such and not followed unless
+ * levee_dir_follow says so. Not thread-safe; one walker per use. */
+typedef struct levee_dir levee_dir;
+
+/* Opens a walk under path, descending at most depth levels (1: the
+ * directory's own entries only). *out owned by the caller
+ * (levee_dir_free). 0, LEVEE_EINVAL (NULL, depth < 1), LEVEE_ENOMEM, or
+ * -(errno) for a path that cannot be opened as a directory. */
+int levee_dir_open(levee_dir **out, const char *path, int32_t depth);
+
+/* Frees the walker. NULL is a no-op. */
+void levee_dir_free(levee_dir *d);
+
+/* Moves to the next entry: 1 (an entry is current), 0 (the walk is over)
+ * or -(errno) when a directory under the root cannot be read (the walk
+ * goes on past it at the next call). */
+int levee_dir_next(levee_dir *d);
+
+/* Do not descend into the current entry (a directory). 0, LEVEE_EINVAL
+ * when no entry is current. */
+int levee_dir_skip(levee_dir *d);
+
+/* Follow the current entry, a symlink: when it points at a directory the
+ * walk descends into it (the link is not reported again). 0,
+ * LEVEE_EINVAL when no entry is current. */
+int levee_dir_follow(levee_dir *d);
+
+/* The LEVEE_FILE_* kind of the current entry (a symlink is
+ * LEVEE_FILE_LNK), or LEVEE_EINVAL when no entry is current. */
+int levee_dir_kind(const levee_dir *d);
+
+/* The current entry's path (the root joined with the names below it),
+ * NUL-terminated, valid until the next call on the walker; NULL when no
+ * entry is current. */
+const char *levee_dir_path(const levee_dir *d);
+
+/* How deep the current entry is (1: directly under the root), or 0. */
+int levee_dir_level(const levee_dir *d);
 
 
 /* levee:section dns */
@@ -1384,7 +1505,7 @@ enum levee_stream_want {
 int levee_stream_new(levee_stream **out, int32_t fd);
 
 /* Opens path (open(2) with O_CLOEXEC and O_NONBLOCK added, so opening a
- * FIFO does not wait for its other end; flags as levee_fs_mode gives them
+ * FIFO does not wait for its other end; flags as levee_fs_open_mode gives them
  * or built from the OS's O_* constants; mode the permissions of a created
  * file) and makes a stream that owns the fd (levee_stream_fd gives it).
  * LEVEE_EINVAL (out or path NULL), LEVEE_ENOMEM, or the open error
@@ -1420,12 +1541,14 @@ int64_t levee_stream_read_buffer(levee_stream *s, levee_buffer *buf, size_t n);
 int64_t levee_stream_write(levee_stream *s, const void *src, size_t n);
 
 /* Writes the n entries at iov in order, as levee_stream_write (any n:
- * more than IOV_MAX entries go in several system calls). The entries are
- * advanced in place by what was written: whole entries get length 0, a
- * partly written one is moved forward, so calling again with the same iov
- * and n goes on where the last call stopped. Returns the bytes written
- * (fewer than the total when it would block), LEVEE_WANT_*, or an error;
- * LEVEE_EINVAL for n < 0 or NULL iov with n > 0. */
+ * more than IOV_MAX entries go in several system calls). When a write
+ * stops short the entries are advanced in place by what was written
+ * (whole entries get length 0, a partly written one is moved forward), so
+ * calling again with the same iov and n goes on where the last call
+ * stopped; when everything went in one system call they are left as they
+ * were. Returns the bytes written (fewer than the total when it would
+ * block), LEVEE_WANT_*, or an error; LEVEE_EINVAL for n < 0 or NULL iov
+ * with n > 0. */
 int64_t levee_stream_writev(levee_stream *s, levee_iovec_entry *iov, int32_t n);
 
 /* Writes up to n bytes from the front of buf (n larger than its length:
@@ -1459,9 +1582,12 @@ int64_t levee_stream_splice(levee_stream *s, levee_stream *src, size_t n);
  * not written yet (lost if the stream is closed). */
 int64_t levee_stream_inflight(const levee_stream *s);
 
-/* The readiness the last call that stopped short waited on:
+/* The readiness the last call that stopped short waits on:
  * LEVEE_WANT_READ, LEVEE_WANT_WRITE, or 0 when the last call did not stop
- * short. */
+ * short. After a read that returned fewer bytes than asked: LEVEE_WANT_READ
+ * when that drained the fd (the plain transport: the next read would
+ * answer LEVEE_WANT_READ, so a caller may wait for readability first and
+ * save the system call), 0 when the transport may hold more (TLS). */
 int levee_stream_want(const levee_stream *s);
 
 /* One step of the transport's handshake: 0 when done (the plain transport
@@ -1517,6 +1643,19 @@ int levee_sys_fdcount(void);
 /* Writes up to cap open fds of this process, ascending, into out. Returns
  * the total number open (may exceed cap) or -(errno). */
 int levee_sys_fds(int32_t *out, size_t cap);
+
+/* The value of the OS constant called name, as the system headers the
+ * library was built with define it: address families and socket levels,
+ * types and options (AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR,
+ * TCP_NODELAY, SHUT_WR, ...), fcntl commands and open flags (F_GETFL,
+ * O_NONBLOCK, O_CLOEXEC, ...), access modes (F_OK ...), signals (SIGTERM,
+ * SIG_BLOCK, ...), errno values (EAGAIN, EINTR, ...), wait and rusage
+ * selectors, epoll, signalfd and prctl flags, clock ids (CLOCK_REALTIME,
+ * CLOCK_MONOTONIC), address string lengths.
+ * Lets a binding hand such numbers to the OS or to programs without
+ * hard-coding them. Writes *value and returns 0; LEVEE_ENOENT for a name
+ * it does not know (or the OS lacks), LEVEE_EINVAL for NULL. */
+int levee_os_constant(const char *name, int64_t *value);
 
 
 /* levee:cdef-end */

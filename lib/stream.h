@@ -62,6 +62,11 @@ class Transport {
   // True when the bytes on the fd are the stream's bytes, so sendfile and
   // splice may bypass the transport (false for TLS).
   virtual bool raw() const { return false; }
+
+  // True when a read that returned fewer bytes than asked left nothing to
+  // read until the fd is readable again (the plain fd; not TLS, which may
+  // hold decrypted records).
+  virtual bool short_read_drains() const { return false; }
 };
 
 // Replaces the transport of s (the old one is destroyed without end()).

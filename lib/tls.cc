@@ -40,6 +40,7 @@ struct levee_tls_config {
   struct tls_config *cfg = nullptr;
   std::string server_name;  // the options' server_name ("" when absent)
   bool verify_name = true;  // insecure.verify_name was not turned off
+  bool keypair = false;     // a certificate and key were given
   ~levee_tls_config() {
     if (cfg) tls_config_free(cfg);
   }
@@ -359,6 +360,7 @@ void build(levee_tls_config *c, const char *json, size_t len) {
   }
 
   if (top.has_cert || top.has_key) add_keypair(cfg, top, true, top.cert_file ? "cert_file" : "cert");
+  c->keypair = top.has_cert || !certs.empty();
   bool first = !(top.has_cert || top.has_key);
   for (size_t i = 0; i < certs.size(); i++) {
     add_keypair(cfg, certs[i], first, "certs[" + std::to_string(i + 1) + "]");
@@ -777,6 +779,10 @@ extern "C" int levee_tls_server_new(levee_tls_server **out, levee_tls_config *c)
   if (!c) return LEVEE_EINVAL;
   return guard([&] {
     init_libtls();
+    if (!c->keypair) {
+      set_message("a TLS server needs a certificate and its key (cert or cert_file, key or key_file)");
+      fail(LEVEE_TLS_ECONFIG);
+    }
     auto s = std::make_unique<levee_tls_server>();
     s->ctx = tls_server();
     if (!s->ctx) fail(LEVEE_ENOMEM);

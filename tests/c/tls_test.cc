@@ -242,6 +242,7 @@ TEST_F(Tls, ServerNeedsAMatchingKeypair) {
   levee_tls_server *s = nullptr;
   EXPECT_EQ(LEVEE_TLS_ECONFIG, levee_tls_server_new(&s, c));
   EXPECT_EQ(nullptr, s);
+  EXPECT_NE(std::string::npos, std::string(levee_last_message()).find("certificate")) << levee_last_message();
   levee_tls_config_free(c);
   c = config("{\"cert_file\": " + jstr(path("server.pem")) + ", \"key_file\": " + jstr(path("other.key")) + "}");
   EXPECT_EQ(LEVEE_TLS_ECONFIG, levee_tls_server_new(&s, c));
@@ -578,7 +579,6 @@ TEST_F(Tls, WritevGathersEntriesInOrder) {
     want += s;
   }
   EXPECT_EQ(int64_t(want.size()), levee_stream_writev(p.c, iov.data(), int32_t(iov.size())));
-  for (auto &e : iov) EXPECT_EQ(0u, e.len);
   std::vector<char> buf(4096);
   int64_t n = levee_stream_read(p.s, buf.data(), buf.size());
   ASSERT_EQ(int64_t(want.size()), n);

@@ -378,7 +378,7 @@ http {{
 """
 
 
-def test_levee_client_against_nginx(h, certs, tmp_path):
+def test_levee_client_against_nginx_also_by_https_url(h, certs, tmp_path):
     (tmp_path / "www").mkdir()
     (tmp_path / "tmp").mkdir()
     (tmp_path / "www" / "hello.txt").write_bytes(b"hello from nginx\n")
@@ -403,6 +403,12 @@ def test_levee_client_against_nginx(h, certs, tmp_path):
         assert body.startswith(b"HTTP/1.1 200 OK") and body.endswith(b"hello from nginx\n")
         with pytest.raises(levee.TLSVerifyError):
             h.stream.dial(port, tls=client_opts(certs, server_name="wrong.test"))
+        body = get(h.stream.dial("https://127.0.0.1:%d" % port, tls=client_opts(certs)))
+        assert body.endswith(b"hello from nginx\n")
+        # an https:// URL alone is TLS checked against the system's CAs:
+        # refused, never plaintext
+        with pytest.raises(levee.TLSVerifyError):
+            h.stream.dial("https://127.0.0.1:%d" % port)
     finally:
         p.terminate()
         p.wait()

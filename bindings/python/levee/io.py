@@ -26,10 +26,18 @@ SOCK_STREAM, SOCK_DGRAM = lib.LEVEE_SOCK_STREAM, lib.LEVEE_SOCK_DGRAM
 _WANT_READ, _WANT_WRITE = lib.LEVEE_WANT_READ, lib.LEVEE_WANT_WRITE
 _read, _write, _want = lib.levee_stream_read, lib.levee_stream_write, lib.levee_stream_want
 _read_buffer = lib.levee_stream_read_buffer
+_unpack = ffi._backend.unpack  # ffi.unpack without its Python wrapper frame
 
 # Reads land in one scratch buffer per hub (a hub belongs to one OS thread,
 # and nothing yields between the read and the copy out of it).
 _SCRATCH = 65536
+
+
+# A green thread that writes this many times in a row without waiting
+# yields one tick, so it cannot starve the others (a write that completes
+# at once does not yield otherwise: the Lua binding's one tick per write
+# costs Python a third of its echo throughput).
+_WRITE_STREAK = 16
 
 
 def _scratch(hub):
@@ -39,10 +47,16 @@ def _scratch(hub):
     return buf
 
 
+# Bound now: the finalizer below may run inside cffi's first lookup of
+# another lib attribute (a collection triggered there), and a lookup of its
+# own would then wait on the lock that lookup holds: a deadlock.
+_release, _free = lib.levee_stream_release, lib.levee_stream_free
+
+
 def _stream_gc(s):
     # A collected IO leaves its fd open (the hub may still hold it).
-    lib.levee_stream_release(s)
-    lib.levee_stream_free(s)
+    _release(s)
+    _free(s)
 
 
 def _own(out):
@@ -56,10 +70,10 @@ def _new_stream(fd):
 
 
 def _sockopt(fd, name, value=None):
-    if value is None:
-        return sys.getsockopt(fd, name)
-    sys.setsockopt(fd, name, value)
-    return None
+    """Reads the option, or sets it and reads it back (extensions.md)."""
+    if value is not None:
+        sys.setsockopt(fd, name, value)
+    return sys.getsockopt(fd, name)
 
 
 class IO:
@@ -74,6 +88,7 @@ class IO:
         self.hub, self.no, self.timeout = hub, fd, timeout
         self.closed = False
         self.r_error = False
+        self._streak = 0  # writes since this io last waited
         try:
             if nopoll:
                 self.r_ev, self.w_ev = hub.register_nopoll(fd, readable, writable)
@@ -100,6 +115,7 @@ class IO:
         """Waits for the readiness a WANT answer named (Timeout after
         self.timeout ms); Closed when a hang-up was seen and there is still
         nothing to read (the io closes)."""
+        self._streak = 0
         if want == _WANT_WRITE:
             self.w_ev.recv(self.timeout)
             return
@@ -121,15 +137,20 @@ class IO:
         """Up to n bytes (at least 1): blocks the green thread until data.
         Raises Closed at EOF or on a read error (the io closes) and Timeout
         after self.timeout ms (the io stays open)."""
+        if self.closed:
+            raise Closed()
         s = self._s
         buf = self._scratch if n <= _SCRATCH else ffi.new("char[]", n)
         while True:
-            if self.closed:
-                raise Closed()
             rc = _read(s, buf, n)
             if rc > 0:
-                return ffi.unpack(buf, rc)
-            self._failed(rc)
+                return _unpack(buf, rc)
+            if rc == _WANT_READ and not self.r_error:
+                self._streak = 0
+                if self.r_ev.recv(self.timeout) < 0:
+                    self.r_error = True
+            else:
+                self._failed(rc)
 
     def readinto(self, buf, n=None):
         """Reads into a levee.Buffer: once (making room), or until
@@ -175,6 +196,7 @@ class IO:
 
     # ---- writing ----------------------------------------------------------
     def _write_failed(self, rc):
+        self._streak = 0
         if rc == _WANT_WRITE:
             self.w_ev.recv(self.timeout)
         elif rc == _WANT_READ:
@@ -186,8 +208,11 @@ class IO:
             raise error_for(rc)
 
     def write(self, data):
-        """Writes all of data (bytes-like, str or levee.Buffer), then yields
-        one tick; returns its length. A failure closes the io and raises the
+        """Writes all of data (bytes-like, str or levee.Buffer); returns its
+        length. It returns as soon as the kernel took everything (it yields
+        while it waits for the peer to take more, and one tick after 16
+        writes in a row that never waited). A failure closes the io and
+        raises the
         system error (levee.BrokenPipe for a vanished reader); with a
         timeout set, levee.Timeout when the peer takes nothing for that long
         (the io stays usable)."""
@@ -204,15 +229,19 @@ class IO:
             if rc >= 0:
                 sent += rc
                 if sent >= total:
-                    break
+                    # Fairness: a thread that keeps writing without ever
+                    # waiting yields a tick every _WRITE_STREAK writes.
+                    self._streak += 1
+                    if self._streak >= _WRITE_STREAK:
+                        self._streak = 0
+                        self.hub.continue_()
+                    return total
                 if p is keep:
                     p = ffi.from_buffer(keep)
                 p = p + rc
                 self._write_failed(_want(s))
             else:
                 self._write_failed(rc)
-        self.hub.continue_()
-        return total
 
     # ---- closing ------------------------------------------------------------
     def close(self):
@@ -485,6 +514,145 @@ def _endpoints(hub, host, port, unix, socktype=SOCK_STREAM, async_=False, dns=No
     return hub.dns.lookup(host, port=port if port is not None else 0, socktype=socktype)
 
 
+# Socket options dial and listen accept as keyword arguments (extensions.md).
+SOCKOPTS = ("nodelay", "keepalive", "keepidle", "keepintvl", "keepcnt", "reuseaddr",
+            "reuseport", "rcvbuf", "sndbuf", "rcvlowat", "sndlowat", "cork", "oobinline",
+            "linger")
+
+# The URL schemes h.stream serves: (default port, TLS). Any other scheme is
+# refused: a scheme levee cannot serve never becomes a plaintext connection.
+_SCHEMES = {"tcp": (None, False), "tls": (None, True), "http": (80, False),
+            "https": (443, True), "ws": (80, False), "wss": (443, True), "unix": (None, False)}
+
+
+def _url(what, url):
+    """(scheme, host, port, unix, tls) of "scheme://host[:port][/...]"."""
+    scheme, sep, rest = url.partition("://")
+    served = _SCHEMES.get(scheme.lower()) if sep else None
+    if served is None:
+        raise error_for(lib.LEVEE_EPROTONOSUPPORT,
+                        "%s: URL scheme %r is not served (tcp, tls, http, https, ws, wss, unix): %s"
+                        % (what, scheme, url))
+    scheme = scheme.lower()
+    if scheme == "unix":
+        if not rest:
+            raise error_for(lib.LEVEE_EINVAL, "%s: no socket path in %s" % (what, url))
+        return scheme, None, None, rest, None
+    default, tls = served
+    if rest.startswith("["):
+        host, _, rest = rest[1:].partition("]")
+    else:
+        host = rest.split("/", 1)[0].split(":", 1)[0]
+        rest = rest[len(host):]
+    port = rest.split("/", 1)[0][1:] if rest.startswith(":") else ""
+    if not host:
+        raise error_for(lib.LEVEE_EINVAL, "%s: no host in %s" % (what, url))
+    if port and not port.isdigit():
+        raise error_for(lib.LEVEE_EINVAL, "%s: port %r of %s is not a number" % (what, port, url))
+    port = int(port) if port else default
+    if port is None:
+        raise error_for(lib.LEVEE_EINVAL, "%s: no port in %s" % (what, url))
+    return scheme, host, port, None, tls
+
+
+def _port(what, port):
+    """port checked: None, an int in 0..65535 or a service name."""
+    if port is None:
+        return None
+    if isinstance(port, bool) or not isinstance(port, (int, str)):
+        raise TypeError("%s: port must be an int or a service name, not %s"
+                        % (what, type(port).__name__))
+    if isinstance(port, str):
+        if not port:
+            raise error_for(lib.LEVEE_EINVAL, "%s: the port is an empty string" % what)
+        if not port.isdigit():
+            return port
+        port = int(port)
+    if not 0 <= port <= 65535:
+        raise error_for(lib.LEVEE_EAI_NONAME, "%s: port %d is outside 0..65535" % (what, port))
+    return port
+
+
+def _ms(what, name, v):
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError("%s: %s must be a number of ms, not %s" % (what, name, type(v).__name__))
+    if not v >= 0:
+        raise ValueError("%s: %s must be >= 0, not %r" % (what, name, v))
+    return v
+
+
+def _options(what, port, host, timeout, connect_timeout, unix, async_, dns, sockopts, tls,
+             options):
+    """The checked options of a dial/listen call, as a dict. port may be a
+    URL "scheme://host[:port]" (https means TLS on 443). As in the Lua
+    binding: wrong types and unknown keywords (the programming mistakes
+    Lua raises for) raise TypeError; values the call cannot use raise the
+    levee error Lua returns, with a description: a port outside 0..65535
+    is AddressError ENONAME, a URL scheme levee cannot serve
+    EPROTONOSUPPORT, a missing port or host EINVAL."""
+    async_ = options.pop("async", async_)
+    unknown = set(options) - set(SOCKOPTS)
+    if unknown:
+        raise TypeError("%s: unknown option(s): %s" % (what, ", ".join(sorted(unknown))))
+    scheme = None
+    if isinstance(port, str) and "://" in port:
+        scheme, uhost, port, uunix, utls = _url(what, port)
+        host = host if host is not None else uhost
+        unix = unix if unix is not None else uunix
+        if utls and tls is None:
+            tls = {"server_name": host}
+    port = _port(what, port)
+    if host is not None and not isinstance(host, str):
+        raise TypeError("%s: host must be a str, not %s" % (what, type(host).__name__))
+    if host == "":
+        raise error_for(lib.LEVEE_EINVAL, "%s: the host is an empty string" % what)
+    if unix is not None and (not isinstance(unix, str) or not unix):
+        raise error_for(lib.LEVEE_EINVAL, "%s: unix must be a socket path" % what)
+    if tls is not None and tls is not True and not isinstance(tls, dict):
+        raise TypeError("%s: tls must be a dict, not %s" % (what, type(tls).__name__))
+    opts = {}
+    for name, value in options.items():
+        if not isinstance(value, (bool, int)):
+            raise TypeError("%s: %s must be a bool or an int, not %s"
+                            % (what, name, type(value).__name__))
+        opts[name] = int(value)
+    if sockopts is not None:
+        if not isinstance(sockopts, dict):
+            raise TypeError("%s: sockopts must be a dict" % what)
+        opts.update(sockopts)
+    return {"scheme": scheme, "port": port, "host": host, "unix": unix, "tls": tls,
+            "timeout": _ms(what, "timeout", timeout),
+            "connect_timeout": _ms(what, "connect_timeout", connect_timeout),
+            "async": bool(async_), "dns": dns, "sockopts": opts}
+
+
+def tls_hook(role, options, x=None):
+    """The one place every tls option of dial and listen goes through:
+    role "client" upgrades the dialed conn x (handshake done on return,
+    server_name defaulting to the host), "listen" checks the options (and
+    builds the server context) before a listener binds, "listener" makes
+    the bound listener x deliver handshaken connections (each handshake in
+    a greenlet of its own, so no peer holds up the others; a failed one
+    drops only that connection). The TLS module (levee.tls) provides it;
+    without one, TLS is refused with levee.TLSError: never a plaintext
+    connection."""
+    try:
+        from . import tls
+    except ImportError:
+        tls = None
+    if tls is not None and hasattr(tls, "stream_hook"):
+        return tls.stream_hook(role, options, x)
+    raise error_for(lib.LEVEE_TLS_EGENERIC, "TLS is not available in this build")
+
+
+def _where(o, ep=None):
+    if o["unix"]:
+        return o["unix"]
+    return str(ep) if ep is not None else "%s:%s" % (o["host"] or "127.0.0.1", o["port"])
+
+
 class StreamFactory:
     """h.stream: dial(...) and listen(...) for TCP (v4, v6) and unix sockets."""
 
@@ -493,92 +661,108 @@ class StreamFactory:
 
     def dial(self, port=None, host=None, timeout=None, connect_timeout=None, unix=None,
              async_=False, dns=None, sockopts=None, tls=None, **options):
-        """An IO connected to host:port (or unix); every resolved address is
-        tried in turn. Names are looked up off the hub thread (h.dns.lookup),
-        or with async_=True through h.dns.resolve(host, "A"/"AAAA", **dns).
-        Socket options by name (nodelay=True, ...) or in sockopts are set
-        before connecting. With tls (a dict of docs/tls.md options, or
-        True) the connection is TLS, handshaken before it is returned; the
-        server name defaults to host. Raises ConnectionRefused, Timeout,
-        AddressError, DNSError, TLSError."""
-        opts = _sockopts(options, sockopts)
+        """An IO connected to host:port (or unix); port may be a URL
+        "scheme://host[:port]" (tcp, tls, http, https, ws, wss, unix; https
+        means TLS on 443). Every resolved address is tried in turn. Names
+        are looked up off the hub thread (h.dns.lookup), or with
+        async_=True through h.dns.resolve(host, "A"/"AAAA", **dns). Socket
+        options by name (nodelay=True, ...) or in sockopts are set before
+        connecting; tls={...} upgrades the connection. Raises
+        ConnectionRefused, Timeout, AddressError, DNSError, TLSError (the
+        message names the address); TypeError for wrong argument types and
+        unknown options (docs/net.md)."""
+        o = _options("dial", port, host, timeout, connect_timeout, unix, async_, dns, sockopts,
+                     tls, options)
+        if o["port"] is None and not o["unix"]:
+            raise error_for(lib.LEVEE_EINVAL, "dial: no port to dial")
+        try:
+            eps = _endpoints(self.hub, o["host"], o["port"], o["unix"], async_=o["async"],
+                             dns=o["dns"])
+        except levee_errors.Error as e:
+            e.detail = "dial: %s" % _where(o)
+            raise
         last = None
-        for ep in _endpoints(self.hub, host, port, unix, async_=async_, dns=dns):
-            fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
-            if ep.af != AF_UNIX:
-                try:
-                    for name, value in opts.items():
-                        sys.setsockopt(fd, name, value)
-                except BaseException:
-                    lib.levee_fd_close(fd)
-                    raise
-            rc = lib.levee_socket_connect(fd, ep._ep)
-            if rc < 0 and rc != lib.LEVEE_EINPROGRESS:
-                lib.levee_fd_close(fd)
-                last = error_for(rc)
+        for ep in eps:
+            try:
+                conn = self._connect(ep, o)
+            except levee_errors.Error as e:
+                e.detail = "dial: %s" % _where(o, ep)
+                last = e
                 continue
-            conn = IO(self.hub, fd, timeout)
-            if rc != 0:
+            if o["tls"] is not None:
                 try:
-                    conn.w_ev.recv(connect_timeout)
-                    rc = lib.levee_socket_error(fd)
-                    if rc < 0:
-                        raise error_for(rc)
-                except Exception as e:
+                    tls_hook("client", o, conn)
+                except BaseException:
                     conn.close()
-                    last = e
-                    continue
-            if tls is not None and tls is not False:
-                from . import tls as tls_
-                return tls_.client(conn, tls, None if unix else host or "127.0.0.1", connect_timeout)
+                    raise
             return conn
         raise last
 
     connect = dial
 
+    def _connect(self, ep, o):
+        fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
+        if ep.af != AF_UNIX:
+            try:
+                for name, value in o["sockopts"].items():
+                    sys.setsockopt(fd, name, value)
+            except BaseException:
+                lib.levee_fd_close(fd)
+                raise
+        rc = lib.levee_socket_connect(fd, ep._ep)
+        if rc < 0 and rc != lib.LEVEE_EINPROGRESS:
+            lib.levee_fd_close(fd)
+            raise error_for(rc)
+        conn = IO(self.hub, fd, o["timeout"])
+        if rc != 0:
+            try:
+                conn.w_ev.recv(o["connect_timeout"])
+                check(lib.levee_socket_error(fd))
+            except BaseException:
+                conn.close()
+                raise
+        return conn
+
     def listen(self, port=0, host=None, timeout=None, unix=None, backlog=256, sockopts=None,
                tls=None, **options):
-        """A Listener bound to host:port (default 127.0.0.1:0) or unix.
-        Socket options by name (reuseport=True, ...) or in sockopts are set
-        before bind. With tls (a dict of docs/tls.md options) it delivers
-        handshaken TLS connections (levee.tls.listen)."""
-        opts = _sockopts(options, sockopts)
-        ep = _endpoints(self.hub, host, port, unix)[0]
+        """A Listener bound to host:port (default 127.0.0.1:0) or unix (port
+        may be a URL, as for dial). Socket options by name (reuseport=True,
+        ...) or in sockopts are set before bind; with tls={...} the listener
+        delivers handshaken TLS connections (docs/tls.md). EADDRINUSE names
+        the address."""
+        if isinstance(backlog, bool) or not isinstance(backlog, int):
+            raise TypeError("listen: backlog must be an int, not %s" % type(backlog).__name__)
+        o = _options("listen", port, host, timeout, None, unix, False, None, sockopts, tls,
+                     options)
+        if o["tls"] is not None:
+            tls_hook("listen", o)
+        try:
+            ep = _endpoints(self.hub, o["host"], o["port"] or 0, o["unix"])[0]
+        except levee_errors.Error as e:
+            e.detail = "listen: %s" % _where(o)
+            raise
+        unix = o["unix"]
         fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
         try:
             if ep.af != AF_UNIX:
                 sys.setsockopt(fd, "reuseaddr", 1)
-            for name, value in opts.items():
+            for name, value in o["sockopts"].items():
                 sys.setsockopt(fd, name, value)
             if unix and not unix.startswith("@") and os.path.exists(unix):
                 os.unlink(unix)
-            check(lib.levee_socket_bind(fd, ep._ep))
-            check(lib.levee_socket_listen(fd, backlog))
+            rc = lib.levee_socket_bind(fd, ep._ep)
+            if rc >= 0:
+                rc = lib.levee_socket_listen(fd, backlog)
+            if rc < 0:
+                raise error_for(rc, "listen: %s" % _where(o, ep))
         except BaseException:
             lib.levee_fd_close(fd)
             raise
-        listener = Listener(self.hub, fd, {"timeout": timeout, "unix": unix})
-        if tls is not None and tls is not False:
-            from . import tls as tls_
-            return tls_.listen(listener, tls, backlog)
+        listener = Listener(self.hub, fd, o)
+        if o["tls"] is not None:
+            o["backlog"] = backlog
+            tls_hook("listener", o, listener)
         return listener
-
-
-# Socket options dial and listen accept as keyword arguments (extensions.md).
-SOCKOPTS = ("nodelay", "keepalive", "keepidle", "keepintvl", "keepcnt", "reuseaddr",
-            "reuseport", "rcvbuf", "sndbuf", "rcvlowat", "sndlowat", "cork", "oobinline",
-            "linger")
-
-
-def _sockopts(options, sockopts):
-    """The socket options of a dial/listen call: keyword names first, then
-    the sockopts dict. An unknown keyword is a TypeError."""
-    unknown = set(options) - set(SOCKOPTS)
-    if unknown:
-        raise TypeError("unexpected option(s): " + ", ".join(sorted(unknown)))
-    opts = {k: int(v) for k, v in options.items()}
-    opts.update(sockopts or {})
-    return opts
 
 
 class IOFactory:
@@ -612,7 +796,7 @@ class IOFactory:
         """A file as an IO (always ready). mode is levee's (as the Lua
         binding's): r r+ w (no create) w+ a a+, each with an optional x
         (create, failing if the file exists); unknown modes raise EINVAL."""
-        flags = check(lib.levee_fs_mode(mode.encode() if isinstance(mode, str) else mode))
+        flags = check(lib.levee_fs_open_mode(mode.encode() if isinstance(mode, str) else mode))
         out = ffi.new("levee_stream **")
         check(lib.levee_stream_open(out, os.fsencode(path), flags, perm))
         s = _own(out)
@@ -677,7 +861,13 @@ class DgramFactory:
         self.hub = hub
 
     def _open(self, port, host, connect):
-        ep = _endpoints(self.hub, host, port, None, socktype=SOCK_DGRAM)[0]
+        what = "dgram.dial" if connect else "dgram.bind"
+        port = _port(what, port)
+        if host is not None and not isinstance(host, str):
+            raise TypeError("%s: host must be a str, not %s" % (what, type(host).__name__))
+        if connect and port is None:
+            raise error_for(lib.LEVEE_EINVAL, "%s: no port" % what)
+        ep = _endpoints(self.hub, host, port or 0, None, socktype=SOCK_DGRAM)[0]
         fd = check(lib.levee_socket_new(ep.af, SOCK_DGRAM, 0))
         try:
             if connect:

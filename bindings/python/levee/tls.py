@@ -129,39 +129,18 @@ def tls_info(conn):
 
 
 def _handshake_timeout(opts, fallback=None):
-    t = opts.get("handshake_timeout") if isinstance(opts, dict) else None
+    t = opts.get("handshake_timeout")
     return t if t is not None else fallback if fallback is not None else DEFAULT_HANDSHAKE_TIMEOUT
 
 
-def client(conn, opts, host, timeout=None):
-    """Upgrades a freshly dialed conn and completes its handshake (the
-    server name defaults to host); closes conn on failure."""
-    opts = {} if opts is True else opts
-    try:
-        config = Config(opts)
-        config.upgrade(conn, opts.get("server_name") or host)
-        handshake(conn, _handshake_timeout(opts, timeout))
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def listen(listener, opts, backlog=256):
-    """Makes the io.Listener listener deliver handshaken TLS connections
-    (h.stream.listen(tls=...) calls this) and returns it. An acceptor
-    greenlet accepts; each connection is handshaken in a greenlet of its
-    own (bounded by the handshake timeout), so a slow or hostile peer holds
-    up nobody else, and a failed handshake closes that connection only. At
-    most `backlog` connections are in handshake or waiting for recv().
-    recv(), iteration and spawn_every give handshaken connections; close()
-    also closes the ones not yet received."""
-    opts = {} if opts is True else opts
-    try:
-        server = Config(opts).server()
-    except BaseException:
-        listener.close()
-        raise
+def _listen(listener, server, opts, backlog):
+    """Makes the io.Listener listener deliver handshaken TLS connections of
+    server: an acceptor greenlet accepts; each connection is handshaken in
+    a greenlet of its own (bounded by the handshake timeout), so a slow or
+    hostile peer holds up nobody else, and a failed handshake closes that
+    connection only. At most `backlog` connections are in handshake or
+    waiting for recv(). recv(), iteration and spawn_every give handshaken
+    connections; close() also closes the ones not yet received."""
     hub = listener.hub
     plain_recv, plain_close = listener.recv, listener.close
     timeout = _handshake_timeout(opts)
@@ -228,7 +207,21 @@ def listen(listener, opts, backlog=256):
     listener.tls = server
     listener.recv, listener.close = recv, close
     hub.spawn(accept)
-    return listener
 
 
-__all__ = ["Config", "Server", "listen", "handshake", "tls_info", "client"]
+def stream_hook(role, o, x=None):
+    """The TLS hook of levee.io's dial and listen (o: their options dict).
+    "client": upgrades and handshakes the dialed conn x; "listen": builds
+    the server context of o["tls"] before the listener binds; "listener":
+    makes the bound listener x deliver handshaken connections."""
+    opts = {} if o["tls"] is True else o["tls"]
+    if role == "client":
+        Config(opts).upgrade(x, opts.get("server_name") or (None if o["unix"] else o["host"] or "127.0.0.1"))
+        handshake(x, _handshake_timeout(opts, o.get("connect_timeout")))
+    elif role == "listen":
+        o["_tls_server"] = Config(opts).server()
+    else:
+        _listen(x, o["_tls_server"], opts, o.get("backlog") or 256)
+
+
+__all__ = ["Config", "Server", "handshake", "tls_info", "stream_hook"]

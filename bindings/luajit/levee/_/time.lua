@@ -4,6 +4,16 @@
 local ffi = require("ffi")
 local C = ffi.C
 
+-- Clock ids from the library (levee_os_constant), not numbers written here.
+local CLOCK_REALTIME, CLOCK_MONOTONIC
+do
+  local L, v = require("levee.lib"), ffi.new("int64_t[1]")
+  assert(L.levee_os_constant("CLOCK_REALTIME", v) == 0)
+  CLOCK_REALTIME = tonumber(v[0])
+  assert(L.levee_os_constant("CLOCK_MONOTONIC", v) == 0)
+  CLOCK_MONOTONIC = tonumber(v[0])
+end
+
 local decls = {
   "struct levee_timeval { int64_t tv_sec; int64_t tv_usec; };",
   "struct levee_timespec { int64_t tv_sec; int64_t tv_nsec; };",
@@ -17,10 +27,13 @@ for i = 1, #decls do pcall(ffi.cdef, decls[i]) end
 
 local M = {}
 
+-- sec, usec → whole seconds and 0 <= usec < 1e6. Fractional seconds are
+-- truncated to the microsecond, as the original's C assignment did
+-- (1430851877.73641 gives usec 736409).
 local function split(sec, usec)
   usec = usec or 0
   local whole = math.floor(sec)
-  usec = usec + math.floor((sec - whole) * 1e6 + 0.5)
+  usec = usec + math.floor((sec - whole) * 1e6)
   whole = whole + math.floor(usec / 1e6)
   usec = usec % 1e6
   return whole, usec
@@ -80,7 +93,7 @@ function M.Time(sec, usec) return TimeT(split(sec or 0, usec)) end
 -- now() → the current wall-clock Time.
 function M.now()
   local ts = ffi.new("struct levee_timespec")
-  C.clock_gettime(0, ts) -- CLOCK_REALTIME
+  C.clock_gettime(CLOCK_REALTIME, ts)
   return TimeT(ts.tv_sec, math.floor(tonumber(ts.tv_nsec) / 1000))
 end
 
@@ -134,13 +147,18 @@ end
 function Date:utcdate() return make_date(self.t, true) end
 function Date:localdate() return make_date(self.t, false) end
 
--- replace{year=, month=, day=, hour=, minute=, second=, microsecond=} →
--- a new Date (fields interpreted in UTC).
-function Date:replace(fields)
+-- replace(yr, mo, day, hr, min, sec, usec) → a new Date (UTC) with the
+-- given fields; nil keeps a field. A table {year=, month=, day=, hour=,
+-- minute=, second=, microsecond=} is accepted too.
+function Date:replace(yr, mo, day, hr, min, sec, usec)
+  if type(yr) == "table" then
+    local f = yr
+    yr, mo, day, hr, min, sec, usec = f.year, f.month, f.day, f.hour, f.minute, f.second,
+      f.microsecond
+  end
   local d = self:utcdate()
-  return M.Date(fields.year or d:year(), fields.month or d:month(), fields.day or d:day(),
-    fields.hour or d:hour(), fields.minute or d:minute(), fields.second or d:second(),
-    fields.microsecond or d:microsecond())
+  return M.Date(yr or d:year(), mo or d:month(), day or d:day(), hr or d:hour(),
+    min or d:minute(), sec or d:second(), usec or d:microsecond())
 end
 
 -- http() → "Sun, 06 Nov 1994 08:49:37 GMT" (always UTC).
@@ -214,7 +232,7 @@ Timer.__index = Timer
 
 local function mono_ns()
   local ts = ffi.new("struct levee_timespec")
-  C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  C.clock_gettime(CLOCK_MONOTONIC, ts)
   return tonumber(ts.tv_sec) * 1e9 + tonumber(ts.tv_nsec)
 end
 

@@ -7,7 +7,8 @@
 -- a TLS transport: every io method (read, readinto, write, writev,
 -- stream, chunk, p, ...) then moves TLS records unchanged. Errors are
 -- registry errors of the tls domain (errors.tls.HANDSHAKE, .VERIFY,
--- .CONFIG, ...); message() gives libtls's text for the last one.
+-- .CONFIG, ...); a failure returns err, nil, detail where detail is
+-- libtls's text (h.stream's convention for descriptions).
 local ffi = require("ffi")
 local L = require("levee.lib")
 local errors = require("levee.errors")
@@ -17,18 +18,11 @@ local DEFAULT_HANDSHAKE_TIMEOUT = 10000
 
 local M = {}
 
-local last_message = ""
-
--- err for rc (< 0), remembering the core's text for message().
+-- err, nil, detail for rc (< 0): detail is the core's text, e.g.
+-- "certificate verification failed: certificate has expired".
 local function failure(rc)
-  last_message = ffi.string(L.levee_last_message())
-  return errors.get(rc)
+  return errors.get(rc), nil, ffi.string(L.levee_last_message())
 end
-
--- message() -> string: libtls's text for the last TLS failure in this Lua
--- state ("" when none), e.g. "certificate verification failed: certificate
--- has expired".
-function M.message() return last_message end
 
 local cfg_out = ffi.new("levee_tls_config *[1]")
 local srv_out = ffi.new("levee_tls_server *[1]")
@@ -45,10 +39,7 @@ function M.Config(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("levee.net.tls.Config: options must be a table", 2) end
   local ok, err, buf = pcall(require("levee.p.json").encode, opts)
-  if not ok or err then
-    last_message = "tls options: " .. tostring(ok and err or err)
-    return errors.tls.CONFIG
-  end
+  if not ok or err then return errors.tls.CONFIG, nil, "tls options: " .. tostring(err) end
   local json = buf:peek()
   local rc = L.levee_tls_config_new(cfg_out, json, #json)
   if rc < 0 then return failure(rc) end
@@ -56,6 +47,7 @@ function M.Config(opts)
 end
 
 -- config:server() -> err, TLSServer: a server context (needs cert and key).
+-- Failures here and below return err, nil, detail.
 function Config:server()
   local rc = L.levee_tls_server_new(srv_out, self._c)
   if rc < 0 then return failure(rc) end
@@ -147,47 +139,34 @@ end
 M.Conn = Conn
 
 -- =====================================================================
--- dial / listen hooks (levee.net.stream)
+-- dial / listen (levee.net.stream hands every tls option to stream_hook)
 
 -- The handshake timeout of tls options o: o.handshake_timeout, else the
--- connect timeout, else 10 s.
-function M.handshake_timeout(o, fallback)
+-- fallback (dial: its connect_timeout), else 10 s.
+local function handshake_timeout(o, fallback)
   return o.handshake_timeout or fallback or DEFAULT_HANDSHAKE_TIMEOUT
 end
 
--- client(conn, tls_opts, host, timeout) -> err, conn: upgrades a freshly
--- dialed conn and completes the handshake; closes conn on failure.
-function M.client(conn, o, host, timeout)
-  if o == true then o = {} end
-  local err, config = M.Config(o)
-  if not err then err = config:upgrade(conn, o.server_name or host) end
-  if not err then err = conn:handshake(M.handshake_timeout(o, timeout)) end
-  if err then
-    conn:close()
-    return err
-  end
-  return nil, conn
+-- Upgrades a freshly dialed conn and completes the handshake: err, detail.
+local function client(conn, o, host, timeout)
+  local _
+  local err, config, detail = M.Config(o)
+  if not err then err, _, detail = config:upgrade(conn, o.server_name or host) end
+  if not err then err, _, detail = conn:handshake(handshake_timeout(o, timeout)) end
+  return err, detail
 end
 
--- listen(listener, tls_opts) -> err, listener: makes listener deliver
--- handshaken TLS connections. An acceptor green thread accepts, and each
--- connection is handshaken in a green thread of its own (bounded by the
--- handshake timeout), so a slow or hostile peer holds up nobody else; a
--- failed handshake closes that connection and the listener goes on. At
--- most `backlog` (default 256) connections are in handshake or waiting for
--- recv(); beyond that the acceptor waits and the kernel's backlog queues.
-function M.listen(listener, o)
-  if o == true then o = {} end
-  local err, config = M.Config(o)
-  local server
-  if not err then err, server = config:server() end
-  if err then
-    listener:close()
-    return err
-  end
+-- Makes listener deliver handshaken TLS connections of server. An acceptor
+-- green thread accepts, and each connection is handshaken in a green
+-- thread of its own (bounded by the handshake timeout), so a slow or
+-- hostile peer holds up nobody else; a failed handshake closes that
+-- connection and the listener goes on. At most `backlog` (default 256)
+-- connections are in handshake or waiting for recv(); beyond that the
+-- acceptor waits and the kernel's backlog queues.
+local function listen(listener, server, o)
   local hub = listener.hub
   local plain_recv, plain_close = listener.recv, listener.close
-  local timeout = M.handshake_timeout(o)
+  local timeout = handshake_timeout(o)
   local limit = listener.options.backlog or 256
   local q_send, q_recv = hub:queue()
   local room_send, room_recv = hub:pipe()
@@ -244,7 +223,32 @@ function M.listen(listener, o)
     q_recv:close()
     return first
   end
-  return nil, listener
+end
+
+local servers = setmetatable({}, {__mode = "k"})  -- listen options -> TLSServer
+
+-- stream_hook(role, o, x) -> err, detail: the TLS hook of levee.net.stream.
+-- "client": x is the dialed conn; "listen": builds the server context of
+-- o.tls before the listener binds; "listener": x is the bound listener.
+function M.stream_hook(role, o, x)
+  local opts = o.tls == true and {} or o.tls
+  if role == "client" then
+    return client(x, opts, not o.unix and (o.host or "127.0.0.1") or nil, o.connect_timeout)
+  end
+  if role == "listen" then
+    local err, config, detail = M.Config(opts)
+    local server
+    if not err then err, server, detail = config:server() end
+    if err then return err, detail end
+    servers[o] = server
+    return
+  end
+  local server = servers[o]
+  if not server then
+    x:close()
+    return errors.tls.CONFIG, "h.stream:listen: no TLS server context for these options"
+  end
+  listen(x, server, opts)
 end
 
 return M

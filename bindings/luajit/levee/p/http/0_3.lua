@@ -985,6 +985,17 @@ end
 local HTTP = {}
 HTTP.__index = HTTP
 
+-- The part of an h.http options table that h.stream takes (the HTTP
+-- limits and settings stay here).
+local STREAM_KEYS = require("levee.net.stream").KEYS
+local function stream_options(o)
+  local so = {}
+  for k, v in pairs(o) do
+    if STREAM_KEYS[k] then so[k] = v end
+  end
+  return so
+end
+
 -- connect(port[, host[, options]]) or connect{port=, host=, timeout=,
 -- connect_timeout=, parser=} -> err, client
 function HTTP:connect(a, b, c)
@@ -995,7 +1006,7 @@ function HTTP:connect(a, b, c)
     o = {port = a, host = b}
     if type(c) == "table" then for k, v in pairs(c) do o[k] = v end end
   end
-  local err, conn = self.hub.stream:dial(o)
+  local err, conn = self.hub.stream:dial(stream_options(o))
   if err then return err end
   return nil, new_client(self.hub, conn, o)
 end
@@ -1004,7 +1015,7 @@ end
 -- timeout=, max_body=} -> err, server
 function HTTP:listen(a, b, c)
   local o = listen_options(a, b, c)
-  local err, listener = self.hub.stream:listen(o)
+  local err, listener = self.hub.stream:listen(stream_options(o))
   if err then return err end
   return nil, setmetatable({hub = self.hub, listener = listener, config = o, conns = {},
     nconns = 0, closed = false}, Server)
