@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "internal.h"
+#include "json.h"
 #include "stream.h"
 
 struct levee_tls_config {
@@ -160,6 +161,9 @@ struct Keypair {
   std::string cert, key;            // PEM text or a path
   bool cert_file = false, key_file = false;
   bool has_cert = false, has_key = false;
+  Keypair() = default;
+  Keypair(Keypair &&) = default;
+  ~Keypair() { explicit_bzero(key.data(), key.size()); }  // a private key
 };
 
 // Reads a PEM file into memory; the caller frees with tls_unload_file.
@@ -231,8 +235,14 @@ std::string expand_ciphers(const std::string &c) {
   return c;
 }
 
+// Frees a tokenizer after wiping the text it unescaped (private keys).
+void free_json(levee_json *j) {
+  if (j) explicit_bzero(j->strings.data(), j->strings.size());
+  levee_json_free(j);
+}
+
 void build(levee_tls_config *c, const char *json, size_t len) {
-  std::unique_ptr<levee_json, void (*)(levee_json *)> j(nullptr, levee_json_free);
+  std::unique_ptr<levee_json, void (*)(levee_json *)> j(nullptr, free_json);
   levee_json *jp = nullptr;
   int rc = levee_json_new(&jp);
   if (rc < 0) fail(rc);
