@@ -48,8 +48,8 @@ const char *levee_version_string(void);
 
 /* Every error levee reports, as a fixed negative code that is the same on
  * every OS. system: -(Linux errno). addr: -200 + glibc EAI_*. utf8, http,
- * json, msgpack, path, uri, base64: -1001..-1070. dns: -1100..-1129. tls:
- * -30000..-30004. levee: -10100..-10103. Values are never renumbered. */
+ * json, msgpack, path, uri, base64: -1001..-1070. dns: -1100..-1134. tls:
+ * -30000..-30006. levee: -10100..-10103. Values are never renumbered. */
 enum levee_errcode {
   LEVEE_OK = 0, /* success */
   LEVEE_EPERM = -1, /* operation not permitted */
@@ -276,7 +276,9 @@ enum levee_errcode {
   LEVEE_TLS_ECONFIG = -30001, /* tls.CONFIG: TLS configuration error */
   LEVEE_TLS_ECONTEXT = -30002, /* tls.CONTEXT: TLS context error */
   LEVEE_TLS_ECLIENT = -30003, /* tls.CLIENT: TLS client error */
-  LEVEE_TLS_ESERVER = -30004 /* tls.SERVER: TLS server error */
+  LEVEE_TLS_ESERVER = -30004, /* tls.SERVER: TLS server error */
+  LEVEE_TLS_EHANDSHAKE = -30005, /* tls.HANDSHAKE: the TLS handshake failed */
+  LEVEE_TLS_EVERIFY = -30006 /* tls.VERIFY: the peer's certificate or name did not verify */
 };
 
 /* An entry of the process-wide error registry. Entries are never freed or
@@ -1394,6 +1396,116 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
 
 /* levee:section tls */
 /* (declarations of the tls module go after this line) */
+
+/* ===================================================================== */
+/* tls: TLS over libtls; configurations, server contexts, sessions        */
+/* ===================================================================== */
+
+/* A TLS configuration: certificates, CA, protocols, ciphers, ALPN and the
+ * verification switches, shared by any number of client streams and
+ * server contexts (which keep what they need: the configuration may be
+ * freed while they live). Immutable once made; safe to share between OS
+ * threads. */
+typedef struct levee_tls_config levee_tls_config;
+
+/* A server context made from a configuration: what accepted streams are
+ * upgraded with. Use it from one OS thread at a time. */
+typedef struct levee_tls_server levee_tls_server;
+
+/* The stream a TLS session rides on (declared in the stream section). */
+struct levee_stream;
+
+/* Builds a configuration from options given as one JSON object (json, len
+ * bytes; both bindings encode their options table). Keys (lua-api.md §5
+ * plus levee's additions; other keys are ignored):
+ *   ca (PEM text) | ca_path (directory) | ca_file: trusted CAs, the first
+ *     present wins; default: the system's CA bundle.
+ *   cert | cert_file, key | key_file: this side's certificate and key (PEM
+ *     text or path); certs: a list of {cert|cert_file, key|key_file}
+ *     objects, further certificates a server chooses among by SNI (the
+ *     first certificate given is the default).
+ *   ciphers: "secure" (default), "compat", "legacy", "insecure"/"all" or an
+ *     OpenSSL cipher list. dheparams: "none", "auto", "legacy".
+ *     ecdhecurve (or ecdhecurves): a curve name or list.
+ *   protocols: a string or list of TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3 (also
+ *     TLSv1_0 ...), TLSv1, ALL, DEFAULT; case-insensitive. Enabling 1.0 or
+ *     1.1 appends "@SECLEVEL=0" to the ciphers (OpenSSL 3 needs it).
+ *   verify_depth: 0..100. alpn: a protocol name or list, in preference
+ *     order. server_name: the name a client sends and verifies when its
+ *     stream is upgraded without one.
+ *   server: {prefer_ciphers = "server"|"client", verify_client = true |
+ *     "optional"}.
+ *   insecure: {verify_cert = false, verify_name = false, verify_time =
+ *     false}; only a literal false turns a check off (verification is on
+ *     by default).
+ * On success *out is the configuration (free with levee_tls_config_free).
+ * LEVEE_TLS_ECONFIG for a bad option or unreadable file (levee_last_message
+ * names the option and says why), LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_config_new(levee_tls_config **out, const char *json, size_t len);
+
+/* Frees a configuration. NULL is a no-op. */
+void levee_tls_config_free(levee_tls_config *c);
+
+/* Makes a server context from c (which needs at least one certificate and
+ * key). *out is freed with levee_tls_server_free. LEVEE_TLS_ECONFIG (no
+ * certificate, key does not match, ...: levee_last_message says which),
+ * LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_server_new(levee_tls_server **out, levee_tls_config *c);
+
+/* Frees a server context (streams it upgraded stay usable). NULL is a
+ * no-op. */
+void levee_tls_server_free(levee_tls_server *s);
+
+/* Makes the connected stream s a TLS client: from now on its reads and
+ * writes carry TLS records (sendfile and splice answer LEVEE_ENOTSUP).
+ * server_name (NULL or "": the configuration's server_name) is sent as SNI
+ * unless it is an IP address, and the server's certificate must match it
+ * unless insecure.verify_name is false. The handshake runs on
+ * levee_stream_handshake (or the first read/write); drive it to 0 before
+ * trusting the peer. Returns 0, LEVEE_TLS_ECONFIG (no server_name while
+ * the name is verified), LEVEE_TLS_ECLIENT, LEVEE_EALREADY (already TLS),
+ * LEVEE_EBADF (closed stream), LEVEE_EINVAL, LEVEE_ENOMEM.
+ *
+ * On a TLS stream, levee_stream_handshake answers 0, LEVEE_WANT_READ /
+ * LEVEE_WANT_WRITE, or a failure that every later call repeats:
+ * LEVEE_TLS_EVERIFY (the peer's certificate or name did not verify, or a
+ * required client certificate is missing), LEVEE_TLS_EHANDSHAKE (anything
+ * else: no shared protocol or cipher, not TLS, the peer closed midway),
+ * with libtls's text at levee_last_message(). Reads return LEVEE_CLOSED at
+ * close_notify or at the peer's TCP EOF; read and write failures after the
+ * handshake are -(errno) codes (LEVEE_ECONNRESET, LEVEE_EPIPE) or
+ * LEVEE_TLS_EGENERIC (a bad record). A read gives every byte libtls holds
+ * before it answers LEVEE_WANT_READ. After a short write the rest must be
+ * written next (OpenSSL's write retry rule). levee_stream_shutdown (writing
+ * side) and close/release/free send close_notify without waiting. */
+int levee_stream_tls_client(struct levee_stream *s, levee_tls_config *c, const char *server_name);
+
+/* Makes the accepted stream s the server side of a TLS session of srv
+ * (then as levee_stream_tls_client). 0, LEVEE_TLS_ESERVER, LEVEE_EALREADY,
+ * LEVEE_EBADF, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_stream_tls_accept(struct levee_stream *s, levee_tls_server *srv);
+
+/* What a completed handshake agreed on. Strings are NUL-terminated, "" when
+ * absent, and stay valid until the stream is closed, released or freed. */
+typedef struct levee_tls_info {
+  const char *version;     /* "TLSv1.3", "TLSv1.2", ... */
+  const char *cipher;      /* "TLS_AES_256_GCM_SHA384", ... */
+  const char *alpn;        /* the protocol ALPN selected, "" when none */
+  const char *server_name; /* the SNI name (client: the one sent; server: the one received) */
+  const char *subject;     /* the peer certificate's subject, "" without one */
+  const char *issuer;      /* its issuer */
+  const char *hash;        /* "SHA256:<hex>" of the peer certificate */
+  int64_t not_before;      /* validity, seconds since the epoch (0 without one) */
+  int64_t not_after;
+  int32_t peer_cert;       /* 1 when the peer presented a certificate */
+  int32_t cipher_strength; /* bits of the symmetric cipher */
+  int32_t session_resumed; /* 1 when the session was resumed */
+  int32_t reserved;        /* 0 */
+} levee_tls_info;
+
+/* Fills *out for a TLS stream whose handshake completed. 0, LEVEE_EAGAIN
+ * before that, LEVEE_ENOTSUP for a plain stream, LEVEE_EBADF, LEVEE_EINVAL. */
+int levee_stream_tls_info(struct levee_stream *s, levee_tls_info *out);
 
 
 /* levee:section process */

@@ -84,7 +84,23 @@ class AddressError(Error):
 
 
 class TLSError(Error):
-    """tls.*: a TLS configuration, handshake or I/O error."""
+    """tls.*: a TLS configuration, handshake or I/O error. str(e) carries
+    libtls's own text after the registry message."""
+
+
+class TLSConfigError(TLSError, ValueError):
+    """tls.CONFIG: a bad TLS option, or a certificate/key/CA file that cannot
+    be used; the text names the option."""
+
+
+class TLSHandshakeError(TLSError):
+    """tls.HANDSHAKE: the TLS handshake failed (no shared protocol or
+    cipher, the peer is not speaking TLS, it went away midway)."""
+
+
+class TLSVerifyError(TLSHandshakeError):
+    """tls.VERIFY: the peer's certificate or name did not verify (unknown
+    CA, expired, wrong name), or a required client certificate is missing."""
 
 
 class JSONError(Error, ValueError):
@@ -118,6 +134,12 @@ _system_classes = {
     -lib.LEVEE_ENOENT: FileNotFound,
     -lib.LEVEE_EACCES: PermissionDenied,
     -lib.LEVEE_EPERM: PermissionDenied,
+}
+
+_code_classes = {
+    lib.LEVEE_TLS_ECONFIG: TLSConfigError,
+    lib.LEVEE_TLS_EHANDSHAKE: TLSHandshakeError,
+    lib.LEVEE_TLS_EVERIFY: TLSVerifyError,
 }
 
 _domain_classes = {
@@ -168,7 +190,8 @@ def error_for(code, detail=None):
     else:
         e = lib.levee_error_get(code)
         domain = ffi.string(lib.levee_error_domain(e)).decode() if e != ffi.NULL else "levee"
-        err = _domain_classes.get(domain, Error)()
+        err = _code_classes.get(code) or _domain_classes.get(domain, Error)
+        err = err()
     err._fill(code)
     err.detail = detail
     return err

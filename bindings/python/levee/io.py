@@ -47,10 +47,16 @@ def _scratch(hub):
     return buf
 
 
+# Bound now: the finalizer below may run inside cffi's first lookup of
+# another lib attribute (a collection triggered there), and a lookup of its
+# own would then wait on the lock that lookup holds: a deadlock.
+_release, _free = lib.levee_stream_release, lib.levee_stream_free
+
+
 def _stream_gc(s):
     # A collected IO leaves its fd open (the hub may still hold it).
-    lib.levee_stream_release(s)
-    lib.levee_stream_free(s)
+    _release(s)
+    _free(s)
 
 
 def _own(out):
@@ -415,15 +421,7 @@ class Listener:
                 raise Closed()
             fd = lib.levee_socket_accept(self.no, ffi.NULL)
             if fd >= 0:
-                conn = IO(self.hub, fd, self.options.get("timeout"))
-                if self.options.get("tls") is None:
-                    return conn
-                try:  # a connection whose TLS upgrade fails is dropped
-                    tls_hook("server", self.options, conn)
-                    return conn
-                except levee_errors.Error:
-                    conn.close()
-                    continue
+                return IO(self.hub, fd, self.options.get("timeout"))
             if fd == lib.LEVEE_EAGAIN:
                 self.r_ev.recv()
             elif fd in (lib.LEVEE_EMFILE, lib.LEVEE_ENFILE):
@@ -638,19 +636,22 @@ def _options(what, port, host, timeout, connect_timeout, unix, async_, dns, sock
             "async": bool(async_), "dns": dns, "sockopts": opts}
 
 
-def tls_hook(role, options, conn=None):
+def tls_hook(role, options, x=None):
     """The one place every tls option of dial and listen goes through:
-    role "client" upgrades the dialed conn (handshake done on return,
-    server_name defaulting to the host), "listen" checks the options before
-    a listener binds, "server" upgrades an accepted conn. The TLS module
-    (levee.tls) provides it; without one, TLS is refused with levee.TLSError:
-    never a plaintext connection."""
+    role "client" upgrades the dialed conn x (handshake done on return,
+    server_name defaulting to the host), "listen" checks the options (and
+    builds the server context) before a listener binds, "listener" makes
+    the bound listener x deliver handshaken connections (each handshake in
+    a greenlet of its own, so no peer holds up the others; a failed one
+    drops only that connection). The TLS module (levee.tls) provides it;
+    without one, TLS is refused with levee.TLSError: never a plaintext
+    connection."""
     try:
         from . import tls
     except ImportError:
         tls = None
     if tls is not None and hasattr(tls, "stream_hook"):
-        return tls.stream_hook(role, options, conn)
+        return tls.stream_hook(role, options, x)
     raise error_for(lib.LEVEE_TLS_EGENERIC, "TLS is not available in this build")
 
 
@@ -734,8 +735,9 @@ class StreamFactory:
                tls=None, **options):
         """A Listener bound to host:port (default 127.0.0.1:0) or unix (port
         may be a URL, as for dial). Socket options by name (reuseport=True,
-        ...) or in sockopts are set before bind; tls={...} upgrades every
-        accepted connection. EADDRINUSE names the address."""
+        ...) or in sockopts are set before bind; with tls={...} the listener
+        delivers handshaken TLS connections (docs/tls.md). EADDRINUSE names
+        the address."""
         if isinstance(backlog, bool) or not isinstance(backlog, int):
             raise TypeError("listen: backlog must be an int, not %s" % type(backlog).__name__)
         o = _options("listen", port, host, timeout, None, unix, False, None, sockopts, tls,
@@ -764,7 +766,11 @@ class StreamFactory:
         except BaseException:
             lib.levee_fd_close(fd)
             raise
-        return Listener(self.hub, fd, o)
+        listener = Listener(self.hub, fd, o)
+        if o["tls"] is not None:
+            o["backlog"] = backlog
+            tls_hook("listener", o, listener)
+        return listener
 
 
 class IOFactory:

@@ -142,11 +142,14 @@ local function options(what, a, b, c, d)
 end
 
 -- The TLS hook: every tls option of dial and listen goes through this one
--- function. hook(role, o, conn) -> err, detail: role "client" upgrades the
--- dialed conn (handshake done on return, server_name defaulting to the
--- host), "listen" checks the options before a listener binds, "server"
--- upgrades an accepted conn. The TLS module (levee.net.tls) provides it;
--- without one, TLS is refused: never a plaintext connection.
+-- function. hook(role, o, x) -> err, detail: role "client" upgrades the
+-- dialed conn x (handshake done on return, server_name defaulting to the
+-- host), "listen" checks the options (and builds the server context)
+-- before a listener binds, "listener" makes the bound listener x deliver
+-- handshaken connections (each handshake in a green thread of its own, so
+-- no peer holds up the others; a failed one drops only that connection).
+-- The TLS module (levee.net.tls) provides it; without one, TLS is
+-- refused: never a plaintext connection.
 local function tls_hook(role, o, conn)
   local ok, tls = pcall(require, "levee.net.tls")
   if ok and type(tls) == "table" and tls.stream_hook then return tls.stream_hook(role, o, conn) end
@@ -296,11 +299,7 @@ function Listener:recv()
         return err
       end
       conn.options = self.options
-      -- A connection whose TLS upgrade fails is dropped; the listener goes on.
-      if not self.options.tls or not tls_hook("server", self.options, conn) then
-        return nil, conn
-      end
-      conn:close()
+      return nil, conn
     end
     if fd == L.LEVEE_EAGAIN then
       local err, _, ev = self.r_ev:recv()
@@ -381,8 +380,14 @@ function Stream:listen(a, b, c, d)
   if rc < 0 then return fail(errors.get(rc)) end
   local r_ev, _, rerr = self.hub:register(fd, true, false)
   if rerr then return fail(rerr) end
-  return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, options = o, closed = false,
+  local listener = setmetatable({hub = self.hub, no = fd, r_ev = r_ev, options = o, closed = false,
     backoff_ms = 50, _peer = sys.endpoint()}, Listener)
+  if o.tls then
+    -- From here on the listener delivers handshaken connections.
+    err, detail = tls_hook("listener", o, listener)
+    if err then return err, nil, detail end
+  end
+  return nil, listener
 end
 
 -- h.stream for a hub. KEYS: the option names dial/connect/listen know (for
