@@ -1189,6 +1189,263 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
 /* (declarations of the thread module go after this line) */
 
 
+/* levee:section h1 */
+/* (declarations of the h1 module go after this line) */
+
+/* ===================================================================== */
+/* h1: the HTTP/1.1 connection engine                                    */
+/* ===================================================================== */
+
+/* A sans-I/O HTTP/1.1 connection, server or client side (lib/h1.cc), on
+ * the tokenizer above. It owns the protocol: head decoding (tokens in bulk,
+ * one call per head), body framing (Content-Length, chunked both ways,
+ * until close), keep-alive and close decisions (HTTP/1.0, Connection,
+ * HEAD, 1xx, 204, 304), Expect: 100-continue, head encoding with
+ * validation (Date cached per second, one framing header chosen once), the
+ * 400/413/414/431 answers to refused requests, and the order of pipelined
+ * responses. Bytes come in through its read buffer and go out through its
+ * write buffer; the binding moves them (levee_h1_read / levee_h1_flush do
+ * it for a plain fd). See docs/http.md. */
+typedef struct levee_h1 levee_h1;
+
+/* Sides for levee_h1_new. */
+enum {
+  LEVEE_H1_SERVER = 0, /* reads requests, writes responses */
+  LEVEE_H1_CLIENT = 1  /* writes requests, reads responses */
+};
+
+/* What levee_h1_next found (errors are negative codes). */
+enum {
+  LEVEE_H1_NEED = 0,  /* more input is needed (read, or levee_h1_eof) */
+  LEVEE_H1_HEAD = 1,  /* a request head (server) or a final response head (client) */
+  LEVEE_H1_DATA = 2,  /* msg->length body bytes at msg->base (the front of the read buffer) */
+  LEVEE_H1_CHUNK = 3, /* a chunk of msg->length bytes begins (chunked bodies) */
+  LEVEE_H1_END = 4,   /* the body of a chunked or until-close message ended */
+  LEVEE_H1_CLOSED = 5 /* no further message on this connection */
+};
+
+/* Body framing (levee_h1_msg.body, levee_h1_out.body). */
+enum {
+  LEVEE_H1_BODY_NONE = 0,    /* no body (out, response: an empty body) */
+  LEVEE_H1_BODY_LENGTH = 1,  /* length bytes (Content-Length) */
+  LEVEE_H1_BODY_CHUNKED = 2, /* chunked; out: a streamed body, chunked (or
+                                until close to an HTTP/1.0 peer) */
+  LEVEE_H1_BODY_CLOSE = 3    /* until the connection closes (responses) */
+};
+
+/* Flags of a received head (levee_h1_msg.flags). */
+enum {
+  LEVEE_H1_F_CLOSE = 1,    /* the connection ends after this exchange */
+  LEVEE_H1_F_CONTINUE = 2, /* a request with Expect: 100-continue and a body */
+  LEVEE_H1_F_HEAD = 4      /* a HEAD request, or the response to one */
+};
+
+/* A received head or body piece, filled by levee_h1_next. */
+typedef struct levee_h1_msg {
+  const uint8_t *base; /* HEAD: the head's first byte (token offsets are
+                          relative to it); DATA: the first body byte. Valid
+                          until the next call that adds to the read buffer. */
+  uint64_t length;     /* HEAD: Content-Length (BODY_LENGTH); DATA: bytes
+                          at base; CHUNK: the chunk size */
+  uint32_t id;         /* HEAD: the exchange's number on this connection */
+  uint32_t ntoks;      /* HEAD: tokens written (request/status line, fields,
+                          BODY_START) */
+  uint32_t status;     /* HEAD (client): the status; a refused request
+                          (server): the status the engine answered */
+  uint32_t version;    /* HEAD: the minor version (1 = HTTP/1.1) */
+  int32_t body;        /* HEAD: LEVEE_H1_BODY_* */
+  uint32_t flags;      /* HEAD: LEVEE_H1_F_* */
+  uint32_t head_len;   /* HEAD: bytes of the head */
+  uint32_t reserved;   /* 0 */
+} levee_h1_msg;
+
+/* A header field to write: name and value are not NUL-terminated. */
+typedef struct levee_h1_field {
+  const char *name;
+  const char *value;
+  uint32_t name_len;
+  uint32_t value_len;
+} levee_h1_field;
+
+/* A head to write. Requests have a method; responses have none. */
+typedef struct levee_h1_out {
+  const char *method;             /* request method, or NULL for a response */
+  const char *target;             /* request target, or the response reason
+                                     (NULL: the standard reason) */
+  uint32_t method_len;
+  uint32_t target_len;
+  uint32_t status;                /* response status, 100..999 */
+  uint32_t nfields;
+  const levee_h1_field *fields;   /* the app's fields, in order */
+  const levee_h1_field *defaults; /* written when fields lacks the name
+                                     (any case): Host, User-Agent, ... */
+  uint32_t ndefaults;
+  int32_t body;                   /* LEVEE_H1_BODY_NONE, _LENGTH, _CHUNKED */
+  uint64_t length;                /* BODY_LENGTH: the body's size */
+  const uint8_t *data;            /* body bytes written after the head (the
+                                     whole body when data_len == length) */
+  size_t data_len;
+  uint32_t flags;                 /* LEVEE_H1_O_* (levee_h1_encode) */
+  uint32_t reserved;              /* 0 */
+} levee_h1_out;
+
+/* Context of a head for levee_h1_encode (the connection sets them itself). */
+enum {
+  LEVEE_H1_O_CLOSE = 1,      /* write Connection: close */
+  LEVEE_H1_O_KEEP_ALIVE = 2, /* write Connection: keep-alive (HTTP/1.0 peer) */
+  LEVEE_H1_O_HEAD = 4,       /* the response answers HEAD: no body bytes */
+  LEVEE_H1_O_HTTP10 = 8,     /* the peer is HTTP/1.0: a streamed body runs
+                                until close instead of chunked */
+  LEVEE_H1_O_OPEN = 16       /* a chunked response head is left without its
+                                final CRLF (the first chunk starts with it) */
+};
+
+/* What writing a head decided (levee_h1_encode, _respond, _request). */
+enum {
+  LEVEE_H1_R_SKIP = 1,        /* no body bytes go out (HEAD, 1xx, 204, 304) */
+  LEVEE_H1_R_CLOSE = 2,       /* the connection closes after this message */
+  LEVEE_H1_R_QUEUED = 4,      /* complete, held until earlier responses are out */
+  LEVEE_H1_R_DONE = 8,        /* the message is complete */
+  LEVEE_H1_R_CHUNKED = 16,    /* the body is chunked */
+  LEVEE_H1_R_UNTIL_CLOSE = 32 /* the body runs until the connection closes */
+};
+
+/* Bits of levee_h1_state. */
+enum {
+  LEVEE_H1_S_IDLE = 1,    /* between messages: nothing buffered, nothing in flight */
+  LEVEE_H1_S_CLOSE = 2,   /* done: close once the write buffer is flushed */
+  LEVEE_H1_S_PARTIAL = 4, /* part of a head has arrived */
+  LEVEE_H1_S_BODY = 8,    /* a body is being received */
+  LEVEE_H1_S_EOF = 16     /* the peer closed its side */
+};
+
+/* Makes a connection engine for side LEVEE_H1_SERVER or LEVEE_H1_CLIENT
+ * with the tokenizer's default limits and no body limit; *out owns it.
+ * LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_h1_new(levee_h1 **out, int32_t side);
+
+/* Frees the engine and its buffers. NULL is a no-op. */
+void levee_h1_free(levee_h1 *h);
+
+/* Sets the tokenizer limits (zero members keep their value). 0 or
+ * LEVEE_EINVAL. */
+int levee_h1_limits_set(levee_h1 *h, const levee_http_limits *limits);
+
+/* Sets the largest request body a server accepts (UINT64_MAX: no limit,
+ * the default); larger bodies are answered 413. 0 or LEVEE_EINVAL. */
+int levee_h1_max_body_set(levee_h1 *h, uint64_t max);
+
+/* The read buffer, owned by the engine: read bytes into its tail and bump
+ * them (or use levee_h1_read); consume body bytes only through
+ * levee_h1_consume. Valid while the engine lives. */
+levee_buffer *levee_h1_rbuf(levee_h1 *h);
+
+/* The write buffer, owned by the engine: write its bytes out and trim them
+ * (or use levee_h1_flush). Valid while the engine lives. */
+levee_buffer *levee_h1_wbuf(levee_h1 *h);
+
+/* Advances the reading side; msg is filled as the result says. In a body,
+ * it reports DATA (bytes available; consume them with levee_h1_consume),
+ * CHUNK and END; between messages it parses the next head into
+ * toks[0..cap) (cap must hold the start line, every field and BODY_START:
+ * a head with more tokens is refused as too large), consuming the head's
+ * bytes. A server writes 100 Continue into the write buffer when it has to
+ * wait for the body of a request that expects it. Returns LEVEE_H1_*, or:
+ * LEVEE_HTTP_ESYNTAX / LEVEE_HTTP_ESIZE for refused input (a server has
+ * queued the answer, msg->status), LEVEE_HTTP_ETOOSHORT when the peer
+ * closed inside a message, LEVEE_HTTP_ESTATE for a response nobody asked
+ * for, LEVEE_EINVAL. After an error or CLOSED it returns CLOSED. */
+int levee_h1_next(levee_h1 *h, levee_h1_msg *msg, levee_http_token *toks, uint32_t cap);
+
+/* Consumes n body bytes from the front of the read buffer (n at most what
+ * DATA reported, or what is buffered of the current chunk or body).
+ * 0, LEVEE_EINVAL (beyond the body), LEVEE_HTTP_ESTATE (not in a body). */
+int levee_h1_consume(levee_h1 *h, size_t n);
+
+/* Skips the rest of the current body as far as the buffered bytes go:
+ * 1 when the body is over (or there was none), 0 when more input is
+ * needed, or the errors of levee_h1_next. */
+int levee_h1_discard(levee_h1 *h);
+
+/* Records that the peer closed its side (no more input). 0 or
+ * LEVEE_EINVAL. */
+int levee_h1_eof(levee_h1 *h);
+
+/* Server: writes the response to exchange id (from the request's HEAD).
+ * The engine drops the app's Content-Length / Transfer-Encoding fields and
+ * writes the framing itself: Content-Length for a BODY_LENGTH or
+ * BODY_NONE body, chunked for BODY_CHUNKED (until close for HTTP/1.0, or
+ * the app's own Content-Length when it gave one); Date unless given;
+ * Connection: close when the exchange ends the connection. A response due
+ * now goes into the write buffer; a complete one (R_DONE) to a later
+ * request is held (R_QUEUED); a streamed one to a later request returns
+ * LEVEE_EAGAIN: wait until levee_h1_due says it is its turn. A 1xx
+ * status writes an interim response. Returns LEVEE_H1_R_* flags, or
+ * LEVEE_EINVAL (a name that is not a token, CR/LF/NUL in a value or the
+ * reason, a bad status; nothing is written), LEVEE_HTTP_ESTATE (no such
+ * exchange waiting for its response), LEVEE_CLOSED (the engine answered
+ * it already, or the connection is closing before it). */
+int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o);
+
+/* Client: writes a request (method and target are validated like field
+ * names and values, the target also refuses spaces). BODY_LENGTH writes
+ * Content-Length, BODY_CHUNKED Transfer-Encoding: chunked (send the body
+ * with levee_h1_send / levee_h1_finish before the next request). Returns
+ * the exchange id (>= 0), LEVEE_EINVAL, LEVEE_EBUSY (a streamed body is
+ * still open), LEVEE_CLOSED (the connection is closing). */
+int levee_h1_request(levee_h1 *h, const levee_h1_out *o);
+
+/* Writes body bytes of the streamed message of exchange id: a chunk
+ * (chunked), the bytes as they are (Content-Length, until close), nothing
+ * (R_SKIP). With data NULL and len > 0 only the framing goes out (a chunk
+ * header): the caller writes the len bytes itself right after flushing.
+ * 0, LEVEE_EINVAL (past the Content-Length), LEVEE_HTTP_ESTATE (not
+ * streaming), LEVEE_EAGAIN (not its turn yet). */
+int levee_h1_send(levee_h1 *h, uint32_t id, const uint8_t *data, size_t len);
+
+/* Ends the streamed message of exchange id (the last chunk when chunked).
+ * A Content-Length body that fell short closes the connection. Returns
+ * LEVEE_H1_R_* flags (R_CLOSE: close once flushed), LEVEE_HTTP_ESTATE,
+ * LEVEE_EAGAIN. */
+int levee_h1_finish(levee_h1 *h, uint32_t id);
+
+/* Server: the id of the exchange whose response goes out next, -1 when
+ * none is waiting. Client: the id whose response is read next, or -1. */
+int64_t levee_h1_due(const levee_h1 *h);
+
+/* Exchanges in flight: server, requests received and not yet answered in
+ * full; client, requests sent whose response head has not been read. */
+int levee_h1_inflight(const levee_h1 *h);
+
+/* LEVEE_H1_S_* bits (0 for NULL). */
+int levee_h1_state(const levee_h1 *h);
+
+/* Frees the allocations of the engine's buffers while they are empty (an
+ * idle keep-alive connection holds no buffer memory). 0. */
+int levee_h1_release(levee_h1 *h);
+
+/* read(2) from fd into the read buffer (growing it as needed). Returns
+ * the bytes read, 0 at EOF (recorded as levee_h1_eof), LEVEE_EAGAIN, or
+ * -(errno) (the engine then treats the input as ended). EINTR is retried. */
+int64_t levee_h1_read(levee_h1 *h, int32_t fd);
+
+/* write(2) of the write buffer to fd, as far as fd takes it (trimming what
+ * went out). Returns the bytes still buffered (0: all written; > 0: wait
+ * until fd is writable), or -(errno) (LEVEE_EPIPE, ...). EINTR is retried. */
+int64_t levee_h1_flush(levee_h1 *h, int32_t fd);
+
+/* Appends a request or response head (and o->data) to buf without any
+ * connection, with the context of o->flags: the same validation, framing
+ * and Date rules as levee_h1_respond / levee_h1_request. Returns
+ * LEVEE_H1_R_* flags, LEVEE_EINVAL (nothing appended), LEVEE_ENOMEM. */
+int levee_h1_encode(levee_buffer *buf, const levee_h1_out *o);
+
+/* Writes the HTTP date of now ("Sun, 06 Nov 1994 08:49:37 GMT", 29 bytes,
+ * no NUL) into dst (cap >= 29), formatted at most once a second per
+ * thread. Returns 29, or LEVEE_ERANGE. */
+int levee_h1_date(char *dst, size_t cap);
+
+
 /* levee:section misc */
 /* (declarations of the misc module go after this line) */
 
