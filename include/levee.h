@@ -1289,15 +1289,20 @@ typedef struct levee_h1_out {
   uint32_t reserved;              /* 0 */
 } levee_h1_out;
 
-/* Context of a head for levee_h1_encode (the connection sets them itself). */
+/* Context of a head for levee_h1_encode (the connection sets all but
+ * LEVEE_H1_O_USE_LENGTH itself). */
 enum {
   LEVEE_H1_O_CLOSE = 1,      /* write Connection: close */
   LEVEE_H1_O_KEEP_ALIVE = 2, /* write Connection: keep-alive (HTTP/1.0 peer) */
   LEVEE_H1_O_HEAD = 4,       /* the response answers HEAD: no body bytes */
   LEVEE_H1_O_HTTP10 = 8,     /* the peer is HTTP/1.0: a streamed body runs
                                 until close instead of chunked */
-  LEVEE_H1_O_OPEN = 16       /* a chunked response head is left without its
+  LEVEE_H1_O_OPEN = 16,      /* a chunked response head is left without its
                                 final CRLF (the first chunk starts with it) */
+  LEVEE_H1_O_USE_LENGTH = 32 /* a streamed (or absent, for a request) body
+                                is framed by the app's own Content-Length
+                                field when it gives one (levee_h1_respond and
+                                levee_h1_request honour this flag too) */
 };
 
 /* What writing a head decided (levee_h1_encode, _respond, _request). */
@@ -1316,7 +1321,9 @@ enum {
   LEVEE_H1_S_CLOSE = 2,   /* done: close once the write buffer is flushed */
   LEVEE_H1_S_PARTIAL = 4, /* part of a head has arrived */
   LEVEE_H1_S_BODY = 8,    /* a body is being received */
-  LEVEE_H1_S_EOF = 16     /* the peer closed its side */
+  LEVEE_H1_S_EOF = 16,    /* the peer closed its side */
+  LEVEE_H1_S_DRAINED = 32 /* the last levee_h1_read came back short: the fd
+                             has nothing more until it is readable again */
 };
 
 /* Makes a connection engine for side LEVEE_H1_SERVER or LEVEE_H1_CLIENT
@@ -1371,12 +1378,20 @@ int levee_h1_discard(levee_h1 *h);
  * LEVEE_EINVAL. */
 int levee_h1_eof(levee_h1 *h);
 
+/* Server shutdown: reads no further request (a head in progress is
+ * dropped); the requests in flight are answered, the last answer says
+ * Connection: close, and LEVEE_H1_S_CLOSE follows. Returns
+ * levee_h1_state, or LEVEE_EINVAL. */
+int levee_h1_drain(levee_h1 *h);
+
 /* Server: writes the response to exchange id (from the request's HEAD).
  * The engine drops the app's Content-Length / Transfer-Encoding fields and
  * writes the framing itself: Content-Length for a BODY_LENGTH or
  * BODY_NONE body, chunked for BODY_CHUNKED (until close for HTTP/1.0, or
- * the app's own Content-Length when it gave one); Date unless given;
- * Connection: close when the exchange ends the connection. A response due
+ * the app's own Content-Length with LEVEE_H1_O_USE_LENGTH); Date unless given;
+ * Connection: close when the exchange ends the connection (the request or
+ * the app asked for it, or it is the last one before the connection ends),
+ * Connection: keep-alive to an HTTP/1.0 peer that asked for it. A response due
  * now goes into the write buffer; a complete one (R_DONE) to a later
  * request is held (R_QUEUED); a streamed one to a later request returns
  * LEVEE_EAGAIN: wait until levee_h1_due says it is its turn. A 1xx
@@ -1419,6 +1434,12 @@ int levee_h1_inflight(const levee_h1 *h);
 
 /* LEVEE_H1_S_* bits (0 for NULL). */
 int levee_h1_state(const levee_h1 *h);
+
+/* Body bytes of exchange id still to be read: what is left of a
+ * Content-Length body, or of the current chunk of a chunked body (0
+ * between chunks); 0 once that body is over or when id is not the message
+ * being read; -1 for a body that runs until the connection closes. */
+int64_t levee_h1_left(const levee_h1 *h, uint32_t id);
 
 /* Frees the allocations of the engine's buffers while they are empty (an
  * idle keep-alive connection holds no buffer memory). 0. */

@@ -361,7 +361,7 @@ int encode(levee_buffer *b, const levee_h1_out *o, uint32_t ctx, Encoded *res) {
       e.length = o->length;
     } else if (o->body == LEVEE_H1_BODY_CHUNKED) {
       e.frame = FR_CHUNKED;
-    } else if (app_length) {
+    } else if (app_length && (ctx & LEVEE_H1_O_USE_LENGTH)) {
       e.frame = FR_LENGTH;  // the app writes the body itself
       e.length = app_len;
     }
@@ -372,7 +372,7 @@ int encode(levee_buffer *b, const levee_h1_out *o, uint32_t ctx, Encoded *res) {
     if (nobody) {
       e.flags |= LEVEE_H1_R_SKIP;
     } else if (o->body == LEVEE_H1_BODY_CHUNKED) {
-      if (app_length) {
+      if (app_length && (ctx & LEVEE_H1_O_USE_LENGTH)) {
         e.frame = FR_LENGTH;
         e.length = app_len;
       } else if (ctx & LEVEE_H1_O_HTTP10) {
@@ -509,6 +509,7 @@ struct levee_h1 {
   RState rs = R_HEAD;
   bool eof = false;
   bool not_socket = false;  // levee_h1_flush writes with write(2)
+  bool drained = false;     // the last levee_h1_read came back short
   bool closing = false;    // read no further message after the current one
   bool close_after = false;  // a written response ended the connection
   bool expect = false;     // the body being read waits for 100 Continue
@@ -979,6 +980,7 @@ int levee_h1::state() const {
   if (rs == R_HEAD && (rbuf->len > 0 || !part.empty())) s |= LEVEE_H1_S_PARTIAL;
   if (body_state) s |= LEVEE_H1_S_BODY;
   if (eof) s |= LEVEE_H1_S_EOF;
+  if (drained) s |= LEVEE_H1_S_DRAINED;
   return s;
 }
 
@@ -990,14 +992,16 @@ int levee_h1::respond(uint32_t id, const levee_h1_out *o) {
   if (e->out == O_DONE) return LEVEE_HTTP_ESTATE;
   if (e->out == O_STREAM && wframe != FR_NONE) return LEVEE_HTTP_ESTATE;  // head already out
   bool due = &q.front() == e;
-  uint32_t ctx = 0;
+  uint32_t ctx = o->flags & LEVEE_H1_O_USE_LENGTH;
   if (e->head) ctx |= LEVEE_H1_O_HEAD;
   if (e->version == 0) ctx |= LEVEE_H1_O_HTTP10;
   bool interim = o->status >= 100 && o->status < 200;
   // a request whose body the peer holds back for a 100 Continue that did
   // not come: the connection cannot stay in step after this response
   bool unread = id == body_id && expect && rs != R_HEAD && rs != R_DONE;
-  if (!interim && (e->close || unread)) ctx |= LEVEE_H1_O_CLOSE;
+  // the last exchange before the connection ends tells the peer so
+  bool last = (closing || rs == R_DONE) && e == &q.back();
+  if (!interim && (e->close || unread || last)) ctx |= LEVEE_H1_O_CLOSE;
   if (!interim && e->version == 0 && !(ctx & LEVEE_H1_O_CLOSE)) ctx |= LEVEE_H1_O_KEEP_ALIVE;
   Encoded enc;
   if (!due) {
@@ -1050,7 +1054,7 @@ int levee_h1::request(const levee_h1_out *o) {
   if (wframe != FR_NONE) return LEVEE_EBUSY;
   if (closing || close_after || rs == R_DONE || eof) return LEVEE_CLOSED;
   Encoded enc;
-  int rc = encode(wbuf, o, 0, &enc);
+  int rc = encode(wbuf, o, o->flags & LEVEE_H1_O_USE_LENGTH, &enc);
   if (rc < 0) return rc;
   bool is_head = o->method_len == 4 && memcmp(o->method, "HEAD", 4) == 0;
   Exchange e{new_id(), 1, is_head, bool(enc.flags & LEVEE_H1_R_CLOSE), false, O_NONE, nullptr};
@@ -1204,6 +1208,18 @@ int levee_h1_eof(levee_h1 *h) {
   return 0;
 }
 
+int levee_h1_drain(levee_h1 *h) {
+  if (!h) return LEVEE_EINVAL;
+  h->closing = true;
+  if (h->rs == R_HEAD) {
+    h->rs = R_DONE;
+    h->part.clear();
+    h->part.shrink_to_fit();
+    h->head_pos = 0;
+  }
+  return h->state();
+}
+
 int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o) {
   if (!h || !o) return LEVEE_EINVAL;
   return levee::guard([&] { return h->respond(id, o); });
@@ -1233,6 +1249,16 @@ int levee_h1_inflight(const levee_h1 *h) { return h ? int(h->q.size()) : 0; }
 
 int levee_h1_state(const levee_h1 *h) { return h ? h->state() : 0; }
 
+int64_t levee_h1_left(const levee_h1 *h, uint32_t id) {
+  if (!h || h->body_id != id) return 0;
+  switch (h->rs) {
+    case R_LENGTH:
+    case R_CHUNKED: return int64_t(h->left);
+    case R_UNTIL_CLOSE: return -1;
+    default: return 0;
+  }
+}
+
 int levee_h1_release(levee_h1 *h) {
   if (!h) return LEVEE_EINVAL;
   levee_buffer_release(h->rbuf);
@@ -1246,9 +1272,11 @@ int64_t levee_h1_read(levee_h1 *h, int32_t fd) {
     levee_buffer *b = h->rbuf;
     if (b->available() < 2048) b->ensure(b->len < 4096 ? 4096 : b->len);
     for (;;) {
-      ssize_t n = ::read(fd, b->tail(), b->available());
+      size_t room = b->available();
+      ssize_t n = ::read(fd, b->tail(), room);
       if (n > 0) {
         b->len += size_t(n);
+        h->drained = size_t(n) < room;
         return n;
       }
       if (n == 0) {
@@ -1256,7 +1284,10 @@ int64_t levee_h1_read(levee_h1 *h, int32_t fd) {
         return 0;
       }
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return LEVEE_EAGAIN;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        h->drained = true;
+        return LEVEE_EAGAIN;
+      }
       int code = levee::last_errno_code();
       h->eof = true;
       return code;

@@ -432,9 +432,14 @@ TEST(H1, AppFramingFieldsAreReplacedNeverDoubled) {
   ok.with_body("ab");
   c.respond(c.ids[0], ok);
   EXPECT_EQ("HTTP/1.1 200 OK\r\nX: y\r\nDate: *\r\nContent-Length: 2\r\n\r\nab", nodate(c.out()));
-  // a streamed body with the app's Content-Length uses it
+  // a streamed body: the app's Content-Length is dropped, unless asked for
+  c.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.pump();
   Resp len(200, {F("Content-Length", "3")});
   len.stream();
+  Resp dropped = len;
+  EXPECT_EQ(LEVEE_EAGAIN, c.respond(c.ids[2], dropped));
+  len.o.flags = LEVEE_H1_O_USE_LENGTH;
   int flags = c.respond(c.ids[1], len);
   EXPECT_EQ(0, flags & (LEVEE_H1_R_CHUNKED | LEVEE_H1_R_DONE));
   EXPECT_EQ("HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 3\r\n\r\n", nodate(c.out()));
@@ -442,6 +447,8 @@ TEST(H1, AppFramingFieldsAreReplacedNeverDoubled) {
   EXPECT_EQ(LEVEE_EINVAL, levee_h1_send(c.h, c.ids[1], reinterpret_cast<const uint8_t *>("d"), 1));
   EXPECT_EQ(LEVEE_H1_R_DONE, levee_h1_finish(c.h, c.ids[1]));
   EXPECT_EQ("abc", c.out());
+  EXPECT_EQ(LEVEE_H1_R_CHUNKED, c.respond(c.ids[2], dropped));
+  EXPECT_EQ("HTTP/1.1 200 OK\r\nDate: *\r\nTransfer-Encoding: chunked\r\n\r\n", nodate(c.out()));
 }
 
 TEST(H1, HeaderInjectionIsRefusedAndNothingIsWritten) {
