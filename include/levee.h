@@ -1435,14 +1435,20 @@ int levee_h1_inflight(const levee_h1 *h);
 /* LEVEE_H1_S_* bits (0 for NULL). */
 int levee_h1_state(const levee_h1 *h);
 
+/* Heads levee_h1_next has returned on this connection (requests received
+ * by a server, responses by a client). */
+int64_t levee_h1_count(const levee_h1 *h);
+
 /* Body bytes of exchange id still to be read: what is left of a
  * Content-Length body, or of the current chunk of a chunked body (0
  * between chunks); 0 once that body is over or when id is not the message
  * being read; -1 for a body that runs until the connection closes. */
 int64_t levee_h1_left(const levee_h1 *h, uint32_t id);
 
-/* Frees the allocations of the engine's buffers while they are empty (an
- * idle keep-alive connection holds no buffer memory). 0. */
+/* Gives back what an idle connection does not need: the allocations of
+ * the empty buffers, and between messages the tokenizer and the exchange
+ * queue (made again on demand), so an idle keep-alive connection holds
+ * only the engine itself. 0 or LEVEE_EINVAL. */
 int levee_h1_release(levee_h1 *h);
 
 /* read(2) from fd into the read buffer (growing it as needed). Returns

@@ -21,7 +21,6 @@
 // EAGAIN until levee_h1_due names it.
 #include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -209,6 +208,14 @@ struct Writer {
   }
   void put(const char *s) { put(s, strlen(s)); }
   void crlf() { put("\r\n", 2); }
+  // "HTTP/1.1 NNN " for a status of three digits
+  void status_line(uint32_t status) {
+    put("HTTP/1.1 ", 9);
+    p[o++] = uint8_t('0' + status / 100 % 10);
+    p[o++] = uint8_t('0' + status / 10 % 10);
+    p[o++] = uint8_t('0' + status % 10);
+    p[o++] = ' ';
+  }
   void dec(uint64_t v) {
     char tmp[24];
     int i = 24;
@@ -408,9 +415,7 @@ int encode(levee_buffer *b, const levee_h1_out *o, uint32_t ctx, Encoded *res) {
     w.put(o->target, o->target_len);
     w.put(" HTTP/1.1\r\n", 11);
   } else {
-    char line[16];
-    snprintf(line, sizeof line, "HTTP/1.1 %03u ", o->status);
-    w.put(line, 13);
+    w.status_line(o->status);
     w.put(reason, reason_len);
     w.crlf();
   }
@@ -458,9 +463,7 @@ void refusal(levee_buffer *b, uint32_t status) {
   const char *reason = standard_reason(status);
   size_t rl = strlen(reason);
   Writer w{reserve(b, 160 + 2 * rl)};
-  char line[16];
-  snprintf(line, sizeof line, "HTTP/1.1 %03u ", status);
-  w.put(line, 13);
+  w.status_line(status);
   w.put(reason, rl);
   w.put("\r\nDate: ", 8);
   w.put(http_date(), 29);
@@ -502,7 +505,8 @@ struct Exchange {
 }  // namespace
 
 struct levee_h1 {
-  levee_http *tok = nullptr;
+  levee_http *tok = nullptr;  // made when a head starts, freed while idle
+  levee_http_limits lim{};    // the tokenizer's limits (zero: default)
   levee_buffer rb, wb;  // the buffers (levee_h1_rbuf/wbuf hand out pointers)
   levee_buffer *rbuf = &rb, *wbuf = &wb;
   int32_t side = LEVEE_H1_SERVER;
@@ -519,6 +523,7 @@ struct levee_h1 {
   uint32_t body_id = 0;    // the exchange whose body is being read
   uint32_t head_pos = 0;   // bytes of the current head tokenized so far
   uint32_t next_id = 0;
+  uint64_t heads = 0;      // heads returned
   std::vector<levee_http_token> part;  // tokens of a head split over reads
   std::vector<Exchange> q;
   // the streamed message (server: the response due; client: a request body)
@@ -535,6 +540,25 @@ struct levee_h1 {
     levee_http_free(tok);
     free(rb.buf);
     free(wb.buf);
+  }
+
+  levee_http *parser() {
+    if (!tok) {
+      check(levee_http_new(&tok, side == LEVEE_H1_SERVER ? LEVEE_HTTP_MODE_REQUEST : LEVEE_HTTP_MODE_RESPONSE));
+      levee_http_limits_set(tok, &lim);
+    }
+    return tok;
+  }
+
+  // gives back what an idle connection does not need
+  void release() {
+    levee_buffer_release(rbuf);
+    levee_buffer_release(wbuf);
+    if ((rs == R_HEAD || rs == R_DONE) && part.empty() && rbuf->len == 0) {
+      levee_http_free(tok);
+      tok = nullptr;
+    }
+    if (q.empty()) std::vector<Exchange>().swap(q);
   }
 
   Exchange *find(uint32_t id) {
@@ -694,10 +718,10 @@ int levee_h1::head(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
     if (have && have < cap) memcpy(toks, part.data(), have * sizeof *toks);
     if (have >= cap) return refuse(LEVEE_HTTP_ESIZE, server ? 431 : 0, m);
     int n = 0;
-    if (len > head_pos) n = levee_http_parse(tok, base + head_pos, len - head_pos, toks + have, cap - have);
+    if (len > head_pos) n = levee_http_parse(parser(), base + head_pos, len - head_pos, toks + have, cap - have);
     if (n < 0) {
       uint32_t status = 400;
-      if (n == LEVEE_HTTP_ESIZE) status = size_status(tok, base, len, have > 0);
+      if (n == LEVEE_HTTP_ESIZE) status = size_status(parser(), base, len, have > 0);
       return refuse(n, server ? status : 0, m);
     }
     // offsets relative to the head's first byte
@@ -850,7 +874,7 @@ int levee_h1::body(levee_h1_msg *m) {
   if (rs == R_CHUNKED && left == 0) {
     levee_http_token t;
     size_t len = rbuf->len;
-    int rc = len ? levee_http_next(tok, rbuf->value(), len, &t) : 0;
+    int rc = len ? levee_http_next(parser(), rbuf->value(), len, &t) : 0;
     if (rc < 0) return bad_body(rc);
     if (rc == 0) {
       if (eof) {
@@ -896,7 +920,11 @@ int levee_h1::body(levee_h1_msg *m) {
 int levee_h1::next(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
   memset(m, 0, sizeof *m);
   switch (rs) {
-    case R_HEAD: return head(m, toks, cap);
+    case R_HEAD: {
+      int rc = head(m, toks, cap);
+      if (rc == LEVEE_H1_HEAD) heads++;
+      return rc;
+    }
     case R_DONE:
       memset(m, 0, sizeof *m);
       return LEVEE_H1_CLOSED;
@@ -1146,12 +1174,6 @@ int levee_h1_new(levee_h1 **out, int32_t side) {
   return levee::guard([&] {
     auto *h = new levee_h1;
     h->side = side;
-    int rc = levee_http_new(&h->tok, side == LEVEE_H1_SERVER ? LEVEE_HTTP_MODE_REQUEST
-                                                              : LEVEE_HTTP_MODE_RESPONSE);
-    if (rc < 0) {
-      delete h;
-      return rc;
-    }
     *out = h;
     return 0;
   });
@@ -1160,8 +1182,13 @@ int levee_h1_new(levee_h1 **out, int32_t side) {
 void levee_h1_free(levee_h1 *h) { delete h; }
 
 int levee_h1_limits_set(levee_h1 *h, const levee_http_limits *limits) {
-  if (!h) return LEVEE_EINVAL;
-  return levee_http_limits_set(h->tok, limits);
+  if (!h || !limits) return LEVEE_EINVAL;
+  const uint32_t *src = &limits->max_method;
+  uint32_t *dst = &h->lim.max_method;
+  for (size_t i = 0; i < sizeof *limits / sizeof(uint32_t); i++)
+    if (src[i]) dst[i] = src[i];
+  if (h->tok) levee_http_limits_set(h->tok, &h->lim);
+  return 0;
 }
 
 int levee_h1_max_body_set(levee_h1 *h, uint64_t max) {
@@ -1249,6 +1276,8 @@ int levee_h1_inflight(const levee_h1 *h) { return h ? int(h->q.size()) : 0; }
 
 int levee_h1_state(const levee_h1 *h) { return h ? h->state() : 0; }
 
+int64_t levee_h1_count(const levee_h1 *h) { return h ? int64_t(h->heads) : 0; }
+
 int64_t levee_h1_left(const levee_h1 *h, uint32_t id) {
   if (!h || h->body_id != id) return 0;
   switch (h->rs) {
@@ -1261,8 +1290,7 @@ int64_t levee_h1_left(const levee_h1 *h, uint32_t id) {
 
 int levee_h1_release(levee_h1 *h) {
   if (!h) return LEVEE_EINVAL;
-  levee_buffer_release(h->rbuf);
-  levee_buffer_release(h->wbuf);
+  h->release();
   return 0;
 }
 

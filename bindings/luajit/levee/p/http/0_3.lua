@@ -32,6 +32,7 @@ local C_inflight, C_drain = L.levee_h1_inflight, L.levee_h1_drain
 local HEAD, NEED = L.LEVEE_H1_HEAD, L.LEVEE_H1_NEED
 local R_DONE = L.LEVEE_H1_R_DONE
 local S_CLOSE, S_PARTIAL, S_IDLE = L.LEVEE_H1_S_CLOSE, L.LEVEE_H1_S_PARTIAL, L.LEVEE_H1_S_IDLE
+local S_DRAINED = L.LEVEE_H1_S_DRAINED
 local BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE = L.LEVEE_H1_BODY_LENGTH, L.LEVEE_H1_BODY_CHUNKED,
   L.LEVEE_H1_BODY_CLOSE
 local E_AGAIN, E_CLOSED, E_INVAL = L.LEVEE_EAGAIN, L.LEVEE_CLOSED, L.LEVEE_EINVAL
@@ -87,17 +88,24 @@ Request.__tostring = function(self)
   return ("levee.http.Request: %s %s"):format(self.method, self.path)
 end
 
+-- A server connection keeps three fields (conn, h, server) and the loop
+-- thread (_loop_co): an idle keep-alive connection is a few hundred bytes
+-- of Lua. The rest is derived on access.
 local ServerConn = {}
 local conn_methods = ServerConn
 local Stream_mt
 ServerConn.__index = function(self, key)
   local m = conn_methods[key]
   if m ~= nil then return m end
+  if key == "closed" then return self.server.conns[self] == nil end
+  if key == "hub" then return self.server.hub end
+  if key == "requests" then return tonumber(L.levee_h1_count(self.h)) end
+  if key == "buf" then return H.rbuf(self.h) end
   if key == "parser" then return self.h end
   if key == "stream" then
     -- the engine's read buffer behind an io.Stream
     Stream_mt = Stream_mt or require("levee.core.io").Stream_mt
-    local s = setmetatable({conn = self.conn, buf = self.buf}, Stream_mt)
+    local s = setmetatable({conn = self.conn, buf = H.rbuf(self.h)}, Stream_mt)
     rawset(self, "stream", s)
     return s
   end
@@ -135,9 +143,10 @@ local function after_complete(self, req)
     self:close()
     return err
   end
-  if self.hub:current() == self._loop_co and #self.buf > 0 then return nil end
+  if self.hub:current() == self._loop_co and H.buffered(self.h) > 0 then return nil end
   local err = H.flush(self)
-  if not err and self._hup and not self._reading and C_inflight(self.h) == 0 and #self.buf == 0 then
+  if not err and self._hup and not self.conn.r_ev.co and C_inflight(self.h) == 0
+      and H.buffered(self.h) == 0 then
     self:close()
   end
   return err
@@ -339,6 +348,26 @@ local function settle(self, prev)
   end
 end
 
+-- the Request of the head the engine just read (MSG, TOKS)
+local function new_request(self)
+  if self._deadline then self._deadline = nil end
+  local msg = MSG
+  local p, t = msg.base, TOKS[0]
+  local req = setmetatable({
+    method = fstring(p + t.a_off, t.a_len), path = fstring(p + t.b_off, t.b_len),
+    version = msg.version, headers = W.head_fields(table_new(0, msg.ntoks - 2)),
+    conn = self.conn, serve = self, response = false, _id = msg.id, _state = false,
+  }, Request)
+  req.response = req
+  local body = msg.body
+  if body == BODY_LENGTH then
+    req.body = H.body(self, msg.id)
+  elseif body == BODY_CHUNKED then
+    req.chunks = H.chunks(self, msg.id)
+  end
+  return req
+end
+
 -- recv() -> err, req: the next request on this connection.
 function ServerConn:recv()
   if self.closed then return CLOSED end
@@ -356,23 +385,8 @@ function ServerConn:recv()
   while true do
     local rc = C_next(h, MSG, TOKS, NTOKS)
     if rc == HEAD then
-      self._deadline = nil
-      local msg = MSG
-      local p, t = msg.base, TOKS[0]
-      local req = setmetatable({
-        method = fstring(p + t.a_off, t.a_len), path = fstring(p + t.b_off, t.b_len),
-        version = msg.version, headers = W.head_fields(table_new(0, msg.ntoks - 2)),
-        conn = self.conn, serve = self, response = false, _id = msg.id, _state = false,
-      }, Request)
-      req.response = req
-      local body = msg.body
-      if body == BODY_LENGTH then
-        req.body = H.body(self, msg.id)
-      elseif body == BODY_CHUNKED then
-        req.chunks = H.chunks(self, msg.id)
-      end
+      local req = new_request(self)
       self._last = req
-      self.requests = self.requests + 1
       return nil, req
     elseif rc == NEED then
       -- responses to pipelined requests went into the buffer together
@@ -403,25 +417,26 @@ end
 ServerConn.__call = call_iter
 
 function ServerConn:close()
-  if self.closed then return CLOSED end
-  self.closed = true
-  self.conn:close()
   local server = self.server
-  if server then
-    server.conns[self] = nil
-    server.nconns = server.nconns - 1
-    if server._drained and server.nconns == 0 then server._drained:send(true) end
-  end
+  local conns = server.conns
+  if conns[self] == nil then return CLOSED end
+  conns[self] = nil
+  server.nconns = server.nconns - 1
+  local r_ev = self.conn.r_ev
+  if r_ev then r_ev.http = nil end
+  self.conn:close()
+  if server._drained and server.nconns == 0 then server._drained:send(true) end
   -- wake anyone waiting for their turn or for a response
+  local hub = server.hub
   local turn = self._turn
   if turn then
     self._turn = nil
-    for _, co in pairs(turn) do self.hub:resume(co) end
+    for _, co in pairs(turn) do hub:resume(co) end
   end
   if self._waiter then
     local co = self._waiter
     self._waiter, self._wait_req = nil, nil
-    self.hub:resume(co)
+    hub:resume(co)
   end
   return nil
 end
@@ -432,44 +447,193 @@ end
 -- hook(err, req, conn), answers 500 when nothing was sent and closes the
 -- connection; without one the error propagates (and ends the process, as
 -- any uncaught error in a green thread does).
+local function handle(self, req, handler)
+  local hook = self.on_error or self.server.on_error
+  if hook then
+    local ok, err = pcall(handler, req)
+    if not ok then
+      hook(err, req, self)
+      if not req._state then req:send({Status(500), {}, "Internal Server Error\n"}) end
+      self:close()
+      return false
+    end
+  else
+    handler(req)
+  end
+  if req._state ~= "done" and not self.closed then req:close() end
+  return true
+end
+
 function ServerConn:serve(handler)
   for req in self do
-    local hook = self.on_error or self.server.on_error
-    if hook then
-      local ok, err = pcall(handler, req)
-      if not ok then
-        hook(err, req, self)
-        if not req._state then req:send({Status(500), {}, "Internal Server Error\n"}) end
-        self:close()
-        break
-      end
-    else
-      handler(req)
-    end
-    if req._state ~= "done" and not self.closed then req:close() end
+    if not handle(self, req, handler) then break end
   end
 end
 
--- The peer's hang-up while the app is not reading: a connection with
--- nothing in flight closes itself (and leaves the hub), one still
--- answering closes after its last response.
-local HupState
-local function hup_state(r_ev, self)
-  if not HupState then
+-- ---------------------------------------------------------------------
+-- the read State of a server connection (r_ev, with `http` = the
+-- connection): in a serve() server it is set only while the connection is
+-- parked (idle, no green thread), and readiness takes a worker from the
+-- pool; otherwise it sees the peer's hang-up while the app is not reading:
+-- a connection with nothing in flight closes itself (and leaves the hub),
+-- one still answering closes after its last response.
+
+local ConnState
+local activate
+
+local function conn_state(r_ev, self)
+  if not ConnState then
     local State = getmetatable(r_ev)
-    HupState = setmetatable({}, {__index = State})
-    HupState.__index = HupState
-    function HupState:set(v)
+    ConnState = setmetatable({}, {__index = State})
+    ConnState.__index = ConnState
+    function ConnState:set(v)
       State.set(self, v)
       local c = self.http
-      if v < 0 and c and not c.closed and not c._reading then
+      if not c then return end
+      if c.server._handler then
+        -- the worker reads at once: the latch is spent
+        self.http, self.has, self.value = nil, false, nil
+        if v < 0 then c.conn.r_error = true end
+        return activate(c)
+      end
+      if v < 0 and not self.co and not c.closed then
         c._hup = true
-        if C_inflight(c.h) == 0 and #c.buf == 0 then c:close() end
+        if C_inflight(c.h) == 0 and H.buffered(c.h) == 0 then c:close() end
       end
     end
   end
   r_ev.http = self
-  return setmetatable(r_ev, HupState)
+  return setmetatable(r_ev, ConnState)
+end
+
+-- closes parked connections past their deadline, and gives back the
+-- buffers of the others (one green thread per server)
+local function reaper(server)
+  local hub = server.hub
+  local period = math.min(server._head_timeout or 1e9, server._keepalive_timeout or 1e9) / 4
+  period = math.max(5, math.min(1000, period))
+  while not (server.closed and server.nconns == 0) do
+    hub:sleep(period)
+    local now = tonumber(hub:now())
+    for conn, deadline in pairs(server.conns) do
+      if deadline ~= true then  -- parked: false (no timeout) or the deadline
+        if deadline and deadline <= now then
+          conn:close()
+        else
+          L.levee_h1_release(conn.h)
+        end
+      end
+    end
+  end
+  server._reaper = false
+end
+
+-- serve(): parks c (idle: its State takes the next readiness) -> true,
+-- or false when readiness is latched already (go on reading)
+local function park(c, ms)
+  local r_ev = c.conn.r_ev
+  if r_ev.has then
+    r_ev.has = false
+    return false
+  end
+  r_ev.http = c
+  local server = c.server
+  server.conns[c] = ms and (tonumber(server.hub:now()) + ms) or false
+  if not server._reaper then
+    server._reaper = true
+    server.hub:spawn(reaper, server)
+  end
+  return true
+end
+
+-- serve(): skips what is left of a body the handler did not read -> true,
+-- false when the connection ended
+local function skip_body(c)
+  while true do
+    local rc = C_discard(c.h)
+    if rc == 1 then return true end
+    if rc < 0 then
+      ended(c)
+      return false
+    end
+    local err = H.fill(c)
+    if err then
+      if not c.closed then c:close() end
+      return false
+    end
+  end
+end
+
+-- serve(): waits for more input of a request (part of a head, or the
+-- connection is busy) -> true, false when the connection ended
+local function more(c)
+  local err = H.fill(c, head_wait(c))
+  if err and (c.conn.closed or err == TIMEOUT) then
+    if not c.closed then c:close() end
+    return false
+  end
+  return true
+end
+
+local S_IDLE_DRAINED = S_IDLE + S_DRAINED
+local C_read = L.levee_h1_read
+
+-- serve(): reads and answers requests on c until it is idle (then it
+-- parks) or ends. Straight-line in the common case (the JIT compiles it):
+-- the read the readiness asked for, a head, the handler, a write.
+local function serve_conn(c, handler)
+  local h = c.h
+  local server = c.server
+  server.conns[c] = true
+  c._loop_co = server.hub:current()
+  C_read(h, c.conn.no)  -- readiness was reported (EOF and errors: the engine knows)
+  while true do
+    local rc = C_next(h, MSG, TOKS, NTOKS)
+    if rc == HEAD then
+      local req = new_request(c)
+      if not handle(c, req, handler) then return end
+      if C_discard(h) ~= 1 and not skip_body(c) then return end
+    elseif rc == NEED then
+      if H.flush_pending(c) or server.conns[c] == nil then return end
+      local st = C_state(h)
+      if band(st, S_IDLE_DRAINED) == S_IDLE_DRAINED then
+        if c._draining then
+          c:close()
+          return
+        end
+        if park(c, server._keepalive_timeout) then return end
+      end
+      if not more(c) then return end
+    else
+      ended(c)
+      return
+    end
+  end
+end
+
+-- a worker: serves connections the pool hands it, then waits in the pool
+local function worker(c)
+  while c do
+    local server = c.server
+    serve_conn(c, server._handler)
+    local pool = server._workers
+    if #pool >= 64 then return end
+    pool[#pool + 1] = server.hub:current()
+    c = server.hub:pause()
+  end
+end
+
+-- from the hub's dispatch: c's parked State saw readiness
+activate = function(c)
+  local server = c.server
+  local pool = server._workers
+  local co = pool[#pool]
+  if co then
+    pool[#pool] = nil
+  else
+    co = coroutine.create(worker)
+  end
+  server.hub:resume(co, c)
 end
 
 -- ---------------------------------------------------------------------
@@ -480,11 +644,8 @@ Server.__index = Server
 
 local function new_serverconn(server, conn)
   local h = W.engine(SERVER, server._limits, server._max_body)
-  local self = setmetatable({
-    hub = server.hub, conn = conn, h = h, buf = H.rbuf(h), server = server, requests = 0,
-    closed = false,
-  }, ServerConn)
-  if conn.r_ev then hup_state(conn.r_ev, self) end
+  local self = setmetatable({conn = conn, h = h, server = server}, ServerConn)
+  if conn.r_ev then conn_state(conn.r_ev, self) end
   server.conns[self] = true
   server.nconns = server.nconns + 1
   return self
@@ -526,12 +687,19 @@ function Server:wait()
   return nil
 end
 
--- serve(handler) -> self: accepts in a new green thread and serves every
--- connection in its own (ServerConn:serve).
+-- serve(handler) -> self: accepts in a new green thread and answers every
+-- request with handler(req), in order per connection (see ServerConn:serve
+-- for errors). An idle keep-alive connection holds no green thread: a pool
+-- of workers serves the connections that have input.
 function Server:serve(handler)
-  local hub = self.hub
-  hub:spawn(function()
-    for conn in self do hub:spawn(function() conn:serve(handler) end) end
+  self._handler = handler
+  self._workers = {}
+  self.hub:spawn(function()
+    for c in self do
+      c.conn.r_ev.http = nil
+      -- a new connection waits for its first head like a parked one
+      if not park(c, self._head_timeout) then activate(c) end
+    end
   end)
   return self
 end

@@ -4,7 +4,9 @@
 -- only waits, moves bytes and builds Lua objects.
 --
 -- A connection object (server connection or client) has: hub, conn (the
--- io.RW), h (the levee_h1), buf (the engine's read buffer as a d.Buffer).
+-- io.RW), h (the levee_h1). The engine's read buffer is reached through h
+-- (a server connection keeps as few fields as it can: memory per idle
+-- connection).
 local ffi = require("ffi")
 local bit = require("bit")
 local L = require("levee.lib")
@@ -21,8 +23,17 @@ local S_IDLE, S_DRAINED = L.LEVEE_H1_S_IDLE, L.LEVEE_H1_S_DRAINED
 local NEED, DATA, CHUNK, END = L.LEVEE_H1_NEED, L.LEVEE_H1_DATA, L.LEVEE_H1_CHUNK, L.LEVEE_H1_END
 local MSG = W.MSG
 local buffer_ptr = ffi.typeof("levee_buffer *")
+local C_rbuf, C_len, C_value = L.levee_h1_rbuf, L.levee_buffer_len, L.levee_buffer_value
+
+-- bytes in the engine's read buffer, and where they start
+local function buffered(h) return tonumber(C_len(C_rbuf(h))) end
+local function front(h)
+  local b = C_rbuf(h)
+  return C_value(b), tonumber(C_len(b))
+end
 
 local M = {}
+M.buffered = buffered
 
 -- the engine's read buffer as a d.Buffer (not collected: the engine owns it)
 function M.rbuf(h)
@@ -30,13 +41,14 @@ function M.rbuf(h)
   return ffi.cast(buffer_ptr, L.levee_h1_rbuf(h))
 end
 
--- fill(self[, ms]) -> err: reads what the fd has into the engine, waiting
--- up to ms (default conn.timeout) for readiness when the last read drained
--- the socket. An idle connection gives its buffer memory back before it
--- waits. CLOSED at EOF or on a read error, TIMEOUT.
-function M.fill(self, ms)
+-- fill(self[, ms[, now]]) -> err: reads what the fd has into the engine,
+-- waiting up to ms (default conn.timeout) for readiness when the last read
+-- drained the socket (unless `now`: readiness was just reported). An idle
+-- connection gives its buffer memory back before it waits. CLOSED at EOF
+-- or on a read error, TIMEOUT.
+function M.fill(self, ms, now)
   local conn, h = self.conn, self.h
-  local wait = band(C_state(h), S_DRAINED) ~= 0
+  local wait = not now and band(C_state(h), S_DRAINED) ~= 0
   while true do
     if conn.closed then return CLOSED end
     if wait then
@@ -46,9 +58,7 @@ function M.fill(self, ms)
         return CLOSED
       end
       if band(C_state(h), S_IDLE) ~= 0 then C_release(h) end
-      self._reading = true
       local err, _, ev = conn.r_ev:recv(ms or conn.timeout)
-      self._reading = false
       if err then return err end
       if conn.closed then return CLOSED end
       if ev < 0 then conn.r_error = true end
@@ -74,21 +84,25 @@ function M.flush(self)
     self.hub:pause()
     return conn.closed and CLOSED or nil
   end
+  if conn.closed then return CLOSED end
+  -- the common case: everything goes out at once
+  local left = C_flush(h, conn.no)
+  if left == 0 then return nil end
   local err
   self._flushing = true
   while true do
-    if conn.closed then
-      err = CLOSED
-      break
-    end
-    local left = C_flush(h, conn.no)
-    if left == 0 then break end
     if left < 0 then
       err = errors.get(tonumber(left))
       break
     end
     err = conn.w_ev:recv(conn.timeout)
     if err then break end
+    if conn.closed then
+      err = CLOSED
+      break
+    end
+    left = C_flush(h, conn.no)
+    if left == 0 then break end
   end
   self._flushing = false
   local waiters = self._flush_waiters
@@ -145,17 +159,18 @@ function Body:readin(n)
   local st = bodies[self.id]
   if st.detached then return CLOSED end
   local owner = st.owner
-  local buf = owner.buf
+  local h = owner.h
   local l = left(st)
   if l == 0 then return CLOSED end
   local want
   if n then
     want = n < l and n or l
   else
-    if #buf >= l then return CLOSED end
-    want = #buf + 1
+    local have = buffered(h)
+    if have >= l then return CLOSED end
+    want = have + 1
   end
-  while #buf < want do
+  while buffered(h) < want do
     -- the engine answers 100 Continue when the peer waits for it
     local rc = C_next(owner.h, MSG, nil, 0)
     if rc < 0 then
@@ -185,7 +200,9 @@ end
 
 function Body:value()
   local st = bodies[self.id]
-  local p, n = (st.detached or st.owner.buf):value()
+  local d = st.detached
+  local p, n
+  if d then p, n = d:value() else p, n = front(st.owner.h) end
   local l = left(st)
   if n > l then n = l end
   return p, n
@@ -196,7 +213,7 @@ function Body:trim(n)
   local st = bodies[self.id]
   local l = left(st)
   local d = st.detached
-  local have = #(d or st.owner.buf)
+  local have = d and #d or buffered(st.owner.h)
   if have < l then l = have end
   if n == nil or n > l then n = l end
   if n > 0 then
@@ -211,12 +228,12 @@ end
 -- connection returns.
 local function drain(self, each)
   local st = bodies[self.id]
-  local buf = st.detached or st.owner.buf
   local total = 0
   while true do
     local l = left(st)
     if l == 0 then break end
-    if #buf == 0 then
+    local d = st.detached
+    if (d and #d or buffered(st.owner.h)) == 0 then
       local err = self:readin()
       if err then return err end
       if left(st) == 0 then break end
