@@ -453,8 +453,14 @@ local function handle(self, req, handler)
     local ok, err = pcall(handler, req)
     if not ok then
       hook(err, req, self)
+      -- no further request: the 500 (or the end of what was sent) is the
+      -- last answer, and says Connection: close
+      C_drain(self.h)
       if not req._state then req:send({Status(500), {}, "Internal Server Error\n"}) end
-      self:close()
+      if not self.closed then
+        H.flush(self)
+        self:close()
+      end
       return false
     end
   else
@@ -498,7 +504,11 @@ local function conn_state(r_ev, self)
       end
       if v < 0 and not self.co and not c.closed then
         c._hup = true
-        if C_inflight(c.h) == 0 and H.buffered(c.h) == 0 then c:close() end
+        -- closed from a green thread of its own: this runs in the hub's
+        -- dispatch, where an io may not yield
+        if C_inflight(c.h) == 0 and H.buffered(c.h) == 0 then
+          c.server.hub:resume(coroutine.create(conn_methods.close), c)
+        end
       end
     end
   end
