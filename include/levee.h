@@ -1402,6 +1402,15 @@ int levee_h1_drain(levee_h1 *h);
  * it already, or the connection is closing before it). */
 int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o);
 
+/* levee_h1_respond for bindings that hand over bytes rather than fill a
+ * struct (Python's cffi): the fields are packed as name NUL value NUL ...
+ * (fields_len bytes; a name or value holding NUL makes the count odd:
+ * LEVEE_EINVAL), reason NULL for the standard one, kind LEVEE_H1_BODY_*,
+ * flags LEVEE_H1_O_USE_LENGTH or 0. Same results. */
+int levee_h1_reply(levee_h1 *h, uint32_t id, uint32_t status, const char *reason, size_t reason_len,
+                   const char *fields, size_t fields_len, const uint8_t *body, size_t body_len,
+                   int32_t kind, uint64_t length, uint32_t flags);
+
 /* Client: writes a request (method and target are validated like field
  * names and values, the target also refuses spaces). BODY_LENGTH writes
  * Content-Length, BODY_CHUNKED Transfer-Encoding: chunked (send the body
@@ -1409,6 +1418,20 @@ int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o);
  * the exchange id (>= 0), LEVEE_EINVAL, LEVEE_EBUSY (a streamed body is
  * still open), LEVEE_CLOSED (the connection is closing). */
 int levee_h1_request(levee_h1 *h, const levee_h1_out *o);
+
+/* levee_h1_request with packed fields (see levee_h1_reply); defaults are
+ * packed the same way. Same results. */
+int levee_h1_ask(levee_h1 *h, const char *method, size_t method_len, const char *target,
+                 size_t target_len, const char *fields, size_t fields_len, const char *defaults,
+                 size_t defaults_len, const uint8_t *body, size_t body_len, int32_t kind,
+                 uint64_t length, uint32_t flags);
+
+/* Copies the head levee_h1_next just read (msg, toks) into dst as the
+ * slices of its tokens, each followed by a NUL byte: method NUL target NUL
+ * (or reason NUL for a response), then name NUL value NUL per field.
+ * Returns the bytes written, LEVEE_ERANGE when cap is short, LEVEE_EINVAL.
+ * Call it before anything adds to the read buffer. */
+int levee_h1_pack(const levee_h1_msg *msg, const levee_http_token *toks, uint8_t *dst, size_t cap);
 
 /* Writes body bytes of the streamed message of exchange id: a chunk
  * (chunked), the bytes as they are (Content-Length, until close), nothing

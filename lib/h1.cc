@@ -1252,6 +1252,103 @@ int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o) {
   return levee::guard([&] { return h->respond(id, o); });
 }
 
+namespace {
+
+// "name\0value\0..." as fields, into a per-thread array. false when the
+// bytes are not whole pairs.
+bool unpack(const char *p, size_t n, std::vector<levee_h1_field> &out) {
+  out.clear();
+  size_t i = 0;
+  while (i < n) {
+    const char *name = p + i;
+    const void *z = memchr(name, 0, n - i);
+    if (!z) return false;
+    size_t nl = size_t(static_cast<const char *>(z) - name);
+    i += nl + 1;
+    if (i > n) return false;
+    const char *value = p + i;
+    z = memchr(value, 0, n - i);
+    if (!z) return false;
+    size_t vl = size_t(static_cast<const char *>(z) - value);
+    i += vl + 1;
+    out.push_back(levee_h1_field{name, value, uint32_t(nl), uint32_t(vl)});
+  }
+  return true;
+}
+
+thread_local std::vector<levee_h1_field> tl_fields, tl_defaults;
+
+}  // namespace
+
+int levee_h1_reply(levee_h1 *h, uint32_t id, uint32_t status, const char *reason, size_t reason_len,
+                   const char *fields, size_t fields_len, const uint8_t *body, size_t body_len,
+                   int32_t kind, uint64_t length, uint32_t flags) {
+  if (!h || (fields_len && !fields) || reason_len > UINT32_MAX) return LEVEE_EINVAL;
+  return levee::guard([&] {
+    if (!unpack(fields, fields_len, tl_fields)) return int(LEVEE_EINVAL);
+    levee_h1_out o{};
+    o.status = status;
+    o.target = reason;
+    o.target_len = uint32_t(reason_len);
+    o.fields = tl_fields.data();
+    o.nfields = uint32_t(tl_fields.size());
+    o.body = kind;
+    o.length = length;
+    o.data = body;
+    o.data_len = body_len;
+    o.flags = flags;
+    return h->respond(id, &o);
+  });
+}
+
+int levee_h1_ask(levee_h1 *h, const char *method, size_t method_len, const char *target,
+                 size_t target_len, const char *fields, size_t fields_len, const char *defaults,
+                 size_t defaults_len, const uint8_t *body, size_t body_len, int32_t kind,
+                 uint64_t length, uint32_t flags) {
+  if (!h || !method || (fields_len && !fields) || (defaults_len && !defaults) ||
+      method_len > UINT32_MAX || target_len > UINT32_MAX)
+    return LEVEE_EINVAL;
+  return levee::guard([&] {
+    if (!unpack(fields, fields_len, tl_fields) || !unpack(defaults, defaults_len, tl_defaults))
+      return int(LEVEE_EINVAL);
+    levee_h1_out o{};
+    o.method = method;
+    o.method_len = uint32_t(method_len);
+    o.target = target;
+    o.target_len = uint32_t(target_len);
+    o.fields = tl_fields.data();
+    o.nfields = uint32_t(tl_fields.size());
+    o.defaults = tl_defaults.data();
+    o.ndefaults = uint32_t(tl_defaults.size());
+    o.body = kind;
+    o.length = length;
+    o.data = body;
+    o.data_len = body_len;
+    o.flags = flags;
+    return h->request(&o);
+  });
+}
+
+int levee_h1_pack(const levee_h1_msg *msg, const levee_http_token *toks, uint8_t *dst, size_t cap) {
+  if (!msg || !toks || !dst || msg->ntoks < 2 || !msg->base) return LEVEE_EINVAL;
+  size_t o = 0;
+  auto put = [&](uint32_t off, uint32_t len) -> bool {
+    if (o + len + 1 > cap) return false;
+    memcpy(dst + o, msg->base + off, len);
+    o += len;
+    dst[o++] = 0;
+    return true;
+  };
+  const levee_http_token &start = toks[0];
+  if (!put(start.a_off, start.a_len)) return LEVEE_ERANGE;
+  if (start.type == LEVEE_HTTP_T_REQUEST && !put(start.b_off, start.b_len)) return LEVEE_ERANGE;
+  for (uint32_t i = 1; i + 1 < msg->ntoks; i++)
+    if (toks[i].type == LEVEE_HTTP_T_FIELD &&
+        (!put(toks[i].a_off, toks[i].a_len) || !put(toks[i].b_off, toks[i].b_len)))
+      return LEVEE_ERANGE;
+  return int(o);
+}
+
 int levee_h1_request(levee_h1 *h, const levee_h1_out *o) {
   if (!h || !o) return LEVEE_EINVAL;
   return levee::guard([&] { return h->request(o); });
