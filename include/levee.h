@@ -1254,9 +1254,9 @@ typedef struct levee_h1_msg {
                           (server): the status the engine answered */
   uint32_t version;    /* HEAD: the minor version (1 = HTTP/1.1) */
   int32_t body;        /* HEAD: LEVEE_H1_BODY_* */
-  uint32_t flags;      /* HEAD: LEVEE_H1_F_* */
+  uint32_t flags;      /* HEAD: LEVEE_H1_F_*; NEED: levee_h1_state's bits */
   uint32_t head_len;   /* HEAD: bytes of the head */
-  uint32_t reserved;   /* 0 */
+  uint32_t packed;     /* levee_h1_step, HEAD: bytes written to its pack */
 } levee_h1_msg;
 
 /* A header field to write: name and value are not NUL-terminated. */
@@ -1312,7 +1312,11 @@ enum {
   LEVEE_H1_R_QUEUED = 4,      /* complete, held until earlier responses are out */
   LEVEE_H1_R_DONE = 8,        /* the message is complete */
   LEVEE_H1_R_CHUNKED = 16,    /* the body is chunked */
-  LEVEE_H1_R_UNTIL_CLOSE = 32 /* the body runs until the connection closes */
+  LEVEE_H1_R_UNTIL_CLOSE = 32, /* the body runs until the connection closes */
+  LEVEE_H1_R_INPUT = 64,        /* (respond, finish) the read buffer holds more
+                                   input: a pipelined request may follow */
+  LEVEE_H1_R_END = 128          /* (respond, finish) the connection is done:
+                                   close once flushed (LEVEE_H1_S_CLOSE) */
 };
 
 /* Bits of levee_h1_state. */
@@ -1322,8 +1326,9 @@ enum {
   LEVEE_H1_S_PARTIAL = 4, /* part of a head has arrived */
   LEVEE_H1_S_BODY = 8,    /* a body is being received */
   LEVEE_H1_S_EOF = 16,    /* the peer closed its side */
-  LEVEE_H1_S_DRAINED = 32 /* the last levee_h1_read came back short: the fd
-                             has nothing more until it is readable again */
+  LEVEE_H1_S_DRAINED = 32, /* the last levee_h1_read came back short: the fd
+                              has nothing more until it is readable again */
+  LEVEE_H1_S_OUTPUT = 64   /* the write buffer holds bytes to write */
 };
 
 /* Makes a connection engine for side LEVEE_H1_SERVER or LEVEE_H1_CLIENT
@@ -1483,6 +1488,17 @@ int64_t levee_h1_read(levee_h1 *h, int32_t fd);
  * went out). Returns the bytes still buffered (0: all written; > 0: wait
  * until fd is writable), or -(errno) (LEVEE_EPIPE, ...). EINTR is retried. */
 int64_t levee_h1_flush(levee_h1 *h, int32_t fd);
+
+/* One call for what a binding whose FFI calls are dear (Python's cffi)
+ * does between two messages: writes the engine's output to fd as far as it
+ * goes (levee_h1_flush), then levee_h1_next; when that needs input and
+ * the last read did not drain fd (or ready != 0: fd was reported
+ * readable), reads once (levee_h1_read) and calls it again. A HEAD is also packed into pack[0..pack_cap) (levee_h1_pack;
+ * msg->packed bytes). Returns levee_h1_next's result (NEED with the state
+ * in msg->flags: LEVEE_H1_S_OUTPUT when fd took less than everything), or
+ * the write's error (LEVEE_EPIPE, ...), LEVEE_ERANGE when pack is short. */
+int levee_h1_step(levee_h1 *h, int32_t fd, int32_t ready, levee_h1_msg *msg,
+                  levee_http_token *toks, uint32_t cap, uint8_t *pack, size_t pack_cap);
 
 /* Appends a request or response head (and o->data) to buf without any
  * connection, with the context of o->flags: the same validation, framing

@@ -919,17 +919,20 @@ int levee_h1::body(levee_h1_msg *m) {
 
 int levee_h1::next(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
   memset(m, 0, sizeof *m);
+  int rc;
   switch (rs) {
-    case R_HEAD: {
-      int rc = head(m, toks, cap);
+    case R_HEAD:
+      rc = head(m, toks, cap);
       if (rc == LEVEE_H1_HEAD) heads++;
-      return rc;
-    }
+      break;
     case R_DONE:
       memset(m, 0, sizeof *m);
-      return LEVEE_H1_CLOSED;
-    default: return body(m);
+      rc = LEVEE_H1_CLOSED;
+      break;
+    default: rc = body(m);
   }
+  if (rc == LEVEE_H1_NEED) m->flags = uint32_t(state());  // saves a call
+  return rc;
 }
 
 int levee_h1::discard() {
@@ -1009,6 +1012,7 @@ int levee_h1::state() const {
   if (body_state) s |= LEVEE_H1_S_BODY;
   if (eof) s |= LEVEE_H1_S_EOF;
   if (drained) s |= LEVEE_H1_S_DRAINED;
+  if (out_pending) s |= LEVEE_H1_S_OUTPUT;
   return s;
 }
 
@@ -1247,9 +1251,22 @@ int levee_h1_drain(levee_h1 *h) {
   return h->state();
 }
 
+namespace {
+
+// R_INPUT and R_END beside the flags of a response that went out
+int with_state(const levee_h1 *h, int rc) {
+  if (rc < 0 || (rc & LEVEE_H1_R_QUEUED)) return rc;
+  int st = h->state();
+  if (st & LEVEE_H1_S_PARTIAL) rc |= LEVEE_H1_R_INPUT;
+  if (st & LEVEE_H1_S_CLOSE) rc |= LEVEE_H1_R_END;
+  return rc;
+}
+
+}  // namespace
+
 int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o) {
   if (!h || !o) return LEVEE_EINVAL;
-  return levee::guard([&] { return h->respond(id, o); });
+  return levee::guard([&] { return with_state(h, h->respond(id, o)); });
 }
 
 namespace {
@@ -1297,7 +1314,7 @@ int levee_h1_reply(levee_h1 *h, uint32_t id, uint32_t status, const char *reason
     o.data = body;
     o.data_len = body_len;
     o.flags = flags;
-    return h->respond(id, &o);
+    return with_state(h, h->respond(id, &o));
   });
 }
 
@@ -1361,7 +1378,7 @@ int levee_h1_send(levee_h1 *h, uint32_t id, const uint8_t *data, size_t len) {
 
 int levee_h1_finish(levee_h1 *h, uint32_t id) {
   if (!h) return LEVEE_EINVAL;
-  return levee::guard([&] { return h->finish(id); });
+  return levee::guard([&] { return with_state(h, h->finish(id)); });
 }
 
 int64_t levee_h1_due(const levee_h1 *h) {
@@ -1440,6 +1457,27 @@ int64_t levee_h1_flush(levee_h1 *h, int32_t fd) {
     return n < 0 ? levee::last_errno_code() : LEVEE_EIO;
   }
   return int64_t(b->len);
+}
+
+int levee_h1_step(levee_h1 *h, int32_t fd, int32_t ready, levee_h1_msg *msg,
+                  levee_http_token *toks, uint32_t cap, uint8_t *pack, size_t pack_cap) {
+  if (!h || !msg) return LEVEE_EINVAL;
+  if (h->wbuf->len) {
+    int64_t left = levee_h1_flush(h, fd);
+    if (left < 0) return int(left);
+  }
+  int rc = levee_h1_next(h, msg, toks, cap);
+  if (rc == LEVEE_H1_NEED && (ready || !h->drained) && !h->eof) {
+    int64_t n = levee_h1_read(h, fd);
+    if (n != LEVEE_EAGAIN) rc = levee_h1_next(h, msg, toks, cap);
+    else msg->flags = uint32_t(h->state());
+  }
+  if (rc == LEVEE_H1_HEAD && pack) {
+    int n = levee_h1_pack(msg, toks, pack, pack_cap);
+    if (n < 0) return n;
+    msg->packed = uint32_t(n);
+  }
+  return rc;
 }
 
 int levee_h1_encode(levee_buffer *buf, const levee_h1_out *o) {

@@ -584,7 +584,7 @@ TEST(H1, ShortContentLengthBodyClosesTheConnection) {
   r.length(10);
   EXPECT_EQ(0, c.respond(c.ids[0], r));
   levee_h1_send(c.h, c.ids[0], reinterpret_cast<const uint8_t *>("abc"), 3);
-  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE, levee_h1_finish(c.h, c.ids[0]));
+  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE | LEVEE_H1_R_END, levee_h1_finish(c.h, c.ids[0]));
   EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_CLOSE);
 }
 
@@ -602,7 +602,7 @@ TEST(H1, Http10ClosesUnlessKeepAliveAndNeverGetsChunked) {
   EXPECT_EQ("HTTP/1.1 200 OK\r\nDate: *\r\nConnection: close\r\n\r\n", head);
   levee_h1_send(c.h, c.ids[0], reinterpret_cast<const uint8_t *>("raw bytes"), 9);
   EXPECT_EQ("raw bytes", c.out());
-  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE, levee_h1_finish(c.h, c.ids[0]));
+  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE | LEVEE_H1_R_END, levee_h1_finish(c.h, c.ids[0]));
   EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_CLOSE);
 
   Conn k(LEVEE_H1_SERVER);
@@ -620,7 +620,7 @@ TEST(H1, ConnectionCloseFromThePeerOrTheAppEndsTheConnection) {
   c.feed("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ("|GET / 1.1 Host=x Connection=keep-alive, close [none close]|CLOSED", c.pump());
   Resp r(200);
-  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE, c.respond(c.ids[0], r));
+  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE | LEVEE_H1_R_END, c.respond(c.ids[0], r));
   EXPECT_NE(std::string::npos, c.out().find("\r\nConnection: close\r\n"));
   EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_CLOSE);
 
@@ -628,7 +628,7 @@ TEST(H1, ConnectionCloseFromThePeerOrTheAppEndsTheConnection) {
   a.feed("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
   a.pump();
   Resp bye(200, {F("Connection", "close")});
-  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE, a.respond(a.ids[0], bye));
+  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE | LEVEE_H1_R_END, a.respond(a.ids[0], bye));
   std::string out = a.out();
   size_t connections = 0;
   for (size_t at = 0; (at = out.find("Connection", at)) != std::string::npos; at++) connections++;
@@ -712,7 +712,7 @@ TEST(H1, ExpectContinueIsAnsweredWhenTheBodyIsAwaited) {
   levee_h1_msg m;
   ASSERT_EQ(LEVEE_H1_HEAD, levee_h1_next(d.h, &m, d.toks, 64));
   Resp no(417);
-  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE, levee_h1_respond(d.h, m.id, &no));
+  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE | LEVEE_H1_R_END, levee_h1_respond(d.h, m.id, &no));
   std::string out = d.out();
   EXPECT_EQ(0u, out.find("HTTP/1.1 417 Expectation Failed\r\n"));
   EXPECT_EQ(1, levee_h1_discard(d.h)) << "the body is not waited for";

@@ -20,12 +20,26 @@ class Message:
     def _init_body(self, wire, eid, kind, length):
         self._wire = wire
         self._eid = eid
-        self.chunked = kind == W.BODY_CHUNKED
-        self._until_close = kind == W.BODY_CLOSE
-        self.length = length if kind == W.BODY_LENGTH else (0 if kind == W.BODY_NONE else None)
+        self._kind = kind
+        self._length = length
         self._done = kind == W.BODY_NONE
         self._body = None   # the whole body once read()
         self._rest = None   # the rest, read into memory for its owner
+
+    @property
+    def chunked(self):
+        return self._kind == W.BODY_CHUNKED
+
+    @property
+    def _until_close(self):
+        return self._kind == W.BODY_CLOSE
+
+    @property
+    def length(self):
+        """Content-Length (0 without a body; None when chunked or read
+        until close)."""
+        k = self._kind
+        return self._length if k == W.BODY_LENGTH else (0 if k == W.BODY_NONE else None)
 
     def _piece(self, most=_READ):
         """The next piece of the body (up to most bytes), b"" at its end."""
@@ -50,7 +64,7 @@ class Message:
                 return b""
             # a Content-Length body is over once nothing is left of it (the
             # engine then reads the next head: never call next() past it)
-            if not self.chunked and not self._until_close and _left(h, eid) == 0:
+            if self._kind == W.BODY_LENGTH and _left(h, eid) == 0:
                 self._finish()
                 return b""
             rc = _next(h, MSG, NULL, 0)
@@ -60,7 +74,7 @@ class Message:
                     n = most
                 data = _buffer(MSG.base, n)[:]
                 _consume(h, n)
-                if not self.chunked and not self._until_close and _left(h, eid) == 0:
+                if self._kind == W.BODY_LENGTH and _left(h, eid) == 0:
                     self._finish()
                 return data
             if rc == W.NEED:

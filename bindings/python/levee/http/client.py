@@ -39,7 +39,7 @@ class Response(Message):
     HEAD, 1xx, 204 and 304 responses have an empty body."""
 
     __slots__ = ("code", "reason", "version", "headers", "method", "_on_done", "_close",
-                 "_wire", "_eid", "chunked", "_until_close", "length", "_done", "_body", "_rest")
+                 "_wire", "_eid", "_kind", "_length", "_done", "_body", "_rest")
 
     def __init__(self, client, parts, method):
         self.code = MSG.status

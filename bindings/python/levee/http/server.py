@@ -18,9 +18,14 @@ from .status import Status, REASONS
 __all__ = ["Request", "ResponseWriter", "Connection", "Server"]
 
 _next, _reply, _send, _finish = W._next, lib.levee_h1_reply, lib.levee_h1_send, lib.levee_h1_finish
+_read, _wbuf, _wbuf_len, _msg = W._read, W._wbuf, W._wbuf_len, W.msg
+_step, _buffer = lib.levee_h1_step, W._buffer
+_PACK, _PACK_CAP, _MAX_TOKENS = W.PACK, W.PACK_CAP, W.MAX_TOKENS
 _state, _due, _inflight, _discard = W._state, lib.levee_h1_due, lib.levee_h1_inflight, lib.levee_h1_discard
 MSG, TOKS, NULL = W.MSG, W.TOKS, W.NULL
 _reasons = {code: reason.encode("latin-1") for code, reason in REASONS.items()}
+_packed = W._packed
+_current = greenlet.getcurrent
 
 
 def _as_bytes(data):
@@ -52,23 +57,50 @@ class Request(Message):
     save(path), discard(). Answer with respond(status, headers, body),
     respond_json(value), or sendfile(path)."""
 
-    __slots__ = ("connection", "conn", "method", "path", "version", "_parts", "_headers",
-                 "_wire", "_eid", "chunked", "_until_close", "length", "_done", "_body", "_rest",
-                 "_flags", "responded", "response", "_query")
+    __slots__ = ("connection", "version", "_parts", "_headers", "_method", "_path",
+                 "_wire", "_eid", "_kind", "_length", "_done", "_body", "_rest",
+                 "_flags", "responded", "_response", "_query")
 
     def __init__(self, connection, parts):
         self.connection = connection
-        self.conn = connection.io
-        self.method = parts[0].decode("latin-1")
-        self.path = parts[1].decode("latin-1")
-        self.version = MSG.version
         self._parts = parts
-        self._headers = None
-        self._query = None
-        self._flags = MSG.flags
-        self._init_body(connection, MSG.id, MSG.body, MSG.length)
+        self._method = self._path = self._headers = self._query = self._response = None
+        _, length, eid, _, _, self.version, kind, self._flags, _, _ = _msg()
+        # the body (Message._init_body, written out: this runs per request)
+        self._wire = connection
+        self._eid = eid
+        self._kind = kind
+        self._length = length
+        self._done = kind == W.BODY_NONE
+        self._body = self._rest = None
         self.responded = False
-        self.response = None
+
+    @property
+    def method(self):
+        m = self._method
+        if m is None:
+            m = self._method = self._parts[0].decode("latin-1")
+        return m
+
+    @property
+    def path(self):
+        p = self._path
+        if p is None:
+            p = self._path = self._parts[1].decode("latin-1")
+        return p
+
+    @property
+    def conn(self):
+        return self.connection.io
+
+    @property
+    def response(self):
+        """The ResponseWriter once answered (closed for a complete answer)."""
+        r = self._response
+        if r is None and self.responded:
+            r = self._response = ResponseWriter(self)
+            r.closed = True
+        return r
 
     @property
     def headers(self):
@@ -117,8 +149,15 @@ class Request(Message):
         closes); the writer's send() raises Closed."""
         if self.responded:
             raise RuntimeError("levee.http: the request was already answered")
-        code, reason = _status(status)
-        fields = W.pack_fields(headers)
+        if status.__class__ is int and 100 <= status <= 999:
+            code, reason = status, _reasons.get(status)
+        else:
+            code, reason = _status(status)
+        if headers.__class__ is dict:
+            hit = _packed.get(id(headers))
+            fields = hit[1] if hit is not None and hit[0] == headers else W.pack_fields(headers)
+        else:
+            fields = W.pack_fields(headers)
         flags = 0
         if body is None:
             kind, length, data = W.BODY_CHUNKED, 0, b""
@@ -127,16 +166,16 @@ class Request(Message):
             if body < 0:
                 raise ValueError("levee.http: negative Content-Length %d" % body)
             kind, length, data = W.BODY_LENGTH, body, b""
+        elif body.__class__ is bytes:
+            data = body
+            kind, length = W.BODY_LENGTH, len(data)
         else:
             data = _as_bytes(body)
             kind, length = W.BODY_LENGTH, len(data)
         conn = self.connection
-        writer = ResponseWriter(self, body if body.__class__ is int else None)
         if conn.closed:
             self.responded = True
-            self.response = writer
-            writer.closed = True
-            return writer
+            return self.response
         while True:
             rc = _reply(conn._h, self._eid, code, reason, len(reason) if reason else 0, fields,
                         len(fields), data, len(data), kind, length, flags)
@@ -148,30 +187,25 @@ class Request(Message):
                 raise ValueError("levee.http: a header name or value (or the reason) holds CR, "
                                  "LF or NUL, or a name is not a token")
             self.responded = True
-            self.response = writer
-            writer.closed = True
             if rc == W.ECLOSED or rc == W.ESTATE:
-                return writer     # answered by the engine, or the connection ends before it
+                return self.response   # answered by the engine, or the connection ends first
             raise error_for(rc)
         self.responded = True
-        self.response = writer
+        if rc & W.R_DONE and kind == W.BODY_LENGTH and body.__class__ is not int:
+            # complete: the loop's next step writes it, unless someone waits
+            # for it or the connection ends with it
+            if (conn._turn or conn._waiter is not None or rc & W.R_END or conn.server._draining
+                    or _current() is not conn._loop):
+                conn._after_complete(self, rc)
+            return _DONE
+        writer = self._response = ResponseWriter(self, body if body.__class__ is int else None)
         writer.chunked = bool(rc & W.R_CHUNKED)
-        writer.skip = bool(rc & W.R_SKIP)
         if rc & W.R_DONE:
-            # complete already; a streamed one (to HEAD, or 204/304) drops
-            # what the app still sends
-            if kind == W.BODY_LENGTH and body.__class__ is not int:
-                writer.closed = True
-            else:
-                writer.skip = True
-            conn._after_complete(self)
+            # complete already (HEAD, 204, 304): what the app still sends is dropped
+            writer.skip = True
+            conn._after_complete(self, rc)
         else:
-            try:
-                conn.flush()
-            except Error:
-                if rc & W.R_DONE:
-                    return writer
-                raise
+            conn.flush()
         return writer
 
     def respond_json(self, value, status=200, headers=None):
@@ -304,7 +338,7 @@ class ResponseWriter:
         rc = _finish(h, req._eid)
         if rc < 0:
             return True
-        conn._after_complete(req)
+        conn._after_complete(req, rc)
         return True
 
     def __enter__(self):
@@ -312,6 +346,12 @@ class ResponseWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+#: what respond() returns for a complete answer: a closed ResponseWriter
+#: (req.response is the request's own, made on access)
+_DONE = ResponseWriter(None)
+_DONE.closed = True
 
 
 class Connection(W.Wire):
@@ -331,7 +371,9 @@ class Connection(W.Wire):
         self._turn = None       # exchange id -> green thread waiting to stream
         self._waiter = None     # (request, green thread) waiting for its answer
         self._deadline = None   # when the head being received must be complete
+        self._idle_at = None    # hub time the connection went idle (the reaper reads it)
         self._ended = False
+        server._start_reaper()
 
     @property
     def requests(self):
@@ -341,46 +383,84 @@ class Connection(W.Wire):
     # ---- requests in
     def recv(self):
         """The next Request; raises Closed when the connection is done."""
+        req = self._next()
+        if req is None:
+            raise Closed()
+        return req
+
+    def __next__(self):
+        req = self._next()
+        if req is None:
+            raise StopIteration
+        return req
+
+    def _next(self):
+        """The next Request, or None when the connection is done."""
         self._loop = greenlet.getcurrent()
-        h = self._h
+        h, fd = self._h, self.fd
         prev = self._last
         if prev is not None:
             self._last = None
             self._settle(prev)
+        ready = 0
         while True:
             if self.closed or self._ended:
-                raise Closed()
-            rc = _next(h, MSG, TOKS, W.MAX_TOKENS)
+                return None
+            # one C call: write what the last answers left, read if there is
+            # no request buffered, read the next head and pack its text
+            rc = _step(h, fd, ready, MSG, TOKS, _MAX_TOKENS, _PACK, _PACK_CAP)
+            ready = 0
             if rc == W.HEAD:
                 self._deadline = None
-                req = self._last = Request(self, W.packed_head())
+                req = self._last = Request(self, _buffer(_PACK, MSG.packed)[:].split(b"\0"))
                 return req
             if rc == W.NEED:
-                self.flush_pending()
-                if self.server._draining and _state(h) & W.S_IDLE:
+                st = MSG.flags   # the engine's state comes with NEED
+                io = self.io
+                if st & W.S_OUTPUT:
+                    self.flush()   # the fd was full: wait until it takes the rest
+                    continue
+                if not st & W.S_DRAINED:
+                    continue
+                if self.server._draining and st & W.S_IDLE:
                     self.close()
-                    raise Closed()
+                    return None
+                if io.closed:
+                    self.close()
+                    return None
+                if io.r_error:
+                    lib.levee_h1_eof(h)
+                    continue
+                if st & W.S_PARTIAL:
+                    ms = self._head_wait()
+                else:
+                    # idle: no timer of its own, the server's reaper closes
+                    # it after keepalive_timeout
+                    ms = io.timeout
+                    self._idle_at = self.server._pass
                 try:
-                    self.fill(self._head_wait())
+                    ev = io.r_ev.recv(ms)
                 except Timeout:
                     self.close()
-                    raise Closed() from None
-                except Closed:
-                    if self.io.closed:
+                    return None
+                finally:
+                    self._idle_at = None
+                if ev < 0:
+                    if io.closed:
                         self.close()
-                        raise
+                        return None
+                    io.r_error = True
+                ready = 1
+            elif rc < 0 and rc not in (W.ETOOSHORT,) and rc > -1000:
+                # the write failed: the peer is gone
+                self.close()
+                return None
             else:
                 self._end()
-                raise Closed()
+                return None
 
     def __iter__(self):
         return self
-
-    def __next__(self):
-        try:
-            return self.recv()
-        except Closed:
-            raise StopIteration from None
 
     def _head_wait(self):
         """How long to wait for input now: the keep-alive timeout while
@@ -405,7 +485,9 @@ class Connection(W.Wire):
     def _settle(self, prev):
         """The previous request's body: wait for its answer when another
         green thread may still read it, then skip what is left."""
-        if not prev.responded or (prev.response is not None and not prev.response.closed):
+        if prev._done:
+            return
+        if not prev.responded or (prev._response is not None and not prev._response.closed):
             if not prev._done and _inflight(self._h) and not self.closed:
                 self._waiter = (prev, greenlet.getcurrent())
                 try:
@@ -484,10 +566,11 @@ class Connection(W.Wire):
         if self.closed:
             raise Closed()
 
-    def _after_complete(self, req):
-        """req's answer is complete: wake the next streamed answer and the
-        loop waiting for it; write now unless the loop will ask for the
-        next pipelined request (already buffered); close when done."""
+    def _after_complete(self, req, rc):
+        """req's answer is complete (rc: the engine's result bits): wake
+        the next streamed answer and the loop waiting for it; write now
+        unless the loop will ask for the next pipelined request (already
+        buffered); close when the connection is done."""
         turn = self._turn
         if turn:
             g = turn.get(_due(self._h))
@@ -497,16 +580,15 @@ class Connection(W.Wire):
         if w is not None and w[0] is req:
             self._waiter = None
             self.hub.resume(w[1])
-        st = _state(self._h)
-        if st & W.S_CLOSE:
+        if rc & W.R_END:
             try:
                 self.flush()
             except Error:
                 pass
             self.close()
             return
-        if greenlet.getcurrent() is self._loop and st & W.S_PARTIAL and not self.server._draining:
-            return
+        if greenlet.getcurrent() is self._loop and not self.server._draining:
+            return   # the loop's next step writes it (with the answers after it)
         try:
             self.flush()
         except Error:
@@ -568,6 +650,8 @@ class Server:
         self._drained = None
         self._draining = False
         self._waiters = []
+        self._reaper = False
+        self._pass = 0
 
     def addr(self):
         return self.listener.addr()
@@ -614,8 +698,12 @@ class Server:
         return self
 
     def _serve_conn(self, conn, handler):
+        nxt = conn._next
         try:
-            for req in conn:
+            while True:
+                req = nxt()
+                if req is None:
+                    break
                 try:
                     rv = handler(req)
                 except Exception as e:
@@ -632,8 +720,10 @@ class Server:
                             req.respond(rv[0], None, rv[1])
                     else:
                         req.respond(200, None, rv)
-                elif not req.response.closed:
-                    req.response.close()
+                else:
+                    w = req._response
+                    if w is not None and not w.closed:
+                        w.close()
         finally:
             conn.close()
 
@@ -657,6 +747,36 @@ class Server:
         except Error:
             pass
         conn._end()
+
+    def _start_reaper(self):
+        if self._reaper or (self.keepalive_timeout is None and self.head_timeout is None):
+            return
+        self._reaper = True
+        self.hub.spawn(self._reap)
+
+    def _reap(self):
+        """Closes connections idle past keepalive_timeout, and gives back
+        the buffers of the other idle ones (one green thread per server).
+        A connection going idle notes the reaper's pass: no clock read per
+        request."""
+        ka = self.keepalive_timeout
+        period = min(t for t in (self.head_timeout, ka) if t is not None) / 4
+        period = max(5, min(1000, period))
+        try:
+            while not (self.closed and not self.connections):
+                self.hub.sleep(period)
+                self._pass += 1
+                for conn in list(self.connections):
+                    t = conn._idle_at
+                    if t is None:
+                        continue
+                    # idle since pass t: at least (passes - 1) periods
+                    if ka is not None and (self._pass - t - 1) * period >= ka:
+                        conn.close()
+                    else:
+                        lib.levee_h1_release(conn._h)
+        finally:
+            self._reaper = False
 
     def _gone(self, conn):
         self.connections.discard(conn)

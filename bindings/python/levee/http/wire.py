@@ -17,12 +17,12 @@ NEED, HEAD, DATA, CHUNK, END, CLOSED = (lib.LEVEE_H1_NEED, lib.LEVEE_H1_HEAD, li
 BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE = (lib.LEVEE_H1_BODY_NONE, lib.LEVEE_H1_BODY_LENGTH,
                                                     lib.LEVEE_H1_BODY_CHUNKED, lib.LEVEE_H1_BODY_CLOSE)
 F_CLOSE, F_CONTINUE, F_HEAD = lib.LEVEE_H1_F_CLOSE, lib.LEVEE_H1_F_CONTINUE, lib.LEVEE_H1_F_HEAD
-R_SKIP, R_CLOSE, R_QUEUED, R_DONE, R_CHUNKED = (lib.LEVEE_H1_R_SKIP, lib.LEVEE_H1_R_CLOSE,
-                                                lib.LEVEE_H1_R_QUEUED, lib.LEVEE_H1_R_DONE,
-                                                lib.LEVEE_H1_R_CHUNKED)
-S_IDLE, S_CLOSE, S_PARTIAL, S_BODY, S_EOF, S_DRAINED = (
+R_SKIP, R_CLOSE, R_QUEUED, R_DONE, R_CHUNKED, R_INPUT, R_END = (
+    lib.LEVEE_H1_R_SKIP, lib.LEVEE_H1_R_CLOSE, lib.LEVEE_H1_R_QUEUED, lib.LEVEE_H1_R_DONE,
+    lib.LEVEE_H1_R_CHUNKED, lib.LEVEE_H1_R_INPUT, lib.LEVEE_H1_R_END)
+S_IDLE, S_CLOSE, S_PARTIAL, S_BODY, S_EOF, S_DRAINED, S_OUTPUT = (
     lib.LEVEE_H1_S_IDLE, lib.LEVEE_H1_S_CLOSE, lib.LEVEE_H1_S_PARTIAL, lib.LEVEE_H1_S_BODY,
-    lib.LEVEE_H1_S_EOF, lib.LEVEE_H1_S_DRAINED)
+    lib.LEVEE_H1_S_EOF, lib.LEVEE_H1_S_DRAINED, lib.LEVEE_H1_S_OUTPUT)
 O_USE_LENGTH = lib.LEVEE_H1_O_USE_LENGTH
 EAGAIN, ECLOSED, EINVAL = lib.LEVEE_EAGAIN, lib.LEVEE_CLOSED, lib.LEVEE_EINVAL
 ESTATE, ETOOSHORT = lib.LEVEE_HTTP_ESTATE, lib.LEVEE_HTTP_ETOOSHORT
@@ -35,6 +35,20 @@ TOKS = ffi.new("levee_http_token[]", MAX_TOKENS)
 PACK_CAP = 1 << 17
 PACK = ffi.new("uint8_t[]", PACK_CAP)
 NULL = ffi.NULL
+
+# MSG's fields in one C-level unpack (base, length, id, ntoks, status,
+# version, body, flags, head_len, reserved): cheaper than one cffi
+# attribute read per field
+import struct as _struct
+assert ffi.sizeof("levee_h1_msg") == 48
+_MSG_BYTES = ffi.buffer(MSG)
+_msg_struct = _struct.Struct("<QQIIIIiIII")
+
+
+def msg():
+    """The fields of MSG as a tuple (see above)."""
+    return _msg_struct.unpack_from(_MSG_BYTES)
+
 
 _next = lib.levee_h1_next
 _read = lib.levee_h1_read
@@ -83,11 +97,10 @@ def packed_head():
     return _buffer(PACK, n)[:].split(b"\0")
 
 
-def pack_fields(headers):
-    """Headers (a mapping, Headers or (name, value) pairs; list values
-    repeat the field) as "name\\0value\\0..." bytes; str is latin-1."""
-    if not headers:
-        return b""
+_packed = {}   # id(headers) -> (copy, packed): headers reused across answers
+
+
+def _pack_items(headers):
     items = headers.items() if hasattr(headers, "items") else headers
     parts = []
     for k, v in items:
@@ -100,6 +113,25 @@ def pack_fields(headers):
             parts.append(v if isinstance(v, str) else str(v))
     parts.append("")
     return "\0".join(parts).encode("latin-1")
+
+
+def pack_fields(headers):
+    """Headers (a mapping, Headers or (name, value) pairs; list values
+    repeat the field) as "name\\0value\\0..." bytes; str is latin-1. A
+    plain dict given again unchanged (a module's constant headers) is
+    packed once."""
+    if not headers:
+        return b""
+    if headers.__class__ is dict:
+        hit = _packed.get(id(headers))
+        if hit is not None and hit[0] == headers:
+            return hit[1]
+        packed = _pack_items(headers)
+        if len(_packed) >= 64:
+            _packed.clear()
+        _packed[id(headers)] = (dict(headers), packed)
+        return packed
+    return _pack_items(headers)
 
 
 class Wire:
