@@ -82,7 +82,11 @@ describe("p.http 0_4 encoding", function()
     assert.same({"1", "2"}, req.headers:get("x-a"))
     assert.is_nil(req.len)  -- Content-Length: 0 is an empty body
     assert.falsy(req.chunked)
-    assert.same({nil, "http://h.example/x?y"}, {req:uri()})
+    local uerr, uri = req:uri()  -- a p.uri URI
+    assert.is_nil(uerr)
+    assert.equal("http://h.example/x?y", tostring(uri))
+    assert.equal("h.example", uri.host)
+    assert.equal("y", uri.query)
     st = stream_of("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" ..
       "4\r\nwxyz\r\n0\r\n\r\n")
     local res

@@ -117,22 +117,20 @@ class Request(Message):
 
     @property
     def query(self):
-        """The query string parsed into a dict (+ and %XX decoded; a key
-        given more than once maps to the list of its values)."""
+        """The query parsed by levee.uri into a dict (+ and %XX decoded; a
+        key given more than once maps to the list of its values)."""
         q = self._query
         if q is None:
-            from urllib.parse import parse_qs
-            _, _, qs = self.path.partition("?")
-            q = {k: v[0] if len(v) == 1 else v
-                 for k, v in parse_qs(qs, keep_blank_values=True).items()}
-            self._query = q
+            from .. import uri
+            q = self._query = uri.URI(self.path).params()
         return q
 
     def uri(self):
-        """The URI of the request: "http://" + Host + path (the path alone
-        without a Host header)."""
+        """The request's URI (a levee.uri.URI): "http://" + Host + path, the
+        path alone without a Host header."""
+        from .. import uri
         host = self.headers.get("host")
-        return "http://%s%s" % (host, self.path) if host else self.path
+        return uri.URI("http://%s%s" % (host, self.path) if host else self.path)
 
     def respond(self, status=200, headers=None, body=b""):
         """Answers the request. status is an int or a Status; headers a

@@ -47,25 +47,7 @@ local function failure(rc)
   return errors.get(rc)
 end
 
--- ---------------------------------------------------------------------
--- query strings
-
-local function unescape(s)
-  s = s:gsub("+", " ")
-  return (s:gsub("%%(%x%x)", function(x) return string.char(tonumber(x, 16)) end))
-end
-
--- parse_query(s) -> table: k=v pairs with + and %XX decoded; a repeated
--- key becomes a list of its values
-local function parse_query(s)
-  local t = {}
-  for pair in s:gmatch("[^&]+") do
-    local k, v = pair:match("^([^=]*)=(.*)$")
-    if not k then k, v = pair, "" end
-    W.add_header(t, unescape(k), unescape(v))
-  end
-  return t
-end
+local URI = require("levee.p.uri")
 
 -- ---------------------------------------------------------------------
 -- server: Request (also its own response sender: req.response is req)
@@ -77,8 +59,13 @@ Request.__index = function(self, key)
   local m = Request[key]
   if m ~= nil then return m end
   if key == "query" then
-    local q = self.path:match("%?(.*)$")
-    local t = q and parse_query(q) or {}
+    -- the query parsed by p.uri (+ and %XX decoded, repeats as lists)
+    local t = {}
+    local err, u = URI(self.path)
+    if not err then
+      local perr, params = u:params()
+      if not perr then t = params end
+    end
     rawset(self, "query", t)
     return t
   end
@@ -279,18 +266,12 @@ function Request:sendfile(path, headers)
   return self:close()
 end
 
--- uri() -> err, uri: "http://" .. Host .. path (p.uri's URI when the
--- module exists), the path alone without a Host
+-- uri() -> err, uri: the p.uri URI of "http://" .. Host .. path (of the
+-- path alone without a Host)
 function Request:uri()
   local host = self.headers.Host or W.header(self.headers, "Host")
   if type(host) == "table" then return ESYNTAX end
-  local s = host and ("http://" .. host .. self.path) or self.path
-  local ok, uri = pcall(require, "levee.p.uri")
-  if ok and type(uri) == "table" then
-    local URI = uri.URI or uri
-    return URI(s)
-  end
-  return nil, s
+  return URI(host and ("http://" .. host .. self.path) or self.path)
 end
 
 -- ---------------------------------------------------------------------
@@ -1169,7 +1150,7 @@ end
 
 local M = {
   Request = Request, Response = ClientResponse, Server = Server, Client = Client,
-  ServerConn = ServerConn, query = W.query, parse_query = parse_query, http_date = W.http_date,
+  ServerConn = ServerConn, query = W.query, http_date = W.http_date,
 }
 setmetatable(M, {__call = function(_, hub) return setmetatable({hub = hub}, HTTP) end})
 return M

@@ -161,12 +161,12 @@ end
 local Req = {}
 Req.__index = Req
 
--- uri() -> err, "http://" .. Host .. path (or the path without a Host)
+-- uri() -> err, uri: the p.uri URI of "http://" .. Host .. path (of the
+-- path alone without a Host)
 function Req:uri()
   local host = self.headers:get("Host")
   if type(host) == "table" then return errors.get(L.LEVEE_HTTP_ESYNTAX) end
-  if host then return nil, "http://" .. host .. self.path end
-  return nil, self.path
+  return require("levee.p.uri")(host and ("http://" .. host .. self.path) or self.path)
 end
 
 -- reads one head (request or response) from stream (value/trim/readin)
