@@ -48,8 +48,8 @@ const char *levee_version_string(void);
 
 /* Every error levee reports, as a fixed negative code that is the same on
  * every OS. system: -(Linux errno). addr: -200 + glibc EAI_*. utf8, http,
- * json, msgpack, path, uri, base64: -1001..-1070. dns: -1100..-1129. tls:
- * -30000..-30004. levee: -10100..-10103. Values are never renumbered. */
+ * json, msgpack, path, uri, base64: -1001..-1070. dns: -1100..-1134. tls:
+ * -30000..-30006. levee: -10100..-10103. Values are never renumbered. */
 enum levee_errcode {
   LEVEE_OK = 0, /* success */
   LEVEE_EPERM = -1, /* operation not permitted */
@@ -276,7 +276,9 @@ enum levee_errcode {
   LEVEE_TLS_ECONFIG = -30001, /* tls.CONFIG: TLS configuration error */
   LEVEE_TLS_ECONTEXT = -30002, /* tls.CONTEXT: TLS context error */
   LEVEE_TLS_ECLIENT = -30003, /* tls.CLIENT: TLS client error */
-  LEVEE_TLS_ESERVER = -30004 /* tls.SERVER: TLS server error */
+  LEVEE_TLS_ESERVER = -30004, /* tls.SERVER: TLS server error */
+  LEVEE_TLS_EHANDSHAKE = -30005, /* tls.HANDSHAKE: the TLS handshake failed */
+  LEVEE_TLS_EVERIFY = -30006 /* tls.VERIFY: the peer's certificate or name did not verify */
 };
 
 /* An entry of the process-wide error registry. Entries are never freed or
@@ -468,7 +470,8 @@ int levee_iovec_bump(levee_iovec *iov, size_t n, size_t len);
 void levee_iovec_reset(levee_iovec *iov);
 
 /* Drops the first n bytes (after a partial writev): whole entries go,
- * a partly written one is advanced. Returns the bytes dropped. */
+ * a partly written one is advanced, and empty entries left at the front
+ * go too. Returns the bytes dropped. */
 size_t levee_iovec_consume(levee_iovec *iov, size_t n);
 
 /* Copies up to n bytes, the entries concatenated, into dst; returns how
@@ -598,8 +601,9 @@ void levee_hub_free(levee_hub *hub);
 
 /* Adds edge-triggered, persistent interest in fd: readability reported
  * under rtoken when flags has LEVEE_HUB_R, writability under wtoken when
- * it has LEVEE_HUB_W. Hang-up (peer closed) is reported on the read side
- * with value -1; errors wake both sides. LEVEE_EEXIST if fd is already
+ * it has LEVEE_HUB_W. Hang-up (a socket's peer closed, or a pipe's last
+ * writer) is reported on the read side with value -1; errors wake both
+ * sides. LEVEE_EEXIST if fd is already
  * registered, LEVEE_EBADF for a closed fd, LEVEE_EINVAL (NULL, fd < 0,
  * no flags). */
 int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint64_t wtoken);
@@ -975,6 +979,16 @@ typedef struct levee_endpoint {
   int32_t af;
 } levee_endpoint;
 
+/* Address families, as levee_endpoint.af holds them and levee_socket_new
+ * and levee_socket_pair take them (Linux's AF_* numbers; a port to another
+ * OS maps them in the core), so bindings never hard-code OS numbers. */
+enum levee_af {
+  LEVEE_AF_UNSPEC = 0, /* none: an empty endpoint, or any family for a lookup */
+  LEVEE_AF_UNIX = 1,   /* unix socket path or abstract name */
+  LEVEE_AF_INET = 2,   /* IPv4 */
+  LEVEE_AF_INET6 = 10  /* IPv6 */
+};
+
 /* Sets ep to the IPv4 or IPv6 literal host (NULL = "127.0.0.1") and port
  * (0..65535). Returns 0, LEVEE_EINVAL for a bad literal or port. */
 int levee_endpoint_in(levee_endpoint *ep, const char *host, int32_t port);
@@ -1021,9 +1035,22 @@ int levee_endpoint_resolve(const char *host, const char *service, int32_t family
 /* levee:section socket */
 /* (declarations of the socket module go after this line) */
 
+/* Socket types for levee_socket_new, levee_socket_pair and name lookups
+ * (Linux's SOCK_* numbers; a port to another OS maps them in the core). */
+enum levee_socktype {
+  LEVEE_SOCK_STREAM = 1, /* a byte stream (TCP, unix stream) */
+  LEVEE_SOCK_DGRAM = 2,  /* datagrams (UDP, unix datagram) */
+  LEVEE_SOCK_RAW = 3     /* raw packets (name lookups accept it) */
+};
+
 /* Creates a socket with SOCK_CLOEXEC|SOCK_NONBLOCK added to type.
  * Returns the fd or -(errno). */
 int levee_socket_new(int32_t domain, int32_t type, int32_t protocol);
+
+/* socketpair(2) of domain (LEVEE_AF_UNIX) and type with SOCK_CLOEXEC|
+ * SOCK_NONBLOCK added: fds[0] and fds[1] are connected to each other.
+ * 0, LEVEE_EINVAL (fds NULL) or -(errno). */
+int levee_socket_pair(int32_t domain, int32_t type, int32_t *fds);
 
 /* Binds fd to ep. Returns 0 or -(errno) (LEVEE_EADDRINUSE, ...). */
 int levee_socket_bind(int32_t fd, const levee_endpoint *ep);
@@ -1090,6 +1117,10 @@ int levee_socket_getopt(int32_t fd, const char *name, int64_t *value);
 /* read(2). Bytes (0 at EOF), LEVEE_EAGAIN on an empty non-blocking fd,
  * or -(errno). */
 int64_t levee_fd_read(int32_t fd, void *buf, size_t len);
+
+/* pread(2): up to len bytes at offset, the file position unchanged.
+ * Bytes (0 at the end of the file), LEVEE_EAGAIN or -(errno). */
+int64_t levee_fd_pread(int32_t fd, void *buf, size_t len, int64_t offset);
 
 /* write(2). Bytes written, LEVEE_EAGAIN, LEVEE_EPIPE or -(errno). */
 int64_t levee_fd_write(int32_t fd, const void *buf, size_t len);
@@ -1231,6 +1262,25 @@ const char *levee_dir_path(const levee_dir *d);
 /* How deep the current entry is (1: directly under the root), or 0. */
 int levee_dir_level(const levee_dir *d);
 
+/* How open(2) flags allow a file to be used (levee_fs_access). */
+enum levee_access {
+  LEVEE_ACCESS_READ = 1,  /* O_RDONLY */
+  LEVEE_ACCESS_WRITE = 2, /* O_WRONLY */
+  LEVEE_ACCESS_RW = 3     /* O_RDWR */
+};
+
+/* The open(2) flags of a levee file mode (the original levee's, as both
+ * bindings' io open take them): "r" read; "r+" read-write; "w" write,
+ * truncate (no create); "w+" read-write, create, truncate; "a" write,
+ * append, create; "a+" read-write, append, create; each may end in "x"
+ * (create, failing if the file exists). LEVEE_EINVAL for another string
+ * or NULL. */
+int levee_fs_mode(const char *mode);
+
+/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from levee_fs_mode
+ * or built by a program from the OS's O_* constants). */
+int levee_fs_access(int32_t flags);
+
 
 /* levee:section dns */
 /* (declarations of the dns module go after this line) */
@@ -1340,6 +1390,116 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
 /* levee:section tls */
 /* (declarations of the tls module go after this line) */
 
+/* ===================================================================== */
+/* tls: TLS over libtls; configurations, server contexts, sessions        */
+/* ===================================================================== */
+
+/* A TLS configuration: certificates, CA, protocols, ciphers, ALPN and the
+ * verification switches, shared by any number of client streams and
+ * server contexts (which keep what they need: the configuration may be
+ * freed while they live). Immutable once made; safe to share between OS
+ * threads. */
+typedef struct levee_tls_config levee_tls_config;
+
+/* A server context made from a configuration: what accepted streams are
+ * upgraded with. Use it from one OS thread at a time. */
+typedef struct levee_tls_server levee_tls_server;
+
+/* The stream a TLS session rides on (declared in the stream section). */
+struct levee_stream;
+
+/* Builds a configuration from options given as one JSON object (json, len
+ * bytes; both bindings encode their options table). Keys (lua-api.md §5
+ * plus levee's additions; other keys are ignored):
+ *   ca (PEM text) | ca_path (directory) | ca_file: trusted CAs, the first
+ *     present wins; default: the system's CA bundle.
+ *   cert | cert_file, key | key_file: this side's certificate and key (PEM
+ *     text or path); certs: a list of {cert|cert_file, key|key_file}
+ *     objects, further certificates a server chooses among by SNI (the
+ *     first certificate given is the default).
+ *   ciphers: "secure" (default), "compat", "legacy", "insecure"/"all" or an
+ *     OpenSSL cipher list. dheparams: "none", "auto", "legacy".
+ *     ecdhecurve (or ecdhecurves): a curve name or list.
+ *   protocols: a string or list of TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3 (also
+ *     TLSv1_0 ...), TLSv1, ALL, DEFAULT; case-insensitive. Enabling 1.0 or
+ *     1.1 appends "@SECLEVEL=0" to the ciphers (OpenSSL 3 needs it).
+ *   verify_depth: 0..100. alpn: a protocol name or list, in preference
+ *     order. server_name: the name a client sends and verifies when its
+ *     stream is upgraded without one.
+ *   server: {prefer_ciphers = "server"|"client", verify_client = true |
+ *     "optional"}.
+ *   insecure: {verify_cert = false, verify_name = false, verify_time =
+ *     false}; only a literal false turns a check off (verification is on
+ *     by default).
+ * On success *out is the configuration (free with levee_tls_config_free).
+ * LEVEE_TLS_ECONFIG for a bad option or unreadable file (levee_last_message
+ * names the option and says why), LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_config_new(levee_tls_config **out, const char *json, size_t len);
+
+/* Frees a configuration. NULL is a no-op. */
+void levee_tls_config_free(levee_tls_config *c);
+
+/* Makes a server context from c (which needs at least one certificate and
+ * key). *out is freed with levee_tls_server_free. LEVEE_TLS_ECONFIG (no
+ * certificate, key does not match, ...: levee_last_message says which),
+ * LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_tls_server_new(levee_tls_server **out, levee_tls_config *c);
+
+/* Frees a server context (streams it upgraded stay usable). NULL is a
+ * no-op. */
+void levee_tls_server_free(levee_tls_server *s);
+
+/* Makes the connected stream s a TLS client: from now on its reads and
+ * writes carry TLS records (sendfile and splice answer LEVEE_ENOTSUP).
+ * server_name (NULL or "": the configuration's server_name) is sent as SNI
+ * unless it is an IP address, and the server's certificate must match it
+ * unless insecure.verify_name is false. The handshake runs on
+ * levee_stream_handshake (or the first read/write); drive it to 0 before
+ * trusting the peer. Returns 0, LEVEE_TLS_ECONFIG (no server_name while
+ * the name is verified), LEVEE_TLS_ECLIENT, LEVEE_EALREADY (already TLS),
+ * LEVEE_EBADF (closed stream), LEVEE_EINVAL, LEVEE_ENOMEM.
+ *
+ * On a TLS stream, levee_stream_handshake answers 0, LEVEE_WANT_READ /
+ * LEVEE_WANT_WRITE, or a failure that every later call repeats:
+ * LEVEE_TLS_EVERIFY (the peer's certificate or name did not verify, or a
+ * required client certificate is missing), LEVEE_TLS_EHANDSHAKE (anything
+ * else: no shared protocol or cipher, not TLS, the peer closed midway),
+ * with libtls's text at levee_last_message(). Reads return LEVEE_CLOSED at
+ * close_notify or at the peer's TCP EOF; read and write failures after the
+ * handshake are -(errno) codes (LEVEE_ECONNRESET, LEVEE_EPIPE) or
+ * LEVEE_TLS_EGENERIC (a bad record). A read gives every byte libtls holds
+ * before it answers LEVEE_WANT_READ. After a short write the rest must be
+ * written next (OpenSSL's write retry rule). levee_stream_shutdown (writing
+ * side) and close/release/free send close_notify without waiting. */
+int levee_stream_tls_client(struct levee_stream *s, levee_tls_config *c, const char *server_name);
+
+/* Makes the accepted stream s the server side of a TLS session of srv
+ * (then as levee_stream_tls_client). 0, LEVEE_TLS_ESERVER, LEVEE_EALREADY,
+ * LEVEE_EBADF, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_stream_tls_accept(struct levee_stream *s, levee_tls_server *srv);
+
+/* What a completed handshake agreed on. Strings are NUL-terminated, "" when
+ * absent, and stay valid until the stream is closed, released or freed. */
+typedef struct levee_tls_info {
+  const char *version;     /* "TLSv1.3", "TLSv1.2", ... */
+  const char *cipher;      /* "TLS_AES_256_GCM_SHA384", ... */
+  const char *alpn;        /* the protocol ALPN selected, "" when none */
+  const char *server_name; /* the SNI name (client: the one sent; server: the one received) */
+  const char *subject;     /* the peer certificate's subject, "" without one */
+  const char *issuer;      /* its issuer */
+  const char *hash;        /* "SHA256:<hex>" of the peer certificate */
+  int64_t not_before;      /* validity, seconds since the epoch (0 without one) */
+  int64_t not_after;
+  int32_t peer_cert;       /* 1 when the peer presented a certificate */
+  int32_t cipher_strength; /* bits of the symmetric cipher */
+  int32_t session_resumed; /* 1 when the session was resumed */
+  int32_t reserved;        /* 0 */
+} levee_tls_info;
+
+/* Fills *out for a TLS stream whose handshake completed. 0, LEVEE_EAGAIN
+ * before that, LEVEE_ENOTSUP for a plain stream, LEVEE_EBADF, LEVEE_EINVAL. */
+int levee_stream_tls_info(struct levee_stream *s, levee_tls_info *out);
+
 
 /* levee:section process */
 /* (declarations of the process module go after this line) */
@@ -1367,6 +1527,9 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
  * write buffer; the binding moves them (levee_h1_read / levee_h1_flush do
  * it for a plain fd). See docs/http.md. */
 typedef struct levee_h1 levee_h1;
+
+/* The core stream (section stream) the engine's byte movers take. */
+struct levee_stream;
 
 /* Sides for levee_h1_new. */
 enum {
@@ -1486,9 +1649,11 @@ enum {
   LEVEE_H1_S_PARTIAL = 4, /* part of a head has arrived */
   LEVEE_H1_S_BODY = 8,    /* a body is being received */
   LEVEE_H1_S_EOF = 16,    /* the peer closed its side */
-  LEVEE_H1_S_DRAINED = 32, /* the last levee_h1_read came back short: the fd
-                              has nothing more until it is readable again */
-  LEVEE_H1_S_OUTPUT = 64   /* the write buffer holds bytes to write */
+  LEVEE_H1_S_DRAINED = 32, /* the last levee_h1_read came back short: the
+                              stream has nothing more until its fd is ready again */
+  LEVEE_H1_S_OUTPUT = 64,  /* the write buffer holds bytes to write */
+  LEVEE_H1_S_WANT_WRITE = 128 /* the last read or write of the stream waits
+                                 for writability (TLS can need it to read) */
 };
 
 /* Makes a connection engine for side LEVEE_H1_SERVER or LEVEE_H1_CLIENT
@@ -1639,25 +1804,30 @@ int64_t levee_h1_left(const levee_h1 *h, uint32_t id);
  * only the engine itself. 0 or LEVEE_EINVAL. */
 int levee_h1_release(levee_h1 *h);
 
-/* read(2) from fd into the read buffer (growing it as needed). Returns
- * the bytes read, 0 at EOF (recorded as levee_h1_eof), LEVEE_EAGAIN, or
- * -(errno) (the engine then treats the input as ended). EINTR is retried. */
-int64_t levee_h1_read(levee_h1 *h, int32_t fd);
+/* Reads from the stream s (the core stream: a plain socket, or TLS under
+ * it) into the read buffer, growing it as needed. Returns the bytes read,
+ * 0 at the end of input (recorded as levee_h1_eof), LEVEE_WANT_READ or
+ * LEVEE_WANT_WRITE (wait for that readiness of the fd), or the stream's
+ * error (the engine then treats the input as ended). */
+int64_t levee_h1_read(levee_h1 *h, struct levee_stream *s);
 
-/* write(2) of the write buffer to fd, as far as fd takes it (trimming what
- * went out). Returns the bytes still buffered (0: all written; > 0: wait
- * until fd is writable), or -(errno) (LEVEE_EPIPE, ...). EINTR is retried. */
-int64_t levee_h1_flush(levee_h1 *h, int32_t fd);
+/* Writes the write buffer to the stream s, as far as it takes it
+ * (trimming what went out). Returns the bytes still buffered (0: all
+ * written; > 0: wait for the readiness levee_stream_want(s) names), or
+ * the stream's error (LEVEE_EPIPE, ...). */
+int64_t levee_h1_flush(levee_h1 *h, struct levee_stream *s);
 
 /* One call for what a binding whose FFI calls are dear (Python's cffi)
- * does between two messages: writes the engine's output to fd as far as it
- * goes (levee_h1_flush), then levee_h1_next; when that needs input and
- * the last read did not drain fd (or ready != 0: fd was reported
- * readable), reads once (levee_h1_read) and calls it again. A HEAD is also packed into pack[0..pack_cap) (levee_h1_pack;
- * msg->packed bytes). Returns levee_h1_next's result (NEED with the state
- * in msg->flags: LEVEE_H1_S_OUTPUT when fd took less than everything), or
+ * does between two messages: writes the engine's output to the stream s
+ * as far as it goes (levee_h1_flush), then levee_h1_next; when that needs
+ * input and the last read did not drain the stream (or ready != 0: its fd
+ * was reported ready), reads once (levee_h1_read) and calls it again. A
+ * HEAD is also packed into pack[0..pack_cap) (levee_h1_pack; msg->packed
+ * bytes). Returns levee_h1_next's result (NEED with the state in
+ * msg->flags: LEVEE_H1_S_OUTPUT when the stream took less than
+ * everything, LEVEE_H1_S_WANT_WRITE when it waits for writability), or
  * the write's error (LEVEE_EPIPE, ...), LEVEE_ERANGE when pack is short. */
-int levee_h1_step(levee_h1 *h, int32_t fd, int32_t ready, levee_h1_msg *msg,
+int levee_h1_step(levee_h1 *h, struct levee_stream *s, int32_t ready, levee_h1_msg *msg,
                   levee_http_token *toks, uint32_t cap, uint8_t *pack, size_t pack_cap);
 
 /* Appends a request or response head (and o->data) to buf without any
@@ -1849,6 +2019,142 @@ typedef struct levee_winsize {
 /* The size of the terminal open on fd (ioctl TIOCGWINSZ). 0, or -(errno)
  * (LEVEE_ENOTTY when fd is not a terminal, LEVEE_EBADF), LEVEE_EINVAL. */
 int levee_term_winsize(int32_t fd, levee_winsize *out);
+
+/* levee:section stream */
+/* (declarations of the stream module go after this line) */
+
+/* ===================================================================== */
+/* stream: moving bytes between an fd and buffers, never blocking         */
+/* ===================================================================== */
+
+/* A byte stream over one fd (socket, pipe, tty or file) that it owns.
+ * Every call either makes progress or answers at once: when the fd (or a
+ * transport under the stream, such as a TLS session) cannot go on, the
+ * call returns LEVEE_WANT_READ or LEVEE_WANT_WRITE, the caller waits for
+ * that readiness of the fd (levee_hub_register) and calls again. Only a
+ * WANT answer is a reason to wait: a transport may hold bytes it already
+ * took from the fd. EINTR is retried inside; SIGPIPE is never raised
+ * (LEVEE_EPIPE instead). End of input is LEVEE_CLOSED, distinct from
+ * failures (-(errno) codes, or the transport's own). A stream whose fd was
+ * closed or released answers LEVEE_EBADF. Not thread-safe. */
+typedef struct levee_stream levee_stream;
+
+/* The two "would block" answers of the stream calls. They are not
+ * failures and not in the error registry (levee_error_get gives NULL):
+ * wait for the readiness they name, then call again. Their values sit in
+ * the levee range, where no error will ever take them. */
+enum levee_stream_want {
+  LEVEE_WANT_READ = -10110, /* would block until the fd is readable */
+  LEVEE_WANT_WRITE = -10111 /* would block until the fd is writable */
+};
+
+/* Makes a stream that owns fd (made non-blocking here) with the plain
+ * transport. The stream closes fd when closed or freed, unless released.
+ * LEVEE_EINVAL (out NULL or fd < 0), LEVEE_EBADF (fd not open),
+ * LEVEE_ENOMEM. */
+int levee_stream_new(levee_stream **out, int32_t fd);
+
+/* Opens path (open(2) with O_CLOEXEC and O_NONBLOCK added, so opening a
+ * FIFO does not wait for its other end; flags as levee_fs_mode gives them
+ * or built from the OS's O_* constants; mode the permissions of a created
+ * file) and makes a stream that owns the fd (levee_stream_fd gives it).
+ * LEVEE_EINVAL (out or path NULL), LEVEE_ENOMEM, or the open error
+ * (LEVEE_ENOENT, LEVEE_EEXIST, ...). */
+int levee_stream_open(levee_stream **out, const char *path, int32_t flags, int32_t mode);
+
+/* Frees the stream: ends its transport without waiting and closes its fd
+ * unless it was released. NULL is a no-op. */
+void levee_stream_free(levee_stream *s);
+
+/* The stream's fd, or -1 once closed or released (or for NULL). */
+int levee_stream_fd(const levee_stream *s);
+
+/* Reads up to n bytes into dst. Returns the bytes read (> 0; 0 only for
+ * n 0), LEVEE_CLOSED at end of input, LEVEE_WANT_READ (or, under TLS,
+ * LEVEE_WANT_WRITE), LEVEE_EBADF for a closed stream, LEVEE_EINVAL (NULL
+ * dst with n > 0), or the read error (LEVEE_ECONNRESET, ...). */
+int64_t levee_stream_read(levee_stream *s, void *dst, size_t n);
+
+/* Reads into buf's tail and commits what arrived (bump). n > 0: first
+ * makes room for n bytes, then reads at most n. n 0: reads at most the
+ * free space at the tail, first making at least 4 KiB (or half the
+ * capacity, up to 64 KiB) free. Returns as levee_stream_read, plus
+ * LEVEE_ENOMEM; nothing is committed on a non-positive answer. */
+int64_t levee_stream_read_buffer(levee_stream *s, levee_buffer *buf, size_t n);
+
+/* Writes n bytes from src, as many as the fd takes now (looping over
+ * short writes). Returns the bytes written: n when all went, fewer when
+ * the stream would block (levee_stream_want says on what; wait, then
+ * write the rest); LEVEE_WANT_WRITE / LEVEE_WANT_READ when nothing could be
+ * written; 0 for n 0; LEVEE_EBADF, LEVEE_EINVAL, or the write error
+ * (LEVEE_EPIPE when the reader is gone, LEVEE_ECONNRESET, ...). */
+int64_t levee_stream_write(levee_stream *s, const void *src, size_t n);
+
+/* Writes the n entries at iov in order, as levee_stream_write (any n:
+ * more than IOV_MAX entries go in several system calls). The entries are
+ * advanced in place by what was written: whole entries get length 0, a
+ * partly written one is moved forward, so calling again with the same iov
+ * and n goes on where the last call stopped. Returns the bytes written
+ * (fewer than the total when it would block), LEVEE_WANT_*, or an error;
+ * LEVEE_EINVAL for n < 0 or NULL iov with n > 0. */
+int64_t levee_stream_writev(levee_stream *s, levee_iovec_entry *iov, int32_t n);
+
+/* Writes up to n bytes from the front of buf (n larger than its length:
+ * all of it) and trims what was written. Returns as levee_stream_write. */
+int64_t levee_stream_write_buffer(levee_stream *s, levee_buffer *buf, size_t n);
+
+/* Writes every entry of iov and consumes what was written
+ * (levee_iovec_consume), so the iovec holds what is left. Returns as
+ * levee_stream_writev. */
+int64_t levee_stream_write_iovec(levee_stream *s, levee_iovec *iov);
+
+/* Copies up to n bytes of the file in_fd, from offset (offset < 0: from
+ * in_fd's own position, which advances), to the stream inside the kernel
+ * (sendfile(2)). Returns the bytes copied (0 when in_fd is at its end),
+ * LEVEE_WANT_WRITE, LEVEE_ENOTSUP when the transport cannot take raw
+ * bytes (TLS: copy through a buffer instead), LEVEE_EBADF, or -(errno). */
+int64_t levee_stream_sendfile(levee_stream *s, int32_t in_fd, int64_t offset, size_t n);
+
+/* Moves up to n bytes from src to s inside the kernel (splice(2): directly
+ * when one fd is a pipe, else through a pipe that s makes on first use and
+ * keeps). Bytes taken from src that s could not take yet stay in that
+ * pipe and count towards the next call's n, so call again with the bytes
+ * still wanted until they arrived. Returns the bytes written to s (> 0),
+ * LEVEE_CLOSED when src is at its end with nothing in flight,
+ * LEVEE_WANT_READ (src not readable) or LEVEE_WANT_WRITE (s not writable),
+ * LEVEE_ENOTSUP when either transport cannot (TLS) or the OS has no
+ * splice, LEVEE_EBADF, or -(errno). 0 for n 0. */
+int64_t levee_stream_splice(levee_stream *s, levee_stream *src, size_t n);
+
+/* Bytes levee_stream_splice took from a source into s's pipe that s has
+ * not written yet (lost if the stream is closed). */
+int64_t levee_stream_inflight(const levee_stream *s);
+
+/* The readiness the last call that stopped short waited on:
+ * LEVEE_WANT_READ, LEVEE_WANT_WRITE, or 0 when the last call did not stop
+ * short. */
+int levee_stream_want(const levee_stream *s);
+
+/* One step of the transport's handshake: 0 when done (the plain transport
+ * has none), LEVEE_WANT_READ / LEVEE_WANT_WRITE, LEVEE_EBADF, or the
+ * transport's error. */
+int levee_stream_handshake(levee_stream *s);
+
+/* Half-closes the stream's socket: how 0 (reading), 1 (writing) or 2
+ * (both); a transport first ends its writing side (TLS close_notify,
+ * without waiting). 0, LEVEE_EINVAL (bad how), LEVEE_EBADF, or -(errno)
+ * (LEVEE_ENOTSOCK, LEVEE_ENOTCONN). */
+int levee_stream_shutdown(levee_stream *s, int32_t how);
+
+/* Ends the transport (without waiting) and closes the fd now. 0,
+ * LEVEE_EBADF when already closed or released, or the close error. */
+int levee_stream_close(levee_stream *s);
+
+/* Ends the transport (without waiting) and gives the fd up without
+ * closing it, for a caller that closes it later (the bindings' hub closes
+ * unregistered fds on its next tick). Returns the fd, or LEVEE_EBADF when
+ * the stream has none. */
+int levee_stream_release(levee_stream *s);
 
 
 /* levee:section misc */

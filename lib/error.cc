@@ -281,6 +281,8 @@ const Builtin kTls[] = {
     {-30002, "CONTEXT", "TLS context error"},
     {-30003, "CLIENT", "TLS client error"},
     {-30004, "SERVER", "TLS server error"},
+    {-30005, "HANDSHAKE", "TLS handshake failed"},
+    {-30006, "VERIFY", "TLS peer verification failed"},
 };
 
 class Registry {

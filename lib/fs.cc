@@ -100,3 +100,33 @@ extern "C" int levee_fs_open_mode(const char *mode) {
   if (excl) flags |= O_CREAT | O_EXCL;
   return flags;
 }
+
+extern "C" int levee_fs_mode(const char *mode) {
+  if (!mode) return LEVEE_EINVAL;
+  static const struct {
+    const char *name;
+    int flags;
+  } modes[] = {
+      {"r", O_RDONLY},
+      {"r+", O_RDWR},
+      {"w", O_WRONLY | O_TRUNC},
+      {"w+", O_RDWR | O_CREAT | O_TRUNC},
+      {"a", O_WRONLY | O_APPEND | O_CREAT},
+      {"a+", O_RDWR | O_APPEND | O_CREAT},
+  };
+  size_t n = std::strlen(mode);
+  bool x = n > 1 && mode[n - 1] == 'x';
+  if (x) --n;
+  for (const auto &m : modes)
+    if (std::strlen(m.name) == n && std::strncmp(m.name, mode, n) == 0)
+      return x ? m.flags | O_CREAT | O_EXCL : m.flags;
+  return LEVEE_EINVAL;
+}
+
+extern "C" int levee_fs_access(int32_t flags) {
+  switch (flags & O_ACCMODE) {
+    case O_WRONLY: return LEVEE_ACCESS_WRITE;
+    case O_RDWR: return LEVEE_ACCESS_RW;
+    default: return LEVEE_ACCESS_READ;
+  }
+}

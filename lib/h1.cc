@@ -24,13 +24,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <vector>
 
 #include "buffer.h"
 #include "internal.h"
+#include "stream.h"
 
 namespace {
 
@@ -512,8 +511,8 @@ struct levee_h1 {
   int32_t side = LEVEE_H1_SERVER;
   RState rs = R_HEAD;
   bool eof = false;
-  bool not_socket = false;  // levee_h1_flush writes with write(2)
   bool drained = false;     // the last levee_h1_read came back short
+  bool want_write = false;  // the stream waits for writability
   bool closing = false;    // read no further message after the current one
   bool close_after = false;  // a written response ended the connection
   bool expect = false;     // the body being read waits for 100 Continue
@@ -1012,6 +1011,7 @@ int levee_h1::state() const {
   if (body_state) s |= LEVEE_H1_S_BODY;
   if (eof) s |= LEVEE_H1_S_EOF;
   if (drained) s |= LEVEE_H1_S_DRAINED;
+  if (want_write) s |= LEVEE_H1_S_WANT_WRITE;
   if (out_pending) s |= LEVEE_H1_S_OUTPUT;
   return s;
 }
@@ -1408,68 +1408,53 @@ int levee_h1_release(levee_h1 *h) {
   return 0;
 }
 
-int64_t levee_h1_read(levee_h1 *h, int32_t fd) {
-  if (!h) return LEVEE_EINVAL;
+int64_t levee_h1_read(levee_h1 *h, struct levee_stream *s) {
+  if (!h || !s) return LEVEE_EINVAL;
   return levee::guard([&]() -> int64_t {
     levee_buffer *b = h->rbuf;
     if (b->available() < 2048) b->ensure(b->len < 4096 ? 4096 : b->len);
-    for (;;) {
-      size_t room = b->available();
-      ssize_t n = ::read(fd, b->tail(), room);
-      if (n > 0) {
-        b->len += size_t(n);
-        h->drained = size_t(n) < room;
-        return n;
-      }
-      if (n == 0) {
-        h->eof = true;
-        return 0;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        h->drained = true;
-        return LEVEE_EAGAIN;
-      }
-      int code = levee::last_errno_code();
-      h->eof = true;
-      return code;
+    size_t room = b->available();
+    int64_t n = levee_stream_read(s, b->tail(), room);
+    if (n > 0) {
+      b->len += size_t(n);
+      // a short read drained a plain socket (the next bytes come with a
+      // new edge); a transport (TLS) may hold more: read until it says WANT
+      levee::Transport *t = levee::stream_transport(s);
+      h->drained = size_t(n) < room && t && t->raw();
+      h->want_write = false;
+      return n;
     }
+    if (n == LEVEE_WANT_READ || n == LEVEE_WANT_WRITE) {
+      h->drained = true;
+      h->want_write = n == LEVEE_WANT_WRITE;
+      return n;
+    }
+    h->eof = true;  // LEVEE_CLOSED, or an error: no more input
+    return n == LEVEE_CLOSED ? 0 : n;
   });
 }
 
-int64_t levee_h1_flush(levee_h1 *h, int32_t fd) {
-  if (!h) return LEVEE_EINVAL;
+int64_t levee_h1_flush(levee_h1 *h, struct levee_stream *s) {
+  if (!h || !s) return LEVEE_EINVAL;
   levee_buffer *b = h->wbuf;
-  while (b->len > 0) {
-    // send(MSG_NOSIGNAL): a vanished peer is EPIPE, never SIGPIPE
-    ssize_t n = h->not_socket ? ::write(fd, b->value(), b->len)
-                              : ::send(fd, b->value(), b->len, MSG_NOSIGNAL);
-    if (n < 0 && errno == ENOTSOCK) {
-      h->not_socket = true;
-      continue;
-    }
-    if (n > 0) {
-      b->trim(size_t(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    return n < 0 ? levee::last_errno_code() : LEVEE_EIO;
-  }
+  if (b->len == 0) return 0;
+  int64_t n = levee_stream_write_buffer(s, b, b->len);
+  if (n < 0 && n != LEVEE_WANT_READ && n != LEVEE_WANT_WRITE) return n;
+  if (b->len) h->want_write = levee_stream_want(s) == LEVEE_WANT_WRITE || n == LEVEE_WANT_WRITE;
   return int64_t(b->len);
 }
 
-int levee_h1_step(levee_h1 *h, int32_t fd, int32_t ready, levee_h1_msg *msg,
+int levee_h1_step(levee_h1 *h, struct levee_stream *s, int32_t ready, levee_h1_msg *msg,
                   levee_http_token *toks, uint32_t cap, uint8_t *pack, size_t pack_cap) {
-  if (!h || !msg) return LEVEE_EINVAL;
+  if (!h || !msg || !s) return LEVEE_EINVAL;
   if (h->wbuf->len) {
-    int64_t left = levee_h1_flush(h, fd);
+    int64_t left = levee_h1_flush(h, s);
     if (left < 0) return int(left);
   }
   int rc = levee_h1_next(h, msg, toks, cap);
   if (rc == LEVEE_H1_NEED && (ready || !h->drained) && !h->eof) {
-    int64_t n = levee_h1_read(h, fd);
-    if (n != LEVEE_EAGAIN) rc = levee_h1_next(h, msg, toks, cap);
+    int64_t n = levee_h1_read(h, s);
+    if (n != LEVEE_WANT_READ && n != LEVEE_WANT_WRITE) rc = levee_h1_next(h, msg, toks, cap);
     else msg->flags = uint32_t(h->state());
   }
   if (rc == LEVEE_H1_HEAD && pack) {

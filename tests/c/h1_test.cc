@@ -883,21 +883,42 @@ TEST(H1, EncodeWithoutAConnection) {
 
 // ---------------------------------------------------------------- fd helpers
 
-TEST(H1, ReadAndFlushMoveBytesThroughAnFd) {
-  int sv[2];
-  ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+namespace {
+
+// A connected pair: a core stream (the engine's side) and a raw fd.
+struct StreamPair {
+  levee_stream *s = nullptr;
+  int peer = -1;
+  StreamPair() {
+    int sv[2];
+    EXPECT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+    EXPECT_EQ(0, levee_stream_new(&s, sv[0]));
+    peer = sv[1];
+  }
+  ~StreamPair() {
+    levee_stream_free(s);
+    if (peer >= 0) close(peer);
+  }
+};
+
+}  // namespace
+
+TEST(H1, ReadAndFlushMoveBytesThroughTheCoreStream) {
+  StreamPair p;
   Conn c(LEVEE_H1_SERVER);
-  EXPECT_EQ(LEVEE_EAGAIN, levee_h1_read(c.h, sv[0]));
+  EXPECT_EQ(LEVEE_WANT_READ, levee_h1_read(c.h, p.s));
+  EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_DRAINED);
   const char *req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-  ASSERT_EQ(ssize_t(strlen(req)), write(sv[1], req, strlen(req)));
-  EXPECT_EQ(int64_t(strlen(req)), levee_h1_read(c.h, sv[0]));
+  ASSERT_EQ(ssize_t(strlen(req)), write(p.peer, req, strlen(req)));
+  EXPECT_EQ(int64_t(strlen(req)), levee_h1_read(c.h, p.s));
+  EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_DRAINED) << "a short read drained the socket";
   EXPECT_EQ("|GET / 1.1 Host=x [none]|NEED", c.pump());
   Resp r(200);
   r.with_body("hi");
   c.respond(c.ids[0], r);
-  EXPECT_EQ(0, levee_h1_flush(c.h, sv[0]));
+  EXPECT_EQ(0, levee_h1_flush(c.h, p.s));
   char got[512];
-  ssize_t n = read(sv[1], got, sizeof got);
+  ssize_t n = read(p.peer, got, sizeof got);
   ASSERT_GT(n, 0);
   EXPECT_EQ("hi", std::string(got, size_t(n)).substr(size_t(n) - 2));
   // idle: the buffers give their memory back
@@ -905,28 +926,64 @@ TEST(H1, ReadAndFlushMoveBytesThroughAnFd) {
   levee_h1_release(c.h);
   EXPECT_EQ(0u, levee_buffer_cap(levee_h1_rbuf(c.h)));
   EXPECT_EQ(0u, levee_buffer_cap(levee_h1_wbuf(c.h)));
-  close(sv[1]);
-  EXPECT_EQ(0, levee_h1_read(c.h, sv[0]));
+  close(p.peer);
+  p.peer = -1;
+  EXPECT_EQ(0, levee_h1_read(c.h, p.s));
   EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_EOF);
   EXPECT_EQ("|CLOSED", c.pump());
   // a write to a vanished peer is EPIPE, not a signal
-  c.feed("");
   levee_buffer_write(levee_h1_wbuf(c.h), "x", 1);
-  EXPECT_EQ(LEVEE_EPIPE, levee_h1_flush(c.h, sv[0]));
-  close(sv[0]);
+  EXPECT_EQ(LEVEE_EPIPE, levee_h1_flush(c.h, p.s));
 }
 
-TEST(H1, FlushStopsWhenTheFdIsFull) {
-  int sv[2];
-  ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+TEST(H1, FlushStopsWhenTheStreamIsFull) {
+  StreamPair p;
   Conn c(LEVEE_H1_CLIENT);
   std::string big(4 << 20, 'b');
   ASSERT_EQ(0, request(c.h, "POST", "/", {}, {}, LEVEE_H1_BODY_LENGTH, big));
-  int64_t left = levee_h1_flush(c.h, sv[0]);
+  int64_t left = levee_h1_flush(c.h, p.s);
   EXPECT_GT(left, 0);
   EXPECT_LT(left, int64_t(big.size()));
-  close(sv[0]);
-  close(sv[1]);
+  EXPECT_EQ(LEVEE_WANT_WRITE, levee_stream_want(p.s));
+  EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_WANT_WRITE);
+}
+
+TEST(H1, StepWritesReadsAndPacksInOneCall) {
+  StreamPair p;
+  Conn c(LEVEE_H1_SERVER);
+  uint8_t pack[256];
+  const char *two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: y\r\nX: 1\r\n\r\n";
+  ASSERT_EQ(ssize_t(strlen(two)), write(p.peer, two, strlen(two)));
+  ASSERT_EQ(LEVEE_H1_HEAD, levee_h1_step(c.h, p.s, 0, &c.m, c.toks, 64, pack, sizeof pack));
+  EXPECT_EQ(std::string("GET\0/a\0Host\0x\0", 14), std::string(reinterpret_cast<char *>(pack), c.m.packed));
+  Resp r(200);
+  r.with_body("a");
+  int rc = levee_h1_respond(c.h, c.m.id, &r);
+  EXPECT_TRUE(rc & LEVEE_H1_R_INPUT) << "the second request is buffered";
+  // the next step writes the first answer and reads the second head
+  // without a read(2)
+  ASSERT_EQ(LEVEE_H1_HEAD, levee_h1_step(c.h, p.s, 0, &c.m, c.toks, 64, pack, sizeof pack));
+  EXPECT_EQ(std::string("GET\0/b\0Host\0y\0X\0" "1\0", 18),
+            std::string(reinterpret_cast<char *>(pack), c.m.packed));
+  char got[512];
+  ssize_t n = read(p.peer, got, sizeof got);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(0u, std::string(got, size_t(n)).find("HTTP/1.1 200 OK\r\n"));
+  Resp r2(200);
+  EXPECT_TRUE(levee_h1_respond(c.h, c.m.id, &r2) & LEVEE_H1_R_DONE);
+  EXPECT_EQ(LEVEE_H1_NEED, levee_h1_step(c.h, p.s, 0, &c.m, c.toks, 64, pack, sizeof pack));
+  EXPECT_TRUE(c.m.flags & LEVEE_H1_S_IDLE) << "NEED carries the state";
+  EXPECT_TRUE(c.m.flags & LEVEE_H1_S_DRAINED);
+}
+
+TEST(H1, PackRefusesAShortBuffer) {
+  Conn c(LEVEE_H1_SERVER);
+  c.feed("GET /long/target HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(LEVEE_H1_HEAD, levee_h1_next(c.h, &c.m, c.toks, 64));
+  uint8_t small[8];
+  EXPECT_EQ(LEVEE_ERANGE, levee_h1_pack(&c.m, c.toks, small, sizeof small));
+  uint8_t enough[64];
+  EXPECT_EQ(24, levee_h1_pack(&c.m, c.toks, enough, sizeof enough));
 }
 
 TEST(H1, BadArguments) {

@@ -1,9 +1,9 @@
 // Black-box tests of the endpoint, socket, fs and misc sections of levee.h.
 // Loopback and unix sockets in a temp dir only; every test checks that it
 // leaves no fd behind.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <levee.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +16,8 @@
 
 #include <string>
 #include <vector>
+
+#include "tcp_pair.h"
 
 namespace {
 
@@ -40,26 +42,6 @@ std::string fmt(const levee_endpoint &ep) {
   char buf[128];
   int n = levee_endpoint_format(&ep, buf, sizeof buf);
   return n < 0 ? std::string("error") : std::string(buf, n);
-}
-
-// A connected pair over loopback TCP: listener fd, client fd, server fd.
-void tcp_pair(const char *host, int *c, int *s) {
-  levee_endpoint ep, bound;
-  int domain = strchr(host, ':') ? AF_INET6 : AF_INET;
-  ASSERT_EQ(0, levee_endpoint_in(&ep, host, 0));
-  int l = levee_socket_new(domain, SOCK_STREAM, 0);
-  ASSERT_GE(l, 0);
-  ASSERT_EQ(0, levee_socket_bind(l, &ep));
-  ASSERT_EQ(0, levee_socket_listen(l, 8));
-  ASSERT_EQ(0, levee_socket_sockname(l, &bound));
-  *c = levee_socket_new(domain, SOCK_STREAM, 0);
-  int rc = levee_socket_connect(*c, &bound);
-  ASSERT_TRUE(rc == 0 || rc == LEVEE_EINPROGRESS) << rc;
-  levee_endpoint peer;
-  for (int i = 0; i < 1000 && (*s = levee_socket_accept(l, &peer)) == LEVEE_EAGAIN; ++i) usleep(1000);
-  ASSERT_GE(*s, 0);
-  EXPECT_EQ(0, levee_socket_error(*c));
-  levee_fd_close(l);
 }
 
 TEST(Endpoint, FormatsV4V6AndUnix) {
@@ -471,3 +453,46 @@ TEST(Fs, OpenModeStringsAsTheOriginal) {
     EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(bad)) << bad;
   EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(nullptr));
 }
+
+namespace {
+
+TEST(Fs, ModeStringsGiveTheOriginalsOpenFlags) {
+  EXPECT_EQ(O_RDONLY, levee_fs_mode("r"));
+  EXPECT_EQ(O_RDWR, levee_fs_mode("r+"));
+  EXPECT_EQ(O_WRONLY | O_TRUNC, levee_fs_mode("w"));  // no O_CREAT, as the original
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_mode("w+"));
+  EXPECT_EQ(O_WRONLY | O_APPEND | O_CREAT, levee_fs_mode("a"));
+  EXPECT_EQ(O_RDWR | O_APPEND | O_CREAT, levee_fs_mode("a+"));
+  EXPECT_EQ(O_RDONLY | O_CREAT | O_EXCL, levee_fs_mode("rx"));
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC | O_EXCL, levee_fs_mode("w+x"));
+  for (const char *bad : {"", "x", "q", "rw", "r+x+", "wxx", "R", "r "})
+    EXPECT_EQ(LEVEE_EINVAL, levee_fs_mode(bad)) << bad;
+  EXPECT_EQ(LEVEE_EINVAL, levee_fs_mode(nullptr));
+}
+
+TEST(Fs, AccessOfOpenFlags) {
+  EXPECT_EQ(LEVEE_ACCESS_READ, levee_fs_access(O_RDONLY));
+  EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(O_WRONLY | O_APPEND));
+  EXPECT_EQ(LEVEE_ACCESS_RW, levee_fs_access(O_RDWR | O_CREAT));
+  EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(levee_fs_mode("ax")));
+}
+
+TEST_F(Sys, SocketPairIsConnectedNonBlockingAndCloexec) {
+  int32_t fds[2];
+  ASSERT_EQ(0, levee_socket_pair(LEVEE_AF_UNIX, LEVEE_SOCK_STREAM, fds));
+  EXPECT_EQ(1, levee_fd_is_nonblock(fds[0]));
+  EXPECT_EQ(1, levee_fd_is_nonblock(fds[1]));
+  EXPECT_EQ(FD_CLOEXEC, fcntl(fds[0], F_GETFD) & FD_CLOEXEC);
+  EXPECT_EQ(2, levee_fd_write(fds[0], "hi", 2));
+  char buf[4];
+  EXPECT_EQ(2, levee_fd_read(fds[1], buf, 4));
+  levee_fd_close(fds[0]);
+  levee_fd_close(fds[1]);
+  ASSERT_EQ(0, levee_socket_pair(LEVEE_AF_UNIX, LEVEE_SOCK_DGRAM, fds));
+  levee_fd_close(fds[0]);
+  levee_fd_close(fds[1]);
+  EXPECT_EQ(LEVEE_EINVAL, levee_socket_pair(LEVEE_AF_UNIX, LEVEE_SOCK_STREAM, nullptr));
+  EXPECT_EQ(LEVEE_EOPNOTSUPP, levee_socket_pair(LEVEE_AF_INET, LEVEE_SOCK_STREAM, fds));
+}
+
+}  // namespace

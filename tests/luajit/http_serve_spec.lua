@@ -429,3 +429,57 @@ describe("p.http 0_4 easy-to-miss behaviours", function()
     assert.equal(errors.utf8.ETOOSHORT, http04.encode_request(buf, "GET", "/p", {q = "\xc3"}))
   end)
 end)
+
+describe("h.http over TLS (the same engine, through the core stream)", function()
+  local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute(here .. "/../tls/mkcerts " .. dir) == 0, "mkcerts failed")
+  local SERVER = {cert_file = dir .. "/server.pem", key_file = dir .. "/server.key"}
+  local CA = dir .. "/ca.pem"
+
+  it("serve() over TLS answers an https:// client, a pool and curl", function()
+    local h = levee.Hub()
+    local _, serve = h.http:listen({port = 0, tls = SERVER})
+    serve:serve(function(req) req:send_json({path = req.path, n = tonumber(req.query.n)}) end)
+    local url = "https://127.0.0.1:" .. serve:port()
+    local err, c = h.http:connect(url, {tls = {ca_file = CA}, timeout = 5000})
+    assert.is_nil(err)
+    for i = 1, 3 do
+      local _, r = c:get("/x", {params = {n = i}})
+      local rerr, res = r:recv(5000)
+      assert.is_nil(rerr)
+      assert.same({path = "/x?n=" .. i, n = i}, select(2, res:json()))
+    end
+    c:close()
+    local pool = h.http:pool(url, {tls = {ca_file = CA}, size = 2})
+    local perr, res = pool:get("/pooled")
+    assert.is_nil(perr)
+    assert.equal("/pooled", select(2, res:json()).path)
+    pool:close()
+    -- curl verifies the certificate and speaks HTTP/1.1 to the same server
+    -- (in the background: the hub keeps serving while curl runs)
+    local base = os.tmpname()
+    os.execute(("( (unset LD_PRELOAD; timeout 10 curl -s --cacert %s '%s/curl?n=7') > %s.out; echo $? > %s.rc ) &")
+      :format(CA, url, base, base))
+    local body
+    for _ = 1, 1000 do
+      local f = io.open(base .. ".rc")
+      if f and f:read("*n") then
+        f:close()
+        local o = io.open(base .. ".out")
+        body = o:read("*a")
+        o:close()
+        break
+      end
+      if f then f:close() end
+      h:sleep(10)
+    end
+    os.remove(base .. ".rc") os.remove(base .. ".out") os.remove(base)
+    assert.equal('{"path": "/curl?n=7", "n": 7}', body)
+    -- an https:// URL without the CA is refused, never plaintext
+    assert.is_not_nil((h.http:connect(url)))
+    serve:close()
+    os.execute("rm -rf " .. dir)
+  end)
+end)

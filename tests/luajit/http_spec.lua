@@ -8,36 +8,8 @@ local Status = levee.HTTPStatus
 
 local tmpdir = os.getenv("TMPDIR") or "/tmp"
 
--- Runs a shell command in the background; wait() polls (sleeping in the
--- hub, so the servers under test keep running) until it finished and
--- returns its output and exit status.
-local function bg(h, cmd)
-  local base = os.tmpname()
-  -- a sanitizer run preloads libasan into luajit; curl hangs with it
-  os.execute(("( (unset LD_PRELOAD; %s) > %s.out 2>&1; echo $? > %s.rc ) &"):format(cmd, base, base))
-  local job = {}
-  function job.wait()
-    for _ = 1, 1000 do
-      local f = io.open(base .. ".rc")
-      if f then
-        local rc = f:read("*n")
-        f:close()
-        if rc then
-          local o = io.open(base .. ".out")
-          local out = o:read("*a")
-          o:close()
-          os.remove(base .. ".rc")
-          os.remove(base .. ".out")
-          os.remove(base)
-          return out, rc
-        end
-      end
-      h:sleep(10)
-    end
-    error("background command did not finish: " .. cmd)
-  end
-  return job
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+local bg = dofile(here .. "/peers.lua").bg
 
 -- A server answering by path; returns the server and a table of what it saw.
 local function app(h, config)

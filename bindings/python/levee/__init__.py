@@ -11,6 +11,7 @@ submodules loaded on first use; each has its page under docs/.
 from ._ffi import ffi, lib
 from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, ConnectionReset,
                      BrokenPipe, FileNotFound, PermissionDenied, AddressError, TLSError,
+                     TLSConfigError, TLSHandshakeError, TLSVerifyError,
                      JSONError, HTTPError, DNSError, UTF8Error, URIError)
 
 
@@ -26,7 +27,7 @@ _LAZY = {
     "Iovec": ("levee.d", "Iovec"),
     "Hub": ("levee.hub", "Hub"),
 }
-_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "uri", "utf8", "hash")
+_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "tls", "uri", "utf8", "hash")
 
 
 def __getattr__(name):

@@ -84,7 +84,23 @@ class AddressError(Error):
 
 
 class TLSError(Error):
-    """tls.*: a TLS configuration, handshake or I/O error."""
+    """tls.*: a TLS configuration, handshake or I/O error. str(e) carries
+    libtls's own text after the registry message."""
+
+
+class TLSConfigError(TLSError, ValueError):
+    """tls.CONFIG: a bad TLS option, or a certificate/key/CA file that cannot
+    be used; the text names the option."""
+
+
+class TLSHandshakeError(TLSError):
+    """tls.HANDSHAKE: the TLS handshake failed (no shared protocol or
+    cipher, the peer is not speaking TLS, it went away midway)."""
+
+
+class TLSVerifyError(TLSHandshakeError):
+    """tls.VERIFY: the peer's certificate or name did not verify (unknown
+    CA, expired, wrong name), or a required client certificate is missing."""
 
 
 class JSONError(Error, ValueError):
@@ -120,6 +136,12 @@ _system_classes = {
     -lib.LEVEE_EPERM: PermissionDenied,
 }
 
+_code_classes = {
+    lib.LEVEE_TLS_ECONFIG: TLSConfigError,
+    lib.LEVEE_TLS_EHANDSHAKE: TLSHandshakeError,
+    lib.LEVEE_TLS_EVERIFY: TLSVerifyError,
+}
+
 _domain_classes = {
     "addr": AddressError,
     "tls": TLSError,
@@ -134,9 +156,11 @@ _domain_classes = {
 # The rest of Python's OSError subclasses, by errno: a levee system error
 # with one of these numbers also derives from it (FileExistsError, ...).
 _builtin_oserrors = {
-    17: FileExistsError, 21: IsADirectoryError, 20: NotADirectoryError,
-    4: InterruptedError, 11: BlockingIOError, 10: ChildProcessError,
-    3: ProcessLookupError, 110: TimeoutError, 103: ConnectionAbortedError,
+    -lib.LEVEE_EEXIST: FileExistsError, -lib.LEVEE_EISDIR: IsADirectoryError,
+    -lib.LEVEE_ENOTDIR: NotADirectoryError, -lib.LEVEE_EINTR: InterruptedError,
+    -lib.LEVEE_EAGAIN: BlockingIOError, -lib.LEVEE_ECHILD: ChildProcessError,
+    -lib.LEVEE_ESRCH: ProcessLookupError, -lib.LEVEE_ETIMEDOUT: TimeoutError,
+    -lib.LEVEE_ECONNABORTED: ConnectionAbortedError,
 }
 
 
@@ -166,7 +190,8 @@ def error_for(code, detail=None):
     else:
         e = lib.levee_error_get(code)
         domain = ffi.string(lib.levee_error_domain(e)).decode() if e != ffi.NULL else "levee"
-        err = _domain_classes.get(domain, Error)()
+        err = _code_classes.get(code) or _domain_classes.get(domain, Error)
+        err = err()
     err._fill(code)
     err.detail = detail
     return err

@@ -7,11 +7,9 @@ local L = require("levee.lib")
 local errors = require("levee.errors")
 local sys = require("levee._")
 
-local SOCK_DGRAM = 2
-local EAGAIN = -11
+local SOCK_DGRAM = L.LEVEE_SOCK_DGRAM
+local EAGAIN = L.LEVEE_EAGAIN
 local CLOSED = errors.CLOSED
-
-pcall(ffi.cdef, "int close(int fd);")
 
 -- A bound (or connected) datagram socket: err, fd, ep. Names are looked
 -- up with h.dns:lookup (off the hub thread).
@@ -32,7 +30,7 @@ local function open(hub, host, port, connect)
     if rc >= 0 then rc = L.levee_socket_bind(fd, ep) end
   end
   if rc < 0 then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return errors.get(rc)
   end
   return nil, fd
@@ -88,7 +86,7 @@ function Factory:bind(port, host)
   if err then return err end
   local r_ev, _, rerr = self.hub:register(fd, true, false)
   if rerr then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return rerr
   end
   return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, closed = false}, Dgram)
@@ -101,7 +99,7 @@ function Factory:dial(port, host)
   if err then return err end
   local conn, rerr = self.hub.io:rw(fd)
   if not conn then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return rerr
   end
   return nil, conn
@@ -113,7 +111,7 @@ function Factory:listen(port, host)
   if err then return err end
   local r, rerr = self.hub.io:r(fd)
   if not r then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return rerr
   end
   return nil, r

@@ -7,8 +7,7 @@ local L = require("levee.lib")
 local errors = require("levee.errors")
 local sys = require("levee._")
 
-local SOCK_STREAM = 1
-local AF_UNIX = 1
+local SOCK_STREAM, AF_UNIX = L.LEVEE_SOCK_STREAM, L.LEVEE_AF_UNIX
 
 -- The options of a dial/listen call as a table.
 local function options(a, b, c, d)
@@ -85,8 +84,7 @@ end
 local Stream = {}
 Stream.__index = Stream
 
-local function close_fd(fd) ffi.C.close(fd) end
-pcall(ffi.cdef, "int close(int fd);")
+local function close_fd(fd) L.levee_fd_close(fd) end
 
 -- Connects to one endpoint: err, conn.
 local function connect(self, ep, o)
@@ -101,7 +99,7 @@ local function connect(self, ep, o)
     end
   end
   local rc = L.levee_socket_connect(fd, ep)
-  if rc < 0 and rc ~= -115 then  -- not EINPROGRESS
+  if rc < 0 and rc ~= L.LEVEE_EINPROGRESS then
     close_fd(fd)
     return errors.get(rc)
   end
@@ -134,7 +132,13 @@ function Stream:dial(a, b, c, d)
   for i = 1, #eps do
     local conn
     err, conn = connect(self, eps[i], o)
-    if not err then return nil, conn end
+    if not err then
+      if o.tls then
+        local host = not o.unix and (o.host or "127.0.0.1") or nil
+        return require("levee.net.tls").client(conn, o.tls, host, o.connect_timeout)
+      end
+      return nil, conn
+    end
   end
   return err
 end
@@ -163,13 +167,13 @@ function Listener:recv()
       close_fd(fd)
       return err
     end
-    if fd == -11 then  -- EAGAIN
+    if fd == L.LEVEE_EAGAIN then
       local err, _, ev = self.r_ev:recv()
       if err then return err end
       if ev < 0 and self.closed then return errors.CLOSED end
-    elseif fd == -24 or fd == -23 then  -- EMFILE, ENFILE
+    elseif fd == L.LEVEE_EMFILE or fd == L.LEVEE_ENFILE then
       self.hub:sleep(self.backoff_ms)
-    elseif fd ~= -103 and fd ~= -71 then  -- not ECONNABORTED / EPROTO: fatal
+    elseif fd ~= L.LEVEE_ECONNABORTED and fd ~= L.LEVEE_EPROTO then  -- else fatal
       return errors.get(fd)
     end
   end
@@ -239,8 +243,10 @@ function Stream:listen(a, b, c, d)
     close_fd(fd)
     return rerr
   end
-  return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, options = o, closed = false,
+  local listener = setmetatable({hub = self.hub, no = fd, r_ev = r_ev, options = o, closed = false,
     backoff_ms = 50, _peer = sys.endpoint()}, Listener)
+  if o.tls then return require("levee.net.tls").listen(listener, o.tls) end
+  return nil, listener
 end
 
 return function(hub) return setmetatable({hub = hub}, Stream) end

@@ -293,7 +293,7 @@ class Client(W.Wire):
         if not st & W.S_IDLE or st & (W.S_CLOSE | W.S_EOF):
             return False
         # EOF, or bytes nobody asked for, make it unusable
-        return lib.levee_h1_read(self._h, self.fd) == W.EAGAIN
+        return lib.levee_h1_read(self._h, self._s) == W.WANT_READ
 
     def close(self):
         """Closes the connection; responses not read yet raise Closed."""

@@ -20,11 +20,13 @@ class Pool:
     Response. A request that fails on a reused connection before any
     response is retried once on a new one when its method is idempotent."""
 
-    def __init__(self, factory, url, size=8, timeout=None, connect_timeout=None, **limits):
+    def __init__(self, factory, url, size=8, timeout=None, connect_timeout=None, tls=None,
+                 **limits):
         if size < 1:
             raise ValueError("levee.http: pool size must be >= 1")
         self.factory, self.hub = factory, factory.hub
-        self.host, self.port = split_url(url)
+        scheme, self.host, self.port = split_url_scheme(url)
+        self.tls = tls if tls is not None else (True if scheme == "https" else None)
         self.size, self.timeout, self.connect_timeout = size, timeout, connect_timeout
         self.limits = limits
         self._idle = []
@@ -47,7 +49,7 @@ class Pool:
                 try:
                     return self.factory.connect(self.port, self.host, timeout=self.timeout,
                                                 connect_timeout=self.connect_timeout,
-                                                **self.limits), False
+                                                tls=self.tls, **self.limits), False
                 except BaseException:
                     self._count -= 1
                     self._wake()
@@ -136,10 +138,18 @@ class Pool:
 
 
 def split_url(url):
-    """(host, port) of "http://host[:port][/...]" (or "host:port")."""
+    """(host, port) of "http://host[:port][/...]" or "https://..." (or
+    "host:port"); see split_url_scheme for the scheme."""
+    _, host, port = split_url_scheme(url)
+    return host, port
+
+
+def split_url_scheme(url):
+    """(scheme, host, port) of an http:// or https:// URL (or "host:port",
+    taken as http); a scheme levee cannot serve is a ValueError."""
     if "//" not in url:
         url = "http://" + url
     u = urlsplit(url)
-    if u.scheme != "http":
-        raise ValueError("levee.http: only http:// URLs are supported, not %r" % url)
-    return u.hostname or "127.0.0.1", u.port or 80
+    if u.scheme not in ("http", "https"):
+        raise ValueError("levee.http: only http:// and https:// URLs are supported, not %r" % url)
+    return u.scheme, u.hostname or "127.0.0.1", u.port or (443 if u.scheme == "https" else 80)

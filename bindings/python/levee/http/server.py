@@ -233,25 +233,39 @@ class Request(Message):
                 writer.close()
                 return writer
             conn = self.connection
+            conn.flush()   # the head first
             offset = 0
+            stream = conn._s
             try:
                 while offset < size:
-                    try:
-                        n = os.sendfile(conn.fd, fd, offset, size - offset)
-                    except BlockingIOError:
-                        conn.io.w_ev.recv(conn.io.timeout)
+                    n = lib.levee_stream_sendfile(stream, fd, offset, size - offset)
+                    if n > 0:
+                        offset += n
+                    elif n == W.WANT_WRITE or n == W.WANT_READ:
+                        (conn.io.w_ev if n == W.WANT_WRITE else conn.io.r_ev).recv(conn.io.timeout)
                         if conn.io.closed:
-                            raise Closed() from None
-                        continue
-                    except InterruptedError:
-                        continue
-                    except OSError as e:
-                        conn.close()
-                        raise error_for(-e.errno) from None
-                    if n == 0:   # the file shrank: the response cannot be completed
+                            raise Closed()
+                    elif n == lib.LEVEE_ENOTSUP:
+                        # a transport that cannot take raw file bytes (TLS):
+                        # through the engine, a piece at a time
+                        while offset < size:
+                            data = os.pread(fd, min(1 << 16, size - offset), offset)
+                            if not data:
+                                break
+                            writer.send(data)
+                            offset += len(data)
+                        if offset < size:   # the file shrank
+                            conn.close()
+                            raise Closed()
+                        writer._written = size
+                        writer.close()
+                        return writer
+                    elif n == 0:   # the file shrank: the response cannot be completed
                         conn.close()
                         raise Closed()
-                    offset += n
+                    else:
+                        conn.close()
+                        raise error_for(n)
             except Error:
                 if not conn.closed:
                     conn.close()
@@ -395,7 +409,7 @@ class Connection(W.Wire):
     def _next(self):
         """The next Request, or None when the connection is done."""
         self._loop = greenlet.getcurrent()
-        h, fd = self._h, self.fd
+        h, s = self._h, self._s
         prev = self._last
         if prev is not None:
             self._last = None
@@ -406,7 +420,7 @@ class Connection(W.Wire):
                 return None
             # one C call: write what the last answers left, read if there is
             # no request buffered, read the next head and pack its text
-            rc = _step(h, fd, ready, MSG, TOKS, _MAX_TOKENS, _PACK, _PACK_CAP)
+            rc = _step(h, s, ready, MSG, TOKS, _MAX_TOKENS, _PACK, _PACK_CAP)
             ready = 0
             if rc == W.HEAD:
                 self._deadline = None
@@ -436,8 +450,10 @@ class Connection(W.Wire):
                     # it after keepalive_timeout
                     ms = io.timeout
                     self._idle_at = self.server._pass
+                # TLS can need writability to read
+                state = io.w_ev if st & W.S_WANT_WRITE else io.r_ev
                 try:
-                    ev = io.r_ev.recv(ms)
+                    ev = state.recv(ms)
                 except Timeout:
                     self.close()
                     return None
@@ -447,7 +463,8 @@ class Connection(W.Wire):
                     if io.closed:
                         self.close()
                         return None
-                    io.r_error = True
+                    if state is io.r_ev:
+                        io.r_error = True
                 ready = 1
             elif rc < 0 and rc not in (W.ETOOSHORT,) and rc > -1000:
                 # the write failed: the peer is gone
@@ -606,7 +623,7 @@ class Connection(W.Wire):
             return False
         if not self._writing and not self.io.closed:
             try:
-                lib.levee_h1_flush(self._h, self.fd)
+                lib.levee_h1_flush(self._h, self._s)
             except Exception:
                 pass
         self.closed = True

@@ -20,11 +20,12 @@ F_CLOSE, F_CONTINUE, F_HEAD = lib.LEVEE_H1_F_CLOSE, lib.LEVEE_H1_F_CONTINUE, lib
 R_SKIP, R_CLOSE, R_QUEUED, R_DONE, R_CHUNKED, R_INPUT, R_END = (
     lib.LEVEE_H1_R_SKIP, lib.LEVEE_H1_R_CLOSE, lib.LEVEE_H1_R_QUEUED, lib.LEVEE_H1_R_DONE,
     lib.LEVEE_H1_R_CHUNKED, lib.LEVEE_H1_R_INPUT, lib.LEVEE_H1_R_END)
-S_IDLE, S_CLOSE, S_PARTIAL, S_BODY, S_EOF, S_DRAINED, S_OUTPUT = (
+S_IDLE, S_CLOSE, S_PARTIAL, S_BODY, S_EOF, S_DRAINED, S_OUTPUT, S_WANT_WRITE = (
     lib.LEVEE_H1_S_IDLE, lib.LEVEE_H1_S_CLOSE, lib.LEVEE_H1_S_PARTIAL, lib.LEVEE_H1_S_BODY,
-    lib.LEVEE_H1_S_EOF, lib.LEVEE_H1_S_DRAINED, lib.LEVEE_H1_S_OUTPUT)
+    lib.LEVEE_H1_S_EOF, lib.LEVEE_H1_S_DRAINED, lib.LEVEE_H1_S_OUTPUT, lib.LEVEE_H1_S_WANT_WRITE)
 O_USE_LENGTH = lib.LEVEE_H1_O_USE_LENGTH
 EAGAIN, ECLOSED, EINVAL = lib.LEVEE_EAGAIN, lib.LEVEE_CLOSED, lib.LEVEE_EINVAL
+WANT_READ, WANT_WRITE = lib.LEVEE_WANT_READ, lib.LEVEE_WANT_WRITE
 ESTATE, ETOOSHORT = lib.LEVEE_HTTP_ESTATE, lib.LEVEE_HTTP_ETOOSHORT
 
 # One message record, token array and pack buffer for the process: a head
@@ -141,6 +142,7 @@ class Wire:
     def __init__(self, hub, io, h):
         self.hub, self.io, self._h = hub, io, h
         self.fd = io.no
+        self._s = io._s   # the core stream: bytes move through it (plain or TLS)
         self._writing = False
         self._write_waiters = None
         self.closed = False
@@ -155,24 +157,30 @@ class Wire:
         if ms == -1:
             ms = io.timeout
         wait = not now and _state(h) & S_DRAINED
+        ev = io.r_ev
         while True:
             if io.closed:
                 raise Closed()
             if wait:
-                if io.r_error:
+                if ev is io.r_ev and io.r_error:
                     lib.levee_h1_eof(h)
                     raise Closed()
                 if _state(h) & S_IDLE:
                     lib.levee_h1_release(h)
-                if io.r_ev.recv(ms) < 0:
+                if ev.recv(ms) < 0:
                     if io.closed:
                         raise Closed()
-                    io.r_error = True
-            n = _read(h, self.fd)
+                    if ev is io.r_ev:
+                        io.r_error = True
+            n = _read(h, self._s)
             if n > 0:
                 return
-            if n != EAGAIN:
-                raise Closed()
+            if n == WANT_WRITE:
+                ev = io.w_ev   # TLS can need writability to read
+            elif n == WANT_READ:
+                ev = io.r_ev
+            else:
+                raise Closed()   # EOF or an error: the engine knows
             wait = True
 
     def flush(self):
@@ -191,7 +199,8 @@ class Wire:
         io = self.io
         if io.closed:
             raise Closed()
-        left = _flush(self._h, self.fd)
+        s = self._s
+        left = _flush(self._h, s)
         if left == 0:
             return
         self._writing = True
@@ -201,11 +210,13 @@ class Wire:
                 if left < 0:
                     err = error_for(left)
                     break
-                io.w_ev.recv(io.timeout)
+                # TLS can need readability to write
+                ev = io.r_ev if lib.levee_stream_want(s) == WANT_READ else io.w_ev
+                ev.recv(io.timeout)
                 if io.closed:
                     err = Closed()
                     break
-                left = _flush(self._h, self.fd)
+                left = _flush(self._h, s)
         except BaseException as e:
             err = e
         self._writing = False

@@ -577,7 +577,7 @@ local function serve_conn(c, handler)
   local server = c.server
   server.conns[c] = true
   c._loop_co = server.hub:current()
-  C_read(h, c.conn.no)  -- readiness was reported (EOF and errors: the engine knows)
+  C_read(h, c.conn.s)  -- readiness was reported (EOF and errors: the engine knows)
   while true do
     local rc = C_next(h, MSG, TOKS, NTOKS)
     if rc == HEAD then
@@ -981,10 +981,11 @@ end
 
 local function new_client(hub, conn, o)
   local h = W.engine(CLIENT, W.limits(o.parser))
-  local port = o.port or 80
+  local default = o.tls and 443 or 80
+  local port = o.port or default
   local host = o.host or "127.0.0.1"
   local hoststr = host:find(":", 1, true) and ("[" .. host .. "]") or host
-  local HOST = tonumber(port) == 80 and hoststr or (hoststr .. ":" .. tostring(port))
+  local HOST = tonumber(port) == default and hoststr or (hoststr .. ":" .. tostring(port))
   local self = setmetatable({
     hub = hub, conn = conn, h = h, buf = H.rbuf(h), HOST = HOST,
     response_to_request = {}, closed = false, _queue = {}, _qh = 0, _qt = 0,
@@ -1091,12 +1092,36 @@ end
 local HTTP = {}
 HTTP.__index = HTTP
 
--- connect(port[, host[, options]]) or connect{port=, host=, timeout=,
--- connect_timeout=, parser=} -> err, client
+-- "http://host[:port]" or "https://..." -> scheme, host, port (nil for none)
+local function split_url(url)
+  local scheme, rest = url:match("^(%a[%w+.-]*)://(.*)$")
+  if not scheme then return nil end
+  local host, port
+  if rest:sub(1, 1) == "[" then
+    host, port = rest:match("^%[([^%]]+)%]:?(%d*)")
+  else
+    host, port = rest:match("^([^:/]*):?(%d*)")
+  end
+  return scheme:lower(), host, tonumber(port)
+end
+
+-- connect(port[, host[, options]]), connect{port=, host=, timeout=,
+-- connect_timeout=, parser=, tls=}, or connect("http[s]://host[:port]"[,
+-- options]) -> err, client. https (or tls=) is the same HTTP over TLS.
 function HTTP:connect(a, b, c)
   local o
   if type(a) == "table" then
     o = a
+  elseif type(a) == "string" and a:find("://", 1, true) then
+    local scheme, host, port = split_url(a)
+    if scheme ~= "http" and scheme ~= "https" then
+      error("h.http:connect: expected an http:// or https:// URL, got " .. a, 2)
+    end
+    o = {}
+    if type(b) == "table" then for k, v in pairs(b) do o[k] = v end end
+    o.host = o.host or host
+    o.port = o.port or port or (scheme == "https" and 443 or 80)
+    if scheme == "https" and o.tls == nil then o.tls = {server_name = o.host} end
   else
     o = {port = a, host = b}
     if type(c) == "table" then for k, v in pairs(c) do o[k] = v end end
@@ -1131,14 +1156,19 @@ function HTTP:listen(a, b, c)
     _head_timeout = head_timeout, _keepalive_timeout = keepalive_timeout}, Server)
 end
 
--- pool(url[, {size=8, timeout=}]) -> pool: request/get/head/post over
--- reused keep-alive connections to url ("http://host:port").
+-- pool(url[, {size=8, timeout=, connect_timeout=, tls=}]) -> pool:
+-- request/get/head/post over reused keep-alive connections to url
+-- ("http://host[:port]" or "https://...").
 function HTTP:pool(url, o)
   o = o or {}
-  local scheme, host, port = url:match("^(%a+)://%[?([^%]/]-)%]?:?(%d*)/?$")
-  if scheme ~= "http" then error("h.http:pool: expected http://host[:port], got " .. tostring(url), 2) end
-  local options = {host = host, port = tonumber(port) or 80, timeout = o.timeout,
-    connect_timeout = o.connect_timeout}
+  local scheme, host, port = split_url(tostring(url))
+  if scheme ~= "http" and scheme ~= "https" then
+    error("h.http:pool: expected http:// or https://host[:port], got " .. tostring(url), 2)
+  end
+  local tls = o.tls
+  if scheme == "https" and tls == nil then tls = {server_name = host} end
+  local options = {host = host, port = port or (scheme == "https" and 443 or 80),
+    timeout = o.timeout, connect_timeout = o.connect_timeout, tls = tls}
   return setmetatable({hub = self.hub, http = self, options = options, size = o.size or 8,
     conns = {}, dialing = 0, waiters = {}, closed = false}, Pool)
 end

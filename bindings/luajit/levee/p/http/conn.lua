@@ -18,7 +18,8 @@ local CLOSED = errors.CLOSED
 local C_read, C_flush, C_state, C_release = L.levee_h1_read, L.levee_h1_flush, L.levee_h1_state,
   L.levee_h1_release
 local C_next, C_consume, C_left = L.levee_h1_next, L.levee_h1_consume, L.levee_h1_left
-local EAGAIN = L.LEVEE_EAGAIN
+local WANT_READ, WANT_WRITE = L.LEVEE_WANT_READ, L.LEVEE_WANT_WRITE
+local C_want = L.levee_stream_want
 local S_IDLE, S_DRAINED = L.LEVEE_H1_S_IDLE, L.LEVEE_H1_S_DRAINED
 local NEED, DATA, CHUNK, END = L.LEVEE_H1_NEED, L.LEVEE_H1_DATA, L.LEVEE_H1_CHUNK, L.LEVEE_H1_END
 local MSG = W.MSG
@@ -49,23 +50,31 @@ end
 function M.fill(self, ms, now)
   local conn, h = self.conn, self.h
   local wait = not now and band(C_state(h), S_DRAINED) ~= 0
+  local ev = conn.r_ev
   while true do
     if conn.closed then return CLOSED end
     if wait then
-      if conn.r_error then
+      if ev == conn.r_ev and conn.r_error then
         -- the hub reported the hang-up with the last data: no new edge
         L.levee_h1_eof(h)
         return CLOSED
       end
       if band(C_state(h), S_IDLE) ~= 0 then C_release(h) end
-      local err, _, ev = conn.r_ev:recv(ms or conn.timeout)
+      local err, _, v = ev:recv(ms or conn.timeout)
       if err then return err end
       if conn.closed then return CLOSED end
-      if ev < 0 then conn.r_error = true end
+      if v < 0 and ev == conn.r_ev then conn.r_error = true end
     end
-    local n = C_read(h, conn.no)
+    -- through the core stream: a plain socket or TLS
+    local n = C_read(h, conn.s)
     if n > 0 then return nil end
-    if n ~= EAGAIN then return CLOSED end  -- EOF or an error: the engine knows
+    if n == WANT_WRITE then
+      ev = conn.w_ev  -- TLS can need writability to read
+    elseif n == WANT_READ then
+      ev = conn.r_ev
+    else
+      return CLOSED  -- EOF or an error: the engine knows
+    end
     wait = true
   end
 end
@@ -86,7 +95,8 @@ function M.flush(self)
   end
   if conn.closed then return CLOSED end
   -- the common case: everything goes out at once
-  local left = C_flush(h, conn.no)
+  local s = conn.s
+  local left = C_flush(h, s)
   if left == 0 then return nil end
   local err
   self._flushing = true
@@ -95,13 +105,14 @@ function M.flush(self)
       err = errors.get(tonumber(left))
       break
     end
-    err = conn.w_ev:recv(conn.timeout)
+    -- TLS can need readability to write
+    err = (C_want(s) == WANT_READ and conn.r_ev or conn.w_ev):recv(conn.timeout)
     if err then break end
     if conn.closed then
       err = CLOSED
       break
     end
-    left = C_flush(h, conn.no)
+    left = C_flush(h, s)
     if left == 0 then break end
   end
   self._flushing = false
