@@ -1003,3 +1003,87 @@ TEST(H1, BadArguments) {
   Resp r(200);
   EXPECT_EQ(LEVEE_EINVAL, levee_h1_respond(cl.h, 0, &r));
 }
+
+TEST(H1, DrainAnswersWhatIsInFlightAndTheLastAnswerSaysClose) {
+  Conn c(LEVEE_H1_SERVER);
+  c.feed("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHo");
+  c.pump();
+  ASSERT_EQ(2u, c.ids.size());
+  int st = levee_h1_drain(c.h);
+  EXPECT_FALSE(st & LEVEE_H1_S_CLOSE) << "two requests are still to be answered";
+  EXPECT_EQ(LEVEE_H1_CLOSED, levee_h1_next(c.h, &c.m, c.toks, 64)) << "the partial /3 is dropped";
+  Resp one(200);
+  EXPECT_EQ(LEVEE_H1_R_DONE, c.respond(c.ids[0], one));
+  EXPECT_EQ(std::string::npos, c.out().find("Connection: close"));
+  Resp two(200);
+  EXPECT_EQ(LEVEE_H1_R_DONE | LEVEE_H1_R_CLOSE | LEVEE_H1_R_END, c.respond(c.ids[1], two));
+  EXPECT_NE(std::string::npos, c.out().find("\r\nConnection: close\r\n"));
+  EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_CLOSE);
+  // an idle connection is done at once
+  Conn idle(LEVEE_H1_SERVER);
+  EXPECT_TRUE(levee_h1_drain(idle.h) & LEVEE_H1_S_CLOSE);
+}
+
+TEST(H1, CountLeftAndReleaseBetweenMessages) {
+  Conn c(LEVEE_H1_SERVER);
+  c.feed("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab");
+  ASSERT_EQ(LEVEE_H1_HEAD, levee_h1_next(c.h, &c.m, c.toks, 64));
+  uint32_t id = c.m.id;
+  EXPECT_EQ(1, levee_h1_count(c.h));
+  EXPECT_EQ(5, levee_h1_left(c.h, id));
+  EXPECT_EQ(0, levee_h1_left(c.h, id + 1)) << "not the body being read";
+  EXPECT_EQ(0, levee_h1_consume(c.h, 2));
+  EXPECT_EQ(3, levee_h1_left(c.h, id));
+  c.feed("cde");
+  EXPECT_EQ(0, levee_h1_consume(c.h, 3));
+  EXPECT_EQ(0, levee_h1_left(c.h, id));
+  Resp r(200);
+  c.respond(id, r);
+  c.out();
+  EXPECT_TRUE(levee_h1_state(c.h) & LEVEE_H1_S_IDLE);
+  levee_h1_release(c.h);
+  // the tokenizer comes back on demand, with the limits given before
+  levee_http_limits lim{};
+  lim.max_uri = 8;
+  levee_h1_limits_set(c.h, &lim);
+  levee_h1_release(c.h);
+  c.feed("GET /0123456789 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(LEVEE_HTTP_ESIZE, levee_h1_next(c.h, &c.m, c.toks, 64));
+  EXPECT_EQ(414u, c.m.status);
+  // until close: -1
+  Conn cl(LEVEE_H1_CLIENT);
+  EXPECT_EQ(0, request(cl.h, "GET", "/"));
+  cl.feed("HTTP/1.0 200 OK\r\n\r\nbody");
+  ASSERT_EQ(LEVEE_H1_HEAD, levee_h1_next(cl.h, &cl.m, cl.toks, 64));
+  EXPECT_EQ(-1, levee_h1_left(cl.h, cl.m.id));
+}
+
+TEST(H1, ReplyAndAskTakePackedFields) {
+  Conn c(LEVEE_H1_SERVER);
+  c.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.pump();
+  std::string f("Content-Type\0text/plain\0X-Two\0a\0X-Two\0b\0", 40);
+  std::string body = "packed";
+  int rc = levee_h1_reply(c.h, c.ids[0], 201, nullptr, 0, f.data(), f.size(),
+                          reinterpret_cast<const uint8_t *>(body.data()), body.size(), LEVEE_H1_BODY_LENGTH,
+                          body.size(), 0);
+  EXPECT_EQ(LEVEE_H1_R_DONE, rc);
+  EXPECT_EQ("HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-Two: a\r\nX-Two: b\r\nDate: *\r\n"
+            "Content-Length: 6\r\n\r\npacked",
+            nodate(c.out()));
+  c.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.pump();
+  std::string odd("X\0a\0Y", 5);  // a value holding NUL would leave a name alone
+  EXPECT_EQ(LEVEE_EINVAL, levee_h1_reply(c.h, c.ids[1], 200, nullptr, 0, odd.data(), odd.size(), nullptr, 0,
+                                         LEVEE_H1_BODY_NONE, 0, 0));
+  std::string inject("X\0a\r\nY: b\0", 10);
+  EXPECT_EQ(LEVEE_EINVAL, levee_h1_reply(c.h, c.ids[1], 200, nullptr, 0, inject.data(), inject.size(),
+                                         nullptr, 0, LEVEE_H1_BODY_NONE, 0, 0));
+  EXPECT_EQ("", c.out());
+  Conn cl(LEVEE_H1_CLIENT);
+  std::string defaults("Host\0h\0Accept\0*/*\0", 18);
+  std::string mine("accept\0text/html\0", 17);
+  EXPECT_EQ(0, levee_h1_ask(cl.h, "GET", 3, "/q", 2, mine.data(), mine.size(), defaults.data(), defaults.size(),
+                            nullptr, 0, LEVEE_H1_BODY_NONE, 0, 0));
+  EXPECT_EQ("GET /q HTTP/1.1\r\naccept: text/html\r\nHost: h\r\n\r\n", cl.out());
+}
