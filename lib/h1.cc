@@ -1295,6 +1295,22 @@ bool unpack(const char *p, size_t n, std::vector<levee_h1_field> &out) {
 
 thread_local std::vector<levee_h1_field> tl_fields, tl_defaults;
 
+// A levee_h1_out over packed fields (tl_fields) and the body arguments.
+levee_h1_out packed_out(const char *target, size_t target_len, const uint8_t *body,
+                        size_t body_len, int32_t kind, uint64_t length, uint32_t flags) {
+  levee_h1_out o{};
+  o.target = target;
+  o.target_len = uint32_t(target_len);
+  o.fields = tl_fields.data();
+  o.nfields = uint32_t(tl_fields.size());
+  o.body = kind;
+  o.length = length;
+  o.data = body;
+  o.data_len = body_len;
+  o.flags = flags;
+  return o;
+}
+
 }  // namespace
 
 int levee_h1_reply(levee_h1 *h, uint32_t id, uint32_t status, const char *reason, size_t reason_len,
@@ -1303,17 +1319,8 @@ int levee_h1_reply(levee_h1 *h, uint32_t id, uint32_t status, const char *reason
   if (!h || (fields_len && !fields) || reason_len > UINT32_MAX) return LEVEE_EINVAL;
   return levee::guard([&] {
     if (!unpack(fields, fields_len, tl_fields)) return int(LEVEE_EINVAL);
-    levee_h1_out o{};
+    levee_h1_out o = packed_out(reason, reason_len, body, body_len, kind, length, flags);
     o.status = status;
-    o.target = reason;
-    o.target_len = uint32_t(reason_len);
-    o.fields = tl_fields.data();
-    o.nfields = uint32_t(tl_fields.size());
-    o.body = kind;
-    o.length = length;
-    o.data = body;
-    o.data_len = body_len;
-    o.flags = flags;
     return with_state(h, h->respond(id, &o));
   });
 }
@@ -1328,20 +1335,11 @@ int levee_h1_ask(levee_h1 *h, const char *method, size_t method_len, const char 
   return levee::guard([&] {
     if (!unpack(fields, fields_len, tl_fields) || !unpack(defaults, defaults_len, tl_defaults))
       return int(LEVEE_EINVAL);
-    levee_h1_out o{};
+    levee_h1_out o = packed_out(target, target_len, body, body_len, kind, length, flags);
     o.method = method;
     o.method_len = uint32_t(method_len);
-    o.target = target;
-    o.target_len = uint32_t(target_len);
-    o.fields = tl_fields.data();
-    o.nfields = uint32_t(tl_fields.size());
     o.defaults = tl_defaults.data();
     o.ndefaults = uint32_t(tl_defaults.size());
-    o.body = kind;
-    o.length = length;
-    o.data = body;
-    o.data_len = body_len;
-    o.flags = flags;
     return h->request(&o);
   });
 }

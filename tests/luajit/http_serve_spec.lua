@@ -9,19 +9,9 @@ local Status = levee.HTTPStatus
 
 local function status_of(out) return tonumber(out:match("^HTTP/1%.1 (%d%d%d)")) end
 
--- sends raw bytes on a new connection, returns everything read until the
--- server closes (or `want` bytes arrived, or the read times out)
-local function raw(h, port, data, want, timeout)
-  local err, conn = h.stream:dial({port = port, timeout = timeout or 2000})
-  assert(not err, tostring(err))
-  conn:write(data)
-  local buf = levee.d.Buffer(4096)
-  while not want or #buf < want do
-    if conn:readinto(buf) then break end
-  end
-  conn:close()
-  return buf:take()
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+local peers = dofile(here .. "/peers.lua")
+local raw = peers.raw
 
 local function hello(req) req.response:send({Status(200), {}, "hello " .. req.path}) end
 
@@ -431,7 +421,6 @@ describe("p.http 0_4 easy-to-miss behaviours", function()
 end)
 
 describe("h.http over TLS (the same engine, through the core stream)", function()
-  local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
   local dir = os.tmpname()
   os.remove(dir)
   assert(os.execute(here .. "/../tls/mkcerts " .. dir) == 0, "mkcerts failed")
@@ -458,24 +447,8 @@ describe("h.http over TLS (the same engine, through the core stream)", function(
     assert.equal("/pooled", select(2, res:json()).path)
     pool:close()
     -- curl verifies the certificate and speaks HTTP/1.1 to the same server
-    -- (in the background: the hub keeps serving while curl runs)
-    local base = os.tmpname()
-    os.execute(("( (unset LD_PRELOAD; timeout 10 curl -sS --cacert %s '%s/curl?n=7') > %s.out 2>&1; echo $? > %s.rc ) &")
-      :format(CA, url, base, base))
-    local body
-    for _ = 1, 1000 do
-      local f = io.open(base .. ".rc")
-      if f and f:read("*n") then
-        f:close()
-        local o = io.open(base .. ".out")
-        body = o:read("*a")
-        o:close()
-        break
-      end
-      if f then f:close() end
-      h:sleep(10)
-    end
-    os.remove(base .. ".rc") os.remove(base .. ".out") os.remove(base)
+    local body, rc = peers.bg(h, ("timeout 10 curl -s --cacert %s '%s/curl?n=7'"):format(CA, url)).wait()
+    assert.equal(0, rc)
     assert.same({path = "/curl?n=7", n = 7}, select(2, levee.p.json.decode(body)))
     -- an https:// URL without the CA is refused, never plaintext
     assert.is_not_nil((h.http:connect(url)))

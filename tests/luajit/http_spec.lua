@@ -9,7 +9,8 @@ local Status = levee.HTTPStatus
 local tmpdir = os.getenv("TMPDIR") or "/tmp"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
-local bg = dofile(here .. "/peers.lua").bg
+local peers = dofile(here .. "/peers.lua")
+local bg, raw = peers.bg, peers.raw
 
 -- A server answering by path; returns the server and a table of what it saw.
 local function app(h, config)
@@ -77,20 +78,6 @@ local function get(h, port, path, o)
   local err3, res = r:recv(2000)
   assert(not err3, tostring(err3))
   return res, c
-end
-
--- sends raw bytes on a new connection, returns everything read until the
--- server closes (or `want` bytes arrived)
-local function raw(h, port, data, want)
-  local err, conn = h.stream:dial({port = port, timeout = 2000})
-  assert(not err, tostring(err))
-  conn:write(data)
-  local buf = levee.d.Buffer(4096)
-  while not want or #buf < want do
-    if conn:readinto(buf) then break end
-  end
-  conn:close()
-  return buf:take()
 end
 
 describe("h.http server", function()

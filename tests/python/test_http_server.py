@@ -11,38 +11,7 @@ import pytest
 import levee
 from levee import http
 
-from conftest import PEER_ENV  # noqa: E402  (the fixture h comes from conftest too)
-
-
-def curl(h, *args):
-    """Runs curl without blocking the hub: (exit status, stdout, stderr)."""
-    r, w = os.pipe()
-    err = tempfile.TemporaryFile()
-    p = subprocess.Popen(["curl", "-sS", "--max-time", "20", *args], stdout=w, stderr=err,
-                         env=PEER_ENV)
-    os.close(w)
-    out = []
-    with h.io.r(r) as rd:
-        while True:
-            try:
-                out.append(rd.read())
-            except levee.Closed:
-                break
-    rc = p.wait()
-    err.seek(0)
-    text = err.read().decode()
-    err.close()
-    return rc, b"".join(out), text
-
-
-def read_all(conn):
-    """Everything conn sends until it closes."""
-    out = []
-    while True:
-        try:
-            out.append(conn.read())
-        except levee.Closed:
-            return b"".join(out)
+from conftest import curl, read_all  # noqa: E402  (the fixture h comes from conftest too)
 
 
 def read_responses(conn, n):

@@ -9,18 +9,9 @@ import pytest
 
 import levee
 
-from conftest import PEER_ENV  # noqa: E402  (the fixture h comes from conftest too)
+from conftest import PEER_ENV, curl, read_all  # noqa: E402  (and the fixture h)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-
-
-def read_all(conn):
-    out = []
-    while True:
-        try:
-            out.append(conn.read())
-        except levee.Closed:
-            return b"".join(out)
 
 
 def status_of(out):
@@ -144,18 +135,8 @@ def test_https_client_pool_and_curl_against_a_tls_server(h, certs):
             assert c.post("/up", data=big).read() == b"tls /up"
         with h.http.pool(url, tls=client_tls, size=2) as pool:
             assert pool.get("/pooled").read() == b"tls /pooled"
-        r, w = os.pipe()
-        p = subprocess.Popen(["curl", "-s", "--cacert", str(certs / "ca.pem"), url + "/curl"],
-                             stdout=w, env=PEER_ENV)
-        os.close(w)
-        out = []
-        with h.io.r(r) as rd:
-            while True:
-                try:
-                    out.append(rd.read())
-                except levee.Closed:
-                    break
-        assert p.wait() == 0 and b"".join(out) == b"tls /curl"
+        rc, out, _ = curl(h, "--cacert", str(certs / "ca.pem"), url + "/curl")
+        assert rc == 0 and out == b"tls /curl"
         # an https:// URL without the CA is refused, never plaintext
         with pytest.raises(levee.TLSError):
             h.http.connect(url)

@@ -1027,7 +1027,7 @@ function Pool:_take()
     end
     if #conns + self.dialing < self.size then
       self.dialing = self.dialing + 1
-      local err, c = self.http:connect(self.options)
+      local err, c = self.http:connect(self.url, self.options)
       self.dialing = self.dialing - 1
       if err then
         pool_wake(self)
@@ -1092,19 +1092,6 @@ end
 local HTTP = {}
 HTTP.__index = HTTP
 
--- "http://host[:port]" or "https://..." -> scheme, host, port (nil for none)
-local function split_url(url)
-  local scheme, rest = url:match("^(%a[%w+.-]*)://(.*)$")
-  if not scheme then return nil end
-  local host, port
-  if rest:sub(1, 1) == "[" then
-    host, port = rest:match("^%[([^%]]+)%]:?(%d*)")
-  else
-    host, port = rest:match("^([^:/]*):?(%d*)")
-  end
-  return scheme:lower(), host, tonumber(port)
-end
-
 -- connect(port[, host[, options]]), connect{port=, host=, timeout=,
 -- connect_timeout=, parser=, tls=}, or connect("http[s]://host[:port]"[,
 -- options]) -> err, client. https (or tls=) is the same HTTP over TLS.
@@ -1113,15 +1100,17 @@ function HTTP:connect(a, b, c)
   if type(a) == "table" then
     o = a
   elseif type(a) == "string" and a:find("://", 1, true) then
-    local scheme, host, port = split_url(a)
+    -- h.stream parses the URL (https: TLS, port 443); the Host header
+    -- comes from what it parsed
+    local scheme = a:match("^(%a[%w+.-]*)://"):lower()
     if scheme ~= "http" and scheme ~= "https" then
       error("h.http:connect: expected an http:// or https:// URL, got " .. a, 2)
     end
-    o = {}
-    if type(b) == "table" then for k, v in pairs(b) do o[k] = v end end
-    o.host = o.host or host
-    o.port = o.port or port or (scheme == "https" and 443 or 80)
-    if scheme == "https" and o.tls == nil then o.tls = {server_name = o.host} end
+    local err, conn = self.hub.stream:dial(a, b)
+    if err then return err end
+    o = conn.options
+    if o.port == "https" or o.port == "http" then o.port = o.port == "https" and 443 or 80 end
+    return nil, new_client(self.hub, conn, o)
   else
     o = {port = a, host = b}
     if type(c) == "table" then for k, v in pairs(c) do o[k] = v end end
@@ -1161,16 +1150,13 @@ end
 -- ("http://host[:port]" or "https://...").
 function HTTP:pool(url, o)
   o = o or {}
-  local scheme, host, port = split_url(tostring(url))
+  local scheme = tostring(url):match("^(%a[%w+.-]*)://")
   if scheme ~= "http" and scheme ~= "https" then
     error("h.http:pool: expected http:// or https://host[:port], got " .. tostring(url), 2)
   end
-  local tls = o.tls
-  if scheme == "https" and tls == nil then tls = {server_name = host} end
-  local options = {host = host, port = port or (scheme == "https" and 443 or 80),
-    timeout = o.timeout, connect_timeout = o.connect_timeout, tls = tls}
-  return setmetatable({hub = self.hub, http = self, options = options, size = o.size or 8,
-    conns = {}, dialing = 0, waiters = {}, closed = false}, Pool)
+  local options = {timeout = o.timeout, connect_timeout = o.connect_timeout, tls = o.tls}
+  return setmetatable({hub = self.hub, http = self, url = url, options = options,
+    size = o.size or 8, conns = {}, dialing = 0, waiters = {}, closed = false}, Pool)
 end
 
 -- droplet(port[, host[, config]]) -> err, droplet: a server with routes

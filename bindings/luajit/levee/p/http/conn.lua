@@ -261,49 +261,10 @@ local function drain(self, each)
 end
 Body.drain = drain
 
-function Body:tostring()
-  local parts, n = {}, 0
-  local err = drain(self, function(p, len)
-    n = n + 1
-    parts[n] = ffi.string(p, len)
-  end)
-  if err then return nil end
-  return table.concat(parts)
-end
-
-function Body:tobuffer(buf)
-  buf = buf or require("levee.d").Buffer()
-  local err = drain(self, function(p, n) buf:write(p, n) end)
-  if err then return err end
-  return nil, buf
-end
-
-function Body:discard() return drain(self, function() end) end
-
-function Body:splice(target)
-  return drain(self, function(p, n) return (target:write(p, n)) end)
-end
-
--- tee(target, ...) -> err, n: copies the rest to every target
-function Body:tee(...)
-  local targets = {...}
-  return drain(self, function(p, n)
-    for i = 1, #targets do
-      local err = targets[i]:write(p, n)
-      if err then return err end
-    end
-  end)
-end
-
-function Body:save(path)
-  local f = io.open(path, "wb")
-  if not f then return errors.system.EACCES end
-  local err, n = drain(self, function(p, len)
-    if not f:write(ffi.string(p, len)) then return errors.system.EIO end
-  end)
-  f:close()
-  if err then return err end
-  return nil, n
+-- tobuffer, tostring, discard, save, splice: the conveniences every HTTP
+-- body has, over drain
+for k, f in pairs(W.body_methods(drain)) do
+  if k ~= "json" then Body[k] = f end
 end
 
 -- json() -> err, value: one JSON value from the body
