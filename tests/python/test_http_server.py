@@ -3,8 +3,6 @@ peers on loopback. Keep-alive, pipelining answered in order, chunked bodies
 both ways, HEAD/204, size limits (400/413/414/431), refused framing,
 vanishing peers, timeouts, shutdown, and no leaked fds."""
 import os
-import subprocess
-import tempfile
 
 import pytest
 

@@ -8,7 +8,7 @@ import traceback
 
 import greenlet
 
-from .._ffi import ffi, lib
+from .._ffi import lib
 from ..errors import Closed, Error, Timeout, error_for
 from . import wire as W
 from .body import Message, body_error
