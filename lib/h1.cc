@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <ctime>
 
 #include <vector>
@@ -504,56 +505,67 @@ struct Exchange {
 }  // namespace
 
 struct levee_h1 {
+  // (fields in size order: an idle keep-alive connection holds this and
+  // nothing else)
   levee_http *tok = nullptr;  // made when a head starts, freed while idle
-  levee_http_limits lim{};    // the tokenizer's limits (zero: default)
+  std::vector<levee_http_token> *part = nullptr;  // tokens of a head split over reads
   levee_buffer rb, wb;  // the buffers (levee_h1_rbuf/wbuf hand out pointers)
-  levee_buffer *rbuf = &rb, *wbuf = &wb;
-  int32_t side = LEVEE_H1_SERVER;
-  RState rs = R_HEAD;
-  bool eof = false;
-  bool drained = false;     // the last levee_h1_read came back short
-  bool want_write = false;  // the stream waits for writability
-  bool closing = false;    // read no further message after the current one
-  bool close_after = false;  // a written response ended the connection
-  bool expect = false;     // the body being read waits for 100 Continue
+  std::vector<Exchange> q;
   uint64_t left = 0;       // body bytes left (LENGTH) or in the chunk (CHUNKED)
   uint64_t seen = 0;       // chunked body bytes so far (max_body)
   uint64_t max_body = UINT64_MAX;
+  uint64_t wleft = 0;      // bytes the streamed Content-Length body still owes
+  levee_http_limits *lim = nullptr;  // the tokenizer's limits (null: default)
   uint32_t body_id = 0;    // the exchange whose body is being read
   uint32_t head_pos = 0;   // bytes of the current head tokenized so far
   uint32_t next_id = 0;
-  uint64_t heads = 0;      // heads returned
-  std::vector<levee_http_token> part;  // tokens of a head split over reads
-  std::vector<Exchange> q;
-  // the streamed message (server: the response due; client: a request body)
-  uint32_t wid = 0;
-  Frame wframe = FR_NONE;
+  uint32_t heads = 0;      // heads returned
+  uint32_t wid = 0;        // the exchange whose body streams out
+  int8_t side = LEVEE_H1_SERVER;
+  RState rs = R_HEAD;
+  Frame wframe = FR_NONE;  // the streamed message (server: the response due; client: a request body)
+  bool eof = false;
+  bool drained = false;     // the last levee_h1_read came back short
+  bool want_write = false;  // the stream waits for writability
+  bool closing = false;     // read no further message after the current one
+  bool close_after = false;  // a written response ended the connection
+  bool expect = false;      // the body being read waits for 100 Continue
   bool wskip = false;
-  bool wcrlf = false;      // a CRLF ends chunk data the caller wrote itself
-  bool wopen = false;
-  uint64_t wleft = 0;
+  bool wcrlf = false;       // a CRLF ends chunk data the caller wrote itself
 
   ~levee_h1() {
     for (auto &e : q)
       if (e.held) levee_buffer_free(e.held);
     levee_http_free(tok);
+    delete part;
+    delete lim;
     free(rb.buf);
     free(wb.buf);
+  }
+
+  void drop_part() {
+    delete part;
+    part = nullptr;
+  }
+
+  void keep_part(const levee_http_token *toks, uint32_t count) {
+    if (!part) part = new std::vector<levee_http_token>;
+    part->assign(toks, toks + count);
   }
 
   levee_http *parser() {
     if (!tok) {
       check(levee_http_new(&tok, side == LEVEE_H1_SERVER ? LEVEE_HTTP_MODE_REQUEST : LEVEE_HTTP_MODE_RESPONSE));
-      levee_http_limits_set(tok, &lim);
+      if (lim) levee_http_limits_set(tok, lim);
     }
     return tok;
   }
 
   // gives back what an idle connection does not need
   void release() {
-    levee_buffer_release(rbuf);
-    levee_buffer_release(wbuf);
-    if ((rs == R_HEAD || rs == R_DONE) && part.empty() && rbuf->len == 0) {
+    levee_buffer_release(&rb);
+    levee_buffer_release(&wb);
+    if ((rs == R_HEAD || rs == R_DONE) && !part && rb.len == 0) {
       levee_http_free(tok);
       tok = nullptr;
     }
@@ -616,7 +628,7 @@ int levee_h1::refuse(int code, uint32_t status, levee_h1_msg *m) {
     m->status = status;
     Exchange e{new_id(), 1, false, true, true, O_DONE, nullptr};
     if (q.empty()) {
-      refusal(wbuf, status);
+      refusal(&wb, status);
       close_after = true;
     } else {
       levee_buffer *b = nullptr;
@@ -626,8 +638,7 @@ int levee_h1::refuse(int code, uint32_t status, levee_h1_msg *m) {
       q.push_back(e);
     }
   }
-  part.clear();
-  part.shrink_to_fit();
+  drop_part();
   head_pos = 0;
   return code;
 }
@@ -647,7 +658,7 @@ int levee_h1::bad_body(int code) {
         e->refused = true;
         e->out = O_DONE;
         if (&q.front() == e) {
-          refusal(wbuf, status);
+          refusal(&wb, status);
         } else {
           check(levee_buffer_new(&e->held, 0));
           refusal(e->held, status);
@@ -672,7 +683,7 @@ void levee_h1::advance() {
   while (n < q.size() && q[n].out == O_DONE) {
     Exchange &e = q[n];
     if (e.held) {
-      wbuf->append(levee_buffer_value(e.held), levee_buffer_len(e.held));
+      wb.append(levee_buffer_value(e.held), levee_buffer_len(e.held));
       levee_buffer_free(e.held);
       e.held = nullptr;
     }
@@ -696,7 +707,7 @@ void levee_h1::maybe_continue() {
   if (!expect || side != LEVEE_H1_SERVER) return;
   if (q.empty() || q.front().id != body_id || q.front().out != O_NONE) return;
   expect = false;
-  wbuf->append("HTTP/1.1 100 Continue\r\n\r\n", 25);
+  wb.append("HTTP/1.1 100 Continue\r\n\r\n", 25);
 }
 
 int levee_h1::head(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
@@ -704,17 +715,17 @@ int levee_h1::head(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
   bool server = side == LEVEE_H1_SERVER;
   for (;;) {
     if (!server && q.empty()) {
-      if (rbuf->len > 0) return refuse(LEVEE_HTTP_ESTATE, 0, m);  // nobody asked
+      if (rb.len > 0) return refuse(LEVEE_HTTP_ESTATE, 0, m);  // nobody asked
       if (eof) {
         rs = R_DONE;
         return LEVEE_H1_CLOSED;
       }
       return LEVEE_H1_NEED;
     }
-    const uint8_t *base = rbuf->value();
-    size_t len = rbuf->len;
-    uint32_t have = uint32_t(part.size());
-    if (have && have < cap) memcpy(toks, part.data(), have * sizeof *toks);
+    const uint8_t *base = rb.value();
+    size_t len = rb.len;
+    uint32_t have = part ? uint32_t(part->size()) : 0;
+    if (have && have < cap) memcpy(toks, part->data(), have * sizeof *toks);
     if (have >= cap) return refuse(LEVEE_HTTP_ESIZE, server ? 431 : 0, m);
     int n = 0;
     if (len > head_pos) n = levee_http_parse(parser(), base + head_pos, len - head_pos, toks + have, cap - have);
@@ -737,28 +748,26 @@ int levee_h1::head(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
       if (n > 0) head_pos = toks[count - 1].end;
       if (count >= cap && n > 0) return refuse(LEVEE_HTTP_ESIZE, server ? 431 : 0, m);
       if (n > 0) {
-        part.assign(toks, toks + count);
+        keep_part(toks, count);
         continue;  // the tokenizer stopped at cap or needs more
       }
       if (eof) {
         bool empty = count == 0 && len == 0;
         rs = R_DONE;
         closing = true;
-        part.clear();
-        part.shrink_to_fit();
+        drop_part();
         head_pos = 0;
         if (empty) return LEVEE_H1_CLOSED;
         return LEVEE_HTTP_ETOOSHORT;
       }
-      if (count) part.assign(toks, toks + count);
+      if (count) keep_part(toks, count);
       return LEVEE_H1_NEED;
     }
     // a complete head
     const levee_http_token &start = toks[0];
     const levee_http_token &bs = toks[count - 1];
     uint32_t head_len = bs.end;
-    part.clear();
-    part.shrink_to_fit();
+    drop_part();
     head_pos = 0;
     bool close = false, keep_alive = false, expect_continue = false;
     uint32_t hosts = 0;
@@ -797,7 +806,7 @@ int levee_h1::head(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
       if (version >= 1 && hosts != 1) return refuse(LEVEE_HTTP_ESYNTAX, 400, m);
       if (body == LEVEE_H1_BODY_LENGTH && bs.length > max_body) return refuse(LEVEE_HTTP_ESIZE, 413, m);
       bool is_head = start.a_len == 4 && memcmp(base + start.a_off, "HEAD", 4) == 0;
-      rbuf->trim(head_len);
+      rb.trim(head_len);
       if (!bs.chunked) levee_http_reset(tok);
       Exchange e{new_id(), uint8_t(version), is_head, close, false, O_NONE, nullptr};
       q.push_back(e);
@@ -823,7 +832,7 @@ int levee_h1::head(levee_h1_msg *m, levee_http_token *toks, uint32_t cap) {
     }
     // client: a response
     uint32_t status = start.status;
-    rbuf->trim(head_len);
+    rb.trim(head_len);
     if (status < 200 && status != 101) {  // interim: skip it
       levee_http_reset(tok);
       continue;
@@ -872,8 +881,8 @@ int levee_h1::body(levee_h1_msg *m) {
   m->id = body_id;
   if (rs == R_CHUNKED && left == 0) {
     levee_http_token t;
-    size_t len = rbuf->len;
-    int rc = len ? levee_http_next(parser(), rbuf->value(), len, &t) : 0;
+    size_t len = rb.len;
+    int rc = len ? levee_http_next(parser(), rb.value(), len, &t) : 0;
     if (rc < 0) return bad_body(rc);
     if (rc == 0) {
       if (eof) {
@@ -884,7 +893,7 @@ int levee_h1::body(levee_h1_msg *m) {
       maybe_continue();
       return LEVEE_H1_NEED;
     }
-    rbuf->trim(size_t(rc));
+    rb.trim(size_t(rc));
     if (t.type == LEVEE_HTTP_T_BODY_END) {
       levee_http_reset(tok);
       body_done();
@@ -894,10 +903,10 @@ int levee_h1::body(levee_h1_msg *m) {
     seen += t.length;
     if (side == LEVEE_H1_SERVER && (seen > max_body || seen < t.length)) return bad_body(LEVEE_HTTP_ESIZE);
     m->length = t.length;
-    m->base = rbuf->value();
+    m->base = rb.value();
     return LEVEE_H1_CHUNK;
   }
-  size_t avail = rbuf->len;
+  size_t avail = rb.len;
   if (avail == 0) {
     if (eof) {
       if (rs == R_UNTIL_CLOSE) {
@@ -911,7 +920,7 @@ int levee_h1::body(levee_h1_msg *m) {
     maybe_continue();
     return LEVEE_H1_NEED;
   }
-  m->base = rbuf->value();
+  m->base = rb.value();
   m->length = rs == R_UNTIL_CLOSE || avail < left ? avail : left;
   return LEVEE_H1_DATA;
 }
@@ -946,8 +955,8 @@ int levee_h1::discard() {
           closing = true;
           return 1;
         }
-        size_t n = rbuf->len < left ? rbuf->len : size_t(left);
-        rbuf->trim(n);
+        size_t n = rb.len < left ? rb.len : size_t(left);
+        rb.trim(n);
         left -= n;
         if (left == 0) {
           body_done();
@@ -961,7 +970,7 @@ int levee_h1::discard() {
         return 0;
       }
       case R_UNTIL_CLOSE:
-        rbuf->trim(SIZE_MAX);
+        rb.trim(SIZE_MAX);
         if (eof) {
           rs = R_DONE;
           return 1;
@@ -974,8 +983,8 @@ int levee_h1::discard() {
           return 1;
         }
         if (left > 0) {
-          size_t n = rbuf->len < left ? rbuf->len : size_t(left);
-          rbuf->trim(n);
+          size_t n = rb.len < left ? rb.len : size_t(left);
+          rb.trim(n);
           left -= n;
           if (left > 0) {
             if (eof) {
@@ -999,15 +1008,15 @@ int levee_h1::discard() {
 
 int levee_h1::state() const {
   int s = 0;
-  bool out_pending = wbuf->len > 0;
+  bool out_pending = wb.len > 0;
   bool body_state = rs == R_LENGTH || rs == R_CHUNKED || rs == R_UNTIL_CLOSE;
-  if (rs == R_HEAD && rbuf->len == 0 && q.empty() && !out_pending && wframe == FR_NONE) s |= LEVEE_H1_S_IDLE;
+  if (rs == R_HEAD && rb.len == 0 && q.empty() && !out_pending && wframe == FR_NONE) s |= LEVEE_H1_S_IDLE;
   if (side == LEVEE_H1_SERVER) {
     if ((close_after || rs == R_DONE) && q.empty()) s |= LEVEE_H1_S_CLOSE;
   } else if (rs == R_DONE) {
     s |= LEVEE_H1_S_CLOSE;
   }
-  if (rs == R_HEAD && (rbuf->len > 0 || !part.empty())) s |= LEVEE_H1_S_PARTIAL;
+  if (rs == R_HEAD && (rb.len > 0 || part)) s |= LEVEE_H1_S_PARTIAL;
   if (body_state) s |= LEVEE_H1_S_BODY;
   if (eof) s |= LEVEE_H1_S_EOF;
   if (drained) s |= LEVEE_H1_S_DRAINED;
@@ -1059,7 +1068,7 @@ int levee_h1::respond(uint32_t id, const levee_h1_out *o) {
     if (enc.flags & LEVEE_H1_R_CLOSE) e->close = true;
     return int(enc.flags | LEVEE_H1_R_QUEUED);
   }
-  int rc = encode(wbuf, o, ctx, &enc);
+  int rc = encode(&wb, o, ctx, &enc);
   if (rc < 0) return rc;
   if (interim) {
     e->out = O_STREAM;
@@ -1077,7 +1086,6 @@ int levee_h1::respond(uint32_t id, const levee_h1_out *o) {
   wskip = enc.flags & LEVEE_H1_R_SKIP;
   wleft = enc.frame == FR_LENGTH ? enc.length - (wskip ? 0 : o->data_len) : 0;
   wcrlf = false;
-  wopen = false;
   return int(enc.flags);
 }
 
@@ -1086,7 +1094,7 @@ int levee_h1::request(const levee_h1_out *o) {
   if (wframe != FR_NONE) return LEVEE_EBUSY;
   if (closing || close_after || rs == R_DONE || eof) return LEVEE_CLOSED;
   Encoded enc;
-  int rc = encode(wbuf, o, o->flags & LEVEE_H1_O_USE_LENGTH, &enc);
+  int rc = encode(&wb, o, o->flags & LEVEE_H1_O_USE_LENGTH, &enc);
   if (rc < 0) return rc;
   bool is_head = o->method_len == 4 && memcmp(o->method, "HEAD", 4) == 0;
   Exchange e{new_id(), 1, is_head, bool(enc.flags & LEVEE_H1_R_CLOSE), false, O_NONE, nullptr};
@@ -1114,10 +1122,10 @@ int levee_h1::send(uint32_t id, const uint8_t *data, size_t len) {
     case FR_LENGTH:
       if (len > wleft) return LEVEE_EINVAL;
       wleft -= len;
-      if (data) wbuf->append(data, len);
+      if (data) wb.append(data, len);
       return 0;
     case FR_CHUNKED: {
-      Writer w{reserve(wbuf, 24 + (data ? len : 0))};
+      Writer w{reserve(&wb, 24 + (data ? len : 0))};
       if (wcrlf) w.crlf();
       w.hex(len);
       w.crlf();
@@ -1128,11 +1136,11 @@ int levee_h1::send(uint32_t id, const uint8_t *data, size_t len) {
       } else {
         wcrlf = true;
       }
-      wbuf->len += w.o;
+      wb.len += w.o;
       return 0;
     }
     default:
-      if (data) wbuf->append(data, len);
+      if (data) wb.append(data, len);
       return 0;
   }
 }
@@ -1148,8 +1156,8 @@ int levee_h1::finish(uint32_t id) {
   if (wframe == FR_NONE || wid != id) return LEVEE_HTTP_ESTATE;
   uint32_t flags = LEVEE_H1_R_DONE;
   if (wframe == FR_CHUNKED && !wskip) {
-    if (wcrlf) wbuf->append("\r\n0\r\n\r\n", 7);
-    else wbuf->append("0\r\n\r\n", 5);
+    if (wcrlf) wb.append("\r\n0\r\n\r\n", 7);
+    else wb.append("0\r\n\r\n", 5);
   } else if (wframe == FR_LENGTH && wleft > 0 && !wskip) {
     // the body fell short of its Content-Length: the peer cannot tell
     // where the next message starts
@@ -1177,7 +1185,7 @@ int levee_h1_new(levee_h1 **out, int32_t side) {
   if (!out || (side != LEVEE_H1_SERVER && side != LEVEE_H1_CLIENT)) return LEVEE_EINVAL;
   return levee::guard([&] {
     auto *h = new levee_h1;
-    h->side = side;
+    h->side = int8_t(side);
     *out = h;
     return 0;
   });
@@ -1188,10 +1196,12 @@ void levee_h1_free(levee_h1 *h) { delete h; }
 int levee_h1_limits_set(levee_h1 *h, const levee_http_limits *limits) {
   if (!h || !limits) return LEVEE_EINVAL;
   const uint32_t *src = &limits->max_method;
-  uint32_t *dst = &h->lim.max_method;
+  if (!h->lim) h->lim = new (std::nothrow) levee_http_limits{};
+  if (!h->lim) return LEVEE_ENOMEM;
+  uint32_t *dst = &h->lim->max_method;
   for (size_t i = 0; i < sizeof *limits / sizeof(uint32_t); i++)
     if (src[i]) dst[i] = src[i];
-  if (h->tok) levee_http_limits_set(h->tok, &h->lim);
+  if (h->tok) levee_http_limits_set(h->tok, h->lim);
   return 0;
 }
 
@@ -1201,8 +1211,8 @@ int levee_h1_max_body_set(levee_h1 *h, uint64_t max) {
   return 0;
 }
 
-levee_buffer *levee_h1_rbuf(levee_h1 *h) { return h ? h->rbuf : nullptr; }
-levee_buffer *levee_h1_wbuf(levee_h1 *h) { return h ? h->wbuf : nullptr; }
+levee_buffer *levee_h1_rbuf(levee_h1 *h) { return h ? (&h->rb) : nullptr; }
+levee_buffer *levee_h1_wbuf(levee_h1 *h) { return h ? (&h->wb) : nullptr; }
 
 int levee_h1_next(levee_h1 *h, levee_h1_msg *msg, levee_http_token *toks, uint32_t cap) {
   if (!h || !msg) return LEVEE_EINVAL;
@@ -1214,14 +1224,14 @@ int levee_h1_consume(levee_h1 *h, size_t n) {
   switch (h->rs) {
     case R_LENGTH:
     case R_CHUNKED:
-      if (n > h->left || n > h->rbuf->len) return LEVEE_EINVAL;
-      h->rbuf->trim(n);
+      if (n > h->left || n > h->rb.len) return LEVEE_EINVAL;
+      h->rb.trim(n);
       h->left -= n;
       if (h->rs == R_LENGTH && h->left == 0) h->body_done();
       return 0;
     case R_UNTIL_CLOSE:
-      if (n > h->rbuf->len) return LEVEE_EINVAL;
-      h->rbuf->trim(n);
+      if (n > h->rb.len) return LEVEE_EINVAL;
+      h->rb.trim(n);
       return 0;
     default:
       return n == 0 ? 0 : LEVEE_HTTP_ESTATE;
@@ -1244,8 +1254,7 @@ int levee_h1_drain(levee_h1 *h) {
   h->closing = true;
   if (h->rs == R_HEAD) {
     h->rs = R_DONE;
-    h->part.clear();
-    h->part.shrink_to_fit();
+    h->drop_part();
     h->head_pos = 0;
   }
   return h->state();
@@ -1409,7 +1418,7 @@ int levee_h1_release(levee_h1 *h) {
 int64_t levee_h1_read(levee_h1 *h, struct levee_stream *s) {
   if (!h || !s) return LEVEE_EINVAL;
   return levee::guard([&]() -> int64_t {
-    levee_buffer *b = h->rbuf;
+    levee_buffer *b = (&h->rb);
     if (b->available() < 2048) b->ensure(b->len < 4096 ? 4096 : b->len);
     size_t room = b->available();
     int64_t n = levee_stream_read(s, b->tail(), room);
@@ -1434,7 +1443,7 @@ int64_t levee_h1_read(levee_h1 *h, struct levee_stream *s) {
 
 int64_t levee_h1_flush(levee_h1 *h, struct levee_stream *s) {
   if (!h || !s) return LEVEE_EINVAL;
-  levee_buffer *b = h->wbuf;
+  levee_buffer *b = (&h->wb);
   if (b->len == 0) return 0;
   int64_t n = levee_stream_write_buffer(s, b, b->len);
   if (n < 0 && n != LEVEE_WANT_READ && n != LEVEE_WANT_WRITE) return n;
@@ -1445,7 +1454,7 @@ int64_t levee_h1_flush(levee_h1 *h, struct levee_stream *s) {
 int levee_h1_step(levee_h1 *h, struct levee_stream *s, int32_t ready, levee_h1_msg *msg,
                   levee_http_token *toks, uint32_t cap, uint8_t *pack, size_t pack_cap) {
   if (!h || !msg || !s) return LEVEE_EINVAL;
-  if (h->wbuf->len) {
+  if (h->wb.len) {
     int64_t left = levee_h1_flush(h, s);
     if (left < 0) return int(left);
   }

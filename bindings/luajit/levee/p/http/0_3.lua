@@ -33,6 +33,7 @@ local HEAD, NEED = L.LEVEE_H1_HEAD, L.LEVEE_H1_NEED
 local R_DONE = L.LEVEE_H1_R_DONE
 local S_CLOSE, S_PARTIAL, S_IDLE = L.LEVEE_H1_S_CLOSE, L.LEVEE_H1_S_PARTIAL, L.LEVEE_H1_S_IDLE
 local S_DRAINED = L.LEVEE_H1_S_DRAINED
+local C_release = L.levee_h1_release
 local BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE = L.LEVEE_H1_BODY_LENGTH, L.LEVEE_H1_BODY_CHUNKED,
   L.LEVEE_H1_BODY_CLOSE
 local E_AGAIN, E_CLOSED, E_INVAL = L.LEVEE_EAGAIN, L.LEVEE_CLOSED, L.LEVEE_EINVAL
@@ -592,6 +593,11 @@ local function serve_conn(c, handler)
           c:close()
           return
         end
+        -- an idle connection keeps no buffer memory (freed now rather than
+        -- by the reaper: 10,000 connections answered at once would
+        -- otherwise hold their buffers at the same time, and the allocator
+        -- keeps that peak)
+        C_release(h)
         if park(c, server._keepalive_timeout) then return end
       end
       if not more(c) then return end
