@@ -10,6 +10,7 @@
 # binding HTTP code before and after the engine.
 #   bench/http/serve.sh KEEPALIVE_BIN [RUNS=5] [SECS=10] [N=10000]
 set -eu
+trap 'echo "serve.sh: failed at line $LINENO" >&2' ERR
 cd "$(dirname "$0")/../.."
 keepalive=$1 runs=${2:-5} secs=${3:-10} n=${4:-10000}
 eval "$(make --no-print-directory -s env)"
