@@ -27,8 +27,10 @@ $(BUILD)/bench/keepalive: bench/http/keepalive.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -o $@ $<
 
-# make bench-http-serve: levee's HTTP server beside nginx under wrk, p99
-# latency, memory per idle keep-alive connection. See docs/bench/http.md.
+# make bench-http-serve: levee's LuaJIT HTTP server beside nginx and its
+# Python server beside uvicorn under wrk (requests/s, p99 latency, CPU per
+# request), memory per idle keep-alive connection, lines of binding HTTP
+# code before and after the engine. See docs/bench/http.md.
 HTTP_SERVE_RUNS ?= 5
 HTTP_SERVE_SECS ?= 10
 bench-http-serve: all $(BUILD)/bench/keepalive

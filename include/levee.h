@@ -1658,6 +1658,339 @@ int levee_stream_close(levee_stream *s);
 int levee_stream_release(levee_stream *s);
 
 
+/* levee:section h1 */
+/* (declarations of the h1 module go after this line) */
+
+/* ===================================================================== */
+/* h1: the HTTP/1.1 connection engine                                    */
+/* ===================================================================== */
+
+/* A sans-I/O HTTP/1.1 connection, server or client side (lib/h1.cc), on
+ * the tokenizer above. It owns the protocol: head decoding (tokens in bulk,
+ * one call per head), body framing (Content-Length, chunked both ways,
+ * until close), keep-alive and close decisions (HTTP/1.0, Connection,
+ * HEAD, 1xx, 204, 304), Expect: 100-continue, head encoding with
+ * validation (Date cached per second, one framing header chosen once), the
+ * 400/413/414/431 answers to refused requests, and the order of pipelined
+ * responses. Bytes come in through its read buffer and go out through its
+ * write buffer; the binding moves them (levee_h1_read / levee_h1_flush do
+ * it for a plain fd). See docs/http.md. */
+typedef struct levee_h1 levee_h1;
+
+/* The core stream (section stream) the engine's byte movers take. */
+struct levee_stream;
+
+/* Sides for levee_h1_new. */
+enum {
+  LEVEE_H1_SERVER = 0, /* reads requests, writes responses */
+  LEVEE_H1_CLIENT = 1  /* writes requests, reads responses */
+};
+
+/* What levee_h1_next found (errors are negative codes). */
+enum {
+  LEVEE_H1_NEED = 0,  /* more input is needed (read, or levee_h1_eof) */
+  LEVEE_H1_HEAD = 1,  /* a request head (server) or a final response head (client) */
+  LEVEE_H1_DATA = 2,  /* msg->length body bytes at msg->base (the front of the read buffer) */
+  LEVEE_H1_CHUNK = 3, /* a chunk of msg->length bytes begins (chunked bodies) */
+  LEVEE_H1_END = 4,   /* the body of a chunked or until-close message ended */
+  LEVEE_H1_CLOSED = 5 /* no further message on this connection */
+};
+
+/* Body framing (levee_h1_msg.body, levee_h1_out.body). */
+enum {
+  LEVEE_H1_BODY_NONE = 0,    /* no body (out, response: an empty body) */
+  LEVEE_H1_BODY_LENGTH = 1,  /* length bytes (Content-Length) */
+  LEVEE_H1_BODY_CHUNKED = 2, /* chunked; out: a streamed body, chunked (or
+                                until close to an HTTP/1.0 peer) */
+  LEVEE_H1_BODY_CLOSE = 3    /* until the connection closes (responses) */
+};
+
+/* Flags of a received head (levee_h1_msg.flags). */
+enum {
+  LEVEE_H1_F_CLOSE = 1,    /* the connection ends after this exchange */
+  LEVEE_H1_F_CONTINUE = 2, /* a request with Expect: 100-continue and a body */
+  LEVEE_H1_F_HEAD = 4      /* a HEAD request, or the response to one */
+};
+
+/* A received head or body piece, filled by levee_h1_next. */
+typedef struct levee_h1_msg {
+  const uint8_t *base; /* HEAD: the head's first byte (token offsets are
+                          relative to it); DATA: the first body byte. Valid
+                          until the next call that adds to the read buffer. */
+  uint64_t length;     /* HEAD: Content-Length (BODY_LENGTH); DATA: bytes
+                          at base; CHUNK: the chunk size */
+  uint32_t id;         /* HEAD: the exchange's number on this connection */
+  uint32_t ntoks;      /* HEAD: tokens written (request/status line, fields,
+                          BODY_START) */
+  uint32_t status;     /* HEAD (client): the status; a refused request
+                          (server): the status the engine answered */
+  uint32_t version;    /* HEAD: the minor version (1 = HTTP/1.1) */
+  int32_t body;        /* HEAD: LEVEE_H1_BODY_* */
+  uint32_t flags;      /* HEAD: LEVEE_H1_F_*; NEED: levee_h1_state's bits */
+  uint32_t head_len;   /* HEAD: bytes of the head */
+  uint32_t packed;     /* levee_h1_step, HEAD: bytes written to its pack */
+} levee_h1_msg;
+
+/* A header field to write: name and value are not NUL-terminated. */
+typedef struct levee_h1_field {
+  const char *name;
+  const char *value;
+  uint32_t name_len;
+  uint32_t value_len;
+} levee_h1_field;
+
+/* A head to write. Requests have a method; responses have none. */
+typedef struct levee_h1_out {
+  const char *method;             /* request method, or NULL for a response */
+  const char *target;             /* request target, or the response reason
+                                     (NULL: the standard reason) */
+  uint32_t method_len;
+  uint32_t target_len;
+  uint32_t status;                /* response status, 100..999 */
+  uint32_t nfields;
+  const levee_h1_field *fields;   /* the app's fields, in order */
+  const levee_h1_field *defaults; /* written when fields lacks the name
+                                     (any case): Host, User-Agent, ... */
+  uint32_t ndefaults;
+  int32_t body;                   /* LEVEE_H1_BODY_NONE, _LENGTH, _CHUNKED */
+  uint64_t length;                /* BODY_LENGTH: the body's size */
+  const uint8_t *data;            /* body bytes written after the head (the
+                                     whole body when data_len == length) */
+  size_t data_len;
+  uint32_t flags;                 /* LEVEE_H1_O_* (levee_h1_encode) */
+  uint32_t reserved;              /* 0 */
+} levee_h1_out;
+
+/* Context of a head for levee_h1_encode (the connection sets all but
+ * LEVEE_H1_O_USE_LENGTH itself). */
+enum {
+  LEVEE_H1_O_CLOSE = 1,      /* write Connection: close */
+  LEVEE_H1_O_KEEP_ALIVE = 2, /* write Connection: keep-alive (HTTP/1.0 peer) */
+  LEVEE_H1_O_HEAD = 4,       /* the response answers HEAD: no body bytes */
+  LEVEE_H1_O_HTTP10 = 8,     /* the peer is HTTP/1.0: a streamed body runs
+                                until close instead of chunked */
+  LEVEE_H1_O_OPEN = 16,      /* a chunked response head is left without its
+                                final CRLF (the first chunk starts with it) */
+  LEVEE_H1_O_USE_LENGTH = 32 /* a streamed (or absent, for a request) body
+                                is framed by the app's own Content-Length
+                                field when it gives one (levee_h1_respond and
+                                levee_h1_request honour this flag too) */
+};
+
+/* What writing a head decided (levee_h1_encode, _respond, _request). */
+enum {
+  LEVEE_H1_R_SKIP = 1,        /* no body bytes go out (HEAD, 1xx, 204, 304) */
+  LEVEE_H1_R_CLOSE = 2,       /* the connection closes after this message */
+  LEVEE_H1_R_QUEUED = 4,      /* complete, held until earlier responses are out */
+  LEVEE_H1_R_DONE = 8,        /* the message is complete */
+  LEVEE_H1_R_CHUNKED = 16,    /* the body is chunked */
+  LEVEE_H1_R_UNTIL_CLOSE = 32, /* the body runs until the connection closes */
+  LEVEE_H1_R_INPUT = 64,        /* (respond, finish) the read buffer holds more
+                                   input: a pipelined request may follow */
+  LEVEE_H1_R_END = 128          /* (respond, finish) the connection is done:
+                                   close once flushed (LEVEE_H1_S_CLOSE) */
+};
+
+/* Bits of levee_h1_state. */
+enum {
+  LEVEE_H1_S_IDLE = 1,    /* between messages: nothing buffered, nothing in flight */
+  LEVEE_H1_S_CLOSE = 2,   /* done: close once the write buffer is flushed */
+  LEVEE_H1_S_PARTIAL = 4, /* part of a head has arrived */
+  LEVEE_H1_S_BODY = 8,    /* a body is being received */
+  LEVEE_H1_S_EOF = 16,    /* the peer closed its side */
+  LEVEE_H1_S_DRAINED = 32, /* the last levee_h1_read came back short: the
+                              stream has nothing more until its fd is ready again */
+  LEVEE_H1_S_OUTPUT = 64,  /* the write buffer holds bytes to write */
+  LEVEE_H1_S_WANT_WRITE = 128 /* the last read or write of the stream waits
+                                 for writability (TLS can need it to read) */
+};
+
+/* Makes a connection engine for side LEVEE_H1_SERVER or LEVEE_H1_CLIENT
+ * with the tokenizer's default limits and no body limit; *out owns it.
+ * LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_h1_new(levee_h1 **out, int32_t side);
+
+/* Frees the engine and its buffers. NULL is a no-op. */
+void levee_h1_free(levee_h1 *h);
+
+/* Sets the tokenizer limits (zero members keep their value). 0 or
+ * LEVEE_EINVAL. */
+int levee_h1_limits_set(levee_h1 *h, const levee_http_limits *limits);
+
+/* Sets the largest request body a server accepts (UINT64_MAX: no limit,
+ * the default); larger bodies are answered 413. 0 or LEVEE_EINVAL. */
+int levee_h1_max_body_set(levee_h1 *h, uint64_t max);
+
+/* The read buffer, owned by the engine: read bytes into its tail and bump
+ * them (or use levee_h1_read); consume body bytes only through
+ * levee_h1_consume. Valid while the engine lives. */
+levee_buffer *levee_h1_rbuf(levee_h1 *h);
+
+/* The write buffer, owned by the engine: write its bytes out and trim them
+ * (or use levee_h1_flush). Valid while the engine lives. */
+levee_buffer *levee_h1_wbuf(levee_h1 *h);
+
+/* Advances the reading side; msg is filled as the result says. In a body,
+ * it reports DATA (bytes available; consume them with levee_h1_consume),
+ * CHUNK and END; between messages it parses the next head into
+ * toks[0..cap) (cap must hold the start line, every field and BODY_START:
+ * a head with more tokens is refused as too large), consuming the head's
+ * bytes. A server writes 100 Continue into the write buffer when it has to
+ * wait for the body of a request that expects it. Returns LEVEE_H1_*, or:
+ * LEVEE_HTTP_ESYNTAX / LEVEE_HTTP_ESIZE for refused input (a server has
+ * queued the answer, msg->status), LEVEE_HTTP_ETOOSHORT when the peer
+ * closed inside a message, LEVEE_HTTP_ESTATE for a response nobody asked
+ * for, LEVEE_EINVAL. After an error or CLOSED it returns CLOSED. */
+int levee_h1_next(levee_h1 *h, levee_h1_msg *msg, levee_http_token *toks, uint32_t cap);
+
+/* Consumes n body bytes from the front of the read buffer (n at most what
+ * DATA reported, or what is buffered of the current chunk or body).
+ * 0, LEVEE_EINVAL (beyond the body), LEVEE_HTTP_ESTATE (not in a body). */
+int levee_h1_consume(levee_h1 *h, size_t n);
+
+/* Skips the rest of the current body as far as the buffered bytes go:
+ * 1 when the body is over (or there was none), 0 when more input is
+ * needed, or the errors of levee_h1_next. */
+int levee_h1_discard(levee_h1 *h);
+
+/* Records that the peer closed its side (no more input). 0 or
+ * LEVEE_EINVAL. */
+int levee_h1_eof(levee_h1 *h);
+
+/* Server shutdown: reads no further request (a head in progress is
+ * dropped); the requests in flight are answered, the last answer says
+ * Connection: close, and LEVEE_H1_S_CLOSE follows. Returns
+ * levee_h1_state, or LEVEE_EINVAL. */
+int levee_h1_drain(levee_h1 *h);
+
+/* Server: writes the response to exchange id (from the request's HEAD).
+ * The engine drops the app's Content-Length / Transfer-Encoding fields and
+ * writes the framing itself: Content-Length for a BODY_LENGTH or
+ * BODY_NONE body, chunked for BODY_CHUNKED (until close for HTTP/1.0, or
+ * the app's own Content-Length with LEVEE_H1_O_USE_LENGTH); Date unless given;
+ * Connection: close when the exchange ends the connection (the request or
+ * the app asked for it, or it is the last one before the connection ends),
+ * Connection: keep-alive to an HTTP/1.0 peer that asked for it. A response due
+ * now goes into the write buffer; a complete one (R_DONE) to a later
+ * request is held (R_QUEUED); a streamed one to a later request returns
+ * LEVEE_EAGAIN: wait until levee_h1_due says it is its turn. A 1xx
+ * status writes an interim response. Returns LEVEE_H1_R_* flags, or
+ * LEVEE_EINVAL (a name that is not a token, CR/LF/NUL in a value or the
+ * reason, a bad status; nothing is written), LEVEE_HTTP_ESTATE (no such
+ * exchange waiting for its response), LEVEE_CLOSED (the engine answered
+ * it already, or the connection is closing before it). */
+int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o);
+
+/* levee_h1_respond for bindings that hand over bytes rather than fill a
+ * struct (Python's cffi): the fields are packed as name NUL value NUL ...
+ * (fields_len bytes; a name or value holding NUL makes the count odd:
+ * LEVEE_EINVAL), reason NULL for the standard one, kind LEVEE_H1_BODY_*,
+ * flags LEVEE_H1_O_USE_LENGTH or 0. Same results. */
+int levee_h1_reply(levee_h1 *h, uint32_t id, uint32_t status, const char *reason, size_t reason_len,
+                   const char *fields, size_t fields_len, const uint8_t *body, size_t body_len,
+                   int32_t kind, uint64_t length, uint32_t flags);
+
+/* Client: writes a request (method and target are validated like field
+ * names and values, the target also refuses spaces). BODY_LENGTH writes
+ * Content-Length, BODY_CHUNKED Transfer-Encoding: chunked (send the body
+ * with levee_h1_send / levee_h1_finish before the next request). Returns
+ * the exchange id (>= 0), LEVEE_EINVAL, LEVEE_EBUSY (a streamed body is
+ * still open), LEVEE_CLOSED (the connection is closing). */
+int levee_h1_request(levee_h1 *h, const levee_h1_out *o);
+
+/* levee_h1_request with packed fields (see levee_h1_reply); defaults are
+ * packed the same way. Same results. */
+int levee_h1_ask(levee_h1 *h, const char *method, size_t method_len, const char *target,
+                 size_t target_len, const char *fields, size_t fields_len, const char *defaults,
+                 size_t defaults_len, const uint8_t *body, size_t body_len, int32_t kind,
+                 uint64_t length, uint32_t flags);
+
+/* Copies the head levee_h1_next just read (msg, toks) into dst as the
+ * slices of its tokens, each followed by a NUL byte: method NUL target NUL
+ * (or reason NUL for a response), then name NUL value NUL per field.
+ * Returns the bytes written, LEVEE_ERANGE when cap is short, LEVEE_EINVAL.
+ * Call it before anything adds to the read buffer. */
+int levee_h1_pack(const levee_h1_msg *msg, const levee_http_token *toks, uint8_t *dst, size_t cap);
+
+/* Writes body bytes of the streamed message of exchange id: a chunk
+ * (chunked), the bytes as they are (Content-Length, until close), nothing
+ * (R_SKIP). With data NULL and len > 0 only the framing goes out (a chunk
+ * header): the caller writes the len bytes itself right after flushing.
+ * 0, LEVEE_EINVAL (past the Content-Length), LEVEE_HTTP_ESTATE (not
+ * streaming), LEVEE_EAGAIN (not its turn yet). */
+int levee_h1_send(levee_h1 *h, uint32_t id, const uint8_t *data, size_t len);
+
+/* Ends the streamed message of exchange id (the last chunk when chunked).
+ * A Content-Length body that fell short closes the connection. Returns
+ * LEVEE_H1_R_* flags (R_CLOSE: close once flushed), LEVEE_HTTP_ESTATE,
+ * LEVEE_EAGAIN. */
+int levee_h1_finish(levee_h1 *h, uint32_t id);
+
+/* Server: the id of the exchange whose response goes out next, -1 when
+ * none is waiting. Client: the id whose response is read next, or -1. */
+int64_t levee_h1_due(const levee_h1 *h);
+
+/* Exchanges in flight: server, requests received and not yet answered in
+ * full; client, requests sent whose response head has not been read. */
+int levee_h1_inflight(const levee_h1 *h);
+
+/* LEVEE_H1_S_* bits (0 for NULL). */
+int levee_h1_state(const levee_h1 *h);
+
+/* Heads levee_h1_next has returned on this connection (requests received
+ * by a server, responses by a client). */
+int64_t levee_h1_count(const levee_h1 *h);
+
+/* Body bytes of exchange id still to be read: what is left of a
+ * Content-Length body, or of the current chunk of a chunked body (0
+ * between chunks); 0 once that body is over or when id is not the message
+ * being read; -1 for a body that runs until the connection closes. */
+int64_t levee_h1_left(const levee_h1 *h, uint32_t id);
+
+/* Gives back what an idle connection does not need: the allocations of
+ * the empty buffers, and between messages the tokenizer and the exchange
+ * queue (made again on demand), so an idle keep-alive connection holds
+ * only the engine itself. 0 or LEVEE_EINVAL. */
+int levee_h1_release(levee_h1 *h);
+
+/* Reads from the stream s (the core stream: a plain socket, or TLS under
+ * it) into the read buffer, growing it as needed. Returns the bytes read,
+ * 0 at the end of input (recorded as levee_h1_eof), LEVEE_WANT_READ or
+ * LEVEE_WANT_WRITE (wait for that readiness of the fd), or the stream's
+ * error (the engine then treats the input as ended). */
+int64_t levee_h1_read(levee_h1 *h, struct levee_stream *s);
+
+/* Writes the write buffer to the stream s, as far as it takes it
+ * (trimming what went out). Returns the bytes still buffered (0: all
+ * written; > 0: wait for the readiness levee_stream_want(s) names), or
+ * the stream's error (LEVEE_EPIPE, ...). */
+int64_t levee_h1_flush(levee_h1 *h, struct levee_stream *s);
+
+/* One call for what a binding whose FFI calls are dear (Python's cffi)
+ * does between two messages: writes the engine's output to the stream s
+ * as far as it goes (levee_h1_flush), then levee_h1_next; when that needs
+ * input and the last read did not drain the stream (or ready != 0: its fd
+ * was reported ready), reads once (levee_h1_read) and calls it again. A
+ * HEAD is also packed into pack[0..pack_cap) (levee_h1_pack; msg->packed
+ * bytes). Returns levee_h1_next's result (NEED with the state in
+ * msg->flags: LEVEE_H1_S_OUTPUT when the stream took less than
+ * everything, LEVEE_H1_S_WANT_WRITE when it waits for writability), or
+ * the write's error (LEVEE_EPIPE, ...), LEVEE_ERANGE when pack is short. */
+int levee_h1_step(levee_h1 *h, struct levee_stream *s, int32_t ready, levee_h1_msg *msg,
+                  levee_http_token *toks, uint32_t cap, uint8_t *pack, size_t pack_cap);
+
+/* Appends a request or response head (and o->data) to buf without any
+ * connection, with the context of o->flags: the same validation, framing
+ * and Date rules as levee_h1_respond / levee_h1_request. Returns
+ * LEVEE_H1_R_* flags, LEVEE_EINVAL (nothing appended), LEVEE_ENOMEM. */
+int levee_h1_encode(levee_buffer *buf, const levee_h1_out *o);
+
+/* Writes the HTTP date of now ("Sun, 06 Nov 1994 08:49:37 GMT", 29 bytes,
+ * no NUL) into dst (cap >= 29), formatted at most once a second per
+ * thread. Returns 29, or LEVEE_ERANGE. */
+int levee_h1_date(char *dst, size_t cap);
+
+
 /* levee:section utf8 */
 /* (declarations of the utf8 module go after this line) */
 

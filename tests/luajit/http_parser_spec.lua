@@ -60,7 +60,34 @@ describe("p.http.parse", function()
     assert.is_true(p.chunked)
     assert.equal(true, t[4][1])
     assert.equal(3ULL, t[4][2])
-    assert.same({false, 0}, t[5])
+    -- the last chunk "0" is a token of its own (not done), the trailers and
+    -- the final CRLF the next one (done), as the original parser gave them
+    assert.same({true, 0ULL}, t[5])
+    assert.same({false, 0}, t[6])
+    assert.equal(6, #t)
+    assert.is_true(p:is_done())
+  end)
+
+  it("gives the last chunk as its own token in steps too", function()
+    local p = http.parse.Request()
+    local s = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    local t = tokens(p, s)
+    assert.same({true, 0ULL}, t[5])
+    assert.same({false, 0}, t[6])
+    assert.is_true(p:is_done())
+    -- the final CRLF arriving later
+    p = http.parse.Request()
+    local head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab"
+    t = tokens(p, head)
+    local err, n = p:next("\r\n0\r\n")
+    assert.is_nil(err)
+    assert.equal(5, n)
+    assert.same({true, 0ULL}, {p:value("")})
+    assert.is_false(p:is_done())
+    err, n = p:next("")
+    assert.equal(0, n)
+    err, n = p:next("\r\n")
+    assert.equal(2, n)
     assert.is_true(p:is_done())
   end)
 

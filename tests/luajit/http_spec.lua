@@ -9,7 +9,8 @@ local Status = levee.HTTPStatus
 local tmpdir = os.getenv("TMPDIR") or "/tmp"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
-local bg = dofile(here .. "/peers.lua").bg
+local peers = dofile(here .. "/peers.lua")
+local bg, raw = peers.bg, peers.raw
 
 -- A server answering by path; returns the server and a table of what it saw.
 local function app(h, config)
@@ -77,20 +78,6 @@ local function get(h, port, path, o)
   local err3, res = r:recv(2000)
   assert(not err3, tostring(err3))
   return res, c
-end
-
--- sends raw bytes on a new connection, returns everything read until the
--- server closes (or `want` bytes arrived)
-local function raw(h, port, data, want)
-  local err, conn = h.stream:dial({port = port, timeout = 2000})
-  assert(not err, tostring(err))
-  conn:write(data)
-  local buf = levee.d.Buffer(4096)
-  while not want or #buf < want do
-    if conn:readinto(buf) then break end
-  end
-  conn:close()
-  return buf:take()
 end
 
 describe("h.http server", function()
@@ -219,7 +206,8 @@ describe("h.http server", function()
     local h = levee.Hub()
     local serve = app(h)
     local out = raw(h, serve:port(),
-      "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcdeGET /y HTTP/1.1\r\nConnection: close\r\n\r\n")
+      "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde" ..
+      "GET /y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     local first = out:find("Hello /x", 1, true)
     local second = out:find("Hello /y", 1, true)
     assert.truthy(first)
@@ -231,8 +219,8 @@ describe("h.http server", function()
   it("answers pipelined requests in order, in one connection", function()
     local h = levee.Hub()
     local serve, seen = app(h)
-    local out = raw(h, serve:port(), "GET /slow HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n" ..
-      "GET /c HTTP/1.1\r\nConnection: close\r\n\r\n")
+    local out = raw(h, serve:port(), "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n" ..
+      "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     local a, b, c = out:find("slow", 1, true), out:find("Hello /b", 1, true), out:find("Hello /c", 1, true)
     assert.truthy(a and b and c)
     assert.truthy(a < b and b < c)
@@ -396,8 +384,8 @@ describe("h.http server limits and hostile input", function()
   it("400 for Content-Length with Transfer-Encoding (smuggling)", function()
     local h = levee.Hub()
     local serve, seen = app(h)
-    local out = raw(h, serve:port(), "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n" ..
-      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n")
+    local out = raw(h, serve:port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n" ..
+      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
     assert.equal(400, status_of(out))
     assert.falsy(out:find("smuggled", 1, true))
     assert.equal(0, #seen.reqs)
@@ -417,7 +405,7 @@ describe("h.http server limits and hostile input", function()
   it("413 for a body over max_body", function()
     local h = levee.Hub()
     local serve = app(h, {port = 0, max_body = 10})
-    local out = raw(h, serve:port(), "POST /echo HTTP/1.1\r\nContent-Length: 11\r\n\r\n")
+    local out = raw(h, serve:port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n")
     assert.equal(413, status_of(out))
     serve:close()
   end)
@@ -427,7 +415,7 @@ describe("h.http server limits and hostile input", function()
     local serve = app(h)
     local err, conn = h.stream:dial({port = serve:port()})
     assert.is_nil(err)
-    conn:write("POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\nonly part")
+    conn:write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part")
     h:sleep(10)
     conn:close()
     local res, c = get(h, serve:port(), "/other")

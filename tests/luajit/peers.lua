@@ -35,6 +35,21 @@ function M.bg(h, cmd)
   return job
 end
 
+-- raw(h, port, data[, want[, timeout=2000]]) -> everything a server sends
+-- back to the raw bytes data on a new connection, read until it closes (or
+-- `want` bytes arrived, or the read fails)
+function M.raw(h, port, data, want, timeout)
+  local err, conn = h.stream:dial({port = port, timeout = timeout or 2000})
+  assert(not err, tostring(err))
+  conn:write(data)
+  local buf = require("levee").d.Buffer(4096)
+  while not want or #buf < want do
+    if conn:readinto(buf) then break end
+  end
+  conn:close()
+  return buf:take()
+end
+
 -- free_port(h) -> a TCP port nothing listens on now, for a peer that
 -- cannot listen on port 0 itself.
 function M.free_port(h)

@@ -17,6 +17,7 @@ made the hub prints its traceback and exits the process with status 1.
 import collections
 import functools
 import os
+import struct
 import sys
 import traceback
 
@@ -29,6 +30,8 @@ from .message import check_callable, check_ms
 _MAX_EVENTS = 256
 _HUB_READ, _HUB_WRITE, _HUB_TIMER, _HUB_WAKE = 1, 2, 3, 4
 _TIMEOUT = object()  # resume marker of an expired timer
+_EVENT = struct.Struct("=Qii")  # levee_event: token, kind, value
+assert _EVENT.size == ffi.sizeof("levee_event")
 
 
 def _check_fd(fd, where):
@@ -91,6 +94,9 @@ class Hub:
         self._loop = greenlet.greenlet(self._run, parent=self._main)
         self._ready = collections.deque()
         self._events = ffi.new("levee_event[]", _MAX_EVENTS)
+        # the events read as tuples in one C-level pass (a cffi attribute
+        # read per field costs more than the whole unpack)
+        self._event_view = memoryview(ffi.buffer(self._events))
         self._timers = {}   # token -> greenlet, or (f, args) for spawn_later
         self._paused = {}   # greenlet -> (slot, token) of its timeout
         self._token = 0
@@ -329,12 +335,12 @@ class Hub:
             n = lib.levee_hub_expire(self._h, events, _MAX_EVENTS)
         else:
             n = lib.levee_hub_poll(self._h, 0, events, _MAX_EVENTS)
+        if n <= 0:
+            return
         timers, states = self._timers, self._states
-        for i in range(n):
-            ev = events[i]
-            kind = ev.kind
+        for token, kind, value in _EVENT.iter_unpack(self._event_view[:n * _EVENT.size]):
             if kind == _HUB_TIMER:
-                target = timers.pop(ev.token, None)
+                target = timers.pop(token, None)
                 if target is None:
                     continue
                 if isinstance(target, tuple):
@@ -344,9 +350,9 @@ class Hub:
                     self._paused.pop(target, None)
                     target.switch(_TIMEOUT)
             elif kind == _HUB_READ or kind == _HUB_WRITE:
-                state = states.get(ev.token)
+                state = states.get(token)
                 if state is not None:
-                    state.set(ev.value)
+                    state.set(value)
 
     # ---- message primitives -------------------------------------------------
     def pipe(self):

@@ -1,366 +1,246 @@
 -- levee.p.http.0_3: HTTP/1.1 client and server in the 0.3 style, reached as
 -- h.http (lua-api.md §8, extensions.md "Serving for real"; docs/http.md).
 --
--- Server: one green thread per connection runs the app's `for req in conn`
--- loop; conn:recv() parses the next request head straight from the stream
--- with the bulk tokenizer (one C call per head). Responses are encoded into
--- one write buffer per connection and written in request order; responses
--- to pipelined requests already buffered are written together when the
--- loop asks for the next request. No extra green thread per connection or
--- per request.
---
--- Client: requests are written at once (pipelining); one reader thread per
--- connection parses responses in order and hands each to its recver, then
--- waits until that response's body has been consumed.
+-- The protocol is the C engine's (levee_h1): this file turns its events
+-- into Requests and Responses and schedules green threads. Server: the
+-- app's own `for req in conn` loop reads requests (one engine call per
+-- head); responses go into the engine, which keeps them in request order,
+-- and are written with one write(2) (pipelined ones together). Client:
+-- requests are written at once; one reader thread per connection reads the
+-- responses in order.
 local ffi = require("ffi")
+local bit = require("bit")
 local L = require("levee.lib")
 local errors = require("levee.errors")
-local d = require("levee.d")
 local Status = require("levee.p.http.status")
-local Parser = require("levee.p.http.parse")
+local W = require("levee.p.http.common")
+local H = require("levee.p.http.conn")
 local call_iter = require("levee.core.message").call_iter
 
-local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
-local ESYNTAX = errors.get(L.LEVEE_HTTP_ESYNTAX)
-local T_REQUEST, T_RESPONSE = L.LEVEE_HTTP_T_REQUEST, L.LEVEE_HTTP_T_RESPONSE
-local T_FIELD, T_BODY_START = L.LEVEE_HTTP_T_FIELD, L.LEVEE_HTTP_T_BODY_START
-local T_BODY_END = L.LEVEE_HTTP_T_BODY_END
-local C_parse, C_next, C_reset = L.levee_http_parse, L.levee_http_next, L.levee_http_reset
-local UNTIL_CLOSE = 0xffffffffffffffffULL
-local WANT_READ, WANT_WRITE = L.LEVEE_WANT_READ, L.LEVEE_WANT_WRITE
-local C_read = L.levee_stream_read
-local MAX_TOKENS = 256
-local USER_AGENT = "levee/v0.3.4-alpha.1"
-
--- One token array for every connection of the process: tokens are read
--- right after the parse call, before anything can yield.
-local TOKS = ffi.new("levee_http_token[?]", MAX_TOKENS)
-local TOK = ffi.new("levee_http_token")
+local band = bit.band
 local fstring = ffi.string
 local table_new = require("table.new")
+local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
+local EINVAL = errors.system.EINVAL
+local ESYNTAX = errors.get(L.LEVEE_HTTP_ESYNTAX)
 
-local W = require("levee.p.http.common")
-local http_date, status_line, query = W.http_date, W.status_line, W.query
-local bad_header, check_headers, write_headers = W.bad_header, W.check_headers, W.write_headers
-local header, add_header, has_token = W.header, W.add_header, W.has_token
-local flush_buffer, response_head = W.flush_buffer, W.response_head
+local C_next, C_respond, C_send, C_finish = L.levee_h1_next, L.levee_h1_respond, L.levee_h1_send,
+  L.levee_h1_finish
+local C_due, C_state, C_discard, C_request = L.levee_h1_due, L.levee_h1_state, L.levee_h1_discard,
+  L.levee_h1_request
+local C_inflight, C_drain = L.levee_h1_inflight, L.levee_h1_drain
+local HEAD, NEED = L.LEVEE_H1_HEAD, L.LEVEE_H1_NEED
+local R_DONE = L.LEVEE_H1_R_DONE
+local S_CLOSE, S_PARTIAL, S_IDLE = L.LEVEE_H1_S_CLOSE, L.LEVEE_H1_S_PARTIAL, L.LEVEE_H1_S_IDLE
+local S_DRAINED = L.LEVEE_H1_S_DRAINED
+local C_release = L.levee_h1_release
+local BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE = L.LEVEE_H1_BODY_LENGTH, L.LEVEE_H1_BODY_CHUNKED,
+  L.LEVEE_H1_BODY_CLOSE
+local E_AGAIN, E_CLOSED, E_INVAL = L.LEVEE_EAGAIN, L.LEVEE_CLOSED, L.LEVEE_EINVAL
+local E_STATE, E_TOOSHORT = L.LEVEE_HTTP_ESTATE, L.LEVEE_HTTP_ETOOSHORT
+local SERVER, CLIENT = L.LEVEE_H1_SERVER, L.LEVEE_H1_CLIENT
+local MSG, TOKS, NTOKS = W.MSG, W.TOKS, W.MAX_TOKENS
+
+-- an engine result as a Lua error value
+local function failure(rc)
+  if rc == E_INVAL then return EINVAL end
+  if rc == E_CLOSED or rc == E_STATE or rc == E_TOOSHORT then return CLOSED end
+  return errors.get(rc)
+end
+
+local URI = require("levee.p.uri")
 
 -- ---------------------------------------------------------------------
--- chunked bodies: an iterable recver of io.Chunks, one per HTTP chunk
-
-local Chunks = {}
-Chunks.__index = Chunks
-
--- owner: the object whose stream and parser carry the body; done(owner)
--- runs once the last chunk was read (or the stream failed).
-local function new_chunks(owner, on_done)
-  return setmetatable({owner = owner, on_done = on_done, done = false}, Chunks)
-end
-
--- recv() -> err, chunk: the next HTTP chunk as an io.Chunk (what the last
--- chunk left unread is skipped first); CLOSED after the last one.
-function Chunks:recv()
-  if self.done then return CLOSED end
-  local owner = self.owner
-  local prev = self.current
-  if prev and #prev > 0 then
-    local err = prev:discard()
-    if err then return self:_finish(err) end
-  end
-  self.current = nil
-  local stream, tok = owner.stream, TOK
-  while true do
-    local p, n = stream:value()
-    local rc = n > 0 and C_next(owner.parser.h, p, n, tok) or 0
-    if rc < 0 then return self:_finish(errors.get(rc)) end
-    if rc > 0 then
-      stream:trim(rc)
-      if tok.type == T_BODY_END then return self:_finish(CLOSED) end
-      local c = stream:chunk(tonumber(tok.length))
-      self.current = c
-      return nil, c
-    end
-    local err = stream:readin()
-    if err then return self:_finish(ESYNTAX) end
-  end
-end
-
-function Chunks:_finish(err)
-  if not self.done then
-    self.done = true
-    self.error = err ~= CLOSED and err or nil
-    self.on_done(self.owner, self.error)
-  end
-  return err
-end
-
-Chunks.__call = call_iter
-
--- drain(each) -> err, n: every remaining chunk's bytes to each(ptr, n)
-function Chunks:drain(each)
-  local total = 0
-  while true do
-    local err, c = self:recv()
-    if err == CLOSED then return nil, total end
-    if err then return err end
-    local werr
-    local rerr, n = c:drain(function(p, len)
-      werr = each(p, len)
-      return werr
-    end)
-    if werr then return werr end
-    if rerr then return self:_finish(ESYNTAX) end  -- cut short inside a chunk
-    total = total + n
-  end
-end
-
--- ---------------------------------------------------------------------
--- body conveniences shared by Response (client) and Request (server)
-
-local Body
-
-local function drain_body(self, each)
-  if self.body then
-    local c = self.body
-    if not self._until_close then return c:drain(each) end
-    -- a body framed by the connection's end: CLOSED ends it
-    local total = 0
-    local err = c:drain(function(p, n)
-      local werr = each(p, n)
-      if not werr then total = total + n end
-      return werr
-    end)
-    if err and err ~= CLOSED then return err end
-    c:trim(#c)
-    return nil, total
-  elseif self.chunks then
-    return self.chunks:drain(each)
-  end
-  return nil, 0
-end
-
--- tobuffer, tostring, discard, save, splice, json
-Body = W.body_methods(drain_body)
-
--- true once the body has been read to its end
-local function body_consumed(self)
-  if self.body then return #self.body == 0 end
-  if self.chunks then return self.chunks.done end
-  return true
-end
-
--- ---------------------------------------------------------------------
--- server: Request and its response sender
+-- server: Request (also its own response sender: req.response is req)
 
 local Request = {}
-Request.__index = Request
-for k, f in pairs(Body) do Request[k] = f end
+local request_body -- set below
+
+Request.__index = function(self, key)
+  local m = Request[key]
+  if m ~= nil then return m end
+  if key == "query" then
+    -- the query parsed by p.uri (+ and %XX decoded, repeats as lists)
+    local t = {}
+    local err, u = URI(self.path)
+    if not err then
+      local perr, params = u:params()
+      if not perr then t = params end
+    end
+    rawset(self, "query", t)
+    return t
+  end
+  return nil
+end
 Request.__tostring = function(self)
   return ("levee.http.Request: %s %s"):format(self.method, self.path)
 end
 
-local Response = {}  -- req.response: the sender of the response to one request
-Response.__index = Response
-
+-- A server connection keeps three fields (conn, h, server) and the loop
+-- thread (_loop_co): an idle keep-alive connection is a few hundred bytes
+-- of Lua. The rest is derived on access.
 local ServerConn = {}
-ServerConn.__index = ServerConn
-
--- queue of requests awaiting (the end of) their responses, head first
-local function q_push(self, req)
-  local t = self._qt + 1
-  self._qt = t
-  self._q[t] = req
+local conn_methods = ServerConn
+local Stream_mt
+ServerConn.__index = function(self, key)
+  local m = conn_methods[key]
+  if m ~= nil then return m end
+  if key == "closed" then return self.server.conns[self] == nil end
+  if key == "hub" then return self.server.hub end
+  if key == "requests" then return tonumber(L.levee_h1_count(self.h)) end
+  if key == "buf" then return H.rbuf(self.h) end
+  if key == "parser" then return self.h end
+  if key == "stream" then
+    -- the engine's read buffer behind an io.Stream
+    Stream_mt = Stream_mt or require("levee.core.io").Stream_mt
+    local s = setmetatable({conn = self.conn, buf = H.rbuf(self.h)}, Stream_mt)
+    rawset(self, "stream", s)
+    return s
+  end
+  return nil
 end
 
-local function q_head(self) return self._q[self._qh + 1] end
-
--- The head request's response is complete: pop it, append the buffered
--- complete responses behind it, wake a streaming response that waited
--- for its turn, and close the connection when its last response is out.
-local function advance(self)
-  local q = self._q
-  while true do
-    local h = self._qh + 1
-    local req = q[h]
-    if not req or req._state ~= "done" then break end
-    q[h] = nil
-    self._qh = h
-    if req._out then
-      self.wbuf:write(req._out)
-      req._out = nil
+-- wakes the thread waiting for its turn to stream, and the loop thread
+-- waiting for a response to complete
+local function wake(self, req)
+  local turn = self._turn
+  if turn then
+    local due = C_due(self.h)
+    if due >= 0 then
+      local co = turn[tonumber(due)]
+      if co then
+        turn[tonumber(due)] = nil
+        self.hub:resume(co)
+      end
     end
-    if req._close then self._closing = true end
   end
-  if self._qh == self._qt then self._qh, self._qt = 0, 0 end
-  local head = q[self._qh + 1]
-  if head and head._waiter then
-    local co = head._waiter
-    head._waiter = nil
-    self.hub:resume(co)
-  end
-  if self._waiter and (not head or head._state == "done") then
+  if req and self._wait_req == req then
     local co = self._waiter
-    self._waiter = nil
+    self._wait_req, self._waiter = nil, nil
     self.hub:resume(co)
   end
 end
 
--- writes out the connection's buffer; one writer at a time
-local function flush(self)
-  if self._flushing then
-    local waiters = self._flush_waiters
-    if not waiters then
-      waiters = {}
-      self._flush_waiters = waiters
-    end
-    waiters[#waiters + 1] = self.hub:current()
-    self.hub:pause()
-    return self.conn.closed and CLOSED or nil
+-- After a response completed: write it now, unless the loop thread will
+-- ask for the next pipelined request (already buffered) and write then.
+-- The last response of a connection that ends closes it.
+local function after_complete(self, req)
+  wake(self, req)
+  if band(C_state(self.h), S_CLOSE) ~= 0 then
+    local err = H.flush(self)
+    self:close()
+    return err
   end
-  self._flushing = true
-  local err = flush_buffer(self.conn, self.wbuf)
-  self._flushing = false
-  local waiters = self._flush_waiters
-  if waiters and #waiters > 0 then
-    self._flush_waiters = {}
-    for i = 1, #waiters do self.hub:resume(waiters[i]) end
-  end
-  if not err and self._closing and self._qh == self._qt then
+  if self.hub:current() == self._loop_co and H.buffered(self.h) > 0 then return nil end
+  local err = H.flush(self)
+  if not err and self._hup and not self.conn.r_ev.co and C_inflight(self.h) == 0
+      and H.buffered(self.h) == 0 then
     self:close()
   end
-  if err then self:close() end
   return err
 end
 
--- After a response completed: write now unless the loop thread will ask
--- for the next pipelined request (already buffered) and write then.
-local function after_complete(self, req)
-  req._state = "done"
-  if self.hub:current() ~= self._loop_co or #self.stream.buf == 0 or self._closing
-    or self._draining then
-    advance(self)
-    return flush(self)
-  end
-  advance(self)
-end
-
--- Blocks a streaming response until its request is at the head.
+-- Blocks a streamed response until its request is due.
 local function wait_turn(self, req)
-  while q_head(self) ~= req do
-    if self.conn.closed then return CLOSED end
-    req._waiter = self.hub:current()
-    self.hub:pause()
+  local turn = self._turn
+  if not turn then
+    turn = {}
+    self._turn = turn
   end
-end
-
--- Encodes the head of a response (and a string body) into buf; returns
--- err, mode: "done" (nothing follows), "length" (the app writes n bytes) or
--- "chunked". The app's headers table is not changed: Date, the framing
--- header and Connection are written beside it.
-local function encode_head(req, buf, status, headers, body)
-  local t = type(body)
-  local length, chunked, mode = nil, false, "done"
-  if status:no_content() then
-    body = nil
-  elseif t == "string" then
-    length = #body
-    if req.method == "HEAD" then body = nil end
-  elseif t == "number" or t == "cdata" then
-    length = tonumber(body)
-    if length < 0 or length % 1 ~= 0 then return errors.system.EINVAL end
-    if req.method ~= "HEAD" then mode = "length" end
-    body = nil
-  elseif body == nil then
-    chunked = true
-    if req.method ~= "HEAD" then mode = "chunked" end
-  else
-    return errors.system.EINVAL
-  end
-  local err, closing = response_head(buf, status_line(status), headers, length, chunked,
-    req._close, body)
-  if err then return err end
-  if closing then req._close = true end
-  return nil, mode
+  turn[req._id] = self.hub:current()
+  self.hub:pause()
+  if self.closed then return CLOSED end
 end
 
 -- send(v): the first send is {status, headers, body}; later sends are
 -- chunks (string, or a number of bytes the app writes to req.conn itself).
-function Response:send(v)
-  local req = self.req
-  local conn = req.serve
-  if req._state == "done" or conn.conn.closed then return CLOSED end
-  if not req._state then
-    if conn._draining then req._close = true end
-    if type(v) ~= "table" then return errors.system.EINVAL end
-    local status, headers, body = v[1], v[2] or {}, v[3]
-    if type(status) == "number" then status = Status(status) end
-    if type(status) ~= "table" or not status.code then return errors.system.EINVAL end
-    local head = q_head(conn) == req
-    local buf
-    if head then
-      buf = conn.wbuf
-    else
-      if body ~= nil and type(body) ~= "string" then
-        local err = wait_turn(conn, req)
-        if err then return err end
-        buf = conn.wbuf
-      else
-        buf = d.Buffer()
-      end
-    end
-    local err, mode = encode_head(req, buf, status, headers, body)
-    if err then return err end
-    if mode == "done" then
-      if buf ~= conn.wbuf then req._out = buf end
-      return after_complete(conn, req)
-    end
-    req._state = mode
-    req._nobody = req.method == "HEAD"
-    return flush(conn)
-  end
-  -- streaming the body
-  if req._state == "length" then return errors.system.EINVAL end
-  if req._crlf then
-    -- the end of the chunk the app wrote itself
-    conn.wbuf:write("\r\n")
-    req._crlf = false
-  end
-  if type(v) == "string" then
-    if #v == 0 then return flush(conn) end
-    conn.wbuf:write(("%x\r\n"):format(#v))
-    conn.wbuf:write(v)
-    conn.wbuf:write("\r\n")
-    return flush(conn)
-  elseif type(v) == "number" then
-    -- the app writes v bytes to req.conn itself, then sends "" or closes
-    if v > 0 then conn.wbuf:write(("%x\r\n"):format(v)) end
-    req._crlf = v > 0
-    return flush(conn)
-  end
-  return errors.system.EINVAL
-end
-
--- close(): ends the response (terminating chunk for a chunked body, the end
--- of a Content-Length body the app wrote itself).
-function Response:close()
-  local req = self.req
-  local conn = req.serve
-  local state = req._state
-  if state == "done" then return CLOSED end
+function Request:send(v)
+  local conn = self.serve
+  local state = self._state
+  if state == "done" or conn.closed then return CLOSED end
+  local h = conn.h
   if not state then
-    -- no response was sent: answer 500 so the connection stays in sync
-    return self:send({Status(500), {}, "Internal Server Error\n"})
+    if type(v) ~= "table" then return EINVAL end
+    local status, headers, body = v[1], v[2], v[3]
+    if type(status) == "number" then status = Status(status) end
+    if type(status) ~= "table" or not status.code then return EINVAL end
+    local bt = type(body)
+    if body ~= nil and bt ~= "string" and bt ~= "number" and bt ~= "cdata" then return EINVAL end
+    if (bt == "number" or bt == "cdata") and (body < 0 or body % 1 ~= 0) then return EINVAL end
+    local rc
+    while true do
+      if not W.response(status.code, status.reason, headers, body) then return EINVAL end
+      rc = C_respond(h, self._id, W.OUT)
+      W.release()
+      if rc ~= E_AGAIN then break end
+      -- a streamed response waits for its turn
+      local err = wait_turn(conn, self)
+      if err then return err end
+    end
+    if rc < 0 then return failure(rc) end
+    if band(rc, R_DONE) ~= 0 then
+      self._state = "done"
+      return after_complete(conn, self)
+    end
+    if body == nil then
+      self._state = "chunked"
+    else
+      self._state = "length"
+      self._len = body
+    end
+    return H.flush(conn)
   end
-  if state == "chunked" then
-    if req._crlf then conn.wbuf:write("\r\n") end
-    conn.wbuf:write("0\r\n\r\n")
+  if state == "length" then return EINVAL end
+  local t = type(v)
+  local rc = 0
+  if t == "string" then
+    if #v > 0 then rc = C_send(h, self._id, v, #v) end
+  elseif t == "number" then
+    if v > 0 then rc = C_send(h, self._id, nil, v) end
+  else
+    return EINVAL
   end
-  return after_complete(conn, req)
+  if rc < 0 then return failure(rc) end
+  return H.flush(conn)
 end
 
--- req:sendfile(path) -> err: 200 with the file's bytes via sendfile(2), or
--- 404 "Not Found\n" when it cannot be opened or is not a regular file.
-function Request:sendfile(path)
+-- close(): ends the response (the last chunk of a chunked body, the end of
+-- a Content-Length body the app wrote itself); answers 500 when nothing
+-- was sent, so the connection stays in step.
+function Request:close()
+  local conn = self.serve
+  local state = self._state
+  if state == "done" or conn.closed then return CLOSED end
+  if not state then return self:send({Status(500), {}, "Internal Server Error\n"}) end
+  local h = conn.h
+  if state == "length" then C_send(h, self._id, nil, self._len) end  -- the app wrote them
+  local rc = C_finish(h, self._id)
+  if rc < 0 then return failure(rc) end
+  self._state = "done"
+  return after_complete(conn, self)
+end
+
+-- send_json(value[, status=200[, headers]]) -> err: the value encoded as
+-- JSON, Content-Type application/json unless headers give one.
+local JSON_HEADERS = {["Content-Type"] = "application/json"}
+function Request:send_json(value, status, headers)
+  local err, buf = require("levee.p.json").encode(value)
+  if err then return err end
+  if headers then
+    if W.header(headers, "Content-Type") == nil then
+      local hs = {["Content-Type"] = "application/json"}
+      for k, v in pairs(headers) do hs[k] = v end
+      headers = hs
+    end
+  else
+    headers = JSON_HEADERS
+  end
+  return self:send({status or 200, headers, buf:take()})
+end
+
+-- sendfile(path) -> err: 200 with the file's bytes via sendfile(2), or 404
+-- "Not Found\n" when it cannot be opened or is not a regular file.
+function Request:sendfile(path, headers)
   local hub = self.serve.hub
   local err, f = hub.io:open(path, "r")
   local st
@@ -370,237 +250,387 @@ function Request:sendfile(path)
   end
   if err then
     if f then f:close() end
-    return self.response:send({Status(404), {}, "Not Found\n"})
+    return self:send({Status(404), {}, "Not Found\n"})
   end
   local size = tonumber(st.st_size)
-  err = self.response:send({Status(200), {}, size})
+  err = self:send({Status(200), headers or {}, size})
   if not err and self.method ~= "HEAD" then
     local serr, n = f:sendfile(self.conn, size)
     if not serr and n < size then serr = errors.system.EIO end
     err = serr
   end
   f:close()
-  if err then self.serve:close() return err end
-  return self.response:close()
-end
-
--- error responses for requests the parser refused; the connection closes
-local function refuse(self, code)
-  local status = Status(code)
-  local body = status.reason .. "\n"
-  self.wbuf:write(status_line(status))
-  self.wbuf:write(("Date: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"):format(http_date(), #body))
-  self.wbuf:write(body)
-  self._closing = true
-  self._qt = self._qh
-  flush(self)
-  self:close()
-end
-
--- Reads what the socket has into the stream buffer. A read that came back
--- short drained the socket, so the next one waits for readiness first
--- instead of spending a read(2) on EAGAIN (the fd is edge-triggered: data
--- arriving after the short read is reported again).
-local function readin(self)
-  local conn, buf = self.conn, self.stream.buf
-  local wait = self._drained
-  while true do
-    if conn.closed then return CLOSED end
-    if wait then
-      -- an idle connection keeps no buffer memory
-      if #buf == 0 then
-        buf:release()
-        self.wbuf:release()
-      end
-      if conn.r_error then return CLOSED end
-      local err, _, ev = conn.r_ev:recv(conn.timeout)
-      if err then return err end
-      if ev < 0 then conn.r_error = true end
-    end
-    if buf:available() < 1024 then buf:ensure(4096) end
-    local ptr, avail = buf:tail()
-    local n = tonumber(C_read(conn.s, ptr, avail))
-    if n > 0 then
-      buf:bump(n)
-      self._drained = n < avail
-      return nil
-    end
-    if n == WANT_WRITE then
-      local err = conn.w_ev:recv(conn.timeout)
-      if err then return err end
-    elseif n ~= WANT_READ then
-      return CLOSED
-    end
-    wait = n == WANT_READ
+  if err then
+    self.serve:close()
+    return err
   end
+  return self:close()
+end
+
+-- uri() -> err, uri: the p.uri URI of "http://" .. Host .. path (of the
+-- path alone without a Host)
+function Request:uri()
+  local host = self.headers.Host or W.header(self.headers, "Host")
+  if type(host) == "table" then return ESYNTAX end
+  return URI(host and ("http://" .. host .. self.path) or self.path)
+end
+
+-- ---------------------------------------------------------------------
+-- server connections
+
+-- How long the loop may wait for the next head: the keep-alive timeout
+-- while nothing of it arrived, what is left of the head timeout once part
+-- of it did; the io's timeout bounds both.
+local function head_wait(self)
+  local server = self.server
+  local ms
+  if band(C_state(self.h), S_PARTIAL) ~= 0 then
+    local ht = server._head_timeout
+    if ht then
+      local now = tonumber(self.hub:now())
+      local deadline = self._deadline
+      if not deadline then
+        deadline = now + ht
+        self._deadline = deadline
+      end
+      ms = deadline > now and deadline - now or 0
+    end
+  else
+    ms = server._keepalive_timeout
+  end
+  local t = self.conn.timeout
+  if t and (not ms or t < ms) then ms = t end
+  return ms
+end
+
+-- No further request: close now when nothing is in flight (a refusal the
+-- engine wrote goes out first), else after the last response.
+local function ended(self)
+  if band(C_state(self.h), S_CLOSE) ~= 0 then
+    H.flush(self)
+    self:close()
+  end
+  return CLOSED
 end
 
 -- Finish what the previous request left: wait for its response when its
 -- body was left to another thread, then skip whatever body is unread.
 local function settle(self, prev)
-  if body_consumed(prev) then return end
-  if prev._state ~= "done" and q_head(self) ~= nil then
-    self._waiter = self.hub:current()
+  if prev._state ~= "done" and not request_body.consumed(prev) then
+    self._wait_req, self._waiter = prev, self.hub:current()
     self.hub:pause()
+    if self.closed then return CLOSED end
   end
-  if not body_consumed(prev) then return (prev:discard()) end
+  while true do
+    local rc = C_discard(self.h)
+    if rc == 1 then return nil end
+    if rc < 0 then return ended(self) end
+    local err = H.fill(self)
+    if err then return err end
+  end
 end
 
-local function request_done(self) C_reset(self.parser.h) end
+-- the Request of the head the engine just read (MSG, TOKS)
+local function new_request(self)
+  if self._deadline then self._deadline = nil end
+  local msg = MSG
+  local p, t = msg.base, TOKS[0]
+  local req = setmetatable({
+    method = fstring(p + t.a_off, t.a_len), path = fstring(p + t.b_off, t.b_len),
+    version = msg.version, headers = W.head_fields(table_new(0, msg.ntoks - 2)),
+    conn = self.conn, serve = self, response = false, _id = msg.id, _state = false,
+  }, Request)
+  req.response = req
+  local body = msg.body
+  if body == BODY_LENGTH then
+    req.body = H.body(self, msg.id)
+  elseif body == BODY_CHUNKED then
+    req.chunks = H.chunks(self, msg.id)
+  end
+  return req
+end
 
 -- recv() -> err, req: the next request on this connection.
 function ServerConn:recv()
   if self.closed then return CLOSED end
+  local h = self.h
   self._loop_co = self.hub:current()
   local prev = self._last
   if prev then
     self._last = nil
     local err = settle(self, prev)
     if err then
-      self:close()
-      return CLOSED
+      if not self.closed and err ~= CLOSED then self:close() end
+      return err == TIMEOUT and TIMEOUT or CLOSED
     end
   end
-  if self._closing or self._draining then
-    if self._qh ~= self._qt then
-      self._waiter = self.hub:current()
-      self.hub:pause()
-    end
-    flush(self)
-    self:close()
-    return CLOSED
-  end
-  local stream, buf, toks, ph = self.stream, self.stream.buf, TOKS, self.parser.h
-  local req = nil
   while true do
-    local p, n = buf:value()
-    local count = n > 0 and C_parse(ph, p, n, toks, MAX_TOKENS) or 0
-    if count < 0 then
-      local code = 400
-      if count == L.LEVEE_HTTP_ESIZE then
-        code = (req and req.method) and 431 or (buf:peek(64):find(" ", 1, true) and 414 or 400)
+    local rc = C_next(h, MSG, TOKS, NTOKS)
+    if rc == HEAD then
+      local req = new_request(self)
+      self._last = req
+      return nil, req
+    elseif rc == NEED then
+      -- responses to pipelined requests went into the buffer together
+      if H.flush_pending(self) or self.closed then return CLOSED end
+      if self._draining and band(C_state(h), S_IDLE) ~= 0 then
+        self:close()
+        return CLOSED
       end
-      refuse(self, code)
-      return CLOSED
-    end
-    if count > 0 then
-      -- the fields every request gets, up front: one allocation of 8 slots
-      -- (the rare ones, _close, _out, _waiter, _connection, come later)
-      req = req or setmetatable({headers = table_new(0, 4), method = false, path = false,
-        version = 0, conn = false, serve = false, response = false, _state = false}, Request)
-      local headers = req.headers
-      for i = 0, count - 1 do
-        local t = toks[i]
-        local ty = t.type
-        if ty == T_FIELD then
-          local name, value = fstring(p + t.a_off, t.a_len), fstring(p + t.b_off, t.b_len)
-          local nlen = t.a_len
-          if nlen == 10 and name:lower() == "connection" then
-            req._connection = value
-          elseif nlen == 6 and name:lower() == "expect" then
-            req._expect = value
-          end
-          add_header(headers, name, value)
-        elseif ty == T_REQUEST then
-          req.method = fstring(p + t.a_off, t.a_len)
-          req.path = fstring(p + t.b_off, t.b_len)
-          req.version = t.version
-        elseif ty == T_BODY_START then
-          buf:trim(t["end"])
-          return self:_request(req, t.chunked == 1, t.length)
-        end
-      end
-      buf:trim(toks[count - 1]["end"])
-    else
-      if n == 0 and not req then
-        -- idle between requests: a draining server closes now
-        if self._draining then
-          self:close()
+      local err = H.fill(self, head_wait(self))
+      if err then
+        if self.conn.closed then
+          if not self.closed then self:close() end
           return CLOSED
         end
-        flush(self)
-        if self.closed then return CLOSED end
-      else
-        flush(self)
+        if err == TIMEOUT then
+          self:close()
+          return TIMEOUT
+        end
+        -- the input ended: the engine says how (next round)
       end
-      self._reading = true
-      local err = readin(self)
-      self._reading = false
-      if err then
-        self:close()
-        return err == TIMEOUT and TIMEOUT or CLOSED
-      end
+    else
+      -- CLOSED, or a refused request (the engine wrote the answer)
+      return ended(self)
     end
   end
-end
-
-function ServerConn:_request(req, chunked, length)
-  req.conn, req.serve = self.conn, self
-  req.response = setmetatable({req = req}, Response)
-  local version = req.version
-  local connection = req._connection
-  if version == 0 then
-    if not has_token(connection, "keep-alive") then req._close = true end
-  elseif connection and has_token(connection, "close") then
-    req._close = true
-  end
-  if chunked then
-    req.chunks = new_chunks(self, request_done)
-  else
-    request_done(self)
-    length = tonumber(length)
-    local max = self.server.config.max_body
-    if max and length > max then
-      q_push(self, req)
-      req._state = "done"
-      self._qt = self._qh
-      refuse(self, 413)
-      return CLOSED
-    end
-    if length > 0 then req.body = self.stream:chunk(length) end
-  end
-  -- a client waiting for "100 Continue" before sending its body gets it
-  -- now, unless earlier responses are still due (then it sends after its
-  -- own timeout)
-  if req._expect and (chunked or length > 0) and req.version == 1 and q_head(self) == nil
-    and req._expect:lower() == "100-continue" then
-    self.wbuf:write("HTTP/1.1 100 Continue\r\n\r\n")
-    flush(self)
-  end
-  q_push(self, req)
-  self._last = req
-  self.requests = self.requests + 1
-  return nil, req
 end
 
 ServerConn.__call = call_iter
 
 function ServerConn:close()
-  if self.closed then return CLOSED end
-  self.closed = true
-  self.conn:close()
   local server = self.server
-  if server then
-    server.conns[self] = nil
-    server.nconns = server.nconns - 1
-    if server._drained and server.nconns == 0 then server._drained:send(true) end
-  end
-  -- wake anyone waiting for their turn or a flush
-  local q = self._q
-  for i = self._qh + 1, self._qt do
-    local r = q[i]
-    if r and r._waiter then
-      local co = r._waiter
-      r._waiter = nil
-      self.hub:resume(co)
-    end
+  local conns = server.conns
+  if conns[self] == nil then return CLOSED end
+  conns[self] = nil
+  server.nconns = server.nconns - 1
+  local r_ev = self.conn.r_ev
+  if r_ev then r_ev.http = nil end
+  self.conn:close()
+  if server._drained and server.nconns == 0 then server._drained:send(true) end
+  -- wake anyone waiting for their turn or for a response
+  local hub = server.hub
+  local turn = self._turn
+  if turn then
+    self._turn = nil
+    for _, co in pairs(turn) do hub:resume(co) end
   end
   if self._waiter then
     local co = self._waiter
-    self._waiter = nil
-    self.hub:resume(co)
+    self._waiter, self._wait_req = nil, nil
+    hub:resume(co)
   end
   return nil
+end
+
+-- serve(handler) runs handler(req) for every request of this connection
+-- in the calling thread; with an error hook (conn.on_error or the
+-- server's on_error), an error raised by the handler calls
+-- hook(err, req, conn), answers 500 when nothing was sent and closes the
+-- connection; without one the error propagates (and ends the process, as
+-- any uncaught error in a green thread does).
+local function handle(self, req, handler)
+  local hook = self.on_error or self.server.on_error
+  if hook then
+    local ok, err = pcall(handler, req)
+    if not ok then
+      hook(err, req, self)
+      -- no further request: the 500 (or the end of what was sent) is the
+      -- last answer, and says Connection: close
+      C_drain(self.h)
+      if not req._state then req:send({Status(500), {}, "Internal Server Error\n"}) end
+      if not self.closed then
+        H.flush(self)
+        self:close()
+      end
+      return false
+    end
+  else
+    handler(req)
+  end
+  if req._state ~= "done" and not self.closed then req:close() end
+  return true
+end
+
+function ServerConn:serve(handler)
+  for req in self do
+    if not handle(self, req, handler) then break end
+  end
+end
+
+-- ---------------------------------------------------------------------
+-- the read State of a server connection (r_ev, with `http` = the
+-- connection): in a serve() server it is set only while the connection is
+-- parked (idle, no green thread), and readiness takes a worker from the
+-- pool; otherwise it sees the peer's hang-up while the app is not reading:
+-- a connection with nothing in flight closes itself (and leaves the hub),
+-- one still answering closes after its last response.
+
+local ConnState
+local activate
+
+local function conn_state(r_ev, self)
+  if not ConnState then
+    local State = getmetatable(r_ev)
+    ConnState = setmetatable({}, {__index = State})
+    ConnState.__index = ConnState
+    function ConnState:set(v)
+      State.set(self, v)
+      local c = self.http
+      if not c then return end
+      if c.server._handler then
+        -- the worker reads at once: the latch is spent
+        self.http, self.has, self.value = nil, false, nil
+        if v < 0 then c.conn.r_error = true end
+        return activate(c)
+      end
+      if v < 0 and not self.co and not c.closed then
+        c._hup = true
+        -- closed from a green thread of its own: this runs in the hub's
+        -- dispatch, where an io may not yield
+        if C_inflight(c.h) == 0 and H.buffered(c.h) == 0 then
+          c.server.hub:resume(coroutine.create(conn_methods.close), c)
+        end
+      end
+    end
+  end
+  r_ev.http = self
+  return setmetatable(r_ev, ConnState)
+end
+
+-- closes parked connections past their deadline, and gives back the
+-- buffers of the others (one green thread per server)
+local function reaper(server)
+  local hub = server.hub
+  local period = math.min(server._head_timeout or 1e9, server._keepalive_timeout or 1e9) / 4
+  period = math.max(5, math.min(1000, period))
+  while not (server.closed and server.nconns == 0) do
+    hub:sleep(period)
+    local now = tonumber(hub:now())
+    for conn, deadline in pairs(server.conns) do
+      if deadline ~= true then  -- parked: false (no timeout) or the deadline
+        if deadline and deadline <= now then
+          conn:close()
+        else
+          L.levee_h1_release(conn.h)
+        end
+      end
+    end
+  end
+  server._reaper = false
+end
+
+-- serve(): parks c (idle: its State takes the next readiness) -> true,
+-- or false when readiness is latched already (go on reading)
+local function park(c, ms)
+  local r_ev = c.conn.r_ev
+  if r_ev.has then
+    r_ev.has = false
+    return false
+  end
+  r_ev.http = c
+  local server = c.server
+  server.conns[c] = ms and (tonumber(server.hub:now()) + ms) or false
+  if not server._reaper then
+    server._reaper = true
+    server.hub:spawn(reaper, server)
+  end
+  return true
+end
+
+-- serve(): skips what is left of a body the handler did not read -> true,
+-- false when the connection ended
+local function skip_body(c)
+  while true do
+    local rc = C_discard(c.h)
+    if rc == 1 then return true end
+    if rc < 0 then
+      ended(c)
+      return false
+    end
+    local err = H.fill(c)
+    if err then
+      if not c.closed then c:close() end
+      return false
+    end
+  end
+end
+
+-- serve(): waits for more input of a request (part of a head, or the
+-- connection is busy) -> true, false when the connection ended
+local function more(c)
+  local err = H.fill(c, head_wait(c))
+  if err and (c.conn.closed or err == TIMEOUT) then
+    if not c.closed then c:close() end
+    return false
+  end
+  return true
+end
+
+local S_IDLE_DRAINED = S_IDLE + S_DRAINED
+local C_read = L.levee_h1_read
+
+-- serve(): reads and answers requests on c until it is idle (then it
+-- parks) or ends. Straight-line in the common case (the JIT compiles it):
+-- the read the readiness asked for, a head, the handler, a write.
+local function serve_conn(c, handler)
+  local h = c.h
+  local server = c.server
+  server.conns[c] = true
+  c._loop_co = server.hub:current()
+  C_read(h, c.conn.s)  -- readiness was reported (EOF and errors: the engine knows)
+  while true do
+    local rc = C_next(h, MSG, TOKS, NTOKS)
+    if rc == HEAD then
+      local req = new_request(c)
+      if not handle(c, req, handler) then return end
+      if C_discard(h) ~= 1 and not skip_body(c) then return end
+    elseif rc == NEED then
+      if H.flush_pending(c) or server.conns[c] == nil then return end
+      local st = C_state(h)
+      if band(st, S_IDLE_DRAINED) == S_IDLE_DRAINED then
+        if c._draining then
+          c:close()
+          return
+        end
+        -- an idle connection keeps no buffer memory (freed now rather than
+        -- by the reaper: 10,000 connections answered at once would
+        -- otherwise hold their buffers at the same time, and the allocator
+        -- keeps that peak)
+        C_release(h)
+        if park(c, server._keepalive_timeout) then return end
+      end
+      if not more(c) then return end
+    else
+      ended(c)
+      return
+    end
+  end
+end
+
+-- a worker: serves connections the pool hands it, then waits in the pool
+local function worker(c)
+  while c do
+    local server = c.server
+    serve_conn(c, server._handler)
+    local pool = server._workers
+    if #pool >= 64 then return end
+    pool[#pool + 1] = server.hub:current()
+    c = server.hub:pause()
+  end
+end
+
+-- from the hub's dispatch: c's parked State saw readiness
+activate = function(c)
+  local server = c.server
+  local pool = server._workers
+  local co = pool[#pool]
+  if co then
+    pool[#pool] = nil
+  else
+    co = coroutine.create(worker)
+  end
+  server.hub:resume(co, c)
 end
 
 -- ---------------------------------------------------------------------
@@ -610,13 +640,9 @@ local Server = {}
 Server.__index = Server
 
 local function new_serverconn(server, conn)
-  local hub = server.hub
-  local parser = Parser.Request(server.config)
-  local self = setmetatable({
-    hub = hub, conn = conn, stream = conn:stream(), parser = parser, requests = 0,
-    server = server, wbuf = d.Buffer(0),
-    _q = {}, _qh = 0, _qt = 0, closed = false,
-  }, ServerConn)
+  local h = W.engine(SERVER, server._limits, server._max_body)
+  local self = setmetatable({conn = conn, h = h, server = server}, ServerConn)
+  if conn.r_ev then conn_state(conn.r_ev, self) end
   server.conns[self] = true
   server.nconns = server.nconns + 1
   return self
@@ -640,7 +666,39 @@ function Server:close()
   if self.closed then return CLOSED end
   self.closed = true
   self.listener:close()
+  local waiters = self._waiters
+  if waiters then
+    self._waiters = nil
+    for i = 1, #waiters do self.hub:resume(waiters[i]) end
+  end
   return nil
+end
+
+-- wait() -> nil: blocks until the server is closed (close() or shutdown()).
+function Server:wait()
+  if self.closed then return nil end
+  local waiters = self._waiters or {}
+  self._waiters = waiters
+  waiters[#waiters + 1] = self.hub:current()
+  self.hub:pause()
+  return nil
+end
+
+-- serve(handler) -> self: accepts in a new green thread and answers every
+-- request with handler(req), in order per connection (see ServerConn:serve
+-- for errors). An idle keep-alive connection holds no green thread: a pool
+-- of workers serves the connections that have input.
+function Server:serve(handler)
+  self._handler = handler
+  self._workers = {}
+  self.hub:spawn(function()
+    for c in self do
+      c.conn.r_ev.http = nil
+      -- a new connection waits for its first head like a parked one
+      if not park(c, self._head_timeout) then activate(c) end
+    end
+  end)
+  return self
 end
 
 -- shutdown([drain_ms=5000]) -> err: stops accepting, closes idle
@@ -655,9 +713,16 @@ function Server:shutdown(drain_ms)
   self._drained = s
   for c in pairs(self.conns) do
     c._draining = true
-    if c._reading and #c.stream.buf == 0 and c._qh == c._qt then c:close() end
+    C_drain(c.h)
+    if band(C_state(c.h), S_CLOSE) ~= 0 then
+      H.flush(c)
+      c:close()
+    end
   end
-  if self.nconns == 0 then return nil end
+  if self.nconns == 0 then
+    self._drained = nil
+    return nil
+  end
   local err = r:recv(drain_ms or 5000)
   if err then
     for c in pairs(self.conns) do c:close() end
@@ -674,6 +739,27 @@ local function listen_options(a, b, c)
 end
 
 -- ---------------------------------------------------------------------
+-- request bodies (and response bodies, below)
+
+request_body = {}
+
+-- true once the body has been read to its end (or there is none)
+function request_body.consumed(self)
+  if self.body then return #self.body == 0 end
+  if self.chunks then return self.chunks.done end
+  return true
+end
+
+local function drain_body(self, each)
+  if self.body then return self.body:drain(each) end
+  if self.chunks then return self.chunks:drain(each) end
+  return nil, 0
+end
+
+-- tobuffer, tostring, discard, save, splice, json
+for k, f in pairs(W.body_methods(drain_body)) do Request[k] = f end
+
+-- ---------------------------------------------------------------------
 -- client
 
 local Client = {}
@@ -681,14 +767,54 @@ Client.__index = Client
 
 local ClientResponse = {}
 ClientResponse.__index = ClientResponse
-for k, f in pairs(Body) do ClientResponse[k] = f end
+for k, f in pairs(W.body_methods(drain_body)) do ClientResponse[k] = f end
 ClientResponse.__tostring = function(self)
   return ("levee.http.Response: %d %s"):format(self.code, self.reason)
 end
 
--- a chunked response body ended: the reader may go on
-local function client_body_done(self)
-  C_reset(self.parser.h)
+-- Pending: the recver client:request returns; recv([ms]) -> err, Response
+-- (sticky: every recv gives it).
+local Pending = {}
+Pending.__index = Pending
+Pending.__call = call_iter
+
+function Pending:recv(ms)
+  if self.res then return nil, self.res end
+  if self.err then return self.err end
+  local client = self.client
+  -- a response still being read on this connection is read into memory
+  -- for its owner, so waiting for a later one never deadlocks
+  client._wanted = true
+  local co = client._body_waiter
+  if co then
+    client._body_waiter = nil
+    client.hub:resume(co)
+  end
+  self.co = client.hub:current()
+  local err = client.hub:pause(ms)
+  self.co = nil
+  if self.res then return nil, self.res end
+  if self.err then return self.err end
+  return err or CLOSED
+end
+
+function Pending:close()
+  if not self.res and not self.err then self.err = CLOSED end
+  return nil
+end
+
+local function deliver(p, err, res)
+  if p.res or p.err then return end
+  p.res, p.err = res, err
+  if p.co then
+    local co = p.co
+    p.co = nil
+    p.client.hub:resume(co)
+  end
+end
+
+-- a response body was read to its end: the reader goes on
+local function body_done(self)
   local co = self._body_waiter
   if co then
     self._body_waiter = nil
@@ -696,101 +822,97 @@ local function client_body_done(self)
   end
 end
 
--- reads one response head for `method` from the client's stream
-local function read_response(self, method)
-  local stream, buf, toks, ph = self.stream, self.stream.buf, TOKS, self.parser.h
-  local res = nil
+-- reads one response head -> err, Response
+local function read_response(self)
+  local h = self.h
   while true do
-    local p, n = buf:value()
-    local count = n > 0 and C_parse(ph, p, n, toks, MAX_TOKENS) or 0
-    if count < 0 then return errors.get(count) end
-    if count > 0 then
-      res = res or setmetatable({headers = {}}, ClientResponse)
-      for i = 0, count - 1 do
-        local t = toks[i]
-        local ty = t.type
-        if ty == T_FIELD then
-          add_header(res.headers, fstring(p + t.a_off, t.a_len), fstring(p + t.b_off, t.b_len))
-        elseif ty == T_RESPONSE then
-          res.code = tonumber(t.status)
-          res.reason = fstring(p + t.a_off, t.a_len)
-          res.version = t.version
-        elseif ty == T_BODY_START then
-          buf:trim(t["end"])
-          if res.code < 200 then
-            -- an interim response: skip it and read the real one
-            C_reset(ph)
-            res = nil
-            break
-          end
-          if method == "HEAD" then
-            C_reset(ph)
-          elseif t.chunked == 1 then
-            res.chunks = new_chunks(self, client_body_done)
-          else
-            C_reset(ph)
-            local len = t.length
-            if len == UNTIL_CLOSE then
-              res.body = stream:chunk(math.huge)
-              res._until_close = true
-            elseif len > 0 then
-              res.body = stream:chunk(tonumber(len))
-            end
-          end
-          return nil, res
-        end
+    local rc = C_next(h, MSG, TOKS, NTOKS)
+    if rc == HEAD then
+      local msg = MSG
+      local p, t = msg.base, TOKS[0]
+      local res = setmetatable({
+        code = tonumber(msg.status), reason = fstring(p + t.a_off, t.a_len), version = msg.version,
+        headers = W.head_fields(table_new(0, msg.ntoks - 2)),
+      }, ClientResponse)
+      local body = msg.body
+      if body == BODY_LENGTH then
+        res.body = H.body(self, msg.id, body_done)
+      elseif body == BODY_CHUNKED then
+        res.chunks = H.chunks(self, msg.id, body_done)
+      elseif body == BODY_CLOSE then
+        res.body = H.body(self, msg.id, body_done)
+        res._until_close = true
       end
-      if res then buf:trim(toks[count - 1]["end"]) end
+      return nil, res
+    elseif rc == NEED then
+      if self.conn.closed then return CLOSED end
+      local err = H.fill(self)
+      if err == TIMEOUT then return TIMEOUT end
+      if err and self.conn.closed then return CLOSED end
+    elseif rc < 0 and rc ~= E_TOOSHORT then
+      return errors.get(rc)
     else
-      -- the connection ending, even inside a head, is the stream's error
-      -- (CLOSED, as lua-api.md §8 says for connection errors)
-      local err = stream:readin()
-      if err then return err end
+      -- the connection ending, even inside a head, is CLOSED (lua-api.md §8)
+      return CLOSED
     end
   end
 end
 
--- the reader thread: parses responses in request order
+-- reads what is left of a response body into memory, for its owner
+local function detach(res)
+  if res.body then
+    H.detach(res.body)
+  elseif res.chunks then
+    res.chunks:detach()
+  end
+end
+
+-- the reader thread: reads responses in request order
 local function reader(self)
-  local pending = self._pending_r
+  local queue = self._queue
   while true do
-    local err, item = pending:recv()
-    if err then break end
-    local rerr, res = read_response(self, item.method)
-    if rerr then
-      -- the response in flight gets the error (CLOSED when the peer went
-      -- away between responses, errors.http.* for a malformed one)
-      self.response_to_request[item] = nil
-      item.sender:error(rerr)
-      self:close()
-      break
-    end
-    self.response_to_request[item] = nil
-    item.sender:send(res)
-    -- the next response is parsed only once this body was consumed
-    if res.body then
-      local c = res.body
-      if #c > 0 then c.done:recv() end
-      if res._until_close then self:close() break end
-    elseif res.chunks then
-      while not res.chunks.done and not self.closed do
+    local p = queue[self._qh + 1]
+    if not p then
+      self._reader_idle = self.hub:current()
+      self.hub:pause()
+      self._reader_idle = nil
+      if self.closed then break end
+    else
+      queue[self._qh + 1] = nil
+      self._qh = self._qh + 1
+      local err, res = read_response(self)
+      self.response_to_request[p] = nil
+      if err then
+        deliver(p, err)
+        self:close()
+        break
+      end
+      deliver(p, nil, res)
+      -- the next response is read once this body was read (or a later
+      -- response is wanted: then the body is kept in memory)
+      while not self.closed and not request_body.consumed(res) do
+        if self._wanted and self._qh < self._qt then
+          detach(res)
+          break
+        end
         self._body_waiter = self.hub:current()
         self.hub:pause()
       end
-    end
-    if self.closed then break end
-    if has_token(header(res.headers, "Connection"), "close") then
-      self:close()
-      break
-    end
-    local after = self._after_body
-    if after then
-      self._after_body = nil
-      after(self)
+      self._wanted = false
+      if self.closed then break end
+      if band(C_state(self.h), S_CLOSE) ~= 0 then
+        self:close()
+        break
+      end
+      local after = self._after_body
+      if after then
+        self._after_body = nil
+        after(self)
+      end
     end
   end
   -- what is still queued will never be answered
-  for item in pairs(self.response_to_request) do item.sender:close() end
+  for p in pairs(self.response_to_request) do deliver(p, CLOSED) end
   self.response_to_request = {}
 end
 
@@ -798,35 +920,28 @@ end
 -- recv([ms]) gives the Response. The request is written at once.
 function Client:request(method, path, params, headers, data)
   if self.closed then return CLOSED end
-  headers = headers or {}
-  local buf = self.wbuf
-  local target = query(path or "/", params)
-  if bad_header(method) or target:find("[%s%z]") then return errors.system.EINVAL end
-  buf:write(method); buf:write(" "); buf:write(target); buf:write(" HTTP/1.1\r\n")
-  if header(headers, "Host") == nil then buf:write("Host: "); buf:write(self.HOST); buf:write("\r\n") end
-  if header(headers, "User-Agent") == nil then buf:write("User-Agent: " .. USER_AGENT .. "\r\n") end
-  if header(headers, "Accept") == nil then buf:write("Accept: */*\r\n") end
-  if data ~= nil then
-    data = tostring(data)
-    if header(headers, "Content-Length") == nil then
-      buf:write(("Content-Length: %d\r\n"):format(#data))
-    end
-  end
-  local err = check_headers(headers)
-  if err then buf:trim() return err end
-  write_headers(buf, headers)
-  buf:write("\r\n")
-  if data then buf:write(data) end
-  local s, r = self.hub:value()
-  local item = {method = method, sender = s}
-  self.response_to_request[item] = true
-  self._pending_s:send(item)
-  err = flush_buffer(self.conn, buf)
+  if type(method) ~= "string" then return EINVAL end
+  local target = W.query(path or "/", params)
+  if data ~= nil then data = tostring(data) end
+  if not W.request(method, target, headers, data, self._defaults) then return EINVAL end
+  local id = C_request(self.h, W.OUT)
+  W.release()
+  if id < 0 then return failure(id) end
+  local p = setmetatable({client = self, method = method}, Pending)
+  self.response_to_request[p] = true
+  self._qt = self._qt + 1
+  self._queue[self._qt] = p
+  local err = H.flush(self)
   if err then
     self:close()
     return err
   end
-  return nil, r
+  local co = self._reader_idle
+  if co then
+    self._reader_idle = nil
+    self.hub:resume(co)
+  end
+  return nil, p
 end
 
 function Client:get(path, o)
@@ -858,12 +973,10 @@ function Client:close()
   if self.closed then return CLOSED end
   self.closed = true
   self.conn:close()
-  self._pending_s:close()
-  local co = self._body_waiter
-  if co then
-    self._body_waiter = nil
-    self.hub:resume(co)
-  end
+  local a, b = self._body_waiter, self._reader_idle
+  self._body_waiter, self._reader_idle = nil, nil
+  if a then self.hub:resume(a) end
+  if b then self.hub:resume(b) end
   local after = self._after_body
   if after then
     self._after_body = nil
@@ -873,18 +986,18 @@ function Client:close()
 end
 
 local function new_client(hub, conn, o)
-  local parser = Parser.Response(o.parser)
-  local port = o.port or 80
+  local h = W.engine(CLIENT, W.limits(o.parser))
+  local default = o.tls and 443 or 80
+  local port = o.port or default
   local host = o.host or "127.0.0.1"
   local hoststr = host:find(":", 1, true) and ("[" .. host .. "]") or host
+  local HOST = tonumber(port) == default and hoststr or (hoststr .. ":" .. tostring(port))
   local self = setmetatable({
-    hub = hub, conn = conn, stream = conn:stream(), parser = parser,
-    HOST = tonumber(port) == 80 and hoststr or (hoststr .. ":" .. tostring(port)),
-    response_to_request = {}, wbuf = d.Buffer(0),
-    closed = false,
+    hub = hub, conn = conn, h = h, buf = H.rbuf(h), HOST = HOST,
+    response_to_request = {}, closed = false, _queue = {}, _qh = 0, _qt = 0,
+    _defaults = {"Host", HOST, "User-Agent", W.USER_AGENT, "Accept", "*/*"},
   }, Client)
-  self._pending_s, self._pending_r = hub:queue()
-  self.responses = self._pending_r
+  self.responses = self  -- the queue of requests awaiting responses
   hub:spawn(reader, self)
   return self
 end
@@ -898,7 +1011,7 @@ Pool.__index = Pool
 -- a pooled connection is free when no request is in flight on it and the
 -- body of its last response has been read
 local function pool_free(c)
-  return not c.closed and not c._pool_busy and (not c._pool_res or body_consumed(c._pool_res))
+  return not c.closed and not c._pool_busy and (not c._pool_res or request_body.consumed(c._pool_res))
 end
 
 local function pool_wake(self)
@@ -920,7 +1033,7 @@ function Pool:_take()
     end
     if #conns + self.dialing < self.size then
       self.dialing = self.dialing + 1
-      local err, c = self.http:connect(self.options)
+      local err, c = self.http:connect(self.url, self.options)
       self.dialing = self.dialing - 1
       if err then
         pool_wake(self)
@@ -959,7 +1072,7 @@ function Pool:request(method, path, params, headers, data)
     return rerr
   end
   c._pool_res = res
-  if body_consumed(res) then pool_wake(self) end
+  if request_body.consumed(res) then pool_wake(self) end
   return nil, res
 end
 
@@ -996,12 +1109,25 @@ local function stream_options(o)
   return so
 end
 
--- connect(port[, host[, options]]) or connect{port=, host=, timeout=,
--- connect_timeout=, parser=} -> err, client
+-- connect(port[, host[, options]]), connect{port=, host=, timeout=,
+-- connect_timeout=, parser=, tls=}, or connect("http[s]://host[:port]"[,
+-- options]) -> err, client. https (or tls=) is the same HTTP over TLS.
 function HTTP:connect(a, b, c)
   local o
   if type(a) == "table" then
     o = a
+  elseif type(a) == "string" and a:find("://", 1, true) then
+    -- h.stream parses the URL (https: TLS, port 443); the Host header
+    -- comes from what it parsed
+    local scheme = a:match("^(%a[%w+.-]*)://"):lower()
+    if scheme ~= "http" and scheme ~= "https" then
+      error("h.http:connect: expected an http:// or https:// URL, got " .. a, 2)
+    end
+    local err, conn = self.hub.stream:dial(a, b)
+    if err then return err end
+    o = conn.options
+    if o.port == "https" or o.port == "http" then o.port = o.port == "https" and 443 or 80 end
+    return nil, new_client(self.hub, conn, o)
   else
     o = {port = a, host = b}
     if type(c) == "table" then for k, v in pairs(c) do o[k] = v end end
@@ -1011,31 +1137,53 @@ function HTTP:connect(a, b, c)
   return nil, new_client(self.hub, conn, o)
 end
 
+-- a timeout option: the default when absent, false for none
+local function timeout_option(v, default)
+  if v == nil then return default end
+  if v == false then return nil end
+  v = tonumber(v)
+  if not v or v < 0 then error("levee.http: bad timeout", 3) end
+  return v
+end
+
 -- listen([port[, host[, config]]]) or listen{port=, host=, ...limits,
--- timeout=, max_body=} -> err, server
+-- timeout=, max_body=, head_timeout=60000, keepalive_timeout=75000,
+-- on_error=} -> err, server
 function HTTP:listen(a, b, c)
   local o = listen_options(a, b, c)
+  local limits = W.limits(o)
+  local head_timeout = timeout_option(o.head_timeout, 60000)
+  local keepalive_timeout = timeout_option(o.keepalive_timeout, 75000)
   local err, listener = self.hub.stream:listen(stream_options(o))
   if err then return err end
   return nil, setmetatable({hub = self.hub, listener = listener, config = o, conns = {},
-    nconns = 0, closed = false}, Server)
+    nconns = 0, closed = false, on_error = o.on_error, _limits = limits,
+    _max_body = o.max_body and ffi.new("uint64_t", o.max_body) or nil,
+    _head_timeout = head_timeout, _keepalive_timeout = keepalive_timeout}, Server)
 end
 
--- pool(url[, {size=8, timeout=}]) -> pool: request/get/head/post over
--- reused keep-alive connections to url ("http://host:port").
+-- pool(url[, {size=8, timeout=, connect_timeout=, tls=}]) -> pool:
+-- request/get/head/post over reused keep-alive connections to url
+-- ("http://host[:port]" or "https://...").
 function HTTP:pool(url, o)
   o = o or {}
-  local scheme, host, port = url:match("^(%a+)://%[?([^%]/]-)%]?:?(%d*)/?$")
-  if scheme ~= "http" then error("h.http:pool: expected http://host[:port], got " .. tostring(url), 2) end
-  local options = {host = host, port = tonumber(port) or 80, timeout = o.timeout,
-    connect_timeout = o.connect_timeout}
-  return setmetatable({hub = self.hub, http = self, options = options, size = o.size or 8,
-    conns = {}, dialing = 0, waiters = {}, closed = false}, Pool)
+  local scheme = tostring(url):match("^(%a[%w+.-]*)://")
+  if scheme ~= "http" and scheme ~= "https" then
+    error("h.http:pool: expected http:// or https://host[:port], got " .. tostring(url), 2)
+  end
+  local options = {timeout = o.timeout, connect_timeout = o.connect_timeout, tls = o.tls}
+  return setmetatable({hub = self.hub, http = self, url = url, options = options,
+    size = o.size or 8, conns = {}, dialing = 0, waiters = {}, closed = false}, Pool)
+end
+
+-- droplet(port[, host[, config]]) -> err, droplet: a server with routes
+function HTTP:droplet(a, b, c)
+  return require("levee.p.http.droplet")(self, a, b, c)
 end
 
 local M = {
   Request = Request, Response = ClientResponse, Server = Server, Client = Client,
-  query = query, http_date = http_date,
+  ServerConn = ServerConn, query = W.query, http_date = W.http_date,
 }
 setmetatable(M, {__call = function(_, hub) return setmetatable({hub = hub}, HTTP) end})
 return M

@@ -21,12 +21,13 @@ local MAX_TOKENS = 256
 local TOKS = ffi.new("levee_http_token[?]", MAX_TOKENS)
 local TOK = ffi.new("levee_http_token")
 local fstring = ffi.string
-local USER_AGENT = "levee/0.4"
+local C_encode = L.levee_h1_encode
+local O_OPEN, O_USE_LENGTH = L.LEVEE_H1_O_OPEN, L.LEVEE_H1_O_USE_LENGTH
 
 local M = {Parser = Parser}
 
 -- ---------------------------------------------------------------------
--- encoding
+-- encoding (the engine's encoder: validation, framing, Date)
 
 -- errors.utf8.* unless s is valid UTF-8
 local function check_utf8(s)
@@ -48,11 +49,49 @@ local function check_utf8(s)
   end
 end
 
+-- a query key or value: percent-encoded, a space as "+"
+local function qpct(s)
+  s = tostring(s)
+  local err = check_utf8(s)
+  if err then return err end
+  return nil, (s:gsub("[^%w%-%._~ ]", function(c) return ("%%%02X"):format(c:byte()) end):gsub(" ", "+"))
+end
+
+-- path with params appended: k=v for string keys, the value alone for
+-- integer keys (sorted string keys first, then the list part in order)
+local function with_params(path, params)
+  if not params then return nil, path end
+  local keys, parts = {}, {}
+  for k in pairs(params) do
+    if type(k) ~= "number" then keys[#keys + 1] = tostring(k) end
+  end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local err, ek = qpct(k)
+    if err then return err end
+    local v = params[k]
+    local list = type(v) == "table" and v or {v}
+    for i = 1, #list do
+      local verr, ev = qpct(list[i])
+      if verr then return verr end
+      parts[#parts + 1] = ek .. "=" .. ev
+    end
+  end
+  for i = 1, #params do
+    local err, ev = qpct(params[i])
+    if err then return err end
+    parts[#parts + 1] = ev
+  end
+  if #parts == 0 then return nil, path end
+  return nil, path .. (path:find("?", 1, true) and "&" or "?") .. table.concat(parts, "&")
+end
+
 -- the request target, percent-encoded (space as "+"; "/ ? = & %" and the
 -- other URI delimiters kept)
 local function encode_path(path, params)
-  path = W.query(path, params)
   local err = check_utf8(path)
+  if err then return err end
+  err, path = with_params(path, params)
   if err then return err end
   return nil, (path:gsub("[^%w%-%._~/%?=&%%:@!$'()*+,;]", function(c)
     if c == " " then return "+" end
@@ -69,42 +108,20 @@ local function has(headers, name)
   return W.header(headers, name) ~= nil
 end
 
--- errors.system.EINVAL when a header of a plain table or a d.Map would
--- break the message (CR, LF or NUL)
-local function check(headers)
-  if headers == nil then return end
-  if not is_map(headers) then return W.check_headers(headers) end
-  for name, value in headers:iter() do
-    if W.bad_header(name) or W.bad_header(value) then return errors.system.EINVAL end
-  end
-end
+local DEFAULTS = {"User-Agent", W.USER_AGENT, "Accept", "*/*"}
 
--- writes the (checked) header lines of a plain table or a d.Map
-local function put_headers(buf, headers)
-  if headers == nil then return end
-  if not is_map(headers) then return W.write_headers(buf, headers) end
-  for name, value in headers:iter() do
-    buf:write(name); buf:write(": "); buf:write(value); buf:write("\r\n")
-  end
-end
-
--- encode_request(buf, method, path, params, headers, body) -> err
+-- encode_request(buf, method, path, params, headers, body) -> err, n
 function M.encode_request(buf, method, path, params, headers, body)
   local err, target = encode_path(path or "/", params)
   if err then return err end
-  if W.bad_header(method) or method:find("[%s]") then return errors.system.EINVAL end
-  err = check(headers)
-  if err then return err end
+  if type(method) ~= "string" then return errors.system.EINVAL end
+  if body ~= nil then body = tostring(body) end
+  if not W.request(method, target, headers, body, DEFAULTS) then return errors.system.EINVAL end
+  W.OUT.flags = O_USE_LENGTH
   local mark = #buf
-  buf:write(method); buf:write(" "); buf:write(target); buf:write(" HTTP/1.1\r\n")
-  put_headers(buf, headers)
-  if not has(headers, "User-Agent") then buf:write("User-Agent: " .. USER_AGENT .. "\r\n") end
-  if not has(headers, "Accept") then buf:write("Accept: */*\r\n") end
-  if body ~= nil and not has(headers, "Content-Length") then
-    buf:write(("Content-Length: %d\r\n"):format(#body))
-  end
-  buf:write("\r\n")
-  if body ~= nil then buf:write(body) end
+  local rc = C_encode(buf, W.OUT)
+  W.release()
+  if rc < 0 then return errors.get(rc) end
   return nil, #buf - mark
 end
 
@@ -112,27 +129,15 @@ end
 -- with Content-Length; a number body writes Content-Length only (the caller
 -- sends the bytes); a preset Content-Length header sends headers only;
 -- otherwise the response is chunked and the header block is left open for
--- encode_chunk (whose leading CRLF ends it).
+-- encode_chunk (whose leading CRLF ends it). Framing headers the app gave
+-- are replaced, never doubled.
 function M.encode_response(buf, status, headers, body)
   if type(status) == "number" then status = Status(status) end
-  headers = headers or {}
-  local err = check(headers)
-  if err then return err end
-  buf:write(W.status_line(status))
-  if not has(headers, "Date") then buf:write("Date: " .. W.http_date() .. "\r\n") end
-  put_headers(buf, headers)
-  if status:no_content() then
-    buf:write("\r\n")
-  elseif type(body) == "string" then
-    buf:write(("Content-Length: %d\r\n\r\n"):format(#body))
-    buf:write(body)
-  elseif type(body) == "number" then
-    buf:write(("Content-Length: %d\r\n\r\n"):format(body))
-  elseif has(headers, "Content-Length") then
-    buf:write("\r\n")
-  else
-    buf:write("Transfer-Encoding: chunked\r\n")
-  end
+  if not W.response(status.code, status.reason, headers, body) then return errors.system.EINVAL end
+  W.OUT.flags = O_OPEN + O_USE_LENGTH
+  local rc = C_encode(buf, W.OUT)
+  W.release()
+  if rc < 0 then return errors.get(rc) end
 end
 
 -- encode_chunk(buf[, chunk]): CRLF (ending the header block or the previous
@@ -156,12 +161,12 @@ end
 local Req = {}
 Req.__index = Req
 
--- uri() -> err, "http://" .. Host .. path (or the path without a Host)
+-- uri() -> err, uri: the p.uri URI of "http://" .. Host .. path (of the
+-- path alone without a Host)
 function Req:uri()
   local host = self.headers:get("Host")
   if type(host) == "table" then return errors.get(L.LEVEE_HTTP_ESYNTAX) end
-  if host then return nil, "http://" .. host .. self.path end
-  return nil, self.path
+  return require("levee.p.uri")(host and ("http://" .. host .. self.path) or self.path)
 end
 
 -- reads one head (request or response) from stream (value/trim/readin)
@@ -327,9 +332,40 @@ local function drain(self, each, on_chunk)
   end
 end
 
--- tobuffer, tostring, discard, save, splice (bytes without the chunk
--- framing), json
+-- tobuffer, discard, save, splice (bytes without the chunk framing)
 for k, f in pairs(W.body_methods(drain)) do Body[k] = f end
+
+-- tostring() -> err, s: the whole body (errors.http.ESYNTAX when it was
+-- cut short)
+function Body:tostring()
+  local err, buf = self:tobuffer()
+  if err then return err end
+  return nil, buf:take()
+end
+
+-- json() -> value: one JSON value from the body, read as far as it needs
+-- (a chunked body is not waited out); bytes after the value are left
+-- unread. nil when the body holds no valid value.
+function Body:json()
+  local acc = require("levee.d").Buffer()
+  local body = self
+  local src = {
+    value = function() return acc:value() end,
+    trim = function(_, n) return acc:trim(n) end,
+    readin = function()
+      local err = body_ready(body)
+      if err then return err end
+      if body.done then return CLOSED end
+      local p, n = body:value()
+      acc:write(p, n)
+      body:trim(n)
+    end,
+  }
+  self._json = self._json or require("levee.p.json").decoder()
+  local err, value = self._json:stream(src)
+  if err then return nil end
+  return value
+end
 
 -- proxy(target) -> err, n: re-emits the body on target, chunked bodies as
 -- chunks (through target.p.http). A truncated body gives ESYNTAX and closes
@@ -423,7 +459,8 @@ function H:read_chunk() return M.decode_chunk(self.parser, self.p) end
 local function send(self)
   local p = self.p
   local n = #p.wbuf
-  local err = W.flush_buffer(p.io, p.wbuf)
+  local err = p.io:write(p.wbuf:value())
+  p.wbuf:trim()
   if err then return err end
   return nil, n
 end

@@ -1,135 +1,28 @@
--- levee.p.http.common: the pieces the 0.3 (h.http) and 0.4 (conn.p.http)
--- HTTP modules share: Date, status lines, query strings, header checks and
--- encoding, and writing a buffer out to an io.
+-- levee.p.http.common: what the 0.3 (h.http) and 0.4 (conn.p.http) HTTP
+-- modules share on top of the C engine (levee_h1_*): the head description
+-- handed to C (one levee_h1_out and a field array for the process), the
+-- token array heads are read into, query strings, header lookups in plain
+-- tables, and the conveniences every body has.
 local ffi = require("ffi")
 local L = require("levee.lib")
 local errors = require("levee.errors")
 
-local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
-local WANT_READ, WANT_WRITE = L.LEVEE_WANT_READ, L.LEVEE_WANT_WRITE
+local M = {}
 
--- "Date" value, formatted at most once a second.
-local date_s, date_at = nil, -1
-local function http_date()
-  local now = os.time()
-  if now ~= date_at then
-    date_at = now
-    date_s = os.date("!%a, %d %b %Y %H:%M:%S GMT", now)
-  end
-  return date_s
-end
+-- ---------------------------------------------------------------------
+-- the C side of a head: filled right before the call that reads it, so
+-- one of each serves every connection (nothing yields in between)
 
-local status_lines = setmetatable({}, {__mode = "k"})
-local function status_line(status)
-  local s = status_lines[status]
-  if not s then
-    s = tostring(status)
-    status_lines[status] = s
-  end
-  return s
-end
+local OUT = ffi.new("levee_h1_out")
+local nfields = 32
+local FIELDS = ffi.new("levee_h1_field[?]", nfields)
+local DEFAULTS = ffi.new("levee_h1_field[?]", 4)
+local anchors, nanchors = {}, 0  -- strings made for one call (numbers)
 
--- percent-encodes a query key or value
-local function pct(s)
-  return (tostring(s):gsub("[^%w%-%._~]", function(c) return ("%%%02X"):format(c:byte()) end))
-end
-
-local function query(path, params)
-  if not params then return path end
-  local keys = {}
-  for k in pairs(params) do keys[#keys + 1] = tostring(k) end
-  table.sort(keys)
-  local parts = {}
-  for i, k in ipairs(keys) do parts[i] = pct(k) .. "=" .. pct(params[k]) end
-  if #parts == 0 then return path end
-  return path .. (path:find("?", 1, true) and "&" or "?") .. table.concat(parts, "&")
-end
-
--- Header values already checked, so a server sending the same values on
--- every response scans each only once (bounded: cleared when it fills).
-local checked, nchecked = {}, 0
-
-local function bad_header(s)
-  if checked[s] then return false end
-  if s:find("[\r\n%z]") then return true end
-  if nchecked >= 4096 then checked, nchecked = {}, 0 end
-  checked[s] = true
-  nchecked = nchecked + 1
-  return false
-end
-
--- errors.system.EINVAL when a header name or value holds CR, LF or NUL
--- (response splitting), or a name is empty
-local function check_headers(headers)
-  for k, v in pairs(headers) do
-    if type(k) ~= "string" then k = tostring(k) end
-    if not checked[k] and (k == "" or k:find("[\r\n%z:%s]") or bad_header(k)) then
-      return errors.system.EINVAL
-    end
-    local t = type(v)
-    if t == "table" then
-      for i = 1, #v do
-        if bad_header(tostring(v[i])) then return errors.system.EINVAL end
-      end
-    elseif t ~= "number" and bad_header(tostring(v)) then
-      return errors.system.EINVAL
-    end
-  end
-end
-
--- Appends "name: value\r\n" lines (lists become repeated headers); the
--- table was checked with check_headers.
-local function write_headers(buf, headers)
-  for k, v in pairs(headers) do
-    k = tostring(k)
-    if type(v) == "table" then
-      for i = 1, #v do
-        buf:write(k); buf:write(": "); buf:write(tostring(v[i])); buf:write("\r\n")
-      end
-    else
-      buf:write(k); buf:write(": "); buf:write(tostring(v)); buf:write("\r\n")
-    end
-  end
-end
-
--- the value of header `name` in a plain table, whatever its case
-local function header(headers, name)
-  local v = headers[name]
-  if v ~= nil then return v end
-  local lname, len = name:lower(), #name
-  for k, val in pairs(headers) do
-    if type(k) == "string" and #k == len and k:lower() == lname then return val end
-  end
-end
-
-local function add_header(headers, name, value)
-  local old = headers[name]
-  if old == nil then
-    headers[name] = value
-  elseif type(old) == "table" then
-    old[#old + 1] = value
-  else
-    headers[name] = {old, value}
-  end
-end
-
-local function has_token(v, token)
-  if not v then return false end
-  if type(v) == "table" then v = table.concat(v, ",") end
-  return (","  .. v:lower():gsub("%s", "") .. ","):find("," .. token .. ",", 1, true) ~= nil
-end
-
--- lowercased header names, cached (bounded like `checked`)
-local lowered, nlowered = {}, 0
-local function lower(k)
-  local l = lowered[k]
-  if l then return l end
-  l = k:lower()
-  if nlowered >= 4096 then lowered, nlowered = {}, 0 end
-  lowered[k] = l
-  nlowered = nlowered + 1
-  return l
-end
+M.OUT = OUT
+M.MAX_TOKENS = 256
+M.TOKS = ffi.new("levee_http_token[?]", M.MAX_TOKENS)
+M.MSG = ffi.new("levee_h1_msg")
 
 -- small non-negative integers as header text, cached
 local numstrs = {}
@@ -143,110 +36,240 @@ local function numstr(v)
   end
   return tostring(v)
 end
+M.numstr = numstr
 
-local function bad_name(k)
-  return k == "" or k:find("[\r\n%z:%s]") ~= nil or bad_header(k)
+local function anchor(s)
+  nanchors = nanchors + 1
+  anchors[nanchors] = s
+  return s
 end
 
-local copy = ffi.copy
--- names the server writes itself: the framing, and Connection when closing
-local FRAMING = {["content-length"] = true, ["transfer-encoding"] = true}
+local function grow()
+  local bigger = ffi.new("levee_h1_field[?]", nfields * 2)
+  ffi.copy(bigger, FIELDS, ffi.sizeof("levee_h1_field") * nfields)
+  FIELDS, nfields = bigger, nfields * 2
+end
 
--- response_head(buf, line, headers, length, chunked, close[, body]) -> err,
--- closing: appends a response head in one reservation of buf: the status
--- line, the app's headers except framing ones, Date unless the app gave
--- one, "Content-Length: length" (a number) or "Transfer-Encoding:
--- chunked", "Connection: close" when close, the blank line, then body if
--- given. The headers table is left as it was. A name or value with CR, LF
--- or NUL (or a name with ':' or white space, or a non-string name) is
--- errors.system.EINVAL and nothing is written. closing is true when the
--- app's own Connection header says close.
-local function response_head(buf, line, headers, length, chunked, close, body)
-  local size = #line + 96
-  local has_date, closing = false, false
+local function put(n, k, v)
+  if n >= nfields then grow() end
+  local f = FIELDS[n]
+  f.name, f.name_len, f.value, f.value_len = k, #k, v, #v
+  return n + 1
+end
+
+-- fields(headers) -> count, or nil for an entry that is not a header (a
+-- name that is not a string, a value that is not a string, number or list
+-- of them). headers is a plain table (a list value repeats the field) or a
+-- d.Map. The engine checks names and values.
+local function fields(headers)
+  local n = 0
+  if headers == nil then return 0 end
+  if type(headers) == "cdata" then
+    for name, value in headers:iter() do n = put(n, name, value) end
+    return n
+  end
   for k, v in pairs(headers) do
-    if type(k) ~= "string" or (not checked[k] and bad_name(k)) then
-      return errors.system.EINVAL
-    end
-    local lk = lower(k)
-    if lk == "date" then has_date = true end
+    if type(k) ~= "string" then return nil end
     local t = type(v)
     if t == "string" then
-      if not checked[v] and bad_header(v) then return errors.system.EINVAL end
-      size = size + #k + #v + 4
-      if lk == "connection" and has_token(v, "close") then closing = true end
+      n = put(n, k, v)
     elseif t == "number" then
-      size = size + #k + 28
+      n = put(n, k, anchor(numstr(v)))
     elseif t == "table" then
       for i = 1, #v do
-        local s = tostring(v[i])
-        if bad_header(s) then return errors.system.EINVAL end
-        size = size + #k + #s + 4
+        local s = v[i]
+        if type(s) ~= "string" then
+          if type(s) ~= "number" then return nil end
+          s = anchor(numstr(s))
+        end
+        n = put(n, k, s)
       end
     else
-      return errors.system.EINVAL
+      return nil
     end
   end
-  close = close or closing
-  if body then size = size + #body end
-  buf:ensure(size)
-  local p = buf:tail()
-  local o = #line
-  copy(p, line, o)
-  for k, v in pairs(headers) do
-    local lk = lower(k)
-    if not FRAMING[lk] and not (close and lk == "connection") then
-      local t = type(v)
-      if t == "table" then
-        for i = 1, #v do
-          local s = tostring(v[i])
-          copy(p + o, k, #k) o = o + #k
-          copy(p + o, ": ", 2) o = o + 2
-          copy(p + o, s, #s) o = o + #s
-          copy(p + o, "\r\n", 2) o = o + 2
-        end
+  return n
+end
+
+-- release(): forgets the strings made for the last call
+local function release()
+  if nanchors > 0 then
+    for i = 1, nanchors do anchors[i] = nil end
+    nanchors = 0
+  end
+end
+M.release = release
+
+local BODY_NONE, BODY_LENGTH, BODY_CHUNKED = L.LEVEE_H1_BODY_NONE, L.LEVEE_H1_BODY_LENGTH,
+  L.LEVEE_H1_BODY_CHUNKED
+
+-- response(code, reason, headers, body) -> true, or nil for a bad headers
+-- table: OUT describes a response. body: a string (the whole body), a
+-- number (its length; the caller writes it), nil (a streamed body).
+function M.response(code, reason, headers, body)
+  local n = fields(headers)
+  if not n then return nil end
+  OUT.method, OUT.method_len = nil, 0
+  OUT.target, OUT.target_len = reason, reason and #reason or 0
+  OUT.status = code
+  OUT.fields, OUT.nfields = FIELDS, n
+  OUT.defaults, OUT.ndefaults = nil, 0
+  OUT.flags = 0
+  local t = type(body)
+  if t == "string" then
+    OUT.body, OUT.length, OUT.data, OUT.data_len = BODY_LENGTH, #body, body, #body
+  elseif t == "number" or t == "cdata" then
+    OUT.body, OUT.length, OUT.data, OUT.data_len = BODY_LENGTH, body, nil, 0
+  else
+    OUT.body, OUT.length, OUT.data, OUT.data_len = BODY_CHUNKED, 0, nil, 0
+  end
+  return true
+end
+
+-- request(method, target, headers, body, defaults) -> true or nil: OUT
+-- describes a request. body: a string, or nil (none), or true (a streamed,
+-- chunked body). defaults: a list {name, value, name, value, ...} written
+-- when headers lacks the name (at most 4 pairs).
+function M.request(method, target, headers, body, defaults)
+  local n = fields(headers)
+  if not n then return nil end
+  OUT.method, OUT.method_len = method, #method
+  OUT.target, OUT.target_len = target, #target
+  OUT.status = 0
+  OUT.fields, OUT.nfields = FIELDS, n
+  local nd = 0
+  if defaults then
+    for i = 1, #defaults, 2 do
+      local f = DEFAULTS[nd]
+      local k, v = defaults[i], defaults[i + 1]
+      f.name, f.name_len, f.value, f.value_len = k, #k, v, #v
+      nd = nd + 1
+    end
+  end
+  OUT.defaults, OUT.ndefaults = DEFAULTS, nd
+  OUT.flags = 0
+  if type(body) == "string" then
+    OUT.body, OUT.length, OUT.data, OUT.data_len = BODY_LENGTH, #body, body, #body
+  elseif body == true then
+    OUT.body, OUT.length, OUT.data, OUT.data_len = BODY_CHUNKED, 0, nil, 0
+  else
+    OUT.body, OUT.length, OUT.data, OUT.data_len = BODY_NONE, 0, nil, 0
+  end
+  return true
+end
+
+-- ---------------------------------------------------------------------
+-- strings
+
+-- "Date" value of now (the engine's per-second cache)
+local datebuf = ffi.new("char[32]")
+function M.http_date()
+  L.levee_h1_date(datebuf, 32)
+  return ffi.string(datebuf, 29)
+end
+
+local status_lines = setmetatable({}, {__mode = "k"})
+function M.status_line(status)
+  local s = status_lines[status]
+  if not s then
+    s = tostring(status)
+    status_lines[status] = s
+  end
+  return s
+end
+
+-- percent-encodes a query key or value (RFC 3986 unreserved kept)
+local function pct(s)
+  return (tostring(s):gsub("[^%w%-%._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+end
+M.pct = pct
+
+-- path with params appended as ?k=v&... (sorted keys, percent-encoded; a
+-- list value repeats its key)
+function M.query(path, params)
+  if not params then return path end
+  local keys = {}
+  for k in pairs(params) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  local parts = {}
+  for _, k in ipairs(keys) do
+    local v = params[k]
+    if v == nil then v = params[tonumber(k)] end
+    if type(v) == "table" then
+      for i = 1, #v do parts[#parts + 1] = pct(k) .. "=" .. pct(v[i]) end
+    else
+      parts[#parts + 1] = pct(k) .. "=" .. pct(v)
+    end
+  end
+  if #parts == 0 then return path end
+  return path .. (path:find("?", 1, true) and "&" or "?") .. table.concat(parts, "&")
+end
+
+-- the value of header `name` in a plain table, whatever its case
+function M.header(headers, name)
+  if headers == nil then return nil end
+  local v = headers[name]
+  if v ~= nil then return v end
+  local lname, len = name:lower(), #name
+  for k, val in pairs(headers) do
+    if type(k) == "string" and #k == len and k:lower() == lname then return val end
+  end
+end
+
+function M.add_header(headers, name, value)
+  local old = headers[name]
+  if old == nil then
+    headers[name] = value
+  elseif type(old) == "table" then
+    old[#old + 1] = value
+  else
+    headers[name] = {old, value}
+  end
+end
+
+function M.has_token(v, token)
+  if not v then return false end
+  if type(v) == "table" then v = table.concat(v, ",") end
+  return (","  .. v:lower():gsub("%s", "") .. ","):find("," .. token .. ",", 1, true) ~= nil
+end
+
+-- the head read by the last levee_h1_next (MSG, TOKS) as method or code,
+-- target or reason, version, and a plain headers table (names as sent,
+-- repeated fields as lists)
+local fstring = ffi.string
+local T_FIELD = L.LEVEE_HTTP_T_FIELD
+local table_new = require("table.new")
+function M.head_fields(headers)
+  local msg, toks = M.MSG, M.TOKS
+  local p = msg.base
+  for i = 1, msg.ntoks - 2 do
+    local t = toks[i]
+    if t.type == T_FIELD then
+      local name, value = fstring(p + t.a_off, t.a_len), fstring(p + t.b_off, t.b_len)
+      local old = headers[name]
+      if old == nil then
+        headers[name] = value
+      elseif type(old) == "table" then
+        old[#old + 1] = value
       else
-        if t == "number" then v = numstr(v) end
-        copy(p + o, k, #k) o = o + #k
-        copy(p + o, ": ", 2) o = o + 2
-        copy(p + o, v, #v) o = o + #v
-        copy(p + o, "\r\n", 2) o = o + 2
+        headers[name] = {old, value}
       end
     end
   end
-  if not has_date then
-    local date = http_date()
-    copy(p + o, "Date: ", 6) o = o + 6
-    copy(p + o, date, #date) o = o + #date
-    copy(p + o, "\r\n", 2) o = o + 2
-  end
-  if length then
-    local s = numstr(length)
-    copy(p + o, "Content-Length: ", 16) o = o + 16
-    copy(p + o, s, #s) o = o + #s
-    copy(p + o, "\r\n", 2) o = o + 2
-  elseif chunked then
-    copy(p + o, "Transfer-Encoding: chunked\r\n", 28) o = o + 28
-  end
-  if close then
-    copy(p + o, "Connection: close\r\n", 19) o = o + 19
-  end
-  copy(p + o, "\r\n", 2) o = o + 2
-  if body then
-    copy(p + o, body, #body)
-    o = o + #body
-  end
-  buf:bump(o)
-  return nil, closing
+  return headers
 end
+
+function M.new_headers(n) return table_new(0, n or 4) end
+
+-- ---------------------------------------------------------------------
+-- body conveniences
 
 -- body_methods(drain) -> the conveniences every HTTP body has, built on
 -- drain(self, each) -> err, n, which hands each remaining piece of the body
--- to each(ptr, len) (stopping at the error each returns):
--- tobuffer([buf]) -> err, buf; tostring() -> string or nil; discard() ->
--- err, n; save(path) -> err, n; splice(target) -> err, n; json() -> err,
--- value.
-local function body_methods(drain)
+-- to each(ptr, len) (stopping at the error each returns): tobuffer([buf])
+-- -> err, buf; tostring() -> string or nil; discard() -> err, n;
+-- save(path) -> err, n; splice(target) -> err, n; json() -> err, value.
+function M.body_methods(drain)
   local B = {}
   function B:tobuffer(buf)
     buf = buf or require("levee.d").Buffer()
@@ -283,30 +306,49 @@ local function body_methods(drain)
   return B
 end
 
--- Writes everything in buf to io (waiting for writability within
--- io.timeout) and empties buf. -> err (the io is closed on failure other
--- than TIMEOUT).
-local function flush_buffer(io, buf)
-  while #buf > 0 do
-    if io.closed then return CLOSED end
-    local rc = tonumber(L.levee_stream_write_buffer(io.s, buf, #buf))
-    local want = rc < 0 and rc or #buf > 0 and L.levee_stream_want(io.s) or 0
-    if want == WANT_WRITE or want == WANT_READ then
-      local err = (want == WANT_READ and io.r_ev or io.w_ev):recv(io.timeout)
-      if err then
-        if err ~= TIMEOUT then io:close() end
-        return err
-      end
-    elseif rc < 0 then
-      io:close()
-      return errors.get(rc)
+-- ---------------------------------------------------------------------
+-- engines
+
+local h1_pp = ffi.typeof("levee_h1 *[1]")
+local limits_t = ffi.typeof("levee_http_limits")
+local LIMITS = {"max_method", "max_uri", "max_reason", "max_field", "max_value",
+  "max_headers", "max_head"}
+
+-- limits(config) -> a levee_http_limits with the max_* of config, or nil
+-- when config sets none
+function M.limits(config)
+  if not config then return nil end
+  local lim
+  for _, k in ipairs(LIMITS) do
+    local v = config[k]
+    if v ~= nil then
+      v = tonumber(v)
+      if not v or v < 1 or v > 0xffffffff or v % 1 ~= 0 then error("levee.http: bad " .. k, 3) end
+      lim = lim or limits_t()
+      lim[k] = v
     end
   end
+  return lim
 end
 
-return {
-  http_date = http_date, status_line = status_line, pct = pct, query = query,
-  bad_header = bad_header, check_headers = check_headers, write_headers = write_headers,
-  header = header, add_header = add_header, has_token = has_token,
-  flush_buffer = flush_buffer, response_head = response_head, body_methods = body_methods, numstr = numstr, lower = lower,
-}
+-- engine(side[, limits[, max_body]]) -> a levee_h1 (collected with its owner)
+function M.engine(side, limits, max_body)
+  local out = h1_pp()
+  local rc = L.levee_h1_new(out, side)
+  if rc < 0 then error("levee.http: " .. tostring(errors.get(rc)), 2) end
+  local h = ffi.gc(out[0], L.levee_h1_free)
+  if limits then L.levee_h1_limits_set(h, limits) end
+  if max_body then L.levee_h1_max_body_set(h, max_body) end
+  return h
+end
+
+-- The User-Agent levee sends: levee.meta's name and version when the
+-- module exists, else the library's version.
+local ok, meta = pcall(require, "levee.meta")
+if ok and type(meta) == "table" and meta.version then
+  M.USER_AGENT = meta.name .. "/" .. tostring(meta.version.string or meta.version)
+else
+  M.USER_AGENT = "levee/" .. ffi.string(L.levee_version_string())
+end
+
+return M

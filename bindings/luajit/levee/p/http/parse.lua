@@ -30,6 +30,8 @@ local function clear(self)
   self.body_len = 0
   self._has = false
   self._started = false
+  self._chunks = nil
+  self._last = nil
 end
 
 local function new()
@@ -91,11 +93,59 @@ function Parser:reset()
   clear(self)
 end
 
+-- The last chunk of a chunked body ("0" and its extensions, after the CRLF
+-- that ends the previous chunk's data) is a token of its own, as the
+-- original parser gave it; the trailers and the final CRLF are the next
+-- one. The C tokenizer reads them as one token, so the line is kept and
+-- given to it again in front of the rest.
+local char_cp = ffi.typeof("const char *")
+local function last_chunk_line(buf, len, after_data)
+  local n = len < 1100 and len or 1100
+  local s = type(buf) == "string" and buf:sub(1, n) or ffi.string(ffi.cast(char_cp, buf), n)
+  local pat = after_data and "^\r\n0+[ \t]*;?[^\r\n]*\r\n" or "^0+[ \t]*;?[^\r\n]*\r\n"
+  local a, b = s:find(pat)
+  if not a then return nil end
+  local line = s:sub(1, b)
+  -- "0" followed by ext only: not a longer size like "0a"
+  if line:find("^\r?\n?0+[%x]") then return nil end
+  return line
+end
+
+local function piece_of(buf, len)
+  if type(buf) == "string" then return buf:sub(1, len) end
+  return ffi.string(ffi.cast(char_cp, buf), len)
+end
+
 -- next(buf, len) -> err, consumed (0 = need more bytes). buf is a pointer or
 -- a string; after 0, pass the same unconsumed bytes plus the new ones.
 function Parser:next(buf, len)
+  len = len or #buf
   local tok = self.as
-  local rc = C_next(self.h, buf, len or #buf, tok)
+  local chunks = self._chunks
+  if chunks and not self._last then
+    local line = last_chunk_line(buf, len, chunks == "data")
+    if line then
+      -- the last chunk line, reported as a chunk of size 0
+      self._last = line
+      ffi.fill(tok, ffi.sizeof(tok))
+      tok.type = T_BODY_CHUNK
+      tok["end"] = #line
+      self._has, self._started = true, true
+      self.type = T_BODY_CHUNK
+      return nil, #line
+    end
+  end
+  local rc
+  local last = self._last
+  if last then
+    rc = C_next(self.h, last .. piece_of(buf, len), #last + len, tok)
+    if rc > 0 then
+      rc = rc - #last
+      self._last = nil
+    end
+  else
+    rc = C_next(self.h, buf, len, tok)
+  end
   if rc < 0 then
     self._has = false
     return errors.get(rc)
@@ -111,6 +161,11 @@ function Parser:next(buf, len)
   if ty == T_BODY_START then
     self.chunked = tok.chunked == 1
     self.body_len = tok.length
+    if self.chunked then self._chunks = "head" end
+  elseif ty == T_BODY_CHUNK then
+    self._chunks = "data"
+  elseif ty == T_BODY_END then
+    self._chunks = nil
   end
   return nil, rc
 end
