@@ -1,0 +1,392 @@
+// levee_chan_*: the inbox of a receiving thread. Producers on any thread
+// push nodes onto a lock-free multi-producer single-consumer queue
+// (Vyukov's intrusive MPSC queue: one atomic exchange per push) and write
+// the channel's eventfd only when the consumer may be asleep, so a burst
+// costs one wake-up. The consumer pulls messages in batches of plain
+// records (one call per batch, whatever the number of messages).
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "buffer.h"
+#include "internal.h"
+
+namespace {
+
+struct Node {
+  std::atomic<Node *> next{nullptr};
+  uint64_t recver = 0;
+  int32_t type = LEVEE_VAL_NIL;
+  int32_t err = 0;
+  int64_t i = 0;
+  double num = 0;
+  void *ptr = nullptr;  // an owned payload (BUFFER, SENDER, DATA) or the bytes below
+  size_t len = 0;
+  // bytes of STRING, BYTES, MSGPACK, PICKLE follow
+  char *bytes() { return reinterpret_cast<char *>(this + 1); }
+};
+
+bool owns_payload(int32_t type) {
+  return type == LEVEE_VAL_BUFFER || type == LEVEE_VAL_SENDER || type == LEVEE_VAL_DATA;
+}
+
+bool has_bytes(int32_t type) {
+  return type == LEVEE_VAL_STRING || type == LEVEE_VAL_BYTES || type == LEVEE_VAL_MSGPACK ||
+         type == LEVEE_VAL_PICKLE;
+}
+
+// One recver of a channel, shared by its senders.
+struct Binding {
+  uint64_t id = 0;
+  std::atomic<int> senders{0};
+  std::atomic<bool> closed{false};
+};
+
+}  // namespace
+
+struct levee_chan {
+  std::atomic<int> refs{1};  // the handle, and one per sender
+  int efd = -1;
+  std::atomic<bool> signaled{false};  // efd written since the consumer last looked
+  std::atomic<bool> closed{false};
+  std::atomic<int> pushing{0};        // producers inside push()
+
+  // the queue: producers exchange head; the consumer owns tail
+  std::atomic<Node *> head{nullptr};
+  Node *tail = nullptr;
+  Node stub;
+
+  std::mutex lock;  // bindings
+  std::unordered_map<uint64_t, std::shared_ptr<Binding>> bindings;
+  std::vector<Node *> batch;  // the last recv's nodes, freed by the next
+
+  levee_chan() {
+    head.store(&stub);
+    tail = &stub;
+  }
+
+  void enqueue(Node *n) {
+    n->next.store(nullptr, std::memory_order_relaxed);
+    Node *prev = head.exchange(n, std::memory_order_acq_rel);
+    prev->next.store(n, std::memory_order_release);
+  }
+
+  // Pops the oldest node, or nullptr when the queue is empty or a producer
+  // is half-way through a push (it will signal once it is done).
+  Node *dequeue() {
+    Node *t = tail;
+    Node *next = t->next.load(std::memory_order_acquire);
+    if (t == &stub) {
+      if (!next) return nullptr;
+      tail = next;
+      t = next;
+      next = next->next.load(std::memory_order_acquire);
+    }
+    if (next) {
+      tail = next;
+      return t;
+    }
+    if (t != head.load(std::memory_order_acquire)) return nullptr;
+    enqueue(&stub);
+    next = t->next.load(std::memory_order_acquire);
+    if (next) {
+      tail = next;
+      return t;
+    }
+    return nullptr;
+  }
+
+  // Producers: push n unless the channel is closed (false then).
+  bool push(Node *n) {
+    pushing.fetch_add(1);
+    if (closed.load()) {
+      pushing.fetch_sub(1);
+      return false;
+    }
+    enqueue(n);
+    if (!signaled.exchange(true)) {
+      uint64_t one = 1;
+      (void)!write(efd, &one, sizeof one);
+    }
+    pushing.fetch_sub(1);
+    return true;
+  }
+};
+
+struct levee_chan_sender {
+  levee_chan *chan = nullptr;  // holds a reference
+  std::shared_ptr<Binding> binding;
+  bool closed = false;
+};
+
+namespace {
+
+void free_node(Node *n);
+
+void unref(levee_chan *c) {
+  if (c->refs.fetch_sub(1) != 1) return;
+  while (Node *n = c->dequeue()) free_node(n);
+  for (Node *n : c->batch) free_node(n);
+  close(c->efd);
+  delete c;
+}
+
+void free_node(Node *n) {
+  if (owns_payload(n->type) && n->ptr) {
+    if (n->type == LEVEE_VAL_BUFFER) levee_buffer_free(static_cast<levee_buffer *>(n->ptr));
+    else if (n->type == LEVEE_VAL_SENDER) levee_chan_sender_free(static_cast<levee_chan_sender *>(n->ptr));
+    else std::free(n->ptr);
+  }
+  n->~Node();
+  std::free(n);
+}
+
+Node *new_node(size_t extra) {
+  void *mem = std::malloc(sizeof(Node) + extra);
+  if (!mem) levee::fail(LEVEE_ENOMEM);
+  return new (mem) Node;
+}
+
+// A new handle on binding b of channel c (takes a channel reference).
+levee_chan_sender *make_sender(levee_chan *c, std::shared_ptr<Binding> b) {
+  auto *s = new levee_chan_sender;
+  s->chan = c;
+  s->binding = std::move(b);
+  s->binding->senders.fetch_add(1);
+  c->refs.fetch_add(1);
+  return s;
+}
+
+// Drops every queued node: the channel closed.
+void drain(levee_chan *c) {
+  // wait out producers that passed the closed check before it was set
+  while (c->pushing.load() != 0) sched_yield();
+  while (Node *n = c->dequeue()) free_node(n);
+}
+
+}  // namespace
+
+using namespace levee;
+
+extern "C" {
+
+int levee_chan_new(levee_chan **out) {
+  return guard([&]() -> int {
+    if (!out) return LEVEE_EINVAL;
+    *out = nullptr;
+    auto *c = new levee_chan;
+    c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->efd < 0) {
+      int code = last_errno_code();
+      delete c;
+      return code;
+    }
+    *out = c;
+    return 0;
+  });
+}
+
+int levee_chan_close(levee_chan *c) {
+  if (!c) return LEVEE_EINVAL;
+  if (c->closed.exchange(true)) return 0;
+  {
+    std::lock_guard<std::mutex> lock(c->lock);
+    for (auto &kv : c->bindings) kv.second->closed.store(true);
+    c->bindings.clear();
+  }
+  drain(c);
+  for (Node *n : c->batch) free_node(n);
+  c->batch.clear();
+  return 0;
+}
+
+void levee_chan_free(levee_chan *c) {
+  if (!c) return;
+  levee_chan_close(c);
+  unref(c);
+}
+
+int levee_chan_watch_fd(levee_chan *c) {
+  if (!c) return LEVEE_EINVAL;
+  int fd = fcntl(c->efd, F_DUPFD_CLOEXEC, 0);
+  return fd < 0 ? last_errno_code() : fd;
+}
+
+int levee_chan_bind(levee_chan *c, uint64_t id) {
+  return guard([&]() -> int {
+    if (!c) return LEVEE_EINVAL;
+    std::lock_guard<std::mutex> lock(c->lock);
+    if (c->closed.load()) return LEVEE_CLOSED;
+    auto &slot = c->bindings[id];
+    if (slot) return LEVEE_EEXIST;
+    slot = std::make_shared<Binding>();
+    slot->id = id;
+    return 0;
+  });
+}
+
+int levee_chan_unbind(levee_chan *c, uint64_t id) {
+  if (!c) return LEVEE_EINVAL;
+  std::lock_guard<std::mutex> lock(c->lock);
+  auto it = c->bindings.find(id);
+  if (it == c->bindings.end()) return LEVEE_ENOENT;
+  it->second->closed.store(true);
+  c->bindings.erase(it);
+  return 0;
+}
+
+int levee_chan_recv(levee_chan *c, levee_chan_msg *out, int32_t max) {
+  return guard([&]() -> int {
+    if (!c || !out || max <= 0) return LEVEE_EINVAL;
+    for (Node *n : c->batch) free_node(n);
+    c->batch.clear();
+    // Clear the wake-up before looking at the queue: a push that the loop
+    // below misses writes the eventfd again.
+    uint64_t count;
+    (void)!read(c->efd, &count, sizeof count);
+    c->signaled.store(false);
+    std::vector<Node *> dropped;
+    int n = 0;
+    {
+      std::lock_guard<std::mutex> lock(c->lock);
+      uint64_t last_id = 0;
+      bool last_bound = false, have_last = false;
+      while (n < max) {
+        Node *node = c->dequeue();
+        if (!node) break;
+        if (!have_last || node->recver != last_id) {
+          last_id = node->recver;
+          last_bound = c->bindings.count(last_id) != 0;
+          have_last = true;
+        }
+        if (!last_bound) {
+          dropped.push_back(node);
+          continue;
+        }
+        c->batch.push_back(node);
+        levee_chan_msg &m = out[n++];
+        m.recver = node->recver;
+        m.type = node->type;
+        m.err = node->err;
+        m.i = node->i;
+        m.num = node->num;
+        m.len = node->len;
+        m.ptr = node->ptr;
+        if (owns_payload(node->type)) node->ptr = nullptr;  // the caller's now
+      }
+    }
+    for (Node *node : dropped) free_node(node);
+    return n;
+  });
+}
+
+int levee_chan_sender_new(levee_chan_sender **out, levee_chan *c, uint64_t id) {
+  return guard([&]() -> int {
+    if (!out || !c) return LEVEE_EINVAL;
+    *out = nullptr;
+    std::lock_guard<std::mutex> lock(c->lock);
+    if (c->closed.load()) return LEVEE_CLOSED;
+    auto it = c->bindings.find(id);
+    if (it == c->bindings.end()) return LEVEE_ENOENT;
+    *out = make_sender(c, it->second);
+    return 0;
+  });
+}
+
+int levee_chan_send(levee_chan_sender *s, int32_t err, int32_t type, int64_t i, double num,
+                    const void *ptr, size_t len) {
+  return guard([&]() -> int {
+    if (!s) return LEVEE_EINVAL;
+    if (s->closed || s->binding->closed.load(std::memory_order_relaxed)) return LEVEE_CLOSED;
+    if (type < LEVEE_VAL_NIL || type > LEVEE_VAL_PICKLE) return LEVEE_EINVAL;
+    if ((has_bytes(type) && len && !ptr) || (owns_payload(type) && !ptr)) return LEVEE_EINVAL;
+    if (type == LEVEE_VAL_SENDER && static_cast<const levee_chan_sender *>(ptr)->closed)
+      return LEVEE_EINVAL;
+    Node *n = new_node(has_bytes(type) ? len : 0);
+    n->recver = s->binding->id;
+    n->type = type;
+    n->err = err;
+    n->i = i;
+    n->num = num;
+    n->len = len;
+    if (has_bytes(type)) {
+      if (len) std::memcpy(n->bytes(), ptr, len);
+      n->ptr = n->bytes();
+    } else if (type == LEVEE_VAL_BUFFER) {
+      auto *b = static_cast<levee_buffer *>(calloc(1, sizeof(levee_buffer)));
+      if (!b) {
+        free_node(n);
+        return LEVEE_ENOMEM;
+      }
+      n->ptr = b;
+    } else if (type == LEVEE_VAL_SENDER) {
+      const auto *other = static_cast<const levee_chan_sender *>(ptr);
+      try {
+        n->ptr = make_sender(other->chan, other->binding);
+      } catch (...) {
+        free_node(n);
+        throw;
+      }
+    } else if (type == LEVEE_VAL_DATA) {
+      n->ptr = const_cast<void *>(ptr);
+    } else {
+      n->len = 0;
+    }
+    if (type == LEVEE_VAL_BUFFER) {
+      // move the bytes: the message's buffer takes the caller's storage
+      std::swap(*static_cast<levee_buffer *>(n->ptr), *static_cast<levee_buffer *>(const_cast<void *>(ptr)));
+      n->len = static_cast<levee_buffer *>(n->ptr)->len;
+    }
+    if (!s->chan->push(n)) {
+      if (type == LEVEE_VAL_BUFFER) {
+        std::swap(*static_cast<levee_buffer *>(n->ptr), *static_cast<levee_buffer *>(const_cast<void *>(ptr)));
+      } else if (type == LEVEE_VAL_DATA) {
+        n->ptr = nullptr;  // still the caller's
+      }
+      free_node(n);
+      return LEVEE_CLOSED;
+    }
+    return 0;
+  });
+}
+
+int levee_chan_sender_same(const levee_chan_sender *a, const levee_chan_sender *b) {
+  return a && b && a->chan == b->chan && a->binding == b->binding;
+}
+
+int levee_chan_sender_close(levee_chan_sender *s) {
+  return guard([&]() -> int {
+    if (!s) return LEVEE_EINVAL;
+    if (s->closed) return LEVEE_CLOSED;
+    s->closed = true;
+    if (s->binding->senders.fetch_sub(1) == 1 && !s->binding->closed.load()) {
+      Node *n = new_node(0);
+      n->recver = s->binding->id;
+      n->type = LEVEE_CHAN_CLOSED;
+      if (!s->chan->push(n)) free_node(n);
+    }
+    return 0;
+  });
+}
+
+void levee_chan_sender_free(levee_chan_sender *s) {
+  if (!s) return;
+  if (!s->closed && levee_chan_sender_close(s) < 0) {
+    // out of memory for the CLOSED message: the count is still right
+  }
+  levee_chan *c = s->chan;
+  delete s;
+  unref(c);
+}
+
+}  // extern "C"
