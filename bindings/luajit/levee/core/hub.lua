@@ -14,6 +14,7 @@ local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.r
   coroutine.yield, coroutine.running
 local TIMEOUT = errors.TIMEOUT
 local HUB_READ, HUB_WRITE, HUB_TIMER, HUB_WAKE = 1, 2, 3, 4
+local HUB_SIGNAL = L.LEVEE_HUB_SIGNAL
 local MAX_EVENTS = 256
 -- While green threads are runnable the hub polls without waiting, but only
 -- every POLL_EVERY ticks: a poll is a system call, and message passing
@@ -289,6 +290,33 @@ function Hub:unregister(fd)
   if reg[2] then reg[2]:set(-1) end
 end
 
+-- ---------------------------------------------------------------------
+-- the hub's own plumbing (signals, thread channels): fds and
+-- subscriptions that keep the hub polling but are not counted by in_use()
+
+-- _register_private(fd) -> State for the readability of fd, or nil, err.
+function Hub:_register_private(fd)
+  local rc = L.levee_hub_register(self.handle, fd, L.LEVEE_HUB_R + L.LEVEE_HUB_PRIVATE,
+    fd * 2, fd * 2 + 1)
+  if rc < 0 then return nil, errors.get(rc) end
+  local ev = new_state(self)
+  self._states[fd * 2] = ev
+  self._private = self._private + 1
+  return ev
+end
+
+-- _unregister_private(fd): forgets and closes fd now; its waiter wakes
+-- with -1.
+function Hub:_unregister_private(fd)
+  local ev = self._states[fd * 2]
+  if not ev then return end
+  L.levee_hub_unregister(self.handle, fd)
+  self._states[fd * 2] = nil
+  self._private = self._private - 1
+  ffi.C.close(fd)
+  ev:set(-1)
+end
+
 -- in_use() -> true while any fd is registered.
 function Hub:in_use()
   return L.levee_hub_registered(self.handle) + self._nopoll > 0
@@ -355,6 +383,8 @@ local function dispatch(self, n)
       if state then state:set(ev.value) end
     elseif kind == HUB_WAKE then
       if self._on_wake then self:_on_wake() end
+    elseif kind == HUB_SIGNAL then
+      self.signal:_deliver(tonumber(ev.token), ev.value)
     end
   end
 end
@@ -383,7 +413,7 @@ local function tick_end(self)
     self._skips = 0
     local handle = self.handle
     if L.levee_hub_registered(handle) == 0 and L.levee_hub_timers(handle) == 0
-        and not self._on_wake then
+        and not self._on_wake and self._private == 0 then
       L.levee_hub_update_time(handle)
       self._tick = self._rtail
       return
@@ -392,7 +422,8 @@ local function tick_end(self)
   end
   self._skips = 0
   local n = L.levee_hub_poll(self.handle, timeout, self._events, MAX_EVENTS)
-  if n > 0 then dispatch(self, n) end
+  if n > 0 then dispatch(self, n)
+  elseif n < 0 then error("levee.Hub: " .. tostring(errors.get(n)), 0) end
   self._tick = self._rtail
 end
 
@@ -455,6 +486,7 @@ local function new(options)
     _next_token = 0,
     _npaused = 0,
     _nopoll = 0,
+    _private = 0,  -- private fds and signal subscriptions
     _skips = 0,
     _tick = 0,
     _rhead = 0, _rtail = 0, _rq = tnew(RING * 5, 0), _rmask = RING - 1,
@@ -470,6 +502,9 @@ local function new(options)
   self.dgram = require("levee.net.dgram")(self)
   self.http = require("levee.p.http")(self)
   self.dns = require("levee.net.dns")(self)
+  self.signal = require("levee.core.signal")(self)
+  self.process = require("levee.core.process")(self)
+  self.thread = require("levee.core.thread")(self)
   self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
   self.trace = require("levee.core.trace")(self)
   if options and options.trace then self.trace:start() end
