@@ -120,6 +120,13 @@ struct levee_hub {
     free_slots.push_back(slot);
   }
 
+  void drop_signals() {
+    if (sig_ev) event_free(sig_ev);
+    levee::signal_source_free(sig);
+    sig_ev = nullptr;
+    sig = nullptr;
+  }
+
   void drop_watch(Watch *w) {
     if (w->rev) event_free(w->rev);
     if (w->wev) event_free(w->wev);
@@ -216,8 +223,7 @@ int levee_hub_new(levee_hub **out) {
 void levee_hub_free(levee_hub *hub) {
   if (!hub) return;
   for (auto &kv : hub->watches) hub->drop_watch(kv.second);
-  if (hub->sig_ev) event_free(hub->sig_ev);
-  levee::signal_source_free(hub->sig);
+  hub->drop_signals();
   event_free(hub->wake_ev);
   event_free(hub->tick);
   event_base_free(hub->base);
@@ -384,12 +390,17 @@ int levee_hub_signal(levee_hub *hub, int32_t sig, int32_t on) {
       hub->sig_ev = ev;
     }
     int rc = levee::signal_subscribe(hub->sig, sig, on != 0);
-    if (rc < 0 || on) return rc;
+    if (rc < 0 || on) {
+      if (rc < 0 && hub->sig->mask == 0) hub->drop_signals();
+      return rc;
+    }
     // Deliveries not yet pulled are dropped with the subscription.
     for (auto e = hub->pending.begin(); e != hub->pending.end();) {
       bool mine = e->kind == LEVEE_HUB_SIGNAL && e->token == uint64_t(sig);
       e = mine ? hub->pending.erase(e) : e + 1;
     }
+    // No subscription left: the eventfd goes too (fd counts come back).
+    if (hub->sig->mask == 0) hub->drop_signals();
     return 0;
   });
 }
