@@ -173,3 +173,28 @@ def test_bad_stdio_values_raise(h):
         h.process.spawn(["true"], stdout="bogus")
     with pytest.raises(ValueError):
         h.process.spawn([])
+
+
+def test_every_core_example_shares_a_port_and_stops_gracefully_on_sigterm(h):
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "every_core.py")
+    p = h.process.spawn([sys.executable, example, "0", "2"], stdin="null", stderr="inherit")
+    lines = p.stdout.stream()
+    line = lines.line()
+    port = int(line.split(b":")[1].split()[0])
+    assert line.endswith(b"with 2 processes")
+    seen = set()
+    for _ in range(64):
+        with h.http.connect(port) as c:
+            seen.add(c.get("/").read())
+    assert seen == {b"hello from process 1\n", b"hello from process 2\n"}
+    with h.http.connect(port) as c:
+        slow = c.send("GET", "/slow")
+        h.sleep(100)
+        p.kill(signal.SIGTERM)       # while /slow is in flight
+        resp = slow.recv()
+        assert resp.code == 200 and resp.read().startswith(b"hello from process")
+    assert lines.line() == b"every process shut down"
+    assert p.wait().exit_code == 0
+    with pytest.raises(ConnectionRefusedError):
+        h.http.connect(port)
+    p.stdout.close()

@@ -1833,15 +1833,16 @@ class HTTPFactory:
         self.hub = hub
 
     def listen(self, port=0, host=None, timeout=60000, max_body=64 << 20, backlog=256,
-               nodelay=True, unix=None, **limits):
+               nodelay=True, unix=None, reuseport=False, **limits):
         """A Server on host:port (default 127.0.0.1, port 0 picks one) or a
         unix socket. timeout: ms a connection may sit idle or stall a read
         or write (None: forever); max_body: largest request body in bytes
-        (413 beyond; None: no limit); limits: the Parser limits (max_uri,
-        max_head, max_headers, ...)."""
+        (413 beyond; None: no limit); reuseport: share the port with other
+        listeners (processes or threads) that set it too; limits: the
+        Parser limits (max_uri, max_head, max_headers, ...)."""
         Parser(**limits)   # checks the names and values
         listener = self.hub.stream.listen(port=port, host=host, timeout=timeout, unix=unix,
-                                          backlog=backlog)
+                                          backlog=backlog, reuseport=bool(reuseport))
         return Server(self.hub, listener, limits, max_body, nodelay)
 
     def connect(self, port=None, host=None, timeout=None, connect_timeout=None, nodelay=True,

@@ -317,7 +317,6 @@ def _child(f, args, reply, mode, handover):
         chan.close()
         h.continue_()  # the channel's pump ends
         h._close()
-        del handover[:]
 
 
 class _Handover(list):
@@ -348,7 +347,7 @@ class Threads:
         link._thread = t
         t.start()
         handover.ready.wait()  # the child's hub and inbox exist (or failed)
-        to_child = handover[0]
+        to_child = handover.pop(0)
         if to_child is None:
             link.close()
             t.join()
