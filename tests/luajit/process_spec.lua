@@ -269,3 +269,22 @@ describe("h.process", function()
     assert.has_error(function() h.process:spawn("true", {io = {STDOUT = "bogus"}}) end, "io.STDOUT")
   end)
 end)
+
+describe("levee's fds and other ways of starting programs", function()
+  it("h.io:pipe and h.io:socketpair fds are close-on-exec (os.execute does not inherit them)", function()
+    local h = levee.Hub()
+    local r, w = h.io:pipe()
+    local a, b = h.io:socketpair()
+    local path = os.tmpname()
+    assert.equal(0, os.execute("ls /proc/self/fd > " .. path))
+    local f = io.open(path)
+    local listed = {}
+    for line in f:lines() do listed[tonumber(line)] = true end
+    f:close()
+    os.remove(path)
+    for _, io_ in ipairs({r, w, a, b}) do
+      assert.is_nil(listed[io_.no], "fd " .. io_.no .. " reached the child")
+      io_:close()
+    end
+  end)
+end)

@@ -26,7 +26,7 @@ _LAZY = {
     "Iovec": ("levee.d", "Iovec"),
     "Hub": ("levee.hub", "Hub"),
 }
-_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns")
+_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "process", "signal", "thread")
 
 
 def __getattr__(name):

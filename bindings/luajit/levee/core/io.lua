@@ -842,17 +842,18 @@ function HIO:rw(fd, timeout) return make(self.hub, RW, fd, timeout, true, true) 
 
 -- pipe([timeout]) -> r, w (both non-blocking).
 function HIO:pipe(timeout)
-  local fds = ffi.new("int[2]")
-  assert(C.pipe(fds) == 0, "h.io:pipe: pipe(2) failed")
-  nonblock(fds[0])
-  nonblock(fds[1])
+  local fds = ffi.new("int32_t[2]")
+  -- close-on-exec, like every fd levee makes: a child started by other
+  -- means (os.execute, io.popen) does not inherit the pipe
+  assert(L.levee_fd_pipe(fds, 1) == 0, "h.io:pipe: pipe(2) failed")
   return self:r(fds[0], timeout), self:w(fds[1], timeout)
 end
 
 -- socketpair(domain, type[, timeout]) -> a, b (io.RW each).
 function HIO:socketpair(domain, type_, timeout)
   local sv = ffi.new("int[2]")
-  if C.socketpair(domain or 1, type_ or 1, 0, sv) < 0 then
+  -- SOCK_CLOEXEC has O_CLOEXEC's value on Linux: close-on-exec as above
+  if C.socketpair(domain or 1, bit.bor(type_ or 1, O_CLOEXEC), 0, sv) < 0 then
     error("h.io:socketpair: " .. tostring(errors.get(-ffi.errno())), 2)
   end
   nonblock(sv[0])
