@@ -1330,8 +1330,9 @@ int levee_chan_unbind(levee_chan *c, uint64_t id);
 
 /* Pulls up to max messages (oldest first; each sender's messages in the
  * order sent) into out and returns how many; 0 when none waits. Call it
- * again while it returns max. Messages for recvers no longer bound are
- * dropped. LEVEE_EINVAL. */
+ * again until it returns 0: only a call that finds the channel empty
+ * re-arms its fd (while the receiver is busy, senders make no system
+ * call). Messages for recvers no longer bound are dropped. LEVEE_EINVAL. */
 int levee_chan_recv(levee_chan *c, levee_chan_msg *out, int32_t max);
 
 /* Stops the channel: every sender gets LEVEE_CLOSED from now on; queued

@@ -55,16 +55,15 @@ struct Binding {
 }  // namespace
 
 struct levee_chan {
-  std::atomic<int> refs{1};  // the handle, and one per sender
-  int efd = -1;
-  std::atomic<bool> signaled{false};  // efd written since the consumer last looked
-  std::atomic<bool> closed{false};
-  std::atomic<int> pushing{0};        // producers inside push()
-
-  // the queue: producers exchange head; the consumer owns tail
-  std::atomic<Node *> head{nullptr};
-  Node *tail = nullptr;
+  // What producers write and what the consumer writes sit on separate
+  // cache lines.
+  alignas(64) std::atomic<Node *> head{nullptr};  // producers exchange it
+  alignas(64) std::atomic<bool> signaled{false};  // efd written since the consumer re-armed
+  alignas(64) Node *tail = nullptr;               // the consumer's
   Node stub;
+  alignas(64) std::atomic<int> refs{1};  // the handle, and one per (strong) sender
+  std::atomic<bool> closed{false};
+  int efd = -1;
 
   std::mutex lock;  // bindings
   std::unordered_map<uint64_t, std::shared_ptr<Binding>> bindings;
@@ -75,19 +74,17 @@ struct levee_chan {
     tail = &stub;
   }
 
-  void enqueue(Node *n) {
-    n->next.store(nullptr, std::memory_order_relaxed);
-    Node *prev = head.exchange(n, std::memory_order_acq_rel);
-    prev->next.store(n, std::memory_order_release);
-  }
-
-  // Pops the oldest node, or nullptr when the queue is empty or a producer
-  // is half-way through a push (it will signal once it is done).
-  Node *dequeue() {
+  // Pops the oldest node, or nullptr: the queue is empty, or (*busy) a
+  // producer is between its two steps and the node comes in a moment.
+  Node *dequeue(bool *busy) {
+    *busy = false;
     Node *t = tail;
     Node *next = t->next.load(std::memory_order_acquire);
     if (t == &stub) {
-      if (!next) return nullptr;
+      if (!next) {
+        *busy = head.load() != &stub;
+        return nullptr;
+      }
       tail = next;
       t = next;
       next = next->next.load(std::memory_order_acquire);
@@ -96,46 +93,68 @@ struct levee_chan {
       tail = next;
       return t;
     }
-    if (t != head.load(std::memory_order_acquire)) return nullptr;
-    enqueue(&stub);
+    if (t != head.load()) {
+      *busy = true;
+      return nullptr;
+    }
+    stub.next.store(nullptr, std::memory_order_relaxed);
+    Node *prev = head.exchange(&stub);
+    prev->next.store(&stub, std::memory_order_release);
     next = t->next.load(std::memory_order_acquire);
     if (next) {
       tail = next;
       return t;
     }
+    *busy = true;  // a producer got in before the stub
     return nullptr;
   }
 
-  // Producers: push n unless the channel is closed (false then).
+  // Producers: pushes n unless the channel is closed (false then). One
+  // atomic exchange; the eventfd is written only when the consumer has
+  // re-armed it (found the queue empty), so pushes to a busy consumer make
+  // no system call. signaled is read between the two steps of the push:
+  // a consumer that re-armed after this read finds the node (or waits for
+  // its link, see levee_chan_recv).
   bool push(Node *n) {
-    pushing.fetch_add(1);
-    if (closed.load()) {
-      pushing.fetch_sub(1);
-      return false;
-    }
-    enqueue(n);
-    if (!signaled.exchange(true)) {
+    if (closed.load(std::memory_order_relaxed)) return false;
+    n->next.store(nullptr, std::memory_order_relaxed);
+    Node *prev = head.exchange(n);
+    bool armed = !signaled.load();
+    prev->next.store(n, std::memory_order_release);
+    if (armed && !signaled.exchange(true)) {
       uint64_t one = 1;
       (void)!write(efd, &one, sizeof one);
     }
-    pushing.fetch_sub(1);
     return true;
   }
 };
 
 struct levee_chan_sender {
-  levee_chan *chan = nullptr;  // holds a reference
+  levee_chan *chan = nullptr;  // a reference when strong
   std::shared_ptr<Binding> binding;
   bool closed = false;
+  // A sender inside a message queued on its own channel holds no
+  // reference to it (it would keep a closed channel alive forever); it
+  // takes one when it is received.
+  bool strong = true;
 };
 
 namespace {
 
 void free_node(Node *n);
 
+// Frees every queued node, waiting out producers half-way through a push.
+void drain(levee_chan *c) {
+  bool busy = true;
+  while (busy) {
+    while (Node *n = c->dequeue(&busy)) free_node(n);
+    if (busy) sched_yield();
+  }
+}
+
 void unref(levee_chan *c) {
   if (c->refs.fetch_sub(1) != 1) return;
-  while (Node *n = c->dequeue()) free_node(n);
+  drain(c);
   for (Node *n : c->batch) free_node(n);
   close(c->efd);
   delete c;
@@ -157,21 +176,16 @@ Node *new_node(size_t extra) {
   return new (mem) Node;
 }
 
-// A new handle on binding b of channel c (takes a channel reference).
-levee_chan_sender *make_sender(levee_chan *c, std::shared_ptr<Binding> b) {
+// A new handle on binding b of channel c (a strong one takes a channel
+// reference).
+levee_chan_sender *make_sender(levee_chan *c, std::shared_ptr<Binding> b, bool strong = true) {
   auto *s = new levee_chan_sender;
   s->chan = c;
   s->binding = std::move(b);
+  s->strong = strong;
   s->binding->senders.fetch_add(1);
-  c->refs.fetch_add(1);
+  if (strong) c->refs.fetch_add(1);
   return s;
-}
-
-// Drops every queued node: the channel closed.
-void drain(levee_chan *c) {
-  // wait out producers that passed the closed check before it was set
-  while (c->pushing.load() != 0) sched_yield();
-  while (Node *n = c->dequeue()) free_node(n);
 }
 
 }  // namespace
@@ -250,20 +264,33 @@ int levee_chan_recv(levee_chan *c, levee_chan_msg *out, int32_t max) {
     if (!c || !out || max <= 0) return LEVEE_EINVAL;
     for (Node *n : c->batch) free_node(n);
     c->batch.clear();
-    // Clear the wake-up before looking at the queue: a push that the loop
-    // below misses writes the eventfd again.
-    uint64_t count;
-    (void)!read(c->efd, &count, sizeof count);
-    c->signaled.store(false);
     std::vector<Node *> dropped;
     int n = 0;
+    bool armed = false;
     {
       std::lock_guard<std::mutex> lock(c->lock);
       uint64_t last_id = 0;
       bool last_bound = false, have_last = false;
       while (n < max) {
-        Node *node = c->dequeue();
-        if (!node) break;
+        bool busy;
+        Node *node = c->dequeue(&busy);
+        if (!node) {
+          if (n > 0) break;
+          if (armed) {
+            // a producer that read signaled before the re-arm is linking
+            // its node: it will not write the eventfd, so wait for it
+            if (!busy) break;
+            sched_yield();
+            continue;
+          }
+          // Empty: re-arm the wake-up (drain the eventfd, clear signaled),
+          // then look once more, for a push that saw signaled still set.
+          uint64_t count;
+          (void)!read(c->efd, &count, sizeof count);
+          c->signaled.store(false);
+          armed = true;
+          continue;
+        }
         if (!have_last || node->recver != last_id) {
           last_id = node->recver;
           last_bound = c->bindings.count(last_id) != 0;
@@ -282,6 +309,13 @@ int levee_chan_recv(levee_chan *c, levee_chan_msg *out, int32_t max) {
         m.num = node->num;
         m.len = node->len;
         m.ptr = node->ptr;
+        if (node->type == LEVEE_VAL_SENDER) {
+          auto *got = static_cast<levee_chan_sender *>(node->ptr);
+          if (!got->strong) {
+            got->strong = true;
+            got->chan->refs.fetch_add(1);
+          }
+        }
         if (owns_payload(node->type)) node->ptr = nullptr;  // the caller's now
       }
     }
@@ -332,7 +366,7 @@ int levee_chan_send(levee_chan_sender *s, int32_t err, int32_t type, int64_t i, 
     } else if (type == LEVEE_VAL_SENDER) {
       const auto *other = static_cast<const levee_chan_sender *>(ptr);
       try {
-        n->ptr = make_sender(other->chan, other->binding);
+        n->ptr = make_sender(other->chan, other->binding, other->chan != s->chan);
       } catch (...) {
         free_node(n);
         throw;
@@ -385,8 +419,9 @@ void levee_chan_sender_free(levee_chan_sender *s) {
     // out of memory for the CLOSED message: the count is still right
   }
   levee_chan *c = s->chan;
+  bool strong = s->strong;
   delete s;
-  unref(c);
+  if (strong) unref(c);
 }
 
 }  // extern "C"

@@ -268,7 +268,7 @@ class Channel:
                 value = _decode(m)
                 if r is not None:
                     r._s.pass_(error_for(m.err) if m.err else None, value)
-            if n < _BATCH:
+            if n == 0:  # only an empty answer re-arms the channel's fd
                 break
 
     def close(self):

@@ -256,7 +256,7 @@ function Channel:pump()
         end
       end
     end
-    if n < BATCH then break end
+    if n == 0 then break end  -- only an empty answer re-arms the channel's fd
   end
 end
 
