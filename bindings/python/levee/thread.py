@@ -19,6 +19,7 @@ empty), senders, and anything else pickled. Python threads share one
 interpreter, so the function and arguments of call/spawn are handed over
 directly; only messages cross a channel.
 """
+import collections
 import pickle
 import threading
 
@@ -51,59 +52,79 @@ def _free(ptr):
     _libc.free(ptr)
 
 
+# the value types, as module constants (a lib attribute lookup per message
+# costs more than the rest of a send)
+_NIL, _BOOL, _NUMBER, _INT64_T, _UINT64 = (lib.LEVEE_VAL_NIL, lib.LEVEE_VAL_BOOL,
+                                           lib.LEVEE_VAL_NUMBER, lib.LEVEE_VAL_INT64,
+                                           lib.LEVEE_VAL_UINT64)
+_STRING, _BYTES, _ERROR, _BUFFER, _SENDER = (lib.LEVEE_VAL_STRING, lib.LEVEE_VAL_BYTES,
+                                             lib.LEVEE_VAL_ERROR, lib.LEVEE_VAL_BUFFER,
+                                             lib.LEVEE_VAL_SENDER)
+_DATA, _MSGPACK, _PICKLE, _CLOSED = (lib.LEVEE_VAL_DATA, lib.LEVEE_VAL_MSGPACK,
+                                     lib.LEVEE_VAL_PICKLE, lib.LEVEE_CHAN_CLOSED)
+_NULL = ffi.NULL
+_chan_send = lib.levee_chan_send
+_Buffer = None
+
+
 def _encode(v):
     """(type, i, num, ptr, len) for a value; ptr keeps its bytes alive."""
-    from .d import Buffer
-    if v is None:
-        return lib.LEVEE_VAL_NIL, 0, 0.0, ffi.NULL, 0
-    if v is True or v is False:
-        return lib.LEVEE_VAL_BOOL, int(v), 0.0, ffi.NULL, 0
-    if type(v) is int and _INT64[0] <= v <= _INT64[1]:
-        return lib.LEVEE_VAL_INT64, v, 0.0, ffi.NULL, 0
-    if type(v) is float:
-        return lib.LEVEE_VAL_NUMBER, 0, v, ffi.NULL, 0
-    if type(v) is str:
+    global _Buffer
+    t = type(v)
+    if t is int:
+        if _INT64[0] <= v <= _INT64[1]:
+            return _INT64_T, v, 0.0, _NULL, 0
+    elif v is None:
+        return _NIL, 0, 0.0, _NULL, 0
+    elif t is bool:
+        return _BOOL, int(v), 0.0, _NULL, 0
+    elif t is float:
+        return _NUMBER, 0, v, _NULL, 0
+    elif t is str:
         b = v.encode("utf-8", "surrogatepass")
-        return lib.LEVEE_VAL_STRING, 0, 0.0, b, len(b)
-    if type(v) is bytes:
-        return lib.LEVEE_VAL_BYTES, 0, 0.0, v, len(v)
-    if isinstance(v, Error) and lib.levee_error_get(v.code) != ffi.NULL:
-        return lib.LEVEE_VAL_ERROR, v.code, 0.0, ffi.NULL, 0
-    if isinstance(v, Buffer):
-        return lib.LEVEE_VAL_BUFFER, 0, 0.0, v._handle(), 0
-    if isinstance(v, Sender):
-        return lib.LEVEE_VAL_SENDER, 0, 0.0, v._handle(), 0
+        return _STRING, 0, 0.0, b, len(b)
+    elif t is bytes:
+        return _BYTES, 0, 0.0, v, len(v)
+    elif isinstance(v, Error) and lib.levee_error_get(v.code) != _NULL:
+        return _ERROR, v.code, 0.0, _NULL, 0
+    elif t is Sender:
+        return _SENDER, 0, 0.0, v._handle(), 0
+    else:
+        if _Buffer is None:
+            from .d import Buffer as _Buffer
+        if isinstance(v, _Buffer):
+            return _BUFFER, 0, 0.0, v._handle(), 0
     data = pickle.dumps(v, pickle.HIGHEST_PROTOCOL)
-    return lib.LEVEE_VAL_PICKLE, 0, 0.0, data, len(data)
+    return _PICKLE, 0, 0.0, data, len(data)
 
 
 def _decode(m):
     t = m.type
-    if t == lib.LEVEE_VAL_NIL:
+    if t == _INT64_T:
+        return m.i
+    if t == _NIL:
         return None
-    if t == lib.LEVEE_VAL_BOOL:
+    if t == _BOOL:
         return m.i != 0
-    if t == lib.LEVEE_VAL_INT64:
-        return int(m.i)
-    if t == lib.LEVEE_VAL_UINT64:
-        return int(m.i) & 0xFFFFFFFFFFFFFFFF
-    if t == lib.LEVEE_VAL_NUMBER:
-        return float(m.num)
-    if t == lib.LEVEE_VAL_STRING:
+    if t == _NUMBER:
+        return m.num
+    if t == _STRING:
         return ffi.unpack(ffi.cast("char *", m.ptr), m.len).decode("utf-8", "surrogatepass")
-    if t == lib.LEVEE_VAL_BYTES or t == lib.LEVEE_VAL_MSGPACK:
+    if t == _BYTES or t == _MSGPACK:
         return ffi.unpack(ffi.cast("char *", m.ptr), m.len)
-    if t == lib.LEVEE_VAL_ERROR:
+    if t == _UINT64:
+        return m.i & 0xFFFFFFFFFFFFFFFF
+    if t == _ERROR:
         return error_for(int(m.i))
-    if t == lib.LEVEE_VAL_BUFFER:
+    if t == _BUFFER:
         return _adopt_buffer(m.ptr)
-    if t == lib.LEVEE_VAL_SENDER:
+    if t == _SENDER:
         return Sender(ffi.gc(ffi.cast("levee_chan_sender *", m.ptr), lib.levee_chan_sender_free))
-    if t == lib.LEVEE_VAL_DATA:
+    if t == _DATA:
         data = ffi.unpack(ffi.cast("char *", m.ptr), m.len)
         _free(m.ptr)
         return data
-    if t == lib.LEVEE_VAL_PICKLE:
+    if t == _PICKLE:
         return pickle.loads(ffi.unpack(ffi.cast("char *", m.ptr), m.len))
     return None
 
@@ -133,11 +154,17 @@ class Sender:
             else:
                 code, value = lib.LEVEE_EUNKNOWN, _PickledError(err)
         t, i, num, ptr, n = _encode(value)
-        check(lib.levee_chan_send(self._handle(), code, t, i, num, ptr, n))
+        check(_chan_send(self._handle(), code, t, i, num, ptr, n))
 
     def send(self, value=None):
         """Sends value; raises Closed when the recver is gone."""
-        self.pass_(None, value)
+        h = self._s
+        if h is None:
+            raise Closed()
+        t, i, num, ptr, n = _encode(value)
+        rc = _chan_send(h, 0, t, i, num, ptr, n)
+        if rc < 0:
+            check(rc)
 
     def error(self, exc):
         """The recver's recv raises exc."""
@@ -188,18 +215,43 @@ class Recver(message._Recv):
     create_sender(), close()."""
 
     def __init__(self, chan, rid):
-        self.chan, self.id = chan, rid
-        self._s, self._r = message.queue(chan.hub)
+        self.chan, self.id, self.hub = chan, rid, chan.hub
+        self.items = collections.deque()
+        self.sender_closed = False
         self._thread = None  # a thread's link: joined when it closes
 
+    def _push(self, err, value):
+        """A message for this recver (from the channel's pump)."""
+        g = self.waiter
+        if g is not None:
+            self.waiter = None
+            self.hub.resume(g, value, err)
+        else:
+            self.items.append((err, value))
+
+    def _sender_gone(self):
+        self.sender_closed = True
+        g = self.waiter
+        if g is not None and not self.items:
+            self.waiter = None
+            self.hub.resume(g, None, Closed())
+
     def _recv(self, ms):
-        err, value = self._r._recv(ms)
+        if self.items:
+            err, value = self.items.popleft()
+        elif self.closed or self.sender_closed:
+            err, value = Closed(), None
+        else:
+            err, value = message._wait(self, ms, "channel recver")
         if isinstance(value, _PickledError):
             return value.exc, None
-        if isinstance(err, Closed) and self._thread is not None:
+        if self._thread is not None and isinstance(err, Closed):
             self._thread.join()
             self._thread = None
         return err, value
+
+    def __len__(self):
+        return len(self.items)
 
     def create_sender(self):
         """A new Sender for this recver."""
@@ -217,7 +269,10 @@ class Recver(message._Recv):
         self.chan._recvers.pop(self.id, None)
         if self.chan._h is not None:
             lib.levee_chan_unbind(self.chan._h, self.id)
-        self._r.close()
+        g = self.waiter
+        if g is not None:
+            self.waiter = None
+            self.hub.resume(g, None, Closed())
         return True
 
 
@@ -255,19 +310,19 @@ class Channel:
 
     def pump(self):
         """Hands every waiting message to its recver."""
-        msgs, recvers = self._msgs, self._recvers
+        msgs, recvers, recv = self._msgs, self._recvers, lib.levee_chan_recv
         while self._h is not None:
-            n = check(lib.levee_chan_recv(self._h, msgs, _BATCH))
+            n = check(recv(self._h, msgs, _BATCH))
             for k in range(n):
                 m = msgs[k]
                 r = recvers.get(m.recver)
-                if m.type == lib.LEVEE_CHAN_CLOSED:
+                if m.type == _CLOSED:
                     if r is not None:
-                        r._s.close()
+                        r._sender_gone()
                     continue
-                value = _decode(m)
+                value = _decode(m)  # also for a recver gone: frees what it owns
                 if r is not None:
-                    r._s.pass_(error_for(m.err) if m.err else None, value)
+                    r._push(error_for(m.err) if m.err else None, value)
             if n == 0:  # only an empty answer re-arms the channel's fd
                 break
 
@@ -277,8 +332,7 @@ class Channel:
             return False
         h, self._h = self._h, None
         for r in list(self._recvers.values()):
-            r.closed = True
-            r._r.close()
+            r.close()
         self._recvers.clear()
         lib.levee_chan_close(h)
         self.hub._unregister_private(self.fd)
