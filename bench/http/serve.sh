@@ -15,27 +15,7 @@ ulimit -n 20000
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
-nginx_conf() { # port -> config file path
-	mkdir -p "$tmp/nginx"
-	cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $tmp/nginx/error.log;
-pid $tmp/nginx/nginx.pid;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx;
-  fastcgi_temp_path $tmp/nginx; uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
-  server {
-    listen 127.0.0.1:$1 backlog=4096;
-    location / { default_type text/plain; return 200 "Hello World\n"; }
-  }
-}
-CONF
-	echo "$tmp/nginx/nginx.conf"
-}
+. bench/servers.sh
 
 start() { # server port [n] -> pid; waits until the port answers
 	case $1 in
@@ -44,14 +24,9 @@ start() { # server port [n] -> pid; waits until the port answers
 		py-levee) /usr/bin/python3 bench/http/server_levee.py "$2" ${3:-} >"$tmp/out" 2>&1 & ;;
 	esac
 	local pid=$!
-	for _ in $(seq 200); do
-		curl -s -o /dev/null "http://127.0.0.1:$2/" && break
-		sleep 0.05
-	done
+	wait_http "$2"
 	echo "$pid"
 }
-
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
 
 # wrk's p99 ("99%   1.52ms") in microseconds
 p99_us() { awk '$1 == "99%" { v = $2; u = 1;
@@ -72,7 +47,6 @@ for _ in $(seq "$runs"); do
 	done
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf 'wrk -t1 -c50 -d%ss, hello world, keep-alive; median of %d alternating runs\n' "$secs" "$runs"
 printf '  %-9s %12s %10s   %s\n' server "requests/s" "p99 (us)" "runs (requests/s)"
 for s in $servers; do

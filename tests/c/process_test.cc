@@ -43,6 +43,20 @@ int spawn(Proc &pr, std::vector<const char *> argv, const int32_t *stdio = nullp
   return levee_process_spawn(&pr.p, argv[0], argv.data(), envp, cwd, stdio, pdeathsig);
 }
 
+// Runs argv with stdout on a pipe (stdin /dev/null, stderr inherited) and
+// returns what it printed once it has exited.
+std::string output_of(std::vector<const char *> argv) {
+  Proc pr;
+  int32_t stdio[3] = {LEVEE_STDIO_NULL, LEVEE_STDIO_PIPE, LEVEE_STDIO_INHERIT};
+  EXPECT_EQ(0, spawn(pr, argv, stdio));
+  if (!pr.p) return "";
+  int out = levee_process_take_fd(pr.p, 1);
+  std::string text = read_all(out);
+  close(out);
+  EXPECT_EQ(1, levee_process_wait(pr.p, 1));
+  return text;
+}
+
 TEST(Process, RunsAProgramFoundInPathAndReportsItsExitCode) {
   Proc pr;
   ASSERT_EQ(0, spawn(pr, {"sh", "-c", "exit 7"}));
@@ -218,13 +232,7 @@ TEST(Process, ChildStartsWithDefaultSignalsAndAnEmptyMask) {
   sigemptyset(&one);
   sigaddset(&one, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &one, &oldmask);
-  Proc pr;
-  int32_t stdio[3] = {LEVEE_STDIO_NULL, LEVEE_STDIO_PIPE, LEVEE_STDIO_INHERIT};
-  ASSERT_EQ(0, spawn(pr, {"sh", "-c", "grep -E '^(SigBlk|SigIgn)' /proc/self/status"}, stdio));
-  int out = levee_process_take_fd(pr.p, 1);
-  std::string text = read_all(out);
-  close(out);
-  EXPECT_EQ(1, levee_process_wait(pr.p, 1));
+  std::string text = output_of({"sh", "-c", "grep -E '^(SigBlk|SigIgn)' /proc/self/status"});
   pthread_sigmask(SIG_SETMASK, &oldmask, nullptr);
   sigaction(SIGPIPE, &old, nullptr);
   EXPECT_NE(std::string::npos, text.find("SigBlk:\t0000000000000000")) << text;
@@ -242,13 +250,7 @@ TEST(Process, FdsWithoutCloexecDoNotReachTheChild) {
   int fds[2] = {fcntl(p[0], F_DUPFD, 300), fcntl(p[1], F_DUPFD, 300)};
   close(p[0]);
   close(p[1]);
-  Proc pr;
-  int32_t stdio[3] = {LEVEE_STDIO_NULL, LEVEE_STDIO_PIPE, LEVEE_STDIO_INHERIT};
-  ASSERT_EQ(0, spawn(pr, {"sh", "-c", "ls /proc/self/fd"}, stdio));
-  int out = levee_process_take_fd(pr.p, 1);
-  std::string text = read_all(out);
-  close(out);
-  levee_process_wait(pr.p, 1);
+  std::string text = output_of({"sh", "-c", "ls /proc/self/fd"});
   // ls sees 0, 1, 2 and its own directory fd only
   EXPECT_EQ(std::string::npos, text.find(std::to_string(fds[0]) + "\n")) << text;
   EXPECT_EQ(std::string::npos, text.find(std::to_string(fds[1]) + "\n")) << text;

@@ -10,14 +10,8 @@ local SIGTERM, SIGKILL, SIGSEGV = L.LEVEE_SIGTERM, L.LEVEE_SIGKILL, L.LEVEE_SIGS
 
 pcall(ffi.cdef, "int waitpid(int pid, int *status, int options);")
 
-local function fds() return L.levee_sys_fdcount() end
-
-local function threads()
-  local f = io.open("/proc/self/status")
-  local n = f:read("*a"):match("Threads:%s*(%d+)")
-  f:close()
-  return tonumber(n)
-end
+local counts = dofile(spec_dir .. "/counts.lua")
+local fds, threads = counts.fds, counts.threads
 
 -- Reads an io.R until EOF.
 local function slurp(r)

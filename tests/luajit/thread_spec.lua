@@ -9,12 +9,7 @@ local errors = levee.errors
 local d = levee.d
 local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
 
-local function threads()
-  local f = io.open("/proc/self/status")
-  local n = f:read("*a"):match("Threads:%s*(%d+)")
-  f:close()
-  return tonumber(n)
-end
+local threads = dofile(spec_dir .. "/counts.lua").threads
 
 describe("h.thread", function()
   local h, fd0, threads0
