@@ -10,10 +10,17 @@ bench-net: all $(BUILD)/bench/loadgen
 	@$(MAKE) --no-print-directory bench-deps
 	@bench/net/echo.sh $(BUILD)/bench/loadgen $(NET_RUNS)
 
+# Echo before and after io moved onto levee_stream (issue 12). NET_BEFORE is
+# the last commit before the move; any revision works.
+NET_BEFORE ?= d0c654a
+bench-net-stream: all $(BUILD)/bench/loadgen
+	@$(MAKE) --no-print-directory bench-deps
+	@bench/net/stream.sh $(BUILD)/bench/loadgen $(NET_BEFORE) $(NET_RUNS)
+
 bench-net-idle: all $(BUILD)/bench/loadgen
 	@bench/net/idle.sh $(BUILD)/bench/loadgen 10000
 
 bench-net-bulk: all
 	@bench/net/bulk.sh 1024 3
 
-bench: bench-net bench-net-idle bench-net-bulk
+bench: bench-net bench-net-stream bench-net-idle bench-net-bulk

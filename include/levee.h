@@ -467,7 +467,8 @@ int levee_iovec_bump(levee_iovec *iov, size_t n, size_t len);
 void levee_iovec_reset(levee_iovec *iov);
 
 /* Drops the first n bytes (after a partial writev): whole entries go,
- * a partly written one is advanced. Returns the bytes dropped. */
+ * a partly written one is advanced, and empty entries left at the front
+ * go too. Returns the bytes dropped. */
 size_t levee_iovec_consume(levee_iovec *iov, size_t n);
 
 /* Copies up to n bytes, the entries concatenated, into dst; returns how
@@ -564,8 +565,9 @@ void levee_hub_free(levee_hub *hub);
 
 /* Adds edge-triggered, persistent interest in fd: readability reported
  * under rtoken when flags has LEVEE_HUB_R, writability under wtoken when
- * it has LEVEE_HUB_W. Hang-up (peer closed) is reported on the read side
- * with value -1; errors wake both sides. LEVEE_EEXIST if fd is already
+ * it has LEVEE_HUB_W. Hang-up (a socket's peer closed, or a pipe's last
+ * writer) is reported on the read side with value -1; errors wake both
+ * sides. LEVEE_EEXIST if fd is already
  * registered, LEVEE_EBADF for a closed fd, LEVEE_EINVAL (NULL, fd < 0,
  * no flags). */
 int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint64_t wtoken);
@@ -877,6 +879,16 @@ typedef struct levee_endpoint {
   int32_t af;
 } levee_endpoint;
 
+/* Address families, as levee_endpoint.af holds them and levee_socket_new
+ * and levee_socket_pair take them (Linux's AF_* numbers; a port to another
+ * OS maps them in the core), so bindings never hard-code OS numbers. */
+enum levee_af {
+  LEVEE_AF_UNSPEC = 0, /* none: an empty endpoint, or any family for a lookup */
+  LEVEE_AF_UNIX = 1,   /* unix socket path or abstract name */
+  LEVEE_AF_INET = 2,   /* IPv4 */
+  LEVEE_AF_INET6 = 10  /* IPv6 */
+};
+
 /* Sets ep to the IPv4 or IPv6 literal host (NULL = "127.0.0.1") and port
  * (0..65535). Returns 0, LEVEE_EINVAL for a bad literal or port. */
 int levee_endpoint_in(levee_endpoint *ep, const char *host, int32_t port);
@@ -923,9 +935,22 @@ int levee_endpoint_resolve(const char *host, const char *service, int32_t family
 /* levee:section socket */
 /* (declarations of the socket module go after this line) */
 
+/* Socket types for levee_socket_new, levee_socket_pair and name lookups
+ * (Linux's SOCK_* numbers; a port to another OS maps them in the core). */
+enum levee_socktype {
+  LEVEE_SOCK_STREAM = 1, /* a byte stream (TCP, unix stream) */
+  LEVEE_SOCK_DGRAM = 2,  /* datagrams (UDP, unix datagram) */
+  LEVEE_SOCK_RAW = 3     /* raw packets (name lookups accept it) */
+};
+
 /* Creates a socket with SOCK_CLOEXEC|SOCK_NONBLOCK added to type.
  * Returns the fd or -(errno). */
 int levee_socket_new(int32_t domain, int32_t type, int32_t protocol);
+
+/* socketpair(2) of domain (LEVEE_AF_UNIX) and type with SOCK_CLOEXEC|
+ * SOCK_NONBLOCK added: fds[0] and fds[1] are connected to each other.
+ * 0, LEVEE_EINVAL (fds NULL) or -(errno). */
+int levee_socket_pair(int32_t domain, int32_t type, int32_t *fds);
 
 /* Binds fd to ep. Returns 0 or -(errno) (LEVEE_EADDRINUSE, ...). */
 int levee_socket_bind(int32_t fd, const levee_endpoint *ep);
@@ -992,6 +1017,10 @@ int levee_socket_getopt(int32_t fd, const char *name, int64_t *value);
 /* read(2). Bytes (0 at EOF), LEVEE_EAGAIN on an empty non-blocking fd,
  * or -(errno). */
 int64_t levee_fd_read(int32_t fd, void *buf, size_t len);
+
+/* pread(2): up to len bytes at offset, the file position unchanged.
+ * Bytes (0 at the end of the file), LEVEE_EAGAIN or -(errno). */
+int64_t levee_fd_pread(int32_t fd, void *buf, size_t len, int64_t offset);
 
 /* write(2). Bytes written, LEVEE_EAGAIN, LEVEE_EPIPE or -(errno). */
 int64_t levee_fd_write(int32_t fd, const void *buf, size_t len);
@@ -1071,6 +1100,25 @@ int levee_stat_kind(const levee_stat *st);
 /* open(2) with O_CLOEXEC added. Returns the fd (0 is a valid fd) or
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
+
+/* The open(2) flags of an fopen-style mode string, as levee's open calls
+ * read it: "r" read, "r+" read-write, "w" write + truncate (the file must
+ * exist), "w+" read-write + create + truncate, "a" write + append +
+ * create, "a+" read-write + append + create; an "x" suffix adds create +
+ * exclusive ("wx" fails if the file exists); a "b" anywhere is ignored.
+ * Returns the flags (>= 0) or LEVEE_EINVAL for any other string. */
+int levee_fs_open_mode(const char *mode);
+
+/* How open(2) flags allow a file to be used (levee_fs_access). */
+enum levee_access {
+  LEVEE_ACCESS_READ = 1,  /* O_RDONLY */
+  LEVEE_ACCESS_WRITE = 2, /* O_WRONLY */
+  LEVEE_ACCESS_RW = 3     /* O_RDWR */
+};
+
+/* The LEVEE_ACCESS_* that open(2) flags ask for (flags from
+ * levee_fs_open_mode or built by a program from the OS's O_* constants). */
+int levee_fs_access(int32_t flags);
 
 
 /* levee:section dns */
@@ -1479,6 +1527,146 @@ int levee_signal_send(int32_t pid, int32_t sig);
  * way queue instead of merging. Errors as levee_signal_send, plus
  * LEVEE_EAGAIN when the queue is full. */
 int levee_signal_queue(int32_t pid, int32_t sig, int32_t value);
+
+
+/* levee:section stream */
+/* (declarations of the stream module go after this line) */
+
+/* ===================================================================== */
+/* stream: moving bytes between an fd and buffers, never blocking         */
+/* ===================================================================== */
+
+/* A byte stream over one fd (socket, pipe, tty or file) that it owns.
+ * Every call either makes progress or answers at once: when the fd (or a
+ * transport under the stream, such as a TLS session) cannot go on, the
+ * call returns LEVEE_WANT_READ or LEVEE_WANT_WRITE, the caller waits for
+ * that readiness of the fd (levee_hub_register) and calls again. Only a
+ * WANT answer is a reason to wait: a transport may hold bytes it already
+ * took from the fd. EINTR is retried inside; SIGPIPE is never raised
+ * (LEVEE_EPIPE instead). End of input is LEVEE_CLOSED, distinct from
+ * failures (-(errno) codes, or the transport's own). A stream whose fd was
+ * closed or released answers LEVEE_EBADF. Not thread-safe. */
+typedef struct levee_stream levee_stream;
+
+/* The two "would block" answers of the stream calls. They are not
+ * failures and not in the error registry (levee_error_get gives NULL):
+ * wait for the readiness they name, then call again. Their values sit in
+ * the levee range, where no error will ever take them. */
+enum levee_stream_want {
+  LEVEE_WANT_READ = -10110, /* would block until the fd is readable */
+  LEVEE_WANT_WRITE = -10111 /* would block until the fd is writable */
+};
+
+/* Makes a stream that owns fd (made non-blocking here) with the plain
+ * transport. The stream closes fd when closed or freed, unless released.
+ * LEVEE_EINVAL (out NULL or fd < 0), LEVEE_EBADF (fd not open),
+ * LEVEE_ENOMEM. */
+int levee_stream_new(levee_stream **out, int32_t fd);
+
+/* Opens path (open(2) with O_CLOEXEC and O_NONBLOCK added, so opening a
+ * FIFO does not wait for its other end; flags as levee_fs_open_mode gives them
+ * or built from the OS's O_* constants; mode the permissions of a created
+ * file) and makes a stream that owns the fd (levee_stream_fd gives it).
+ * LEVEE_EINVAL (out or path NULL), LEVEE_ENOMEM, or the open error
+ * (LEVEE_ENOENT, LEVEE_EEXIST, ...). */
+int levee_stream_open(levee_stream **out, const char *path, int32_t flags, int32_t mode);
+
+/* Frees the stream: ends its transport without waiting and closes its fd
+ * unless it was released. NULL is a no-op. */
+void levee_stream_free(levee_stream *s);
+
+/* The stream's fd, or -1 once closed or released (or for NULL). */
+int levee_stream_fd(const levee_stream *s);
+
+/* Reads up to n bytes into dst. Returns the bytes read (> 0; 0 only for
+ * n 0), LEVEE_CLOSED at end of input, LEVEE_WANT_READ (or, under TLS,
+ * LEVEE_WANT_WRITE), LEVEE_EBADF for a closed stream, LEVEE_EINVAL (NULL
+ * dst with n > 0), or the read error (LEVEE_ECONNRESET, ...). */
+int64_t levee_stream_read(levee_stream *s, void *dst, size_t n);
+
+/* Reads into buf's tail and commits what arrived (bump). n > 0: first
+ * makes room for n bytes, then reads at most n. n 0: reads at most the
+ * free space at the tail, first making at least 4 KiB (or half the
+ * capacity, up to 64 KiB) free. Returns as levee_stream_read, plus
+ * LEVEE_ENOMEM; nothing is committed on a non-positive answer. */
+int64_t levee_stream_read_buffer(levee_stream *s, levee_buffer *buf, size_t n);
+
+/* Writes n bytes from src, as many as the fd takes now (looping over
+ * short writes). Returns the bytes written: n when all went, fewer when
+ * the stream would block (levee_stream_want says on what; wait, then
+ * write the rest); LEVEE_WANT_WRITE / LEVEE_WANT_READ when nothing could be
+ * written; 0 for n 0; LEVEE_EBADF, LEVEE_EINVAL, or the write error
+ * (LEVEE_EPIPE when the reader is gone, LEVEE_ECONNRESET, ...). */
+int64_t levee_stream_write(levee_stream *s, const void *src, size_t n);
+
+/* Writes the n entries at iov in order, as levee_stream_write (any n:
+ * more than IOV_MAX entries go in several system calls). The entries are
+ * advanced in place by what was written: whole entries get length 0, a
+ * partly written one is moved forward, so calling again with the same iov
+ * and n goes on where the last call stopped. Returns the bytes written
+ * (fewer than the total when it would block), LEVEE_WANT_*, or an error;
+ * LEVEE_EINVAL for n < 0 or NULL iov with n > 0. */
+int64_t levee_stream_writev(levee_stream *s, levee_iovec_entry *iov, int32_t n);
+
+/* Writes up to n bytes from the front of buf (n larger than its length:
+ * all of it) and trims what was written. Returns as levee_stream_write. */
+int64_t levee_stream_write_buffer(levee_stream *s, levee_buffer *buf, size_t n);
+
+/* Writes every entry of iov and consumes what was written
+ * (levee_iovec_consume), so the iovec holds what is left. Returns as
+ * levee_stream_writev. */
+int64_t levee_stream_write_iovec(levee_stream *s, levee_iovec *iov);
+
+/* Copies up to n bytes of the file in_fd, from offset (offset < 0: from
+ * in_fd's own position, which advances), to the stream inside the kernel
+ * (sendfile(2)). Returns the bytes copied (0 when in_fd is at its end),
+ * LEVEE_WANT_WRITE, LEVEE_ENOTSUP when the transport cannot take raw
+ * bytes (TLS: copy through a buffer instead), LEVEE_EBADF, or -(errno). */
+int64_t levee_stream_sendfile(levee_stream *s, int32_t in_fd, int64_t offset, size_t n);
+
+/* Moves up to n bytes from src to s inside the kernel (splice(2): directly
+ * when one fd is a pipe, else through a pipe that s makes on first use and
+ * keeps). Bytes taken from src that s could not take yet stay in that
+ * pipe and count towards the next call's n, so call again with the bytes
+ * still wanted until they arrived. Returns the bytes written to s (> 0),
+ * LEVEE_CLOSED when src is at its end with nothing in flight,
+ * LEVEE_WANT_READ (src not readable) or LEVEE_WANT_WRITE (s not writable),
+ * LEVEE_ENOTSUP when either transport cannot (TLS) or the OS has no
+ * splice, LEVEE_EBADF, or -(errno). 0 for n 0. */
+int64_t levee_stream_splice(levee_stream *s, levee_stream *src, size_t n);
+
+/* Bytes levee_stream_splice took from a source into s's pipe that s has
+ * not written yet (lost if the stream is closed). */
+int64_t levee_stream_inflight(const levee_stream *s);
+
+/* The readiness the last call that stopped short waits on:
+ * LEVEE_WANT_READ, LEVEE_WANT_WRITE, or 0 when the last call did not stop
+ * short. After a read that returned fewer bytes than asked: LEVEE_WANT_READ
+ * when that drained the fd (the plain transport: the next read would
+ * answer LEVEE_WANT_READ, so a caller may wait for readability first and
+ * save the system call), 0 when the transport may hold more (TLS). */
+int levee_stream_want(const levee_stream *s);
+
+/* One step of the transport's handshake: 0 when done (the plain transport
+ * has none), LEVEE_WANT_READ / LEVEE_WANT_WRITE, LEVEE_EBADF, or the
+ * transport's error. */
+int levee_stream_handshake(levee_stream *s);
+
+/* Half-closes the stream's socket: how 0 (reading), 1 (writing) or 2
+ * (both); a transport first ends its writing side (TLS close_notify,
+ * without waiting). 0, LEVEE_EINVAL (bad how), LEVEE_EBADF, or -(errno)
+ * (LEVEE_ENOTSOCK, LEVEE_ENOTCONN). */
+int levee_stream_shutdown(levee_stream *s, int32_t how);
+
+/* Ends the transport (without waiting) and closes the fd now. 0,
+ * LEVEE_EBADF when already closed or released, or the close error. */
+int levee_stream_close(levee_stream *s);
+
+/* Ends the transport (without waiting) and gives the fd up without
+ * closing it, for a caller that closes it later (the bindings' hub closes
+ * unregistered fds on its next tick). Returns the fd, or LEVEE_EBADF when
+ * the stream has none. */
+int levee_stream_release(levee_stream *s);
 
 
 /* levee:section misc */

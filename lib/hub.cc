@@ -4,8 +4,10 @@
 // gives libevent only the poll timeout. Callbacks stay inside the core: they
 // append plain records that levee_hub_poll hands to the binding.
 #include <event2/event.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +50,17 @@ struct Watch {
   struct event *rev = nullptr, *wev = nullptr;
   bool live = true;
   bool priv = false;  // LEVEE_HUB_PRIVATE: not counted by levee_hub_registered
+  bool fifo = false;  // a pipe: its hang-up arrives as plain readability
 };
+
+// epoll reports a pipe whose last writer closed as EPOLLHUP, which libevent
+// folds into readability (EPOLLRDHUP, its EV_CLOSED, is for sockets only).
+// A pipe's read event checks for it, so a reader learns of the hang-up as
+// it does for a socket.
+bool hung_up(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+}
 
 }  // namespace
 
@@ -141,11 +153,12 @@ void on_fd(evutil_socket_t fd, short what, void *arg) {
   auto *w = static_cast<Watch *>(arg);
   levee_hub *hub = w->hub;
   // One callback per direction: the read event carries EV_CLOSED for a
-  // peer hang-up, which is reported as -1 so a reader stops waiting.
+  // peer hang-up (or a pipe's EPOLLHUP), which is reported as -1 so a
+  // reader stops waiting.
   if (what & EV_CLOSED) {
     hub->pending.push_back(levee_event{w->rtoken, LEVEE_HUB_READ, -1});
   } else if (what & EV_READ) {
-    hub->pending.push_back(levee_event{w->rtoken, LEVEE_HUB_READ, 1});
+    hub->pending.push_back(levee_event{w->rtoken, LEVEE_HUB_READ, w->fifo && hung_up(w->fd) ? -1 : 1});
   } else if (what & EV_WRITE) {
     hub->pending.push_back(levee_event{w->wtoken, LEVEE_HUB_WRITE, 1});
   }
@@ -237,6 +250,8 @@ int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint6
     if (hub->forked()) return LEVEE_EFORKED;
     if (hub->watches.count(fd)) return LEVEE_EEXIST;
     auto *w = new Watch{hub, fd, rtoken, wtoken, nullptr, nullptr, true};
+    struct stat st;
+    w->fifo = (flags & LEVEE_HUB_R) && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
     bool ok = true;
     if (flags & LEVEE_HUB_R) {
       w->rev = event_new(hub->base, fd, EV_READ | EV_CLOSED | EV_ET | EV_PERSIST, on_fd, w);

@@ -108,7 +108,9 @@ void levee_iovec_reset(levee_iovec *iov) {
 size_t levee_iovec_consume(levee_iovec *iov, size_t n) {
   if (!iov) return 0;
   size_t done = 0;
-  while (iov->count && n) {
+  // Empty entries at the front go too (bump can commit some), so a writer
+  // that consumes what it wrote never sees an empty entry first.
+  while (iov->count) {
     levee_iovec_entry &e = iov->v[iov->first];
     if (n < e.len) {
       e.base = static_cast<const uint8_t *>(e.base) + n;

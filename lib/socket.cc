@@ -16,6 +16,12 @@
 #include "internal.h"
 
 static_assert(sizeof(levee_iovec_entry) == sizeof(iovec));
+static_assert(LEVEE_AF_UNIX == AF_UNIX && LEVEE_AF_INET == AF_INET && LEVEE_AF_INET6 == AF_INET6 &&
+                  LEVEE_AF_UNSPEC == AF_UNSPEC,
+              "levee_af is the OS's AF_* (map them here on an OS where they differ)");
+static_assert(int(LEVEE_SOCK_STREAM) == int(SOCK_STREAM) && int(LEVEE_SOCK_DGRAM) == int(SOCK_DGRAM) &&
+                  int(LEVEE_SOCK_RAW) == int(SOCK_RAW),
+              "levee_socktype is the OS's SOCK_* (map them here on an OS where they differ)");
 
 namespace levee {
 namespace {
@@ -74,6 +80,15 @@ using namespace levee;
 
 extern "C" int levee_socket_new(int32_t domain, int32_t type, int32_t protocol) {
   return rc_result(socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol));
+}
+
+extern "C" int levee_socket_pair(int32_t domain, int32_t type, int32_t *fds) {
+  if (!fds) return LEVEE_EINVAL;
+  int sv[2];
+  if (socketpair(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) return last_errno_code();
+  fds[0] = sv[0];
+  fds[1] = sv[1];
+  return 0;
 }
 
 extern "C" int levee_socket_bind(int32_t fd, const levee_endpoint *ep) {
@@ -244,6 +259,15 @@ extern "C" int levee_socket_getopt(int32_t fd, const char *name, int64_t *value)
 extern "C" int64_t levee_fd_read(int32_t fd, void *buf, size_t len) {
   if (!buf && len) return LEVEE_EINVAL;
   return io_result(read(fd, buf, len));
+}
+
+extern "C" int64_t levee_fd_pread(int32_t fd, void *buf, size_t len, int64_t offset) {
+  if ((!buf && len) || offset < 0) return LEVEE_EINVAL;
+  ssize_t n;
+  do {
+    n = pread(fd, buf, len, static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  return io_result(n);
 }
 
 extern "C" int64_t levee_fd_write(int32_t fd, const void *buf, size_t len) {

@@ -98,6 +98,25 @@ TEST(Hub, ReportsReadabilityWritabilityAndHangUp) {
   close(sv[0]);
 }
 
+TEST(Hub, APipesLastWriterClosingIsAHangUpOnTheReadSide) {
+  for (int flags : {int(LEVEE_HUB_R | LEVEE_HUB_W), int(LEVEE_HUB_R)}) {
+    Hub hub;
+    int p[2];
+    ASSERT_EQ(0, pipe(p));
+    ASSERT_EQ(0, levee_hub_register(hub.h, p[0], flags, 200, 201));
+    ASSERT_EQ(1, write(p[1], "x", 1));
+    bool readable = false;
+    for (auto &e : hub.poll(100)) readable |= e.token == 200 && e.value == 1;
+    EXPECT_TRUE(readable) << flags;  // data, writer still there: plain readability
+    close(p[1]);
+    bool hangup = false;
+    for (auto &e : hub.poll(100)) hangup |= e.token == 200 && e.kind == LEVEE_HUB_READ && e.value == -1;
+    EXPECT_TRUE(hangup) << flags;
+    EXPECT_EQ(0, levee_hub_unregister(hub.h, p[0]));
+    close(p[0]);
+  }
+}
+
 TEST(Hub, WakeFromAnotherThreadInterruptsAPoll) {
   Hub hub;
   std::thread t([&] {

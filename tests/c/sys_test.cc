@@ -1,6 +1,7 @@
 // Black-box tests of the endpoint, socket, fs and misc sections of levee.h.
 // Loopback and unix sockets in a temp dir only; every test checks that it
 // leaves no fd behind.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <levee.h>
 #include <netinet/in.h>
@@ -384,6 +385,50 @@ TEST_F(Sys, ProcessFacts) {
   EXPECT_GT(ru.maxrss, 0);
   EXPECT_GT(levee_sys_rss(), 0);
   EXPECT_EQ(LEVEE_EINVAL, levee_sys_getrusage(0, nullptr));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Fs, ModeStringsGiveTheOriginalsOpenFlags) {
+  EXPECT_EQ(O_RDONLY, levee_fs_open_mode("r"));
+  EXPECT_EQ(O_RDWR, levee_fs_open_mode("r+"));
+  EXPECT_EQ(O_WRONLY | O_TRUNC, levee_fs_open_mode("w"));  // no O_CREAT, as the original
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_open_mode("w+"));
+  EXPECT_EQ(O_WRONLY | O_APPEND | O_CREAT, levee_fs_open_mode("a"));
+  EXPECT_EQ(O_RDWR | O_APPEND | O_CREAT, levee_fs_open_mode("a+"));
+  EXPECT_EQ(O_RDONLY | O_CREAT | O_EXCL, levee_fs_open_mode("rx"));
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC | O_EXCL, levee_fs_open_mode("w+x"));
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_open_mode("w+b"));  // "b" is ignored
+  for (const char *bad : {"", "x", "q", "rw", "r+x+", "wxx", "R", "r "})
+    EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(bad)) << bad;
+  EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(nullptr));
+}
+
+TEST(Fs, AccessOfOpenFlags) {
+  EXPECT_EQ(LEVEE_ACCESS_READ, levee_fs_access(O_RDONLY));
+  EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(O_WRONLY | O_APPEND));
+  EXPECT_EQ(LEVEE_ACCESS_RW, levee_fs_access(O_RDWR | O_CREAT));
+  EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(levee_fs_open_mode("ax")));
+}
+
+TEST_F(Sys, SocketPairIsConnectedNonBlockingAndCloexec) {
+  int32_t fds[2];
+  ASSERT_EQ(0, levee_socket_pair(LEVEE_AF_UNIX, LEVEE_SOCK_STREAM, fds));
+  EXPECT_EQ(1, levee_fd_is_nonblock(fds[0]));
+  EXPECT_EQ(1, levee_fd_is_nonblock(fds[1]));
+  EXPECT_EQ(FD_CLOEXEC, fcntl(fds[0], F_GETFD) & FD_CLOEXEC);
+  EXPECT_EQ(2, levee_fd_write(fds[0], "hi", 2));
+  char buf[4];
+  EXPECT_EQ(2, levee_fd_read(fds[1], buf, 4));
+  levee_fd_close(fds[0]);
+  levee_fd_close(fds[1]);
+  ASSERT_EQ(0, levee_socket_pair(LEVEE_AF_UNIX, LEVEE_SOCK_DGRAM, fds));
+  levee_fd_close(fds[0]);
+  levee_fd_close(fds[1]);
+  EXPECT_EQ(LEVEE_EINVAL, levee_socket_pair(LEVEE_AF_UNIX, LEVEE_SOCK_STREAM, nullptr));
+  EXPECT_EQ(LEVEE_EOPNOTSUPP, levee_socket_pair(LEVEE_AF_INET, LEVEE_SOCK_STREAM, fds));
 }
 
 }  // namespace

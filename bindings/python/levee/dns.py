@@ -11,14 +11,16 @@ levee.DNSError (dns.NXDOMAIN, ...), levee.AddressError (addr.*),
 levee.Timeout.
 """
 import collections
-import os
 
 from ._ffi import ffi, lib
 from .errors import Closed, SystemError, Timeout, check, error_for
 from .sys import Endpoint
 
-_FAMILIES = {None: 0, 0: 0, "inet": 2, "inet6": 10, 2: 2, 10: 10}
-_SOCKTYPES = {None: 0, 0: 0, "stream": 1, "dgram": 2, "raw": 3, 1: 1, 2: 2, 3: 3}
+_INET, _INET6 = lib.LEVEE_AF_INET, lib.LEVEE_AF_INET6
+_STREAM, _DGRAM, _RAW = lib.LEVEE_SOCK_STREAM, lib.LEVEE_SOCK_DGRAM, lib.LEVEE_SOCK_RAW
+_FAMILIES = {None: 0, 0: 0, "inet": _INET, "inet6": _INET6, _INET: _INET, _INET6: _INET6}
+_SOCKTYPES = {None: 0, 0: 0, "stream": _STREAM, "dgram": _DGRAM, "raw": _RAW,
+              _STREAM: _STREAM, _DGRAM: _DGRAM, _RAW: _RAW}
 _MAX_ENDPOINTS = 64
 _MAX_SERVERS = 8
 _ANSWER_SIZE = 65536
@@ -69,7 +71,7 @@ class DNS:
             try:
                 r_ev, _ = self.hub.register(fd, True, False)
             except BaseException:
-                os.close(fd)
+                lib.levee_fd_close(fd)
                 raise
             out = ffi.new("levee_endpoint[]", _MAX_ENDPOINTS)
             try:
@@ -159,7 +161,7 @@ class DNS:
             for server in servers:
                 sock = socks.get(server.af)
                 if sock is None:
-                    sock = self.hub.dgram.bind(0, "::" if server.af == 10 else "0.0.0.0")
+                    sock = self.hub.dgram.bind(0, "::" if server.af == _INET6 else "0.0.0.0")
                     socks[server.af] = sock
                 try:
                     sock.sendto(server, query)

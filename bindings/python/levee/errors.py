@@ -122,9 +122,11 @@ _domain_classes = {
 # The rest of Python's OSError subclasses, by errno: a levee system error
 # with one of these numbers also derives from it (FileExistsError, ...).
 _builtin_oserrors = {
-    17: FileExistsError, 21: IsADirectoryError, 20: NotADirectoryError,
-    4: InterruptedError, 11: BlockingIOError, 10: ChildProcessError,
-    3: ProcessLookupError, 110: TimeoutError, 103: ConnectionAbortedError,
+    -lib.LEVEE_EEXIST: FileExistsError, -lib.LEVEE_EISDIR: IsADirectoryError,
+    -lib.LEVEE_ENOTDIR: NotADirectoryError, -lib.LEVEE_EINTR: InterruptedError,
+    -lib.LEVEE_EAGAIN: BlockingIOError, -lib.LEVEE_ECHILD: ChildProcessError,
+    -lib.LEVEE_ESRCH: ProcessLookupError, -lib.LEVEE_ETIMEDOUT: TimeoutError,
+    -lib.LEVEE_ECONNABORTED: ConnectionAbortedError,
 }
 
 

@@ -408,6 +408,7 @@ def _has_token(value, token):
 
 # ---------------------------------------------------------------- wire
 _READ = 65536
+_WANT_READ, _WANT_WRITE = lib.LEVEE_WANT_READ, lib.LEVEE_WANT_WRITE
 _PIECE = 1 << 20           # chunks() hands out at most this much at once
 _CRLF = b"\r\n"
 _LAST_CHUNK = b"0\r\n\r\n"
@@ -496,23 +497,22 @@ class _Wire:
                     if io.closed:
                         raise Closed()
                     self._hup = True
-            try:
-                new = os.read(self.fd, _READ)
-            except BlockingIOError:
+            buf = io._scratch
+            rc = lib.levee_stream_read(io._s, buf, _READ)
+            if rc == _WANT_READ:
                 if self._hup:
                     self._eof = True
-                    raise Closed() from None
+                    raise Closed()
                 self._drained = True
                 continue
-            except InterruptedError:
+            if rc == _WANT_WRITE:
+                io.w_ev.recv(timeout)
                 continue
-            except OSError:
-                self._eof = True
-                raise Closed() from None
-            if not new:
+            if rc <= 0:   # end of input or a read error
                 self._eof = True
                 raise Closed()
-            self._drained = len(new) < _READ
+            new = ffi.unpack(buf, rc)
+            self._drained = rc < _READ
             if self._pos >= len(self._data):
                 self._data = new
             else:
@@ -532,30 +532,27 @@ class _Wire:
             out.clear()
             raise Closed()
         self._writing = True
-        fd, io = self.fd, self.io
+        io = self.io
         try:
             while out:
                 data = b"".join(out) if len(out) > 1 else out[0]
                 out.clear()
                 total = len(data)
                 sent = 0
-                view = None
+                p = data
                 while sent < total:
-                    try:
-                        if sent:
-                            if view is None:
-                                view = memoryview(data).cast("B")
-                            sent += os.write(fd, view[sent:])
-                        else:
-                            sent = os.write(fd, data)
-                    except BlockingIOError:
-                        io.w_ev.recv(io.timeout)
+                    rc = lib.levee_stream_write(io._s, p, total - sent)
+                    if rc >= 0:
+                        sent += rc
+                        if sent < total:
+                            p = ffi.from_buffer(data) + sent
+                            rc = lib.levee_stream_want(io._s)
+                    if rc == _WANT_WRITE or rc == _WANT_READ:
+                        (io.r_ev if rc == _WANT_READ else io.w_ev).recv(io.timeout)
                         if io.closed:
-                            raise Closed() from None
-                    except InterruptedError:
-                        pass
-                    except OSError as e:
-                        raise error_for(-e.errno) from None
+                            raise Closed()
+                    elif rc < 0:
+                        raise error_for(rc)
         except BaseException:
             out.clear()
             self._writing = False
@@ -882,7 +879,8 @@ class Request(_Message):
         return writer
 
     def sendfile(self, path, headers=None):
-        """Answers 200 with the regular file at path (os.sendfile), or 404
+        """Answers 200 with the regular file at path (sent by the kernel:
+        levee_stream_sendfile), or 404
         "Not Found\\n" when it cannot be opened or is not a regular file."""
         import stat
         try:
@@ -902,18 +900,15 @@ class Request(_Message):
             offset = 0
             try:
                 while offset < size:
-                    try:
-                        n = os.sendfile(conn.fd, fd, offset, size - offset)
-                    except BlockingIOError:
+                    n = lib.levee_stream_sendfile(conn.io._s, fd, offset, size - offset)
+                    if n == _WANT_WRITE:
                         conn.io.w_ev.recv(conn.io.timeout)
                         if conn.io.closed:
-                            raise Closed() from None
+                            raise Closed()
                         continue
-                    except InterruptedError:
-                        continue
-                    except OSError as e:
+                    if n < 0:
                         conn.close()
-                        raise error_for(-e.errno) from None
+                        raise error_for(n)
                     if n == 0:   # the file shrank: the response cannot be completed
                         conn.close()
                         raise Closed()
@@ -1663,13 +1658,8 @@ class Client(_Wire):
             return False
         if self._pos < len(self._data):
             return False
-        try:
-            os.read(self.fd, 1)   # EOF, or bytes nobody asked for
-        except BlockingIOError:
-            return True
-        except OSError:
-            pass
-        return False
+        # EOF, or bytes nobody asked for, make it unusable.
+        return lib.levee_stream_read(self.io._s, self.io._scratch, 1) == _WANT_READ
 
     def close(self):
         """Closes the connection; responses not read yet raise Closed."""

@@ -8,21 +8,58 @@
         conn.read()            # bytes; raises levee.Closed at EOF
 
 The same objects as the Lua binding (docs/io.md, docs/net.md) in Python's
-idiom: reads return bytes or raise (levee.Closed at EOF, which also closes
+idiom, over the same core stream (levee_stream): reads return bytes or raise (levee.Closed at EOF, which also closes
 the io; levee.Timeout after io.timeout ms), writes write everything,
 close() is idempotent, and every object is a context manager.
 """
-import errno
 import os
 
 from . import errors as levee_errors
 from . import sys
 from ._ffi import ffi, lib
+from .d import Buffer, _bytes_like
 from .errors import Closed, check, error_for
 from .sys import Endpoint, resolve
 
-AF_INET, AF_INET6, AF_UNIX = 2, 10, 1
-SOCK_STREAM = 1
+AF_UNIX = lib.LEVEE_AF_UNIX
+SOCK_STREAM, SOCK_DGRAM = lib.LEVEE_SOCK_STREAM, lib.LEVEE_SOCK_DGRAM
+_WANT_READ, _WANT_WRITE = lib.LEVEE_WANT_READ, lib.LEVEE_WANT_WRITE
+_read, _write, _want = lib.levee_stream_read, lib.levee_stream_write, lib.levee_stream_want
+_read_buffer = lib.levee_stream_read_buffer
+
+# Reads land in one scratch buffer per hub (a hub belongs to one OS thread,
+# and nothing yields between the read and the copy out of it).
+_SCRATCH = 65536
+
+
+# A green thread that writes this many times in a row without waiting
+# yields one tick, so it cannot starve the others (a write that completes
+# at once does not yield otherwise: the Lua binding's one tick per write
+# costs Python a third of its echo throughput).
+_WRITE_STREAK = 16
+
+
+def _scratch(hub):
+    buf = getattr(hub, "_io_scratch", None)
+    if buf is None:
+        buf = hub._io_scratch = ffi.new("char[]", _SCRATCH)
+    return buf
+
+
+def _stream_gc(s):
+    # A collected IO leaves its fd open (the hub may still hold it).
+    lib.levee_stream_release(s)
+    lib.levee_stream_free(s)
+
+
+def _own(out):
+    return ffi.gc(out[0], _stream_gc)
+
+
+def _new_stream(fd):
+    out = ffi.new("levee_stream **")
+    check(lib.levee_stream_new(out, fd))
+    return _own(out)
 
 
 def _sockopt(fd, name, value=None):
@@ -33,22 +70,29 @@ def _sockopt(fd, name, value=None):
 
 
 class IO:
-    """An fd registered with the hub: read/write/close and socket extras."""
+    """An fd registered with the hub: read/write/close and socket extras.
+    The bytes move through a levee_stream (the core's non-blocking byte
+    mover); the IO waits on the hub when the stream would block."""
 
-    def __init__(self, hub, fd, timeout=None, readable=True, writable=True, nopoll=False):
+    def __init__(self, hub, fd, timeout=None, readable=True, writable=True, nopoll=False,
+                 stream=None):
+        self._s = stream if stream is not None else _new_stream(fd)
+        self._scratch = _scratch(hub)
         self.hub, self.no, self.timeout = hub, fd, timeout
         self.closed = False
         self.r_error = False
-        if nopoll:
-            self.r_ev, self.w_ev = hub.register_nopoll(fd, readable, writable)
-        else:
-            os.set_blocking(fd, False)  # a blocking read would stall every green thread
-            try:
-                self.r_ev, self.w_ev = hub.register(fd, readable, writable)
-            except OSError as e:
-                if e.errno != errno.EPERM:  # epoll refuses regular files
-                    raise
+        self._streak = 0  # writes since this io last waited
+        try:
+            if nopoll:
                 self.r_ev, self.w_ev = hub.register_nopoll(fd, readable, writable)
+            else:
+                try:
+                    self.r_ev, self.w_ev = hub.register(fd, readable, writable)
+                except levee_errors.PermissionDenied:  # epoll refuses regular files
+                    self.r_ev, self.w_ev = hub.register_nopoll(fd, readable, writable)
+        except BaseException:
+            lib.levee_stream_release(self._s)
+            raise
 
     def __enter__(self):
         return self
@@ -60,86 +104,137 @@ class IO:
         return self.no
 
     # ---- reading --------------------------------------------------------
-    def _wait_readable(self):
+    def _wait(self, want):
+        """Waits for the readiness a WANT answer named (Timeout after
+        self.timeout ms); Closed when a hang-up was seen and there is still
+        nothing to read (the io closes)."""
+        self._streak = 0
+        if want == _WANT_WRITE:
+            self.w_ev.recv(self.timeout)
+            return
         if self.r_error:
             self.close()
             raise Closed()
         if self.r_ev.recv(self.timeout) < 0:
             self.r_error = True
 
+    def _failed(self, rc):
+        """After a read answered rc <= 0: waits (WANT) or closes and raises
+        Closed (end of input, read errors)."""
+        if rc == _WANT_READ or rc == _WANT_WRITE:
+            return self._wait(rc)
+        self.close()
+        raise Closed()
+
     def read(self, n=65536):
         """Up to n bytes (at least 1): blocks the green thread until data.
         Raises Closed at EOF or on a read error (the io closes) and Timeout
         after self.timeout ms (the io stays open)."""
+        if self.closed:
+            raise Closed()
+        s = self._s
+        buf = self._scratch if n <= _SCRATCH else ffi.new("char[]", n)
         while True:
-            if self.closed:
-                raise Closed()
-            try:
-                data = os.read(self.no, n)
-            except BlockingIOError:
-                self._wait_readable()
-                continue
-            except InterruptedError:
-                continue
-            except OSError:
-                self.close()
-                raise Closed() from None
-            if not data:
-                self.close()
-                raise Closed()
-            return data
+            rc = _read(s, buf, n)
+            if rc > 0:
+                return ffi.unpack(buf, rc)
+            if rc == _WANT_READ and not self.r_error:
+                self._streak = 0
+                if self.r_ev.recv(self.timeout) < 0:
+                    self.r_error = True
+            else:
+                self._failed(rc)
 
     def readinto(self, buf, n=None):
-        """Reads into a levee.Buffer: once, or until len(buf) >= n."""
+        """Reads into a levee.Buffer: once (making room), or until
+        len(buf) >= n; then the bytes show in len(buf) only once n arrived
+        (or the read stopped: nothing read is lost)."""
+        if n is not None:
+            return self._fill(buf, n, False)
+        s, h = self._s, buf._handle()
         while True:
             if self.closed:
                 raise Closed()
-            buf.ensure(4096 if n is None else max(n - len(buf), 1))
-            try:
-                got = os.readv(self.no, [buf.tail()])
-            except BlockingIOError:
-                self._wait_readable()
-                continue
-            except InterruptedError:
-                continue
-            except OSError:
-                self.close()
-                raise Closed() from None
-            if got == 0:
-                self.close()
-                raise Closed()
-            buf.bump(got)
-            if n is None or len(buf) >= n:
+            rc = _read_buffer(s, h, 0)
+            if rc > 0:
                 return
+            self._failed(rc)
+
+    def _fill(self, buf, n, exact):
+        """Reads until len(buf) >= n, committing at the end; exact reads no
+        byte beyond n."""
+        h = buf._handle()
+        want = n - lib.levee_buffer_len(h)
+        if want <= 0:
+            return
+        check(lib.levee_buffer_ensure(h, want))
+        s, got = self._s, 0
+        try:
+            while got < want:
+                if self.closed:
+                    raise Closed()
+                room = want if exact else lib.levee_buffer_available(h)
+                rc = _read(s, lib.levee_buffer_tail(h) + got, room - got)
+                if rc > 0:
+                    got += rc
+                else:
+                    self._failed(rc)
+        finally:
+            if got:
+                lib.levee_buffer_bump(h, got)
 
     def stream(self):
         """A Stream: a levee.Buffer in front of this io."""
         return Stream(self)
 
     # ---- writing ----------------------------------------------------------
+    def _write_failed(self, rc):
+        self._streak = 0
+        if rc == _WANT_WRITE:
+            self.w_ev.recv(self.timeout)
+        elif rc == _WANT_READ:
+            self.r_ev.recv(self.timeout)
+        else:
+            if self.closed:
+                raise Closed()
+            self.close()
+            raise error_for(rc)
+
     def write(self, data):
-        """Writes all of data (bytes-like, str or levee.Buffer), then yields
-        one tick; returns its length. A failure closes the io and raises the
-        system error (levee.BrokenPipe for a vanished reader)."""
+        """Writes all of data (bytes-like, str or levee.Buffer); returns its
+        length. It returns as soon as the kernel took everything (it yields
+        while it waits for the peer to take more, and one tick after 16
+        writes in a row that never waited). A failure closes the io and
+        raises the
+        system error (levee.BrokenPipe for a vanished reader); with a
+        timeout set, levee.Timeout when the peer takes nothing for that long
+        (the io stays usable)."""
         if self.closed:
             raise Closed()
-        if isinstance(data, str):
-            data = data.encode()
-        view = memoryview(bytes(data) if not isinstance(data, (bytes, bytearray, memoryview))
-                          else data).cast("B")
-        sent, total = 0, view.nbytes
-        while sent < total:
-            try:
-                sent += os.write(self.no, view[sent:])
-            except BlockingIOError:
-                self.w_ev.recv(self.timeout)
-            except InterruptedError:
-                pass
-            except OSError as e:
-                self.close()
-                raise error_for(-e.errno) from None
-        self.hub.continue_()
-        return total
+        if type(data) is bytes:
+            p = keep = data
+            total = len(data)
+        else:
+            p, total, keep = _bytes_like(data)
+        s, sent = self._s, 0
+        while True:
+            rc = _write(s, p, total - sent)
+            if rc >= 0:
+                sent += rc
+                if sent >= total:
+                    # Fairness: a thread that keeps writing without ever
+                    # waiting yields a tick every _WRITE_STREAK writes.
+                    self._streak += 1
+                    if self._streak >= _WRITE_STREAK:
+                        self._streak = 0
+                        self.hub.continue_()
+                    return total
+                if p is keep:
+                    p = ffi.from_buffer(keep)
+                p = p + rc
+                self._write_failed(_want(s))
+            else:
+                self._write_failed(rc)
 
     # ---- closing ------------------------------------------------------------
     def close(self):
@@ -148,6 +243,7 @@ class IO:
         if self.closed:
             return False
         self.closed = True
+        lib.levee_stream_release(self._s)
         self.hub.unregister(self.no)
         self.hub.continue_()
         return True
@@ -160,8 +256,13 @@ class IO:
         return sys.peername(self.no)
 
     def shutdown(self, how="w"):
-        """Half-close: "r", "w" or "rw"."""
-        check(lib.levee_socket_shutdown(self.no, {"r": 0, "w": 1, "rw": 2}[how]))
+        """Half-close: "r", "w" or "rw" (a TLS stream ends its writing side
+        first)."""
+        try:
+            n = {"r": 0, "w": 1, "rw": 2}[how]
+        except (KeyError, TypeError):
+            raise ValueError('shutdown: how must be "r", "w" or "rw", not %r' % (how,)) from None
+        check(lib.levee_stream_shutdown(self._s, n))
 
     def sockopt(self, name, value=None):
         """Reads (value None) or sets a socket option by name."""
@@ -189,19 +290,46 @@ class IO:
                 raise Closed()
             if rc != lib.LEVEE_EAGAIN:
                 check(rc)
-            self._wait_readable()
+            self._wait(_WANT_READ)
 
 
 class Stream:
     """A levee.Buffer in front of a readable io."""
 
     def __init__(self, conn):
-        from .d import Buffer
         self.conn, self.buf = conn, Buffer(4096)
 
     def readin(self, n=None):
-        """Reads more (until n bytes are buffered, when n is given)."""
+        """Reads more (until n bytes are buffered, when n is given; they
+        show in len(buf) once all arrived)."""
         self.conn.readinto(self.buf, n)
+
+    def read(self, n=65536):
+        """Up to n bytes: buffered ones first, else one read of the conn."""
+        if len(self.buf):
+            return self.buf.take(min(n, len(self.buf)))
+        return self.conn.read(n)
+
+    def readinto(self, buf, n=None):
+        """Moves the buffered bytes into the levee.Buffer buf (reading once
+        when none are buffered); with n, until len(buf) >= n, reading from
+        the conn exactly the bytes still missing, so nothing is left over
+        in this stream's buffer."""
+        if n is None:
+            if not len(self.buf):
+                self.readin()
+            buf.write(self.buf)
+            self.buf.trim()
+            return
+        missing = n - len(buf)
+        if missing <= 0:
+            return
+        take = min(missing, len(self.buf))
+        if take:
+            buf.write(self.buf, take)
+            self.buf.trim(take)
+        if take < missing:
+            self.conn._fill(buf, n, True)
 
     def value(self):
         return self.buf.value()
@@ -278,7 +406,15 @@ class Listener:
                 raise Closed()
             fd = lib.levee_socket_accept(self.no, ffi.NULL)
             if fd >= 0:
-                return IO(self.hub, fd, self.options.get("timeout"))
+                conn = IO(self.hub, fd, self.options.get("timeout"))
+                if self.options.get("tls") is None:
+                    return conn
+                try:  # a connection whose TLS upgrade fails is dropped
+                    tls_hook("server", self.options, conn)
+                    return conn
+                except levee_errors.Error:
+                    conn.close()
+                    continue
             if fd == lib.LEVEE_EAGAIN:
                 self.r_ev.recv()
             elif fd in (lib.LEVEE_EMFILE, lib.LEVEE_ENFILE):
@@ -379,6 +515,142 @@ def _endpoints(hub, host, port, unix, socktype=SOCK_STREAM, async_=False, dns=No
     return hub.dns.lookup(host, port=port if port is not None else 0, socktype=socktype)
 
 
+# Socket options dial and listen accept as keyword arguments (extensions.md).
+SOCKOPTS = ("nodelay", "keepalive", "keepidle", "keepintvl", "keepcnt", "reuseaddr",
+            "reuseport", "rcvbuf", "sndbuf", "rcvlowat", "sndlowat", "cork", "oobinline",
+            "linger")
+
+# The URL schemes h.stream serves: (default port, TLS). Any other scheme is
+# refused: a scheme levee cannot serve never becomes a plaintext connection.
+_SCHEMES = {"tcp": (None, False), "tls": (None, True), "http": (80, False),
+            "https": (443, True), "ws": (80, False), "wss": (443, True), "unix": (None, False)}
+
+
+def _url(what, url):
+    """(scheme, host, port, unix, tls) of "scheme://host[:port][/...]"."""
+    scheme, sep, rest = url.partition("://")
+    served = _SCHEMES.get(scheme.lower()) if sep else None
+    if served is None:
+        raise error_for(lib.LEVEE_EPROTONOSUPPORT,
+                        "%s: URL scheme %r is not served (tcp, tls, http, https, ws, wss, unix): %s"
+                        % (what, scheme, url))
+    scheme = scheme.lower()
+    if scheme == "unix":
+        if not rest:
+            raise error_for(lib.LEVEE_EINVAL, "%s: no socket path in %s" % (what, url))
+        return scheme, None, None, rest, None
+    default, tls = served
+    if rest.startswith("["):
+        host, _, rest = rest[1:].partition("]")
+    else:
+        host = rest.split("/", 1)[0].split(":", 1)[0]
+        rest = rest[len(host):]
+    port = rest.split("/", 1)[0][1:] if rest.startswith(":") else ""
+    if not host:
+        raise error_for(lib.LEVEE_EINVAL, "%s: no host in %s" % (what, url))
+    if port and not port.isdigit():
+        raise error_for(lib.LEVEE_EINVAL, "%s: port %r of %s is not a number" % (what, port, url))
+    port = int(port) if port else default
+    if port is None:
+        raise error_for(lib.LEVEE_EINVAL, "%s: no port in %s" % (what, url))
+    return scheme, host, port, None, tls
+
+
+def _port(what, port):
+    """port checked: None, an int in 0..65535 or a service name."""
+    if port is None:
+        return None
+    if isinstance(port, bool) or not isinstance(port, (int, str)):
+        raise TypeError("%s: port must be an int or a service name, not %s"
+                        % (what, type(port).__name__))
+    if isinstance(port, str):
+        if not port:
+            raise error_for(lib.LEVEE_EINVAL, "%s: the port is an empty string" % what)
+        if not port.isdigit():
+            return port
+        port = int(port)
+    if not 0 <= port <= 65535:
+        raise error_for(lib.LEVEE_EAI_NONAME, "%s: port %d is outside 0..65535" % (what, port))
+    return port
+
+
+def _ms(what, name, v):
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError("%s: %s must be a number of ms, not %s" % (what, name, type(v).__name__))
+    if not v >= 0:
+        raise ValueError("%s: %s must be >= 0, not %r" % (what, name, v))
+    return v
+
+
+def _options(what, port, host, timeout, connect_timeout, unix, async_, dns, sockopts, tls,
+             options):
+    """The checked options of a dial/listen call, as a dict. port may be a
+    URL "scheme://host[:port]" (https means TLS on 443). As in the Lua
+    binding: wrong types and unknown keywords (the programming mistakes
+    Lua raises for) raise TypeError; values the call cannot use raise the
+    levee error Lua returns, with a description: a port outside 0..65535
+    is AddressError ENONAME, a URL scheme levee cannot serve
+    EPROTONOSUPPORT, a missing port or host EINVAL."""
+    async_ = options.pop("async", async_)
+    unknown = set(options) - set(SOCKOPTS)
+    if unknown:
+        raise TypeError("%s: unknown option(s): %s" % (what, ", ".join(sorted(unknown))))
+    scheme = None
+    if isinstance(port, str) and "://" in port:
+        scheme, uhost, port, uunix, utls = _url(what, port)
+        host = host if host is not None else uhost
+        unix = unix if unix is not None else uunix
+        if utls and tls is None:
+            tls = {"server_name": host}
+    port = _port(what, port)
+    if host is not None and not isinstance(host, str):
+        raise TypeError("%s: host must be a str, not %s" % (what, type(host).__name__))
+    if host == "":
+        raise error_for(lib.LEVEE_EINVAL, "%s: the host is an empty string" % what)
+    if unix is not None and (not isinstance(unix, str) or not unix):
+        raise error_for(lib.LEVEE_EINVAL, "%s: unix must be a socket path" % what)
+    if tls is not None and tls is not True and not isinstance(tls, dict):
+        raise TypeError("%s: tls must be a dict, not %s" % (what, type(tls).__name__))
+    opts = {}
+    for name, value in options.items():
+        if not isinstance(value, (bool, int)):
+            raise TypeError("%s: %s must be a bool or an int, not %s"
+                            % (what, name, type(value).__name__))
+        opts[name] = int(value)
+    if sockopts is not None:
+        if not isinstance(sockopts, dict):
+            raise TypeError("%s: sockopts must be a dict" % what)
+        opts.update(sockopts)
+    return {"scheme": scheme, "port": port, "host": host, "unix": unix, "tls": tls,
+            "timeout": _ms(what, "timeout", timeout),
+            "connect_timeout": _ms(what, "connect_timeout", connect_timeout),
+            "async": bool(async_), "dns": dns, "sockopts": opts}
+
+
+def tls_hook(role, options, conn=None):
+    """The one place every tls option of dial and listen goes through:
+    role "client" upgrades the dialed conn (handshake done on return,
+    server_name defaulting to the host), "listen" checks the options before
+    a listener binds, "server" upgrades an accepted conn. The TLS module
+    (levee.tls) provides it; without one, TLS is refused with levee.TLSError:
+    never a plaintext connection."""
+    try:
+        from . import tls
+    except ImportError:
+        tls = None
+    if tls is not None and hasattr(tls, "stream_hook"):
+        return tls.stream_hook(role, options, conn)
+    raise error_for(lib.LEVEE_TLS_EGENERIC, "TLS is not available in this build")
+
+
+def _where(o, ep=None):
+    if o["unix"]:
+        return o["unix"]
+    return str(ep) if ep is not None else "%s:%s" % (o["host"] or "127.0.0.1", o["port"])
+
+
 class StreamFactory:
     """h.stream: dial(...) and listen(...) for TCP (v4, v6) and unix sockets."""
 
@@ -386,83 +658,104 @@ class StreamFactory:
         self.hub = hub
 
     def dial(self, port=None, host=None, timeout=None, connect_timeout=None, unix=None,
-             async_=False, dns=None, sockopts=None, **options):
-        """An IO connected to host:port (or unix); every resolved address is
-        tried in turn. Names are looked up off the hub thread (h.dns.lookup),
-        or with async_=True through h.dns.resolve(host, "A"/"AAAA", **dns).
-        Socket options by name (nodelay=True, ...) or in sockopts are set
-        before connecting. Raises ConnectionRefused, Timeout, AddressError,
-        DNSError."""
-        opts = _sockopts(options, sockopts)
+             async_=False, dns=None, sockopts=None, tls=None, **options):
+        """An IO connected to host:port (or unix); port may be a URL
+        "scheme://host[:port]" (tcp, tls, http, https, ws, wss, unix; https
+        means TLS on 443). Every resolved address is tried in turn. Names
+        are looked up off the hub thread (h.dns.lookup), or with
+        async_=True through h.dns.resolve(host, "A"/"AAAA", **dns). Socket
+        options by name (nodelay=True, ...) or in sockopts are set before
+        connecting; tls={...} upgrades the connection. Raises
+        ConnectionRefused, Timeout, AddressError, DNSError, TLSError (the
+        message names the address); TypeError for wrong argument types and
+        unknown options (docs/net.md)."""
+        o = _options("dial", port, host, timeout, connect_timeout, unix, async_, dns, sockopts,
+                     tls, options)
+        if o["port"] is None and not o["unix"]:
+            raise error_for(lib.LEVEE_EINVAL, "dial: no port to dial")
+        try:
+            eps = _endpoints(self.hub, o["host"], o["port"], o["unix"], async_=o["async"],
+                             dns=o["dns"])
+        except levee_errors.Error as e:
+            e.detail = "dial: %s" % _where(o)
+            raise
         last = None
-        for ep in _endpoints(self.hub, host, port, unix, async_=async_, dns=dns):
-            fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
-            if ep.af != AF_UNIX:
-                try:
-                    for name, value in opts.items():
-                        sys.setsockopt(fd, name, value)
-                except BaseException:
-                    os.close(fd)
-                    raise
-            rc = lib.levee_socket_connect(fd, ep._ep)
-            if rc < 0 and rc != lib.LEVEE_EINPROGRESS:
-                os.close(fd)
-                last = error_for(rc)
+        for ep in eps:
+            try:
+                conn = self._connect(ep, o)
+            except levee_errors.Error as e:
+                e.detail = "dial: %s" % _where(o, ep)
+                last = e
                 continue
-            conn = IO(self.hub, fd, timeout)
-            if rc != 0:
+            if o["tls"] is not None:
                 try:
-                    conn.w_ev.recv(connect_timeout)
-                    rc = lib.levee_socket_error(fd)
-                    if rc < 0:
-                        raise error_for(rc)
-                except Exception as e:
+                    tls_hook("client", o, conn)
+                except BaseException:
                     conn.close()
-                    last = e
-                    continue
+                    raise
             return conn
         raise last
 
     connect = dial
 
+    def _connect(self, ep, o):
+        fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
+        if ep.af != AF_UNIX:
+            try:
+                for name, value in o["sockopts"].items():
+                    sys.setsockopt(fd, name, value)
+            except BaseException:
+                lib.levee_fd_close(fd)
+                raise
+        rc = lib.levee_socket_connect(fd, ep._ep)
+        if rc < 0 and rc != lib.LEVEE_EINPROGRESS:
+            lib.levee_fd_close(fd)
+            raise error_for(rc)
+        conn = IO(self.hub, fd, o["timeout"])
+        if rc != 0:
+            try:
+                conn.w_ev.recv(o["connect_timeout"])
+                check(lib.levee_socket_error(fd))
+            except BaseException:
+                conn.close()
+                raise
+        return conn
+
     def listen(self, port=0, host=None, timeout=None, unix=None, backlog=256, sockopts=None,
-               **options):
-        """A Listener bound to host:port (default 127.0.0.1:0) or unix.
-        Socket options by name (reuseport=True, ...) or in sockopts are set
-        before bind."""
-        opts = _sockopts(options, sockopts)
-        ep = _endpoints(self.hub, host, port, unix)[0]
+               tls=None, **options):
+        """A Listener bound to host:port (default 127.0.0.1:0) or unix (port
+        may be a URL, as for dial). Socket options by name (reuseport=True,
+        ...) or in sockopts are set before bind; tls={...} upgrades every
+        accepted connection. EADDRINUSE names the address."""
+        if isinstance(backlog, bool) or not isinstance(backlog, int):
+            raise TypeError("listen: backlog must be an int, not %s" % type(backlog).__name__)
+        o = _options("listen", port, host, timeout, None, unix, False, None, sockopts, tls,
+                     options)
+        if o["tls"] is not None:
+            tls_hook("listen", o)
+        try:
+            ep = _endpoints(self.hub, o["host"], o["port"] or 0, o["unix"])[0]
+        except levee_errors.Error as e:
+            e.detail = "listen: %s" % _where(o)
+            raise
+        unix = o["unix"]
         fd = check(lib.levee_socket_new(ep.af, SOCK_STREAM, 0))
         try:
             if ep.af != AF_UNIX:
                 sys.setsockopt(fd, "reuseaddr", 1)
-            for name, value in opts.items():
+            for name, value in o["sockopts"].items():
                 sys.setsockopt(fd, name, value)
             if unix and not unix.startswith("@") and os.path.exists(unix):
                 os.unlink(unix)
-            check(lib.levee_socket_bind(fd, ep._ep))
-            check(lib.levee_socket_listen(fd, backlog))
+            rc = lib.levee_socket_bind(fd, ep._ep)
+            if rc >= 0:
+                rc = lib.levee_socket_listen(fd, backlog)
+            if rc < 0:
+                raise error_for(rc, "listen: %s" % _where(o, ep))
         except BaseException:
-            os.close(fd)
+            lib.levee_fd_close(fd)
             raise
-        return Listener(self.hub, fd, {"timeout": timeout, "unix": unix})
-
-
-# Socket options dial and listen accept as keyword arguments (extensions.md).
-SOCKOPTS = ("nodelay", "keepalive", "keepidle", "keepintvl", "keepcnt", "reuseaddr",
-            "reuseport", "rcvbuf", "sndbuf", "rcvlowat", "sndlowat", "cork", "oobinline",
-            "linger")
-
-
-def _sockopts(options, sockopts):
-    """The socket options of a dial/listen call: keyword names first, then
-    the sockopts dict. An unknown keyword is a TypeError."""
-    unknown = set(options) - set(SOCKOPTS)
-    if unknown:
-        raise TypeError("unexpected option(s): " + ", ".join(sorted(unknown)))
-    opts = {k: int(v) for k, v in options.items()}
-    opts.update(sockopts or {})
-    return opts
+        return Listener(self.hub, fd, o)
 
 
 class IOFactory:
@@ -482,34 +775,27 @@ class IOFactory:
 
     def pipe(self, timeout=None):
         """(reader, writer), both non-blocking."""
-        r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        return self.r(r, timeout), self.w(w, timeout)
+        fds = ffi.new("int32_t[2]")
+        check(lib.levee_fd_pipe(fds, 1))
+        return self.r(fds[0], timeout), self.w(fds[1], timeout)
 
     def socketpair(self, timeout=None):
         """Two connected unix stream sockets as IOs."""
-        import socket
-        a, b = socket.socketpair()
-        a.setblocking(False)
-        b.setblocking(False)
-        return self.rw(a.detach(), timeout), self.rw(b.detach(), timeout)
+        fds = ffi.new("int32_t[2]")
+        check(lib.levee_socket_pair(AF_UNIX, SOCK_STREAM, fds))
+        return self.rw(fds[0], timeout), self.rw(fds[1], timeout)
 
     def open(self, path, mode="r", perm=0o666):
-        """A file as an IO (always ready): mode as for the Lua binding."""
-        flags = {"r": os.O_RDONLY, "r+": os.O_RDWR, "w": os.O_WRONLY | os.O_TRUNC | os.O_CREAT,
-                 "w+": os.O_RDWR | os.O_CREAT | os.O_TRUNC, "a": os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                 "a+": os.O_RDWR | os.O_APPEND | os.O_CREAT}
-        x = mode.endswith("x")
-        base = flags.get(mode[:-1] if x else mode)
-        if base is None:
-            raise error_for(-errno.EINVAL)
-        if x:
-            base |= os.O_CREAT | os.O_EXCL
-        try:
-            fd = os.open(path, base | os.O_NONBLOCK | os.O_CLOEXEC, perm)
-        except OSError as e:
-            raise error_for(-e.errno) from None
-        acc = base & 3
-        return IO(self.hub, fd, None, acc != os.O_WRONLY, acc != os.O_RDONLY, nopoll=True)
+        """A file as an IO (always ready). mode is levee's (as the Lua
+        binding's): r r+ w (no create) w+ a a+, each with an optional x
+        (create, failing if the file exists); unknown modes raise EINVAL."""
+        flags = check(lib.levee_fs_open_mode(mode.encode() if isinstance(mode, str) else mode))
+        out = ffi.new("levee_stream **")
+        check(lib.levee_stream_open(out, os.fsencode(path), flags, perm))
+        s = _own(out)
+        acc = lib.levee_fs_access(flags)
+        return IO(self.hub, lib.levee_stream_fd(s), None, acc != lib.LEVEE_ACCESS_WRITE,
+                  acc != lib.LEVEE_ACCESS_READ, nopoll=True, stream=s)
 
 
 class Dgram:
@@ -548,8 +834,17 @@ class Dgram:
             raise Closed()
         return sys.sockname(self.no)
 
-    # Closing works as for any IO: unregister, close next tick, yield.
-    close, __enter__, __exit__ = IO.close, IO.__enter__, IO.__exit__
+    def close(self):
+        """Unregisters the fd (closed on the next tick) and yields a tick.
+        True the first time, False after."""
+        if self.closed:
+            return False
+        self.closed = True
+        self.hub.unregister(self.no)
+        self.hub.continue_()
+        return True
+
+    __enter__, __exit__ = IO.__enter__, IO.__exit__
 
 
 class DgramFactory:
@@ -559,8 +854,14 @@ class DgramFactory:
         self.hub = hub
 
     def _open(self, port, host, connect):
-        ep = _endpoints(self.hub, host, port, None, socktype=2)[0]
-        fd = check(lib.levee_socket_new(ep.af, 2, 0))  # SOCK_DGRAM
+        what = "dgram.dial" if connect else "dgram.bind"
+        port = _port(what, port)
+        if host is not None and not isinstance(host, str):
+            raise TypeError("%s: host must be a str, not %s" % (what, type(host).__name__))
+        if connect and port is None:
+            raise error_for(lib.LEVEE_EINVAL, "%s: no port" % what)
+        ep = _endpoints(self.hub, host, port or 0, None, socktype=SOCK_DGRAM)[0]
+        fd = check(lib.levee_socket_new(ep.af, SOCK_DGRAM, 0))
         try:
             if connect:
                 check(lib.levee_socket_connect(fd, ep._ep))
@@ -568,7 +869,7 @@ class DgramFactory:
                 sys.setsockopt(fd, "reuseaddr", 1)
                 check(lib.levee_socket_bind(fd, ep._ep))
         except BaseException:
-            os.close(fd)
+            lib.levee_fd_close(fd)
             raise
         return fd
 

@@ -7,40 +7,43 @@
 -- on failure (errors.system.EPIPE for a vanished reader). Successful writes
 -- yield one tick, as in the original.
 local ffi = require("ffi")
-local bit = require("bit")
 local L = require("levee.lib")
 local errors = require("levee.errors")
 local d = require("levee.d")
 local message = require("levee.core.message")
 
-local C = ffi.C
-local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
+local CLOSED = errors.CLOSED
+local WANT_READ, WANT_WRITE = L.LEVEE_WANT_READ, L.LEVEE_WANT_WRITE
+local C_read, C_read_buffer, C_write = L.levee_stream_read, L.levee_stream_read_buffer,
+  L.levee_stream_write
+local C_writev, C_write_iovec, C_want = L.levee_stream_writev, L.levee_stream_write_iovec,
+  L.levee_stream_want
+local charp = ffi.typeof("const char *")
+local entryp = ffi.typeof("levee_iovec_entry *")
 
-for _, decl in ipairs({
-  "ssize_t read(int fd, void *buf, size_t count);",
-  "ssize_t write(int fd, const void *buf, size_t count);",
-  "struct iovec { void *iov_base; size_t iov_len; };",
-  "ssize_t writev(int fd, const struct iovec *iov, int iovcnt);",
-  "int close(int fd);",
-  "int fcntl(int fd, int cmd, ...);",
-  "int pipe(int fds[2]);",
-  "int open(const char *path, int flags, ...);",
-  "int socketpair(int domain, int type, int protocol, int sv[2]);",
-  "ssize_t sendfile(int out_fd, int in_fd, int64_t *offset, size_t count);",
-}) do pcall(ffi.cdef, decl) end
+-- The original's io declared struct iovec for writev; programs still cast
+-- to it (lua-api.md §3 w:writev).
+pcall(ffi.cdef, "struct iovec { void *iov_base; size_t iov_len; };")
 
-local EAGAIN, EINTR = 11, 4
-local F_GETFL, F_SETFL, O_NONBLOCK = 3, 4, 2048
-local O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_CLOEXEC =
-  0, 1, 2, 64, 128, 512, 1024, 524288
-local IOV_MAX = 1024
+-- Every io holds a levee_stream (lib/stream.cc) over its fd: the core moves
+-- the bytes and answers "would block" with WANT_READ / WANT_WRITE; the io
+-- waits on its hub states and keeps the original's answers.
+local stream_out = ffi.new("levee_stream *[1]")
 
-local function nonblock(fd)
-  local flags = C.fcntl(fd, F_GETFL)
-  if flags < 0 then return errors.get(-ffi.errno()) end
-  if C.fcntl(fd, F_SETFL, ffi.cast("int", bit.bor(flags, O_NONBLOCK))) < 0 then
-    return errors.get(-ffi.errno())
-  end
+-- A collected io leaves its fd open (the hub may still hold it): release,
+-- then free.
+local function stream_gc(s)
+  L.levee_stream_release(s)
+  L.levee_stream_free(s)
+end
+
+local function own(s) return ffi.gc(s, stream_gc) end
+
+-- new_stream(fd) -> stream or nil, err
+local function new_stream(fd)
+  local rc = L.levee_stream_new(stream_out, fd)
+  if rc < 0 then return nil, errors.get(rc) end
+  return own(stream_out[0])
 end
 
 local IO = {}
@@ -52,31 +55,39 @@ IO.__index = IO
 local R = setmetatable({}, {__index = IO})
 R.__index = R
 
+-- After a read answered WANT_READ or WANT_WRITE: waits for that readiness.
+-- nil to read again; TIMEOUT (the io stays open); CLOSED when a hang-up
+-- was seen and there is still nothing to read (the io closes).
+local function read_wait(self, want)
+  if want == WANT_WRITE then return (self.w_ev:recv(self.timeout)) end
+  if self.r_error then
+    self:close()
+    return CLOSED
+  end
+  local err, _, ev = self.r_ev:recv(self.timeout)
+  if err then return err end
+  if ev < 0 then self.r_error = true end
+end
+
+-- After a read answered rc <= 0: err to return, or nil to read again. The
+-- end of input and every read error close the io and give CLOSED (the
+-- original discards the errno).
+local function read_failed(self, rc)
+  if rc == WANT_READ or rc == WANT_WRITE then return read_wait(self, rc) end
+  self:close()
+  return CLOSED
+end
+
 -- read(buf, len) -> err, n (n > 0). EOF and errors close the io (CLOSED);
 -- a timeout leaves it open (TIMEOUT).
 function R:read(buf, len)
   if self.closed then return CLOSED end
+  local s = self.s
   while true do
-    local n = C.read(self.no, buf, len)
-    if n > 0 then return nil, tonumber(n) end
-    if n == 0 then
-      self:close()
-      return CLOSED
-    end
-    local e = ffi.errno()
-    if e ~= EAGAIN and e ~= EINTR then
-      self:close()
-      return CLOSED
-    end
-    if e == EAGAIN then
-      if self.r_error then
-        self:close()
-        return CLOSED
-      end
-      local err, _, ev = self.r_ev:recv(self.timeout)
-      if err then return err end
-      if ev < 0 then self.r_error = true end
-    end
+    local n = tonumber(C_read(s, buf, len))
+    if n > 0 then return nil, n end
+    local err = read_failed(self, n)
+    if err then return err end
   end
 end
 
@@ -93,24 +104,44 @@ function R:readn(buf, n, len)
   return nil, total
 end
 
--- readinto(buf[, n]) -> err: reads into a d.Buffer; with n, until #buf >= n.
+-- _fill(buf, n, exact) -> err: reads into the d.Buffer buf until #buf >= n.
+-- What arrives is bumped into view only once n bytes are there (or the
+-- read stopped with an error or a timeout, so nothing is lost). exact
+-- reads no byte beyond n; otherwise up to the free tail.
+function R:_fill(buf, n, exact)
+  if self.closed then return CLOSED end
+  local want = n - #buf
+  if want <= 0 then return nil end
+  buf:ensure(want)
+  local s, got = self.s, 0
+  while got < want do
+    local ptr, avail = buf:tail()
+    local rc = tonumber(C_read(s, ptr + got, (exact and want or avail) - got))
+    if rc > 0 then
+      got = got + rc
+    else
+      local err = read_failed(self, rc)
+      if err then
+        if got > 0 then buf:bump(got) end
+        return err
+      end
+    end
+  end
+  buf:bump(got)
+end
+
+-- readinto(buf[, n]) -> err: reads into a d.Buffer: once (making room as
+-- needed), or with n until #buf >= n, bumping only once n bytes arrived.
 function R:readinto(buf, n)
-  if n == nil then
-    buf:ensure()
-    local ptr, avail = buf:tail()
-    local err, got = self:read(ptr, avail)
+  if n ~= nil then return R._fill(self, buf, n, false) end
+  if self.closed then return CLOSED end
+  local s = self.s
+  while true do
+    local rc = tonumber(C_read_buffer(s, buf, 0))
+    if rc > 0 then return nil end
+    local err = read_failed(self, rc)
     if err then return err end
-    buf:bump(got)
-    return nil
   end
-  while #buf < n do
-    buf:ensure(n - #buf)
-    local ptr, avail = buf:tail()
-    local err, got = self:read(ptr, avail)
-    if err then return err end
-    buf:bump(got)
-  end
-  return nil
 end
 
 -- reads([len=4096]) -> string, or nil on any error.
@@ -124,22 +155,35 @@ end
 
 function R:stream() return IO.Stream(self) end
 
--- sendfile(to, len[, off=0]) -> err, len: file bytes to a writable io.
+-- sendfile(to, len[, off=0]) -> err, n: file bytes to a writable io, in
+-- the kernel when to's transport allows (plain fds), else through a
+-- buffer (TLS).
 function R:sendfile(to, len, off)
   if self.closed or to.closed then return CLOSED end
-  local offp = ffi.new("int64_t[1]", off or 0)
+  off = off or 0
   local sent = 0
   while sent < len do
-    local n = C.sendfile(to.no, self.no, offp, len - sent)
+    local n = tonumber(L.levee_stream_sendfile(to.s, self.no, off + sent, len - sent))
     if n > 0 then
-      sent = sent + tonumber(n)
+      sent = sent + n
     elseif n == 0 then
       break
-    else
-      local e = ffi.errno()
-      if e ~= EAGAIN then return errors.get(-e) end
+    elseif n == WANT_WRITE then
       local err = to.w_ev:recv(to.timeout)
       if err then return err end
+    elseif n == L.LEVEE_ENOTSUP then
+      local buf = ffi.new("char[?]", 65536)
+      while sent < len do
+        local got = tonumber(L.levee_fd_pread(self.no, buf, math.min(65536, len - sent), off + sent))
+        if got < 0 then return errors.get(got) end
+        if got == 0 then break end
+        local err = to:write(buf, got)
+        if err then return err end
+        sent = sent + got
+      end
+      break
+    else
+      return errors.get(n)
     end
   end
   return nil, sent
@@ -151,29 +195,38 @@ end
 local W = setmetatable({}, {__index = IO})
 W.__index = W
 
--- After a write returned -1: nil to try again (after waiting for
--- writability on EAGAIN), or the error that ended the write. A timeout
--- leaves the io usable; any other failure closes it.
-local function write_failed(self)
-  local e = ffi.errno()
-  if e == EAGAIN then return (self.w_ev:recv(self.timeout)) end
-  if e == EINTR then return nil end
+-- Waits for the readiness a write stopped on: nil to write again, or
+-- TIMEOUT when the io has a timeout (the io stays usable).
+local function write_wait(self, want)
+  local ev = want == WANT_READ and self.r_ev or self.w_ev
+  return (ev:recv(self.timeout))
+end
+
+-- After a write answered rc < 0: nil to write again (after waiting), or the
+-- error that ended the write. Failures close the io and return the system
+-- error (errors.system.EPIPE for a vanished reader).
+local function write_failed(self, rc)
+  if rc == WANT_WRITE or rc == WANT_READ then return write_wait(self, rc) end
+  if self.closed then return CLOSED end
   self:close()
-  return errors.get(-e)
+  return errors.get(rc)
 end
 
 -- write(buf[, len]) -> err, n: writes everything, then yields one tick.
 function W:write(buf, len)
   if self.closed then return CLOSED end
   len = len or #buf
-  local p = ffi.cast("const char *", buf)
-  local sent = 0
-  while sent < len do
-    local n = C.write(self.no, p + sent, len - sent)
+  local s, p, sent = self.s, buf, 0
+  while true do
+    local n = tonumber(C_write(s, p, len - sent))
     if n >= 0 then
-      sent = sent + tonumber(n)
+      sent = sent + n
+      if sent >= len then break end
+      p = ffi.cast(charp, buf) + sent
+      local err = write_wait(self, C_want(s))
+      if err then return err end
     else
-      local err = write_failed(self)
+      local err = write_failed(self, n)
       if err then return err end
     end
   end
@@ -182,27 +235,20 @@ function W:write(buf, len)
 end
 
 -- writev(iov, n) -> err, total: iov is a struct iovec * (a d.Iovec's
--- .iov works); entries are advanced in place on partial writes.
+-- .iov works); written entries are advanced in place (to length 0).
 function W:writev(iov, n)
   if self.closed then return CLOSED end
-  local v = ffi.cast("struct iovec *", iov)
-  local total = 0
-  while n > 0 do
-    local rc = C.writev(self.no, v, n > IOV_MAX and IOV_MAX or n)
+  local s, v, total = self.s, ffi.cast(entryp, iov), 0
+  while true do
+    local rc = tonumber(C_writev(s, v, n))
     if rc >= 0 then
-      local left = tonumber(rc)
-      total = total + left
-      while n > 0 and left >= tonumber(v[0].iov_len) do
-        left = left - tonumber(v[0].iov_len)
-        v = v + 1
-        n = n - 1
-      end
-      if left > 0 then
-        v[0].iov_base = ffi.cast("char *", v[0].iov_base) + left
-        v[0].iov_len = v[0].iov_len - left
-      end
+      total = total + rc
+      local want = C_want(s)
+      if want == 0 then break end
+      local err = write_wait(self, want)
+      if err then return err end
     else
-      local err = write_failed(self)
+      local err = write_failed(self, rc)
       if err then return err end
     end
   end
@@ -210,9 +256,27 @@ function W:writev(iov, n)
   return nil, total
 end
 
+-- Writes and consumes every entry of the d.Iovec iov: err.
+local function write_iovec(self, iov)
+  if self.closed then return CLOSED end
+  local s = self.s
+  while #iov > 0 do
+    local rc = tonumber(C_write_iovec(s, iov))
+    local err
+    if rc < 0 then
+      err = write_failed(self, rc)
+    elseif #iov > 0 then
+      err = write_wait(self, C_want(s))
+    end
+    if err then return err end
+  end
+  self.hub:continue()
+end
+
 -- iov([size=32]) -> err, sender: a write queue drained by a writer thread
--- into writev. Send strings, objects with writeinto_iovec, or objects with
--- value(). sender.empty:recv() returns once everything queued was written.
+-- into gathered writes. Send strings, objects with writeinto_iovec, or
+-- objects with value(). sender.empty:recv() returns once everything queued
+-- was written.
 function W:iov(size)
   if self.closed then return CLOSED end
   if self._iov then return nil, self._iov end
@@ -229,7 +293,7 @@ function W:iov(size)
         iov:write(item)
         n = n + 1
       end
-      local err = self:writev(iov.iov, iov.n)
+      local err = write_iovec(self, iov)
       iov:reset()
       r:remove(n)
       if err then break end
@@ -250,6 +314,14 @@ function W:send(...)
   end
 end
 
+-- send_msgpack(value) -> err: msgpack-encodes value and queues it on
+-- iov() (lua-api.md §3); does not wait.
+function W:send_msgpack(value)
+  local err, buf = require("levee.p.msgpack").encode(value, d.Buffer())
+  if err then return err end
+  return self:send(buf)
+end
+
 -- =====================================================================
 -- common
 
@@ -257,6 +329,8 @@ function IO:close()
   if self.closed then return CLOSED end
   self.closed = true
   if self._iov then self._iov:close() end
+  -- The hub closes the fd on its next tick; the stream only lets go of it.
+  L.levee_stream_release(self.s)
   self.hub:unregister(self.no)
   self.hub:continue()
   return nil
@@ -282,10 +356,14 @@ end
 function IO:sockname() return name_of(self.no, L.levee_socket_sockname) end
 function IO:peername() return name_of(self.no, L.levee_socket_peername) end
 
--- shutdown([how="w"]) -> err: "r", "w" or "rw" (or 0, 1, 2).
+-- shutdown([how="w"]) -> err: "r", "w" or "rw" (or 0, 1, 2); a TLS
+-- stream ends its writing side first.
 function IO:shutdown(how)
   local n = ({r = 0, w = 1, rw = 2})[how or "w"] or how
-  local rc = L.levee_socket_shutdown(self.no, n)
+  if type(n) ~= "number" then
+    error(("io:shutdown: how must be \"r\", \"w\" or \"rw\", got %s"):format(tostring(how)), 2)
+  end
+  local rc = L.levee_stream_shutdown(self.s, n)
   if rc < 0 then return errors.get(rc) end
 end
 
@@ -311,7 +389,7 @@ function IO:sendfd(fd, data)
   while true do
     local rc = tonumber(L.levee_socket_sendfd(self.no, fd, data, #data))
     if rc >= 0 then return nil end
-    if rc ~= -11 then return errors.get(rc) end
+    if rc ~= L.LEVEE_EAGAIN then return errors.get(rc) end
     local err = self.w_ev:recv(self.timeout)
     if err then return err end
   end
@@ -329,7 +407,7 @@ function IO:recvfd()
       self:close()
       return errors.CLOSED
     end
-    if rc ~= -11 then return errors.get(rc) end
+    if rc ~= L.LEVEE_EAGAIN then return errors.get(rc) end
     local err = self.r_ev:recv(self.timeout)
     if err then return err end
   end
@@ -337,9 +415,10 @@ end
 
 local RW = setmetatable({}, {__index = function(_, k) return R[k] or W[k] end})
 RW.__index = RW
-RW.read, RW.readn, RW.readinto, RW.reads, RW.stream, RW.sendfile =
-  R.read, R.readn, R.readinto, R.reads, R.stream, R.sendfile
-RW.write, RW.writev, RW.iov, RW.send = W.write, W.writev, W.iov, W.send
+RW.read, RW.readn, RW.readinto, RW._fill, RW.reads, RW.stream, RW.sendfile =
+  R.read, R.readn, R.readinto, R._fill, R.reads, R.stream, R.sendfile
+RW.write, RW.writev, RW.iov, RW.send, RW.send_msgpack = W.write, W.writev, W.iov, W.send,
+  W.send_msgpack
 
 -- close() -> true the first time, nil after (the original's RW answer).
 function RW:close()
@@ -392,23 +471,30 @@ function Stream:readn(buf, n, len)
   return nil, moved + got
 end
 
+-- readinto(buf[, n]) -> err: moves the buffered bytes into the d.Buffer
+-- buf (reading once when none are buffered); with n, until #buf >= n,
+-- reading from the conn exactly the bytes still missing, so nothing is
+-- left over in the stream's buffer.
 function Stream:readinto(buf, n)
-  if #self.buf == 0 then
-    local err = self:readin()
-    if err then return err end
-  end
-  local want = n and (n - #buf) or #self.buf
-  while true do
-    local take = math.min(want, #self.buf)
-    if take > 0 then
-      buf:write(self.buf:value(take))
-      self.buf:trim(take)
-      want = want - take
+  local sbuf = self.buf
+  if n == nil then
+    if #sbuf == 0 then
+      local err = self:readin()
+      if err then return err end
     end
-    if n == nil or want <= 0 then return nil end
-    local err = self:readin()
-    if err then return err end
+    buf:write(sbuf:value())
+    sbuf:trim()
+    return nil
   end
+  local missing = n - #buf
+  if missing <= 0 then return nil end
+  local take = math.min(missing, #sbuf)
+  if take > 0 then
+    buf:write(sbuf:value(take))
+    sbuf:trim(take)
+  end
+  if take == missing then return nil end
+  return self.conn:_fill(buf, n, true)
 end
 
 function Stream:value() return self.buf:value() end
@@ -543,9 +629,71 @@ end
 -- discard() -> err, n: consumes the rest of the chunk.
 function Chunk:discard() return drain(self, function() end) end
 
--- splice(target) -> err, n: writes the rest of the chunk to target.
+-- Pages of unbuffered chunk beyond which splice moves them in the kernel
+-- (the original's threshold: more than 4 pages).
+local SPLICE_MIN = 4 * 4096
+
+-- Moves the rest of the chunk, none of it buffered, from the stream's conn
+-- to target inside the kernel: err, bytes moved; ENOTSUP when either side
+-- cannot (TLS), with nothing moved.
+local function splice_rest(st, target)
+  local conn = st.stream.conn
+  local total = 0
+  while st.len > 0 do
+    local rc = tonumber(L.levee_stream_splice(target.s, conn.s, st.len))
+    if rc > 0 then
+      st.len = st.len - rc
+      total = total + rc
+    elseif rc == WANT_READ then
+      local err, _, ev = conn.r_ev:recv(conn.timeout)
+      if err then return err, total end
+      if ev < 0 then conn.r_error = true end
+    elseif rc == WANT_WRITE then
+      local err = target.w_ev:recv(target.timeout)
+      if err then return err, total end
+    elseif rc == L.LEVEE_ENOTSUP then
+      return errors.system.ENOTSUP, total
+    elseif rc == L.LEVEE_CLOSED then
+      conn:close()
+      return CLOSED, total
+    else
+      return errors.get(rc), total
+    end
+  end
+  return nil, total
+end
+
+-- splice(target) -> err, n: writes the rest of the chunk to target. Bytes
+-- already buffered are written from the buffer; the rest, when more than 4
+-- pages, moves from the conn to target inside the kernel (splice(2)),
+-- else through the buffer. A failed write consumes the bytes it was given
+-- and leaves the rest of the chunk unread.
 function Chunk:splice(target)
-  return drain(self, function(p, n) return (target:write(p, n)) end)
+  local st = chunks[self.id]
+  local total = 0
+  while st.len > 0 do
+    local sbuf = st.stream.buf
+    if #sbuf == 0 then
+      local conn = st.stream.conn
+      if st.len > SPLICE_MIN and conn.s and target.s and not target.closed then
+        local err, n = splice_rest(st, target)
+        total = total + n
+        if err ~= errors.system.ENOTSUP then
+          if st.len == 0 then chunk_done(st) end
+          if err then return err end
+          return nil, total
+        end
+      end
+      local err = st.stream:readin()
+      if err then return err end
+    end
+    local p, n = sbuf:value(st.len)
+    local err = target:write(p, n)
+    total = total + Chunk.trim(self, n)
+    if err then return err end
+  end
+  chunk_done(st)
+  return nil, total
 end
 
 -- tee(target, ...[, f]) -> err, n: copies the rest of the chunk to every
@@ -825,74 +973,81 @@ HIO.__index = HIO
 HIO.R_mt, HIO.W_mt, HIO.RW_mt, HIO.Stream_mt, HIO.Chunk_mt, HIO.P_mt = R, W, RW, Stream, Chunk, P
 HIO.iovec = d.Iovec
 
-local function make(hub, mt, fd, timeout, r, w)
-  local r_ev, w_ev, err = hub:register(fd, r, w)
-  -- epoll refuses regular files (EPERM): they are always ready.
-  if err == errors.system.EPERM then r_ev, w_ev, err = hub:register_nopoll(fd, r, w) end
-  if err then return nil, err end
+-- The io over stream s (fd) registered with hub: io, or nil, err.
+local function wrap(hub, mt, s, fd, timeout, r, w, nopoll)
+  local r_ev, w_ev, err
+  if not nopoll then
+    r_ev, w_ev, err = hub:register(fd, r, w)
+    -- epoll refuses regular files (EPERM): they are always ready.
+    nopoll = err == errors.system.EPERM
+  end
+  if nopoll then r_ev, w_ev, err = hub:register_nopoll(fd, r, w) end
+  if err then
+    L.levee_stream_release(s)
+    return nil, err
+  end
   return setmetatable({hub = hub, no = fd, timeout = timeout, r_ev = r_ev, w_ev = w_ev,
-    closed = false}, mt)
+    closed = false, s = s}, mt)
 end
 
--- r(fd[, timeout]) / w(fd[, timeout]) / rw(fd[, timeout]): the fd must be
+local function make(hub, mt, fd, timeout, r, w)
+  local s, err = new_stream(fd)
+  if not s then return nil, err end
+  return wrap(hub, mt, s, fd, timeout, r, w)
+end
+
+-- r(fd[, timeout]) / w(fd[, timeout]) / rw(fd[, timeout]): the fd is made
 -- non-blocking. Returns the io (nil, err if fd cannot be registered).
 function HIO:r(fd, timeout) return make(self.hub, R, fd, timeout, true, false) end
 function HIO:w(fd, timeout) return make(self.hub, W, fd, timeout, false, true) end
 function HIO:rw(fd, timeout) return make(self.hub, RW, fd, timeout, true, true) end
 
--- pipe([timeout]) -> r, w (both non-blocking).
+-- pipe([timeout]) -> r, w (both non-blocking). No err: a failure raises.
 function HIO:pipe(timeout)
   local fds = ffi.new("int32_t[2]")
-  -- close-on-exec, like every fd levee makes: a child started by other
-  -- means (os.execute, io.popen) does not inherit the pipe
-  assert(L.levee_fd_pipe(fds, 1) == 0, "h.io:pipe: pipe(2) failed")
+  local rc = L.levee_fd_pipe(fds, 1)
+  if rc < 0 then error("h.io:pipe: " .. tostring(errors.get(rc)), 2) end
   return self:r(fds[0], timeout), self:w(fds[1], timeout)
 end
 
--- socketpair(domain, type[, timeout]) -> a, b (io.RW each).
+-- socketpair([domain=AF_UNIX[, type=SOCK_STREAM[, timeout]]]) -> a, b
+-- (io.RW each).
 function HIO:socketpair(domain, type_, timeout)
-  local sv = ffi.new("int[2]")
-  -- SOCK_CLOEXEC has O_CLOEXEC's value on Linux: close-on-exec as above
-  if C.socketpair(domain or 1, bit.bor(type_ or 1, O_CLOEXEC), 0, sv) < 0 then
-    error("h.io:socketpair: " .. tostring(errors.get(-ffi.errno())), 2)
-  end
-  nonblock(sv[0])
-  nonblock(sv[1])
+  local sv = ffi.new("int32_t[2]")
+  local rc = L.levee_socket_pair(domain or L.LEVEE_AF_UNIX, type_ or L.LEVEE_SOCK_STREAM, sv)
+  if rc < 0 then error("h.io:socketpair: " .. tostring(errors.get(rc)), 2) end
   return self:rw(sv[0], timeout), self:rw(sv[1], timeout)
 end
 
-local modes = {
-  r = O_RDONLY, ["r+"] = O_RDWR,
-  w = O_WRONLY + O_TRUNC, ["w+"] = O_RDWR + O_CREAT + O_TRUNC,
-  a = O_WRONLY + O_APPEND + O_CREAT, ["a+"] = O_RDWR + O_APPEND + O_CREAT,
-}
-for k, v in pairs({r = modes.r, ["r+"] = modes["r+"], w = modes.w, ["w+"] = modes["w+"],
-  a = modes.a, ["a+"] = modes["a+"]}) do
-  modes[k .. "x"] = bit.bor(v, O_CREAT, O_EXCL)  -- x: create, failing if it exists
-end
-
--- open(path[, oflag[, mode="666"]]) -> err, io: regular files, registered
--- without polling. An io.W for write-only, io.RW for read-write, else io.R.
+-- open(path[, oflag="r"[, mode="666"]]) -> err, io: regular files,
+-- registered without polling. oflag is a mode string (levee_fs_open_mode: r r+
+-- w w+ a a+, each with an optional x) or open(2) flags. An io.W for
+-- write-only, io.RW for read-write, else io.R.
 function HIO:open(path, oflag, mode)
+  if oflag == nil then oflag = "r" end
   if type(oflag) == "string" then
-    local f = modes[oflag]
-    if not f then return errors.system.EINVAL end
+    local f = L.levee_fs_open_mode(oflag)
+    if f < 0 then return errors.get(f) end
     oflag = f
   end
-  oflag = oflag or O_RDONLY
   mode = mode or "666"
   if type(mode) == "string" then mode = tonumber(mode, 8) end
-  local fd = C.open(path, bit.bor(oflag, O_NONBLOCK, O_CLOEXEC), ffi.cast("int", mode))
-  if fd < 0 then return errors.get(-ffi.errno()) end
-  local acc = bit.band(oflag, 3)
-  local mt = acc == O_WRONLY and W or acc == O_RDWR and RW or R
-  local r_ev, w_ev = self.hub:register_nopoll(fd, mt ~= W, mt ~= R)
-  return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, w_ev = w_ev, closed = false}, mt)
+  local rc = L.levee_stream_open(stream_out, path, oflag, mode)
+  if rc < 0 then return errors.get(rc) end
+  local s = own(stream_out[0])
+  local acc = L.levee_fs_access(oflag)
+  local mt = acc == L.LEVEE_ACCESS_WRITE and W or acc == L.LEVEE_ACCESS_RW and RW or R
+  local fd = L.levee_stream_fd(s)
+  local io, err = wrap(self.hub, mt, s, fd, nil, mt ~= W, mt ~= R, true)
+  if not io then
+    L.levee_fd_close(fd)
+    return err
+  end
+  return nil, io
 end
 
 local function std(self, fd, mt, key)
   if not self[key] then
-    nonblock(fd)
     rawset(self, key, make(self.hub, mt, fd, nil, mt == R, mt == W))
   end
   return self[key]

@@ -2,16 +2,26 @@
 -- sendto/recvfrom; dial() a connected io.RW; listen() a bound io.R. Every
 -- Dgram method on a closed object returns errors.CLOSED (the original
 -- raised a Lua error).
-local ffi = require("ffi")
 local L = require("levee.lib")
 local errors = require("levee.errors")
 local sys = require("levee._")
 
-local SOCK_DGRAM = 2
-local EAGAIN = -11
+local SOCK_DGRAM = L.LEVEE_SOCK_DGRAM
+local EAGAIN = L.LEVEE_EAGAIN
 local CLOSED = errors.CLOSED
 
-pcall(ffi.cdef, "int close(int fd);")
+-- Checks the (port, host) of a call: raises for wrong types; nil, or err,
+-- detail for a port outside 0..65535 (or a missing one where required).
+local function args(what, port, host, need_port)
+  if port ~= nil and type(port) ~= "number" and type(port) ~= "string" then
+    error(("%s: port must be a number or a service name, got %s"):format(what, type(port)), 3)
+  end
+  if host ~= nil and type(host) ~= "string" then
+    error(("%s: host must be a string, got %s"):format(what, type(host)), 3)
+  end
+  if need_port and port == nil then return errors.system.EINVAL, what .. ": no port" end
+  return require("levee.net.stream").check_port(what, port)
+end
 
 -- A bound (or connected) datagram socket: err, fd, ep. Names are looked
 -- up with h.dns:lookup (off the hub thread).
@@ -32,7 +42,7 @@ local function open(hub, host, port, connect)
     if rc >= 0 then rc = L.levee_socket_bind(fd, ep) end
   end
   if rc < 0 then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return errors.get(rc)
   end
   return nil, fd
@@ -84,11 +94,14 @@ Factory.__index = Factory
 
 -- bind([port=0[, host="127.0.0.1"]]) -> err, Dgram
 function Factory:bind(port, host)
-  local err, fd = open(self.hub, host, port, false)
+  local err, detail = args("h.dgram:bind", port, host)
+  if err then return err, nil, detail end
+  local fd
+  err, fd = open(self.hub, host, port, false)
   if err then return err end
   local r_ev, _, rerr = self.hub:register(fd, true, false)
   if rerr then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return rerr
   end
   return nil, setmetatable({hub = self.hub, no = fd, r_ev = r_ev, closed = false}, Dgram)
@@ -97,11 +110,14 @@ end
 -- dial(port[, host]) -> err, io.RW connected to host:port (send with
 -- write, receive with read: one datagram per read).
 function Factory:dial(port, host)
-  local err, fd = open(self.hub, host, port, true)
+  local err, detail = args("h.dgram:dial", port, host, true)
+  if err then return err, nil, detail end
+  local fd
+  err, fd = open(self.hub, host, port, true)
   if err then return err end
   local conn, rerr = self.hub.io:rw(fd)
   if not conn then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return rerr
   end
   return nil, conn
@@ -109,11 +125,14 @@ end
 
 -- listen(port[, host]) -> err, io.R bound to host:port.
 function Factory:listen(port, host)
-  local err, fd = open(self.hub, host, port, false)
+  local err, detail = args("h.dgram:listen", port, host)
+  if err then return err, nil, detail end
+  local fd
+  err, fd = open(self.hub, host, port, false)
   if err then return err end
   local r, rerr = self.hub.io:r(fd)
   if not r then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return rerr
   end
   return nil, r

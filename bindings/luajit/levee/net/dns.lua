@@ -11,19 +11,19 @@ local L = require("levee.lib")
 local errors = require("levee.errors")
 local sys = require("levee._")
 
-pcall(ffi.cdef, "int close(int fd);")
-
-local EAGAIN = -11
+local EAGAIN = L.LEVEE_EAGAIN
 local ENOANSWER = L.LEVEE_DNS_ENOANSWER
 local TIMEOUT = errors.TIMEOUT
-local AF_INET, AF_INET6 = 2, 10
+local AF_INET, AF_INET6 = L.LEVEE_AF_INET, L.LEVEE_AF_INET6
 local MAX_ENDPOINTS = 64
 local MAX_SERVERS = 8
 local ANSWER_SIZE = 65536
 
 local FAMILIES = {inet = AF_INET, inet6 = AF_INET6, [0] = 0, [AF_INET] = AF_INET,
   [AF_INET6] = AF_INET6}
-local SOCKTYPES = {stream = 1, dgram = 2, raw = 3, [0] = 0, [1] = 1, [2] = 2, [3] = 3}
+local STREAM, DGRAM, RAW = L.LEVEE_SOCK_STREAM, L.LEVEE_SOCK_DGRAM, L.LEVEE_SOCK_RAW
+local SOCKTYPES = {stream = STREAM, dgram = DGRAM, raw = RAW, [0] = 0, [STREAM] = STREAM,
+  [DGRAM] = DGRAM, [RAW] = RAW}
 
 local Dns = {}
 Dns.__index = Dns
@@ -66,7 +66,7 @@ function Dns:lookup(name, o)
   local hub = self.hub
   local r_ev, _, err = hub:register(fd, true, false)
   if err then
-    ffi.C.close(fd)
+    L.levee_fd_close(fd)
     return err
   end
   local out = ffi.new("levee_endpoint[?]", MAX_ENDPOINTS)

@@ -20,10 +20,6 @@ local Status = require("levee.p.http.status")
 local Parser = require("levee.p.http.parse")
 local call_iter = require("levee.core.message").call_iter
 
-local C = ffi.C
-pcall(ffi.cdef, "ssize_t write(int fd, const void *buf, size_t count);")
-pcall(ffi.cdef, "ssize_t read(int fd, void *buf, size_t count);")
-
 local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
 local ESYNTAX = errors.get(L.LEVEE_HTTP_ESYNTAX)
 local T_REQUEST, T_RESPONSE = L.LEVEE_HTTP_T_REQUEST, L.LEVEE_HTTP_T_RESPONSE
@@ -31,7 +27,8 @@ local T_FIELD, T_BODY_START = L.LEVEE_HTTP_T_FIELD, L.LEVEE_HTTP_T_BODY_START
 local T_BODY_END = L.LEVEE_HTTP_T_BODY_END
 local C_parse, C_next, C_reset = L.levee_http_parse, L.levee_http_next, L.levee_http_reset
 local UNTIL_CLOSE = 0xffffffffffffffffULL
-local EAGAIN, EINTR = 11, 4
+local WANT_READ, WANT_WRITE = L.LEVEE_WANT_READ, L.LEVEE_WANT_WRITE
+local C_read = L.levee_stream_read
 local MAX_TOKENS = 256
 local USER_AGENT = "levee/v0.3.4-alpha.1"
 
@@ -422,17 +419,19 @@ local function readin(self)
     end
     if buf:available() < 1024 then buf:ensure(4096) end
     local ptr, avail = buf:tail()
-    local n = C.read(conn.no, ptr, avail)
+    local n = tonumber(C_read(conn.s, ptr, avail))
     if n > 0 then
-      n = tonumber(n)
       buf:bump(n)
       self._drained = n < avail
       return nil
     end
-    if n == 0 then return CLOSED end
-    local e = ffi.errno()
-    if e ~= EAGAIN and e ~= EINTR then return CLOSED end
-    wait = e == EAGAIN
+    if n == WANT_WRITE then
+      local err = conn.w_ev:recv(conn.timeout)
+      if err then return err end
+    elseif n ~= WANT_READ then
+      return CLOSED
+    end
+    wait = n == WANT_READ
   end
 end
 
@@ -986,6 +985,17 @@ end
 local HTTP = {}
 HTTP.__index = HTTP
 
+-- The part of an h.http options table that h.stream takes (the HTTP
+-- limits and settings stay here).
+local STREAM_KEYS = require("levee.net.stream").KEYS
+local function stream_options(o)
+  local so = {}
+  for k, v in pairs(o) do
+    if STREAM_KEYS[k] then so[k] = v end
+  end
+  return so
+end
+
 -- connect(port[, host[, options]]) or connect{port=, host=, timeout=,
 -- connect_timeout=, parser=} -> err, client
 function HTTP:connect(a, b, c)
@@ -996,7 +1006,7 @@ function HTTP:connect(a, b, c)
     o = {port = a, host = b}
     if type(c) == "table" then for k, v in pairs(c) do o[k] = v end end
   end
-  local err, conn = self.hub.stream:dial(o)
+  local err, conn = self.hub.stream:dial(stream_options(o))
   if err then return err end
   return nil, new_client(self.hub, conn, o)
 end
@@ -1005,7 +1015,7 @@ end
 -- timeout=, max_body=} -> err, server
 function HTTP:listen(a, b, c)
   local o = listen_options(a, b, c)
-  local err, listener = self.hub.stream:listen(o)
+  local err, listener = self.hub.stream:listen(stream_options(o))
   if err then return err end
   return nil, setmetatable({hub = self.hub, listener = listener, config = o, conns = {},
     nconns = 0, closed = false}, Server)

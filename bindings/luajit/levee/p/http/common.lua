@@ -2,12 +2,11 @@
 -- HTTP modules share: Date, status lines, query strings, header checks and
 -- encoding, and writing a buffer out to an io.
 local ffi = require("ffi")
+local L = require("levee.lib")
 local errors = require("levee.errors")
 
-local C = ffi.C
-pcall(ffi.cdef, "ssize_t write(int fd, const void *buf, size_t count);")
 local CLOSED, TIMEOUT = errors.CLOSED, errors.TIMEOUT
-local EAGAIN, EINTR = 11, 4
+local WANT_READ, WANT_WRITE = L.LEVEE_WANT_READ, L.LEVEE_WANT_WRITE
 
 -- "Date" value, formatted at most once a second.
 local date_s, date_at = nil, -1
@@ -284,27 +283,23 @@ local function body_methods(drain)
   return B
 end
 
--- Writes everything in buf to io (waiting on EAGAIN within io.timeout) and
--- empties buf. -> err (the io is closed on failure other than TIMEOUT).
+-- Writes everything in buf to io (waiting for writability within
+-- io.timeout) and empties buf. -> err (the io is closed on failure other
+-- than TIMEOUT).
 local function flush_buffer(io, buf)
   while #buf > 0 do
     if io.closed then return CLOSED end
-    local p, n = buf:value()
-    local rc = C.write(io.no, p, n)
-    if rc > 0 then
-      buf:trim(tonumber(rc))
-    else
-      local e = ffi.errno()
-      if rc < 0 and e == EAGAIN then
-        local err = io.w_ev:recv(io.timeout)
-        if err then
-          if err ~= TIMEOUT then io:close() end
-          return err
-        end
-      elseif not (rc < 0 and e == EINTR) then
-        io:close()
-        return errors.get(-e)
+    local rc = tonumber(L.levee_stream_write_buffer(io.s, buf, #buf))
+    local want = rc < 0 and rc or #buf > 0 and L.levee_stream_want(io.s) or 0
+    if want == WANT_WRITE or want == WANT_READ then
+      local err = (want == WANT_READ and io.r_ev or io.w_ev):recv(io.timeout)
+      if err then
+        if err ~= TIMEOUT then io:close() end
+        return err
       end
+    elseif rc < 0 then
+      io:close()
+      return errors.get(rc)
     end
   end
 end

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Echo before and after io moved onto the core stream (issue 12): the same
+# echo programs (bench/net/echo_levee.lua and echo_levee.py) run on the
+# library and bindings of revision BEFORE (exported and built into
+# build/bench/before-REV) and on this tree, beside lua-luv, lua-cqueues and
+# asyncio on uvloop, alternating, RUNS times. Prints the median round
+# trips/s of each and the ratios, and the median server CPU time per round
+# trip (user + system, from /proc), which the load of other processes on
+# the machine disturbs much less than the rate.
+#   bench/net/stream.sh LOADGEN BEFORE [RUNS=5] [SECONDS=5] [CONNS=50]
+set -eu
+cd "$(dirname "$0")/../.."
+loadgen=$1 before=$2 runs=${3:-5} secs=${4:-5} conns=${5:-50}
+here=$PWD
+rev=$(git rev-parse --short "$before")
+btree=$here/build/bench/before-$rev
+if [ ! -e "$btree/build/liblevee.so.0" ]; then
+	rm -rf "$btree" && mkdir -p "$btree"
+	git archive "$rev" | tar -x -C "$btree"
+	make --no-print-directory -C "$btree" -j2 all >/dev/null
+fi
+tick=$(getconf CLK_TCK)
+
+cpu() { # pid -> user+system clock ticks
+	awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+run() { # server tree -> "round_trips/s cpu_us_per_round_trip"
+	local server=$1 tree=$2 port=$((20000 + RANDOM % 20000)) out pid c0 c1 rate
+	out=$(mktemp)
+	(
+		cd "$tree" && eval "$(make --no-print-directory -s env)" && cd "$here"
+		case $server in
+			py-levee) exec /usr/bin/python3 bench/net/echo_levee.py "$port" ;;
+			py-asyncio) exec /usr/bin/python3 bench/net/echo_asyncio.py "$port" ;;
+			*) exec luajit "bench/net/echo_$server.lua" "$port" ;;
+		esac
+	) >"$out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.05; done
+	c0=$(cpu "$pid")
+	rate=$("$loadgen" "$port" "$conns" "$secs" 64 || echo 0)
+	c1=$(cpu "$pid")
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	rm -f "$out"
+	awk -v r="$rate" -v c=$((c1 - c0)) -v t="$tick" -v s="$secs" \
+		'BEGIN { printf "%d %.2f\n", r, (r > 0 ? c / t * 1e6 / (r * s) : 0) }'
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+names=(lua-before lua-after luv cqueues py-before py-after py-asyncio)
+declare -A rates cpus
+for _ in $(seq "$runs"); do
+	for n in "${names[@]}"; do
+		case $n in
+			lua-before) r=$(run levee "$btree") ;;
+			lua-after) r=$(run levee "$here") ;;
+			py-before) r=$(run py-levee "$btree") ;;
+			py-after) r=$(run py-levee "$here") ;;
+			*) r=$(run "$n" "$here") ;;
+		esac
+		rates[$n]+="${r% *} " cpus[$n]+="${r#* } "
+	done
+done
+printf 'echo: %d connections, 64-byte round trips, %d s, median of %d runs; before = %s\n' \
+	"$conns" "$secs" "$runs" "$rev"
+printf '  %-11s %12s %14s   %s\n' server "round trips/s" "server us/rt" "runs (round trips/s)"
+declare -A med medc
+for n in "${names[@]}"; do
+	med[$n]=$(tr ' ' '\n' <<<"${rates[$n]}" | grep . | median)
+	medc[$n]=$(tr ' ' '\n' <<<"${cpus[$n]}" | grep . | median)
+	printf '  %-11s %12s %14s   %s\n' "$n" "${med[$n]}" "${medc[$n]}" "${rates[$n]% }"
+done
+best=$(( med[luv] > med[cqueues] ? med[luv] : med[cqueues] ))
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
+printf '  LuaJIT after / before      %s rate, %s CPU per round trip (before / after)\n' \
+	"$(ratio "${med[lua-after]}" "${med[lua-before]}")" "$(ratio "${medc[lua-before]}" "${medc[lua-after]}")"
+printf '  LuaJIT after / best of luv, cqueues   %s   (goal: no regression; before %s)\n' \
+	"$(ratio "${med[lua-after]}" "$best")" "$(ratio "${med[lua-before]}" "$best")"
+printf '  Python after / before      %s rate, %s CPU per round trip (before / after)\n' \
+	"$(ratio "${med[py-after]}" "${med[py-before]}")" "$(ratio "${medc[py-before]}" "${medc[py-after]}")"
+printf '  Python after / asyncio+uvloop   %s rate, %s CPU per round trip (uvloop / levee)   (goal >= 1.0x; before %s)\n' \
+	"$(ratio "${med[py-after]}" "${med[py-asyncio]}")" "$(ratio "${medc[py-asyncio]}" "${medc[py-after]}")" \
+	"$(ratio "${med[py-before]}" "${med[py-asyncio]}")"
