@@ -107,8 +107,17 @@ Spawner.__index = Spawner
 function Spawner:spawn(name, options)
   if type(name) == "table" then name, options = nil, name end
   options = options or {}
+  if options.argv ~= nil and type(options.argv) ~= "table" then
+    error("h.process:spawn: argv must be a table", 2)
+  end
+  if options.cwd ~= nil and type(options.cwd) ~= "string" then
+    error("h.process:spawn: cwd must be a string", 2)
+  end
+  if options.env ~= nil and type(options.env) ~= "table" then
+    error("h.process:spawn: env must be a table", 2)
+  end
   local argv = {}
-  if name then argv[1] = name end
+  if name then argv[1] = tostring(name) end
   for _, a in ipairs(options.argv or {}) do argv[#argv + 1] = tostring(a) end
   if #argv == 0 then error("h.process:spawn: no program", 2) end
 
