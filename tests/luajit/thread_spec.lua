@@ -123,6 +123,11 @@ describe("h.thread", function()
     assert.equal(CLOSED, (r:recv()))
   end)
 
+  it("a result that cannot travel closes the recver with CLOSED", function()
+    assert.equal(CLOSED, (h.thread:call(function() return "not an error", 1 end):recv()))
+    assert.equal(CLOSED, (h.thread:call(function() return nil, print end):recv()))
+  end)
+
   it("recv([ms]) times out while the thread works", function()
     local r = h.thread:call(function()
       require("levee").Hub():sleep(200)

@@ -50,6 +50,9 @@ def test_call_reraises_what_f_raised(h):
         r.recv()
     r2 = h.thread.call(lambda: levee.errors.error_for(levee.lib.LEVEE_EPIPE).__class__)
     assert r2.recv() is levee.BrokenPipe
+    r3 = h.thread.call(lambda: (lambda: None))   # a result pickle cannot carry
+    with pytest.raises(Exception, match="pickle|lambda"):
+        r3.recv()
 
 
 def test_values_of_every_kind_cross_a_channel(h):

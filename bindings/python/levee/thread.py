@@ -362,7 +362,12 @@ def _child(f, args, reply, mode, handover):
             except BaseException as e:  # noqa: B902 - it travels to the caller
                 reply.error(e)
             else:
-                reply.send(result)
+                try:
+                    reply.send(result)
+                except Closed:
+                    raise
+                except Exception as e:  # a result that cannot travel (unpicklable)
+                    reply.error(e)
     except Closed:
         pass
     finally:

@@ -451,7 +451,10 @@ function M._child(inbox)
   else
     ok, err, value = xpcall(function() return f(unpack(args, 1, n)) end, debug.traceback)
     if ok then
-      reply:pass(err, value)
+      local sent, why = pcall(reply.pass, reply, err, value)
+      if not sent then  -- the parent's recv answers CLOSED
+        io.stderr:write("levee: a thread's result cannot be sent: ", tostring(why), "\n")
+      end
     else
       io.stderr:write("levee: uncaught error in a thread: ", tostring(err), "\n")
     end
