@@ -42,14 +42,9 @@ end
 -- The reaper: one green thread per child, waiting on its pidfd.
 local function reap(self, ev, fd)
   local hub = self.hub
-  while true do
-    ev:recv()
-    local rc = L.levee_process_wait(self.handle, 0)
-    if rc ~= 0 then
-      if rc < 0 then rc = L.levee_process_wait(self.handle, 1) end  -- cannot happen
-      break
-    end
-  end
+  -- 1: reaped; < 0: someone else reaped it (waitpid(-1) elsewhere in the
+  -- process), its status is lost: exit_code and exit_sig stay -1
+  while L.levee_process_wait(self.handle, 0) == 0 do ev:recv() end
   hub:unregister(fd)
   self.exit_code = L.levee_process_exit_code(self.handle)
   self.exit_sig = L.levee_process_exit_signal(self.handle)
