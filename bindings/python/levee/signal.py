@@ -72,6 +72,7 @@ class Signals:
                     self._release_unused()
                     raise error_for(rc, "signal %d" % sig)
                 self.registered[sig] = []
+                self.hub._polled += 1  # a busy tick still polls for deliveries
         sender, recver = message.queue(self.hub)
         for sig in sigs:
             self.registered[sig].append(sender)
@@ -83,6 +84,7 @@ class Signals:
         for sig in [s for s, lst in self.registered.items() if not lst]:
             lib.levee_hub_signal(self.hub._h, sig, 0)
             del self.registered[sig]
+            self.hub._polled -= 1
 
     def _unsubscribe(self, recver):
         sigs = self.reverse.pop(recver, None)
