@@ -75,6 +75,18 @@ describe("h:signal", function()
     assert.equal(errors.CLOSED, r:close())
   end)
 
+  it("a hub busy with runnable green threads still takes deliveries", function()
+    local r = h:signal(SIGUSR1)
+    local spinning = true
+    h:spawn(function() while spinning do h:continue() end end)
+    raise(SIGUSR1)
+    local err, sig = r:recv(5000)
+    spinning = false
+    assert.is_nil(err)
+    assert.equal(SIGUSR1, sig)
+    r:close()
+  end)
+
   it("iterates like any queue recver", function()
     local r = h:signal(SIGUSR1)
     h:spawn(function()

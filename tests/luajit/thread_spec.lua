@@ -128,6 +128,22 @@ describe("h.thread", function()
     assert.equal(CLOSED, (h.thread:call(function() return nil, print end):recv()))
   end)
 
+  it("a hub busy with runnable green threads still takes channel messages", function()
+    -- the child's hub has no fd of its own but its inbox
+    local child = h.thread:spawn(function(ch)
+      local spinning = true
+      ch:spawn(function() while spinning do ch:continue() end end)
+      ch.parent:send("spinning")
+      local err, v = ch.parent:recv(5000)
+      spinning = false
+      ch.parent:send(err and tostring(err) or v)
+    end)
+    assert.equal("spinning", select(2, child:recv()))
+    child:send("through")
+    assert.equal("through", select(2, child:recv()))
+    assert.equal(CLOSED, (child:recv()))
+  end)
+
   it("recv([ms]) times out while the thread works", function()
     local r = h.thread:call(function()
       require("levee").Hub():sleep(200)

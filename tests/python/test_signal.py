@@ -65,6 +65,23 @@ def test_several_signals_and_subscribers_names_too(h):
     assert h.signal.registered == {} and h.signal.reverse == {}
 
 
+def test_a_hub_busy_with_runnable_green_threads_still_takes_deliveries(h):
+    r = h.signal(signal.SIGUSR1)
+    spinning = [True]
+
+    def spin():
+        while spinning[0]:
+            h.continue_()
+    h.spawn(spin)
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)
+        assert r.recv(5000) == signal.SIGUSR1
+    finally:
+        spinning[0] = False
+        h.continue_()
+        r.close()
+
+
 def test_the_last_close_gives_back_pythons_handler(h):
     seen = []
     old = signal.signal(signal.SIGUSR1, lambda s, f: seen.append(s))

@@ -111,6 +111,20 @@ def test_spawn_gives_a_pair_to_a_child_with_its_own_hub(h):
     assert threading.active_count() == 1
 
 
+def test_a_hub_busy_with_runnable_green_threads_still_takes_channel_messages(h):
+    spinning = [True]
+
+    def spin():
+        while spinning[0]:
+            h.continue_()
+    h.spawn(spin)
+    try:
+        assert h.thread.call(lambda: "through").recv(5000) == "through"
+    finally:
+        spinning[0] = False
+        h.continue_()
+
+
 def test_sender_close_closes_the_recver_and_later_sends_fail(h):
     r = h.thread.channel().bind()
     s = r.create_sender()
