@@ -1,15 +1,24 @@
 # make bench-http: requests parsed per second by the levee HTTP tokenizer
-# beside http_parser (libhttp-parser-dev) on the same bytes, same run. See
-# docs/bench/http.md.
+# beside picohttpparser and http_parser (libhttp-parser-dev) on the same
+# bytes, same run. See docs/bench/http.md.
+#
+# picohttpparser is not a Debian package: its two files are compiled from
+# PICO_DIR (default ../shared/ref/picohttpparser, beside the repository)
+# with the flags the library is built with; they never enter the repository.
 HTTP_RUNS ?= 7
 HTTP_ITERS ?= 1000000
+PICO_DIR ?= ../shared/ref/picohttpparser
 
-$(BUILD)/bench/http_parse: bench/http/parse.cc include/levee.h $(BUILD)/$(SONAME)
+$(BUILD)/bench/http_parse: bench/http/parse.cc include/levee.h $(BUILD)/$(SONAME) $(PICO_DIR)/picohttpparser.c
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++20 -O2 -Iinclude -o $@ $< -L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee -lhttp_parser
+	$(CC) $(CFLAGS) -c -o $(BUILD)/bench/picohttpparser.o $(PICO_DIR)/picohttpparser.c
+	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -I$(PICO_DIR) -o $@ $< $(BUILD)/bench/picohttpparser.o \
+		-L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee -lhttp_parser
 
-bench-http: all $(BUILD)/bench/http_parse
-	@echo "== HTTP request head parsing: levee vs http_parser"
+bench-http: all
+	@$(MAKE) --no-print-directory bench-deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench/http_parse
+	@echo "== HTTP request head parsing: levee vs picohttpparser and http_parser"
 	@$(BUILD)/bench/http_parse $(HTTP_RUNS) $(HTTP_ITERS)
 
 bench: bench-http
