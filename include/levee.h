@@ -1081,12 +1081,16 @@ int64_t levee_socket_recvfd(int32_t fd, int32_t *passfd, void *buf, size_t len);
 /* Sets the socket option called name ("reuseaddr", "reuseport",
  * "nodelay", "keepalive", "rcvbuf", "sndbuf", "linger" (seconds, < 0
  * turns it off), "v6only", "broadcast", "keepidle", "keepintvl",
- * "keepcnt", "cork", "quickack", "rcvlowat", "sndlowat") to value.
- * Returns 0, LEVEE_ENOPROTOOPT for an unknown name, or -(errno). */
+ * "keepcnt", "cork", "quickack", "rcvlowat", "sndlowat", "oobinline", and
+ * the fd flags "cloexec", "nonblock") to value. Returns 0,
+ * LEVEE_ENOPROTOOPT for an unknown name, LEVEE_EPERM for the read-only
+ * "error", "acceptconn", "type", or -(errno). */
 int levee_socket_setopt(int32_t fd, const char *name, int64_t value);
 
 /* Reads the option called name into *value (booleans 0/1; linger is the
- * seconds or -1 when off). Returns 0, LEVEE_ENOPROTOOPT, or -(errno). */
+ * seconds or -1 when off; "error" is the pending error as a LEVEE_E* code,
+ * 0 for none; "type" the LEVEE_SOCK_* type). Returns 0, LEVEE_ENOPROTOOPT,
+ * or -(errno). */
 int levee_socket_getopt(int32_t fd, const char *name, int64_t *value);
 
 /* read(2). Bytes (0 at EOF), LEVEE_EAGAIN on an empty non-blocking fd,
@@ -1728,12 +1732,14 @@ int64_t levee_stream_read_buffer(levee_stream *s, levee_buffer *buf, size_t n);
 int64_t levee_stream_write(levee_stream *s, const void *src, size_t n);
 
 /* Writes the n entries at iov in order, as levee_stream_write (any n:
- * more than IOV_MAX entries go in several system calls). The entries are
- * advanced in place by what was written: whole entries get length 0, a
- * partly written one is moved forward, so calling again with the same iov
- * and n goes on where the last call stopped. Returns the bytes written
- * (fewer than the total when it would block), LEVEE_WANT_*, or an error;
- * LEVEE_EINVAL for n < 0 or NULL iov with n > 0. */
+ * more than IOV_MAX entries go in several system calls). When a write
+ * stops short the entries are advanced in place by what was written
+ * (whole entries get length 0, a partly written one is moved forward), so
+ * calling again with the same iov and n goes on where the last call
+ * stopped; when everything went in one system call they are left as they
+ * were. Returns the bytes written (fewer than the total when it would
+ * block), LEVEE_WANT_*, or an error; LEVEE_EINVAL for n < 0 or NULL iov
+ * with n > 0. */
 int64_t levee_stream_writev(levee_stream *s, levee_iovec_entry *iov, int32_t n);
 
 /* Writes up to n bytes from the front of buf (n larger than its length:
@@ -1857,6 +1863,19 @@ int levee_sys_fdcount(void);
 /* Writes up to cap open fds of this process, ascending, into out. Returns
  * the total number open (may exceed cap) or -(errno). */
 int levee_sys_fds(int32_t *out, size_t cap);
+
+/* The value of the OS constant called name, as the system headers the
+ * library was built with define it: address families and socket levels,
+ * types and options (AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR,
+ * TCP_NODELAY, SHUT_WR, ...), fcntl commands and open flags (F_GETFL,
+ * O_NONBLOCK, O_CLOEXEC, ...), access modes (F_OK ...), signals (SIGTERM,
+ * SIG_BLOCK, ...), errno values (EAGAIN, EINTR, ...), wait and rusage
+ * selectors, epoll, signalfd and prctl flags, clock ids (CLOCK_REALTIME,
+ * CLOCK_MONOTONIC), address string lengths.
+ * Lets a binding hand such numbers to the OS or to programs without
+ * hard-coding them. Writes *value and returns 0; LEVEE_ENOENT for a name
+ * it does not know (or the OS lacks), LEVEE_EINVAL for NULL. */
+int levee_os_constant(const char *name, int64_t *value);
 
 
 /* levee:cdef-end */

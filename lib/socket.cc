@@ -41,7 +41,7 @@ void fill(levee_endpoint *ep, const sockaddr_storage &ss, socklen_t len) {
   ep->af = ss.ss_family;
 }
 
-enum Kind { BOOL, INT, LINGER };
+enum Kind { BOOL, INT, LINGER, RDONLY_BOOL, RDONLY_INT, FD_FLAG };
 struct Opt {
   const char *name;
   int level, opt;
@@ -64,7 +64,27 @@ const Opt opts[] = {
     {"cork", IPPROTO_TCP, TCP_CORK, BOOL},
     {"quickack", IPPROTO_TCP, TCP_QUICKACK, BOOL},
     {"v6only", IPPROTO_IPV6, IPV6_V6ONLY, BOOL},
+    {"oobinline", SOL_SOCKET, SO_OOBINLINE, BOOL},
+    {"error", SOL_SOCKET, SO_ERROR, RDONLY_INT},
+    {"acceptconn", SOL_SOCKET, SO_ACCEPTCONN, RDONLY_BOOL},
+    {"type", SOL_SOCKET, SO_TYPE, RDONLY_INT},
+    // fd flags, not socket options: level is the fcntl get command
+    {"cloexec", F_GETFD, FD_CLOEXEC, FD_FLAG},
+    {"nonblock", F_GETFL, O_NONBLOCK, FD_FLAG},
 };
+
+// fcntl flag o->opt of fd: 0/1, or -(errno); with set >= 0, sets it first.
+int fd_flag(int fd, const Opt *o, int64_t set) {
+  int getcmd = o->level, setcmd = getcmd == F_GETFD ? F_SETFD : F_SETFL;
+  int fl = fcntl(fd, getcmd);
+  if (fl < 0) return last_errno_code();
+  if (set >= 0) {
+    int want = set ? (fl | o->opt) : (fl & ~o->opt);
+    if (want != fl && fcntl(fd, setcmd, want) < 0) return last_errno_code();
+    fl = want;
+  }
+  return (fl & o->opt) ? 1 : 0;
+}
 
 const Opt *find_opt(const char *name) {
   if (!name) return nullptr;
@@ -227,6 +247,11 @@ extern "C" int64_t levee_socket_recvfd(int32_t fd, int32_t *passfd, void *buf, s
 extern "C" int levee_socket_setopt(int32_t fd, const char *name, int64_t value) {
   const Opt *o = find_opt(name);
   if (!o) return LEVEE_ENOPROTOOPT;
+  if (o->kind == RDONLY_BOOL || o->kind == RDONLY_INT) return LEVEE_EPERM;
+  if (o->kind == FD_FLAG) {
+    int rc = fd_flag(fd, o, value != 0);
+    return rc < 0 ? rc : 0;
+  }
   if (o->kind == LINGER) {
     linger l{};
     l.l_onoff = value >= 0;
@@ -242,6 +267,12 @@ extern "C" int levee_socket_getopt(int32_t fd, const char *name, int64_t *value)
   const Opt *o = find_opt(name);
   if (!o) return LEVEE_ENOPROTOOPT;
   if (!value) return LEVEE_EINVAL;
+  if (o->kind == FD_FLAG) {
+    int rc = fd_flag(fd, o, -1);
+    if (rc < 0) return rc;
+    *value = rc;
+    return 0;
+  }
   if (o->kind == LINGER) {
     linger l{};
     socklen_t len = sizeof l;
@@ -252,7 +283,8 @@ extern "C" int levee_socket_getopt(int32_t fd, const char *name, int64_t *value)
   int v = 0;
   socklen_t len = sizeof v;
   if (getsockopt(fd, o->level, o->opt, &v, &len) < 0) return last_errno_code();
-  *value = o->kind == BOOL ? v != 0 : v;
+  *value = o->kind == BOOL || o->kind == RDONLY_BOOL ? v != 0 : v;
+  if (o->kind == RDONLY_INT && o->opt == SO_ERROR && v) *value = errno_code(v);
   return 0;
 }
 

@@ -42,44 +42,20 @@ class Plain final : public Transport {
   }
 
   int64_t write(int fd, const void *src, size_t n) override {
-    for (;;) {
-      ssize_t r = socket_ ? ::send(fd, src, n, MSG_NOSIGNAL) : ::write(fd, src, n);
-      if (r > 0) return r;
-      if (r == 0) return LEVEE_WANT_WRITE;
-      if (errno == EINTR) continue;
-      if (errno == ENOTSOCK && socket_) {
-        socket_ = false;
-        continue;
-      }
-      if (would_block(errno)) return LEVEE_WANT_WRITE;
-      return last_errno_code();
-    }
+    return put([&](bool sock) { return sock ? ::send(fd, src, n, MSG_NOSIGNAL) : ::write(fd, src, n); });
   }
 
   int64_t writev(int fd, const iovec *iov, int cnt) override {
     size_t bytes = 0;
     for (int i = 0; i < cnt; ++i) bytes += iov[i].iov_len;
     if (!bytes) return 0;
-    for (;;) {
-      ssize_t r;
-      if (socket_) {
-        msghdr msg{};
-        msg.msg_iov = const_cast<iovec *>(iov);
-        msg.msg_iovlen = cnt;
-        r = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-      } else {
-        r = ::writev(fd, iov, cnt);
-      }
-      if (r > 0) return r;
-      if (r == 0) return LEVEE_WANT_WRITE;
-      if (errno == EINTR) continue;
-      if (errno == ENOTSOCK && socket_) {
-        socket_ = false;
-        continue;
-      }
-      if (would_block(errno)) return LEVEE_WANT_WRITE;
-      return last_errno_code();
-    }
+    return put([&](bool sock) {
+      if (!sock) return ::writev(fd, iov, cnt);
+      msghdr msg{};
+      msg.msg_iov = const_cast<iovec *>(iov);
+      msg.msg_iovlen = cnt;
+      return ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    });
   }
 
   bool raw() const override { return true; }
@@ -87,6 +63,24 @@ class Plain final : public Transport {
   bool short_read_drains() const override { return true; }
 
  private:
+  // One write step: call(socket) makes the system call (send/sendmsg while
+  // the fd may be a socket, write/writev once it is known not to be).
+  template <class Call>
+  int64_t put(Call call) {
+    for (;;) {
+      ssize_t r = call(socket_);
+      if (r > 0) return r;
+      if (r == 0) return LEVEE_WANT_WRITE;
+      if (errno == EINTR) continue;
+      if (errno == ENOTSOCK && socket_) {
+        socket_ = false;
+        continue;
+      }
+      if (would_block(errno)) return LEVEE_WANT_WRITE;
+      return last_errno_code();
+    }
+  }
+
   bool socket_ = true;  // until a send says ENOTSOCK
 };
 
@@ -267,15 +261,28 @@ int64_t levee_stream_writev(levee_stream *s, levee_iovec_entry *iov, int32_t n) 
   if (int e = unusable(s)) return e;
   s->want = 0;
   if (n < 0 || (!iov && n)) return LEVEE_EINVAL;
+  // Entries are left as they are when everything goes (the usual single
+  // writev), and advanced only once a write stopped short.
   int first = 0;
+  bool done = false;
   return levee::gather(
       s,
       [&](levee_iovec_entry *&v, size_t &cnt) {
-        while (first < n && iov[first].len == 0) ++first;
+        while (!done && first < n && iov[first].len == 0) ++first;
         v = iov + first;
-        cnt = static_cast<size_t>(n - first);
+        cnt = done ? 0 : static_cast<size_t>(n - first);
       },
-      [](levee_iovec_entry *v, int k, size_t r) { levee::advance(v, k, r); });
+      [&](levee_iovec_entry *v, int k, size_t r) {
+        if (first + k == n) {
+          size_t bytes = 0;
+          for (int i = 0; i < k; ++i) bytes += v[i].len;
+          if (r == bytes) {
+            done = true;
+            return;
+          }
+        }
+        levee::advance(v, k, r);
+      });
 }
 
 int64_t levee_stream_write_buffer(levee_stream *s, levee_buffer *buf, size_t n) {

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <levee.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -393,21 +392,6 @@ TEST_F(Sys, ProcessFacts) {
 
 namespace {
 
-TEST(Fs, ModeStringsGiveTheOriginalsOpenFlags) {
-  EXPECT_EQ(O_RDONLY, levee_fs_open_mode("r"));
-  EXPECT_EQ(O_RDWR, levee_fs_open_mode("r+"));
-  EXPECT_EQ(O_WRONLY | O_TRUNC, levee_fs_open_mode("w"));  // no O_CREAT, as the original
-  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_open_mode("w+"));
-  EXPECT_EQ(O_WRONLY | O_APPEND | O_CREAT, levee_fs_open_mode("a"));
-  EXPECT_EQ(O_RDWR | O_APPEND | O_CREAT, levee_fs_open_mode("a+"));
-  EXPECT_EQ(O_RDONLY | O_CREAT | O_EXCL, levee_fs_open_mode("rx"));
-  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC | O_EXCL, levee_fs_open_mode("w+x"));
-  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_open_mode("w+b"));  // "b" is ignored
-  for (const char *bad : {"", "x", "q", "rw", "r+x+", "wxx", "R", "r "})
-    EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(bad)) << bad;
-  EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(nullptr));
-}
-
 TEST(Fs, AccessOfOpenFlags) {
   EXPECT_EQ(LEVEE_ACCESS_READ, levee_fs_access(O_RDONLY));
   EXPECT_EQ(LEVEE_ACCESS_WRITE, levee_fs_access(O_WRONLY | O_APPEND));
@@ -515,4 +499,23 @@ TEST(Fs, OpenModeStringsAsTheOriginal) {
   for (const char *bad : {"", "x", "rw", "q", "r++", "wxx", "rrrrrrrrrr"})
     EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(bad)) << bad;
   EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(nullptr));
+}
+
+TEST(Os, ConstantsByNameAreTheSystemHeaders) {
+  int64_t v = -1;
+  ASSERT_EQ(0, levee_os_constant("O_NONBLOCK", &v));
+  EXPECT_EQ(O_NONBLOCK, v);
+  ASSERT_EQ(0, levee_os_constant("EAGAIN", &v));
+  EXPECT_EQ(EAGAIN, v);
+  EXPECT_EQ(-LEVEE_EAGAIN, v);
+  ASSERT_EQ(0, levee_os_constant("SIGTERM", &v));
+  EXPECT_EQ(SIGTERM, v);
+  ASSERT_EQ(0, levee_os_constant("AF_INET6", &v));
+  EXPECT_EQ(LEVEE_AF_INET6, v);
+  ASSERT_EQ(0, levee_os_constant("RUSAGE_CHILDREN", &v));
+  EXPECT_EQ(-1, v);
+  EXPECT_EQ(LEVEE_ENOENT, levee_os_constant("O_NOSUCHFLAG", &v));
+  EXPECT_EQ(LEVEE_ENOENT, levee_os_constant("", &v));
+  EXPECT_EQ(LEVEE_EINVAL, levee_os_constant(nullptr, &v));
+  EXPECT_EQ(LEVEE_EINVAL, levee_os_constant("EINTR", nullptr));
 }

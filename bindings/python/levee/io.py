@@ -26,6 +26,7 @@ SOCK_STREAM, SOCK_DGRAM = lib.LEVEE_SOCK_STREAM, lib.LEVEE_SOCK_DGRAM
 _WANT_READ, _WANT_WRITE = lib.LEVEE_WANT_READ, lib.LEVEE_WANT_WRITE
 _read, _write, _want = lib.levee_stream_read, lib.levee_stream_write, lib.levee_stream_want
 _read_buffer = lib.levee_stream_read_buffer
+_unpack = ffi._backend.unpack  # ffi.unpack without its Python wrapper frame
 
 # Reads land in one scratch buffer per hub (a hub belongs to one OS thread,
 # and nothing yields between the read and the copy out of it).
@@ -63,10 +64,10 @@ def _new_stream(fd):
 
 
 def _sockopt(fd, name, value=None):
-    if value is None:
-        return sys.getsockopt(fd, name)
-    sys.setsockopt(fd, name, value)
-    return None
+    """Reads the option, or sets it and reads it back (extensions.md)."""
+    if value is not None:
+        sys.setsockopt(fd, name, value)
+    return sys.getsockopt(fd, name)
 
 
 class IO:
@@ -137,7 +138,7 @@ class IO:
         while True:
             rc = _read(s, buf, n)
             if rc > 0:
-                return ffi.unpack(buf, rc)
+                return _unpack(buf, rc)
             if rc == _WANT_READ and not self.r_error:
                 self._streak = 0
                 if self.r_ev.recv(self.timeout) < 0:

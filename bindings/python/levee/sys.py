@@ -247,7 +247,7 @@ def peername(fd):
 
 
 _BOOL_OPTS = {"reuseaddr", "reuseport", "keepalive", "broadcast", "nodelay", "cork",
-              "quickack", "v6only"}
+              "quickack", "v6only", "oobinline", "acceptconn", "cloexec", "nonblock"}
 
 
 def getsockopt(fd, name):

@@ -18,7 +18,7 @@ end
 
 -- Endpoint --------------------------------------------------------------
 
-local AF_INET, AF_INET6, AF_UNIX = 2, 10, 1
+local AF_INET, AF_INET6, AF_UNIX = L.LEVEE_AF_INET, L.LEVEE_AF_INET6, L.LEVEE_AF_UNIX
 local textbuf = ffi.new("char[256]")
 local Endpoint = {}
 local family_names = { [AF_INET] = "inet", [AF_INET6] = "inet6", [AF_UNIX] = "unix" }

@@ -2,6 +2,7 @@
 -- for programs that used the original's (the hub does not use it).
 -- Times are monotonic milliseconds cached at the last poll.
 local ffi = require("ffi")
+local L = require("levee.lib")
 local errors = require("levee.errors")
 local C = ffi.C
 
@@ -25,15 +26,24 @@ local decls = {
 for i = 1, #decls do pcall(ffi.cdef, decls[i]) end
 pcall(ffi.cdef, "intptr_t read(int fd, void *buf, size_t n);")
 
-local EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, EPOLLET = 0x1, 0x4, 0x8, 0x10, 0x2000, 0x80000000
-local EPOLL_CTL_ADD = 1
-local SIG_BLOCK, SIG_UNBLOCK = 0, 1
-local SFD_NONBLOCK, SFD_CLOEXEC = 2048, 524288
+-- The OS's numbers come from the library (levee_os_constant).
+local osval = ffi.new("int64_t[1]")
+local function os_constant(name)
+  assert(L.levee_os_constant(name, osval) == 0, name)
+  return tonumber(osval[0])
+end
+local EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, EPOLLET = os_constant("EPOLLIN"),
+  os_constant("EPOLLOUT"), os_constant("EPOLLERR"), os_constant("EPOLLHUP"),
+  os_constant("EPOLLRDHUP"), os_constant("EPOLLET")
+local EPOLL_CTL_ADD, EPOLL_CLOEXEC = os_constant("EPOLL_CTL_ADD"), os_constant("EPOLL_CLOEXEC")
+local SIG_BLOCK, SIG_UNBLOCK = os_constant("SIG_BLOCK"), os_constant("SIG_UNBLOCK")
+local SFD_NONBLOCK, SFD_CLOEXEC = os_constant("SFD_NONBLOCK"), os_constant("SFD_CLOEXEC")
+local EINTR, CLOCK_MONOTONIC = os_constant("EINTR"), os_constant("CLOCK_MONOTONIC")
 local MAXEV = 64
 
 local function now_ms()
   local ts = ffi.new("struct levee_timespec")
-  C.clock_gettime(1, ts)
+  C.clock_gettime(CLOCK_MONOTONIC, ts)
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000
 end
 
@@ -111,7 +121,7 @@ function Poller:poll(abs)
   local n
   repeat
     n = C.epoll_wait(self.fd, self.raw, MAXEV, timeout)
-  until n >= 0 or ffi.errno() ~= 4
+  until n >= 0 or ffi.errno() ~= EINTR
   self.now = now_ms()
   if n < 0 then return errors.get(-ffi.errno()) end
   local count = 0
@@ -142,7 +152,7 @@ end
 
 -- poller() → Poller, or raises when epoll cannot be created.
 return function()
-  local fd = C.epoll_create1(SFD_CLOEXEC)
+  local fd = C.epoll_create1(EPOLL_CLOEXEC)
   if fd < 0 then error(tostring(errors.get(-ffi.errno()))) end
   local mask = ffi.new("levee_sigset_t")
   C.sigemptyset(mask)

@@ -4,6 +4,16 @@
 local ffi = require("ffi")
 local C = ffi.C
 
+-- Clock ids from the library (levee_os_constant), not numbers written here.
+local CLOCK_REALTIME, CLOCK_MONOTONIC
+do
+  local L, v = require("levee.lib"), ffi.new("int64_t[1]")
+  assert(L.levee_os_constant("CLOCK_REALTIME", v) == 0)
+  CLOCK_REALTIME = tonumber(v[0])
+  assert(L.levee_os_constant("CLOCK_MONOTONIC", v) == 0)
+  CLOCK_MONOTONIC = tonumber(v[0])
+end
+
 local decls = {
   "struct levee_timeval { int64_t tv_sec; int64_t tv_usec; };",
   "struct levee_timespec { int64_t tv_sec; int64_t tv_nsec; };",
@@ -83,7 +93,7 @@ function M.Time(sec, usec) return TimeT(split(sec or 0, usec)) end
 -- now() → the current wall-clock Time.
 function M.now()
   local ts = ffi.new("struct levee_timespec")
-  C.clock_gettime(0, ts) -- CLOCK_REALTIME
+  C.clock_gettime(CLOCK_REALTIME, ts)
   return TimeT(ts.tv_sec, math.floor(tonumber(ts.tv_nsec) / 1000))
 end
 
@@ -222,7 +232,7 @@ Timer.__index = Timer
 
 local function mono_ns()
   local ts = ffi.new("struct levee_timespec")
-  C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  C.clock_gettime(CLOCK_MONOTONIC, ts)
   return tonumber(ts.tv_sec) * 1e9 + tonumber(ts.tv_nsec)
 end
 

@@ -18,6 +18,7 @@ local C_read, C_read_buffer, C_write = L.levee_stream_read, L.levee_stream_read_
   L.levee_stream_write
 local C_writev, C_write_iovec, C_want = L.levee_stream_writev, L.levee_stream_write_iovec,
   L.levee_stream_want
+local C_cap = L.levee_buffer_cap
 local charp = ffi.typeof("const char *")
 local entryp = ffi.typeof("levee_iovec_entry *")
 
@@ -135,6 +136,12 @@ end
 function R:readinto(buf, n)
   if n ~= nil then return R._fill(self, buf, n, false) end
   if self.closed then return CLOSED end
+  if C_cap(buf) == 0 then
+    -- The original's caveat (lua-api.md §3): a d.Buffer() made without a
+    -- hint has no room, so the read reads 0 bytes, which is EOF.
+    self:close()
+    return CLOSED
+  end
   local s = self.s
   while true do
     local rc = tonumber(C_read_buffer(s, buf, 0))
@@ -187,6 +194,56 @@ function R:sendfile(to, len, off)
     end
   end
   return nil, sent
+end
+
+-- Moves up to len bytes from the io `from` to the io `to` inside the
+-- kernel (levee_stream_splice), waiting for either side as needed: err,
+-- bytes moved, and true when from's input ended first. ENOTSUP where a
+-- side cannot (TLS), before anything moved.
+local function splice_loop(from, to, len)
+  local moved = 0
+  while moved < len do
+    local rc = tonumber(L.levee_stream_splice(to.s, from.s, len - moved))
+    if rc > 0 then
+      moved = moved + rc
+    elseif rc == WANT_READ then
+      local err, _, ev = from.r_ev:recv(from.timeout)
+      if err then return err, moved end
+      if ev < 0 then from.r_error = true end
+    elseif rc == WANT_WRITE then
+      local err = to.w_ev:recv(to.timeout)
+      if err then return err, moved end
+    elseif rc == L.LEVEE_CLOSED then
+      return nil, moved, true
+    else
+      return errors.get(rc), moved
+    end
+  end
+  return nil, moved
+end
+
+-- _splice(to, len) -> err, n: moves up to len bytes from this io to the
+-- io to inside the kernel (splice(2); Linux), waiting for either side as
+-- needed; stops early at the end of input. ENOTSUP where a side cannot
+-- (TLS).
+function R:_splice(to, len)
+  if self.closed or to.closed then return CLOSED end
+  local err, moved = splice_loop(self, to, len)
+  if err then return err end
+  return nil, moved
+end
+
+-- _tee(to, len) -> err, n: copies up to len bytes from this pipe to the
+-- pipe to without consuming them (tee(2); Linux).
+function R:_tee(to, len)
+  if self.closed or to.closed then return CLOSED end
+  while true do
+    local rc = tonumber(L.levee_fd_tee(self.no, to.no, len))
+    if rc >= 0 then return nil, rc end
+    if rc ~= L.LEVEE_EAGAIN then return errors.get(rc) end
+    local err = self.r_ev:recv(self.timeout)
+    if err then return err end
+  end
 end
 
 -- =====================================================================
@@ -284,6 +341,7 @@ function W:iov(size)
   local s, r = self.hub:stalk(size)
   s.empty = r.empty
   self._iov, self._iov_r = s, r
+  self.iovec, self.empty = s, s.empty  -- the original's fields
   local iov = d.Iovec(size)
   self.hub:spawn(function()
     while true do
@@ -367,15 +425,22 @@ function IO:shutdown(how)
   if rc < 0 then return errors.get(rc) end
 end
 
--- sockopt(fd, name[, value]) -> err[, value]: set when value is given.
+-- sockopt(fd, name[, value]) -> err, value: reads the option, or sets it
+-- and reads it back (extensions.md). Flags read 0/1; an unknown name is
+-- errors.system.ENOPROTOOPT, setting a read-only one errors.system.EPERM.
 local optval = ffi.new("int64_t[1]")
 function IO.sockopt(fd, name, value)
   if type(fd) == "table" then fd = fd.no end
+  if type(name) ~= "string" then
+    error(("sockopt: name must be a string, got %s"):format(type(name)), 2)
+  end
   if value ~= nil then
     if value == true then value = 1 elseif value == false then value = 0 end
+    if type(value) ~= "number" then
+      error(("sockopt: value must be a number or a boolean, got %s"):format(type(value)), 2)
+    end
     local rc = L.levee_socket_setopt(fd, name, value)
     if rc < 0 then return errors.get(rc) end
-    return nil
   end
   local rc = L.levee_socket_getopt(fd, name, optval)
   if rc < 0 then return errors.get(rc) end
@@ -417,6 +482,7 @@ local RW = setmetatable({}, {__index = function(_, k) return R[k] or W[k] end})
 RW.__index = RW
 RW.read, RW.readn, RW.readinto, RW._fill, RW.reads, RW.stream, RW.sendfile =
   R.read, R.readn, R.readinto, R._fill, R.reads, R.stream, R.sendfile
+RW._splice, RW._tee = R._splice, R._tee
 RW.write, RW.writev, RW.iov, RW.send, RW.send_msgpack = W.write, W.writev, W.iov, W.send,
   W.send_msgpack
 
@@ -638,29 +704,13 @@ local SPLICE_MIN = 4 * 4096
 -- cannot (TLS), with nothing moved.
 local function splice_rest(st, target)
   local conn = st.stream.conn
-  local total = 0
-  while st.len > 0 do
-    local rc = tonumber(L.levee_stream_splice(target.s, conn.s, st.len))
-    if rc > 0 then
-      st.len = st.len - rc
-      total = total + rc
-    elseif rc == WANT_READ then
-      local err, _, ev = conn.r_ev:recv(conn.timeout)
-      if err then return err, total end
-      if ev < 0 then conn.r_error = true end
-    elseif rc == WANT_WRITE then
-      local err = target.w_ev:recv(target.timeout)
-      if err then return err, total end
-    elseif rc == L.LEVEE_ENOTSUP then
-      return errors.system.ENOTSUP, total
-    elseif rc == L.LEVEE_CLOSED then
-      conn:close()
-      return CLOSED, total
-    else
-      return errors.get(rc), total
-    end
+  local err, moved, ended = splice_loop(conn, target, st.len)
+  st.len = st.len - moved
+  if ended then
+    conn:close()
+    return CLOSED, moved
   end
-  return nil, total
+  return err, moved
 end
 
 -- splice(target) -> err, n: writes the rest of the chunk to target. Bytes

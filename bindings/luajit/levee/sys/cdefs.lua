@@ -78,29 +78,31 @@ local decls = {
 
 -- Linux values. Each constant is its own anonymous enum so one that a
 -- program already declared does not stop the rest.
-local constants = {
-  AF_UNSPEC = 0, AF_UNIX = 1, AF_LOCAL = 1, AF_INET = 2, AF_INET6 = 10,
-  PF_UNIX = 1, PF_INET = 2, PF_INET6 = 10,
-  SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_SEQPACKET = 5,
-  SOCK_NONBLOCK = 2048, SOCK_CLOEXEC = 524288,
-  SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, SO_BROADCAST = 6, SO_SNDBUF = 7,
-  SO_RCVBUF = 8, SO_KEEPALIVE = 9, SO_LINGER = 13, SO_REUSEPORT = 15,
-  IPPROTO_IP = 0, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_IPV6 = 41,
-  TCP_NODELAY = 1, IPV6_V6ONLY = 26,
-  SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2,
-  INADDR_ANY = 0, INET_ADDRSTRLEN = 16, INET6_ADDRSTRLEN = 46,
-  SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11,
-  SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGCHLD = 17,
-  SIGCONT = 18, SIGSTOP = 19,
-  F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1,
-  O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 64, O_EXCL = 128, O_NOCTTY = 256,
-  O_TRUNC = 512, O_APPEND = 1024, O_NONBLOCK = 2048, O_CLOEXEC = 524288,
-  F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4,
-  WNOHANG = 1, WUNTRACED = 2,
-  RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1,
-  PR_SET_PDEATHSIG = 1,
-  EAGAIN = 11, EWOULDBLOCK = 11, EINTR = 4, EINPROGRESS = 115, EPIPE = 32,
+-- The constants' values come from the library (levee_os_constant: the
+-- system headers it was built with), never from numbers written here.
+local NAMES = {
+  "AF_UNSPEC", "AF_UNIX", "AF_LOCAL", "AF_INET", "AF_INET6", "PF_UNIX", "PF_INET", "PF_INET6",
+  "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_SEQPACKET", "SOCK_NONBLOCK", "SOCK_CLOEXEC",
+  "SOL_SOCKET", "SO_REUSEADDR", "SO_ERROR", "SO_BROADCAST", "SO_SNDBUF", "SO_RCVBUF",
+  "SO_KEEPALIVE", "SO_LINGER", "SO_REUSEPORT",
+  "IPPROTO_IP", "IPPROTO_TCP", "IPPROTO_UDP", "IPPROTO_IPV6", "TCP_NODELAY", "IPV6_V6ONLY",
+  "SHUT_RD", "SHUT_WR", "SHUT_RDWR", "INADDR_ANY", "INET_ADDRSTRLEN", "INET6_ADDRSTRLEN",
+  "SIGHUP", "SIGINT", "SIGQUIT", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE",
+  "SIGALRM", "SIGTERM", "SIGCHLD", "SIGCONT", "SIGSTOP",
+  "F_DUPFD", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "FD_CLOEXEC",
+  "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_EXCL", "O_NOCTTY", "O_TRUNC", "O_APPEND",
+  "O_NONBLOCK", "O_CLOEXEC",
+  "F_OK", "X_OK", "W_OK", "R_OK", "WNOHANG", "WUNTRACED",
+  "RUSAGE_SELF", "RUSAGE_CHILDREN", "RUSAGE_THREAD", "PR_SET_PDEATHSIG",
+  "EAGAIN", "EWOULDBLOCK", "EINTR", "EINPROGRESS", "EPIPE",
 }
+
+local L = require("levee.lib")
+local value = ffi.new("int64_t[1]")
+local constants = {}
+for _, name in ipairs(NAMES) do
+  if L.levee_os_constant(name, value) == 0 then constants[name] = tonumber(value[0]) end
+end
 
 local names = {}
 for name in pairs(constants) do names[#names + 1] = name end
