@@ -1,3 +1,4 @@
+import contextlib
 import os
 import sys
 
@@ -29,3 +30,20 @@ def h():
     hub.continue_()
     assert not hub.in_use()
     assert fds() == before
+
+
+@contextlib.contextmanager
+def busy(hub):
+    """While the block runs, a green thread of hub stays runnable (it calls
+    continue_() in a loop), so every tick of the hub is a busy one."""
+    spinning = [True]
+
+    def spin():
+        while spinning[0]:
+            hub.continue_()
+    hub.spawn(spin)
+    try:
+        yield
+    finally:
+        spinning[0] = False
+        hub.continue_()

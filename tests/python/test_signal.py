@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 import levee
+from conftest import busy  # noqa: E402  (the fixture h comes from conftest too)
 from levee import signal as lsignal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,19 +68,10 @@ def test_several_signals_and_subscribers_names_too(h):
 
 def test_a_hub_busy_with_runnable_green_threads_still_takes_deliveries(h):
     r = h.signal(signal.SIGUSR1)
-    spinning = [True]
-
-    def spin():
-        while spinning[0]:
-            h.continue_()
-    h.spawn(spin)
-    try:
+    with busy(h):
         os.kill(os.getpid(), signal.SIGUSR1)
         assert r.recv(5000) == signal.SIGUSR1
-    finally:
-        spinning[0] = False
-        h.continue_()
-        r.close()
+    r.close()
 
 
 def test_the_last_close_gives_back_pythons_handler(h):

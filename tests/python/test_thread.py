@@ -9,6 +9,7 @@ import threading
 import pytest
 
 import levee
+from conftest import busy  # noqa: E402
 
 
 def fds():
@@ -112,17 +113,8 @@ def test_spawn_gives_a_pair_to_a_child_with_its_own_hub(h):
 
 
 def test_a_hub_busy_with_runnable_green_threads_still_takes_channel_messages(h):
-    spinning = [True]
-
-    def spin():
-        while spinning[0]:
-            h.continue_()
-    h.spawn(spin)
-    try:
+    with busy(h):
         assert h.thread.call(lambda: "through").recv(5000) == "through"
-    finally:
-        spinning[0] = False
-        h.continue_()
 
 
 def test_sender_close_closes_the_recver_and_later_sends_fail(h):
