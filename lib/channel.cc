@@ -25,6 +25,7 @@ namespace {
 
 struct Node {
   std::atomic<Node *> next{nullptr};
+  bool small = false;  // a kSmallNode allocation: recycled through the node pool
   uint64_t recver = 0;
   int32_t type = LEVEE_VAL_NIL;
   int32_t err = 0;
@@ -160,20 +161,104 @@ void unref(levee_chan *c) {
   delete c;
 }
 
-void free_node(Node *n) {
+// The node pool. A node with at most kSmallBytes of inline bytes is a
+// fixed-size allocation that receivers give back in chains (one CAS per
+// batch) to a process-wide stack; a sending thread takes the whole stack
+// into a cache of its own (one exchange) and allocates from it without
+// atomics. Producer and consumer threads thus stop meeting in malloc's
+// arena lock on every message. The stack keeps at most kPoolMax nodes.
+constexpr size_t kSmallBytes = 64;
+constexpr size_t kSmallNode = sizeof(Node) + kSmallBytes;
+constexpr long kPoolMax = 65536;
+
+std::atomic<Node *> g_pool{nullptr};
+std::atomic<long> g_pool_count{0};
+
+struct NodeCache {
+  Node *head = nullptr;
+  ~NodeCache() {
+    while (Node *n = head) {
+      head = n->next.load(std::memory_order_relaxed);
+      std::free(n);
+    }
+  }
+};
+thread_local NodeCache t_cache;
+
+// Gives a chain of small nodes (first .. last, count of them) back to the
+// pool, or frees them when the pool is full.
+void pool_give(Node *first, Node *last, long count) {
+  if (g_pool_count.load(std::memory_order_relaxed) + count > kPoolMax) {
+    for (Node *n = first; n;) {
+      Node *next = n == last ? nullptr : n->next.load(std::memory_order_relaxed);
+      std::free(n);
+      n = next;
+    }
+    return;
+  }
+  g_pool_count.fetch_add(count, std::memory_order_relaxed);
+  Node *top = g_pool.load(std::memory_order_relaxed);
+  do {
+    last->next.store(top, std::memory_order_relaxed);
+  } while (!g_pool.compare_exchange_weak(top, first, std::memory_order_release,
+                                         std::memory_order_relaxed));
+}
+
+Node *new_node(size_t extra) {
+  if (extra <= kSmallBytes) {
+    Node *n = t_cache.head;
+    if (!n) {
+      n = g_pool.exchange(nullptr, std::memory_order_acquire);
+      if (n) g_pool_count.store(0, std::memory_order_relaxed);  // approximate
+    }
+    if (n) {
+      t_cache.head = n->next.load(std::memory_order_relaxed);
+    } else {
+      n = static_cast<Node *>(std::malloc(kSmallNode));
+      if (!n) levee::fail(LEVEE_ENOMEM);
+    }
+    Node *node = new (n) Node;
+    node->small = true;
+    return node;
+  }
+  void *mem = std::malloc(sizeof(Node) + extra);
+  if (!mem) levee::fail(LEVEE_ENOMEM);
+  return new (mem) Node;
+}
+
+// Frees what the node owns; true when the node itself can go to the pool.
+bool release_node(Node *n) {
   if (owns_payload(n->type) && n->ptr) {
     if (n->type == LEVEE_VAL_BUFFER) levee_buffer_free(static_cast<levee_buffer *>(n->ptr));
     else if (n->type == LEVEE_VAL_SENDER) levee_chan_sender_free(static_cast<levee_chan_sender *>(n->ptr));
     else std::free(n->ptr);
   }
+  bool small = n->small;
   n->~Node();
-  std::free(n);
+  return small;
 }
 
-Node *new_node(size_t extra) {
-  void *mem = std::malloc(sizeof(Node) + extra);
-  if (!mem) levee::fail(LEVEE_ENOMEM);
-  return new (mem) Node;
+void free_node(Node *n) {
+  if (release_node(n)) pool_give(n, n, 1);
+  else std::free(n);
+}
+
+// Frees a batch of nodes, the small ones back to the pool in one chain.
+void free_batch(std::vector<Node *> &batch) {
+  Node *first = nullptr, *last = nullptr;
+  long count = 0;
+  for (Node *n : batch) {
+    if (!release_node(n)) {
+      std::free(n);
+      continue;
+    }
+    n->next.store(first, std::memory_order_relaxed);
+    if (!first) last = n;
+    first = n;
+    count++;
+  }
+  batch.clear();
+  if (first) pool_give(first, last, count);
 }
 
 // A new handle on binding b of channel c (a strong one takes a channel
@@ -262,8 +347,7 @@ int levee_chan_unbind(levee_chan *c, uint64_t id) {
 int levee_chan_recv(levee_chan *c, levee_chan_msg *out, int32_t max) {
   return guard([&]() -> int {
     if (!c || !out || max <= 0) return LEVEE_EINVAL;
-    for (Node *n : c->batch) free_node(n);
-    c->batch.clear();
+    free_batch(c->batch);
     std::vector<Node *> dropped;
     int n = 0;
     bool armed = false;
