@@ -32,8 +32,16 @@ local function worker(h, port, id)
     for conn in server do
       h:spawn(function()
         for req in conn do
-          if req.path == "/slow" then h:sleep(300) end
-          req.response:send({levee.HTTPStatus(200), {}, "hello from thread " .. id .. "\n"})
+          local hello = "hello from thread " .. id .. "\n"
+          if req.path == "/slow" then
+            -- the head now, the body later: a request in flight for a while
+            req.response:send({levee.HTTPStatus(200), {}, nil})
+            h:sleep(300)
+            req.response:send(hello)
+            req.response:close()
+          else
+            req.response:send({levee.HTTPStatus(200), {}, hello})
+          end
         end
       end)
     end

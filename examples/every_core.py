@@ -38,9 +38,15 @@ def worker(wid, ready):
     srv = h.http.listen(port=port, reuseport=True)
 
     def app(req):
+        hello = "hello from process %d\n" % wid
         if req.path == "/slow":
+            # the head now, the body later: a request in flight for a while
+            w = req.respond(200, None, None)
             h.sleep(300)
-        return "hello from process %d\n" % wid
+            w.send(hello)
+            w.close()
+            return None
+        return hello
     srv.serve(app)
     os.write(ready, b"+")
     stop.recv()

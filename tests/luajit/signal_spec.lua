@@ -87,14 +87,16 @@ describe("h:signal", function()
     r:close()
   end)
 
-  it("iterates like any queue recver", function()
+  it("iterates like any queue recver; closing it ends the loop", function()
     local r = h:signal(SIGUSR1)
     h:spawn(function()
       for _ = 1, 3 do raise(SIGUSR1) h:sleep(1) end
-      r:close()
     end)
     local got = {}
-    for sig in r do got[#got + 1] = sig end
+    for sig in r do
+      got[#got + 1] = sig
+      if #got == 3 then r:close() end
+    end
     assert.same({SIGUSR1, SIGUSR1, SIGUSR1}, got)
   end)
 
