@@ -91,7 +91,7 @@ DEPS_BUILD := g++ make pkg-config libevent-dev libtls-dev luajit libluajit-5.1-d
 	socat curl openssl nginx-light abigail-tools
 # References measured by `make bench`.
 DEPS_BENCH := lua-cjson lua-cqueues lua-luv lua-http wrk python3-gevent python3-ujson python3-uvloop \
-	libhttp-parser-dev libsimdjson-dev
+	libhttp-parser-dev libsimdjson-dev zlib1g libxxhash0
 
 deps:
 	@tools/install-deps $(DEPS_BUILD)

@@ -11,7 +11,7 @@ submodules loaded on first use; each has its page under docs/.
 from ._ffi import ffi, lib
 from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, ConnectionReset,
                      BrokenPipe, FileNotFound, PermissionDenied, AddressError, TLSError,
-                     JSONError, HTTPError, DNSError)
+                     JSONError, HTTPError, DNSError, UTF8Error, URIError)
 
 
 def version():
@@ -26,7 +26,8 @@ _LAZY = {
     "Iovec": ("levee.d", "Iovec"),
     "Hub": ("levee.hub", "Hub"),
 }
-_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "process", "signal", "thread")
+_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "uri", "utf8", "hash", "process", "signal",
+               "thread")
 
 
 def __getattr__(name):
