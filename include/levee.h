@@ -49,7 +49,7 @@ const char *levee_version_string(void);
 /* Every error levee reports, as a fixed negative code that is the same on
  * every OS. system: -(Linux errno). addr: -200 + glibc EAI_*. utf8, http,
  * json, msgpack, path, uri, base64: -1001..-1070. dns: -1100..-1134. tls:
- * -30000..-30006. levee: -10100..-10103. Values are never renumbered. */
+ * -30000..-30006. levee: -10100..-10104. Values are never renumbered. */
 enum levee_errcode {
   LEVEE_OK = 0, /* success */
   LEVEE_EPERM = -1, /* operation not permitted */
@@ -271,6 +271,7 @@ enum levee_errcode {
   LEVEE_CLOSED = -10101, /* levee.CLOSED: channel is closed */
   LEVEE_EINTERNAL = -10102, /* levee.EINTERNAL: internal error */
   LEVEE_EUNKNOWN = -10103, /* levee.EUNKNOWN: unknown error */
+  LEVEE_EFORKED = -10104, /* levee.EFORKED: a hub used in the child of a fork(); make a new one */
 
   LEVEE_TLS_EGENERIC = -30000, /* tls.GENERIC: TLS error */
   LEVEE_TLS_ECONFIG = -30001, /* tls.CONFIG: TLS configuration error */
@@ -1511,9 +1512,300 @@ int levee_stream_tls_info(struct levee_stream *s, levee_tls_info *out);
 /* levee:section process */
 /* (declarations of the process module go after this line) */
 
+/* ===================================================================== */
+/* process: child processes                                              */
+/* ===================================================================== */
+
+/* A child process started by levee_process_spawn. The child is reaped
+ * through a pidfd (levee_process_wait), never with waitpid(-1): levee
+ * reaps only the children it made. Handles belong to one thread at a time. */
+typedef struct levee_process levee_process;
+
+/* What levee_process_spawn does with the child's fd i (stdio[i]); a value
+ * >= 0 is instead an fd of the parent, dup2'ed onto the child's fd i. */
+enum {
+  LEVEE_STDIO_PIPE = -1,    /* a new pipe; the parent's end is levee_process_take_fd(p, i) */
+  LEVEE_STDIO_INHERIT = -2, /* the parent's own fd i, as it is */
+  LEVEE_STDIO_NULL = -3,    /* /dev/null */
+  LEVEE_STDIO_CLOSE = -4    /* closed in the child */
+};
+
+/* Starts file with argv (argv[0] first, NULL-terminated) and envp
+ * ("NAME=value" strings, NULL-terminated; NULL: this process's environment)
+ * in directory cwd (NULL: this process's). A file without '/' is searched
+ * in $PATH as execvp does. stdio: three LEVEE_STDIO_* values or fds for
+ * the child's fds 0, 1 and 2 (NULL: inherit all three). pdeathsig: the
+ * signal the child gets when the thread that spawned it ends (Linux
+ * PR_SET_PDEATHSIG; 0 for none), also sent by levee_process_free to a
+ * child still running. In the child every signal handler is reset to its
+ * default (SIGPIPE too), the signal mask is emptied, and every fd above 2
+ * is closed on exec; pipe ends made here are close-on-exec in the parent.
+ * Returns 0 and *out, or the error that kept the program from running:
+ * the system error of exec (LEVEE_ENOENT, LEVEE_EACCES, LEVEE_ENOEXEC ...),
+ * of chdir or of an fd mapping (levee_last_message names the step), then
+ * no child remains and *out is NULL; LEVEE_EINVAL for bad arguments. */
+int levee_process_spawn(levee_process **out, const char *file, const char *const *argv,
+                        const char *const *envp, const char *cwd, const int32_t *stdio,
+                        int32_t pdeathsig);
+
+/* The child's process id. */
+int levee_process_pid(const levee_process *p);
+
+/* Hands over the parent's end of the pipe made for the child's fd i (0, 1
+ * or 2): non-blocking and close-on-exec, now owned by the caller. -1 when
+ * there is none (not a pipe, or already taken). */
+int levee_process_take_fd(levee_process *p, int32_t i);
+
+/* A new fd (owned by the caller, close-on-exec) that becomes readable when
+ * the child exits: wait on it with the hub, then call levee_process_wait.
+ * A system error (LEVEE_EMFILE ...), LEVEE_ECHILD once the child is reaped. */
+int levee_process_watch_fd(levee_process *p);
+
+/* Reaps the child if it has exited: 1 when it has (now or before; the exit
+ * code and signal are then known), 0 while it runs. block != 0 waits for
+ * the exit (it blocks the calling thread). A system error otherwise. */
+int levee_process_wait(levee_process *p, int32_t block);
+
+/* Once reaped, the code the child gave to exit (0 when a signal killed
+ * it); -1 before. */
+int levee_process_exit_code(const levee_process *p);
+
+/* Once reaped, the signal that killed the child (0 when it exited); -1
+ * before. */
+int levee_process_exit_signal(const levee_process *p);
+
+/* Sends signal sig to the child (through its pidfd, so a reaped child's
+ * recycled pid is never hit). 0, LEVEE_ESRCH once the child was reaped,
+ * LEVEE_EINVAL for a bad signal number. */
+int levee_process_kill(levee_process *p, int32_t sig);
+
+/* Frees the handle and closes the pipe ends not taken. A child still
+ * running gets its pdeathsig (when not 0) and is reaped later, by a later
+ * spawn or free, without blocking; it never stays a zombie for long. NULL
+ * is a no-op. */
+void levee_process_free(levee_process *p);
+
 
 /* levee:section thread */
 /* (declarations of the thread module go after this line) */
+
+/* ===================================================================== */
+/* channel: messages between OS threads                                  */
+/* ===================================================================== */
+
+/* A channel is the inbox of one receiving thread: a multi-producer queue
+ * whose fd becomes readable when messages wait, so the receiving hub wakes
+ * like for any fd. It carries messages for many recvers, each known by an
+ * id the receiving side chooses (levee_chan_bind). A sender
+ * (levee_chan_sender) is bound to one recver of one channel and may be
+ * used from any thread; the channel lives as long as its handle or any
+ * sender does. Only the receiving thread calls levee_chan_recv. */
+typedef struct levee_chan levee_chan;
+typedef struct levee_chan_sender levee_chan_sender;
+
+/* The type of a value carried by a message. */
+enum {
+  LEVEE_VAL_NIL = 0,     /* no value */
+  LEVEE_VAL_BOOL = 1,    /* i: 0 or 1 */
+  LEVEE_VAL_NUMBER = 2,  /* num */
+  LEVEE_VAL_INT64 = 3,   /* i */
+  LEVEE_VAL_UINT64 = 4,  /* i, the bits of a uint64_t */
+  LEVEE_VAL_STRING = 5,  /* ptr, len: text (Python str); copied */
+  LEVEE_VAL_BYTES = 6,   /* ptr, len: bytes (Lua string, Python bytes); copied */
+  LEVEE_VAL_ERROR = 7,   /* i: a registry code; arrives as the same entry */
+  LEVEE_VAL_BUFFER = 8,  /* ptr: a levee_buffer, moved (see levee_chan_send) */
+  LEVEE_VAL_SENDER = 9,  /* ptr: a levee_chan_sender, a new handle per message */
+  LEVEE_VAL_DATA = 10,   /* ptr, len: malloc'd memory whose ownership moves */
+  LEVEE_VAL_MSGPACK = 11, /* ptr, len: a msgpack-encoded value; copied */
+  LEVEE_VAL_PICKLE = 12, /* ptr, len: a Python pickle; copied */
+  LEVEE_CHAN_CLOSED = 13 /* not a value: the recver's last sender is gone */
+};
+
+/* One message pulled by levee_chan_recv. Frozen. */
+typedef struct levee_chan_msg {
+  uint64_t recver; /* the recver id it is for */
+  int32_t type;    /* LEVEE_VAL_* or LEVEE_CHAN_CLOSED */
+  int32_t err;     /* the error code sent with the value (pass), 0 for none */
+  int64_t i;       /* BOOL, INT64, UINT64, ERROR */
+  double num;      /* NUMBER */
+  void *ptr;       /* BUFFER, SENDER, DATA: now owned by the receiver;
+                      STRING, BYTES, MSGPACK, PICKLE: the bytes, valid until
+                      the next levee_chan_recv on this channel or its free */
+  size_t len;      /* bytes at ptr (STRING, BYTES, MSGPACK, PICKLE, DATA) */
+} levee_chan_msg;
+
+/* Makes a channel. 0, LEVEE_ENOMEM or the system error of its eventfd. */
+int levee_chan_new(levee_chan **out);
+
+/* Closes the channel (see levee_chan_close) and drops this handle; the
+ * memory goes with the last sender. NULL is a no-op. */
+void levee_chan_free(levee_chan *c);
+
+/* A new fd (owned by the caller, close-on-exec, non-blocking) that is
+ * readable while messages may wait: register it with the receiving hub.
+ * A system error otherwise. */
+int levee_chan_watch_fd(levee_chan *c);
+
+/* Declares recver id on the channel; senders can then be made for it.
+ * 0, LEVEE_EEXIST when id is bound, LEVEE_CLOSED after levee_chan_close. */
+int levee_chan_bind(levee_chan *c, uint64_t id);
+
+/* The recver id is gone: its senders get LEVEE_CLOSED from now on, and
+ * messages still queued for it are dropped (and what they own freed).
+ * 0, LEVEE_ENOENT for an id not bound. */
+int levee_chan_unbind(levee_chan *c, uint64_t id);
+
+/* Pulls up to max messages (oldest first; each sender's messages in the
+ * order sent) into out and returns how many; 0 when none waits. Call it
+ * again until it returns 0: only a call that finds the channel empty
+ * re-arms its fd (while the receiver is busy, senders make no system
+ * call). Messages for recvers no longer bound are dropped. LEVEE_EINVAL. */
+int levee_chan_recv(levee_chan *c, levee_chan_msg *out, int32_t max);
+
+/* Stops the channel: every sender gets LEVEE_CLOSED from now on; queued
+ * messages are dropped. Idempotent: 0. */
+int levee_chan_close(levee_chan *c);
+
+/* Makes a sender for recver id of channel c, usable from any thread. 0,
+ * LEVEE_ENOENT (id not bound), LEVEE_CLOSED (channel closed). When the last
+ * sender of a recver is closed or freed, the recver gets a
+ * LEVEE_CHAN_CLOSED message after every message sent before. */
+int levee_chan_sender_new(levee_chan_sender **out, levee_chan *c, uint64_t id);
+
+/* Sends (err, value) to the sender's recver; the value is (type, i, num,
+ * ptr, len) as in levee_chan_msg. BUFFER: the buffer's bytes move into the
+ * message without a copy and the caller's buffer is left empty. SENDER:
+ * ptr is a levee_chan_sender that stays the caller's; the message carries
+ * a new handle to the same recver. DATA: ownership of the malloc'd ptr
+ * passes to the channel (on success only). Safe from any thread. 0,
+ * LEVEE_CLOSED (sender closed, recver unbound or channel closed: nothing
+ * was taken), LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_chan_send(levee_chan_sender *s, int32_t err, int32_t type, int64_t i, double num,
+                    const void *ptr, size_t len);
+
+/* 1 when both senders deliver to the same recver of the same channel. */
+int levee_chan_sender_same(const levee_chan_sender *a, const levee_chan_sender *b);
+
+/* Closes this sender handle (later sends are LEVEE_CLOSED). 0 the first
+ * time, LEVEE_CLOSED after. */
+int levee_chan_sender_close(levee_chan_sender *s);
+
+/* Closes (if open) and frees the handle. NULL is a no-op. */
+void levee_chan_sender_free(levee_chan_sender *s);
+
+/* ===================================================================== */
+/* thread: OS threads running a Lua state                                */
+/* ===================================================================== */
+
+/* The Lua C API entry points a thread needs. liblevee never links Lua: the
+ * binding passes these (LuaJIT exports them), each the address of the
+ * function of that name. Frozen. */
+typedef struct levee_lua_api {
+  void *luaL_newstate;
+  void *luaL_openlibs;
+  void *luaL_loadbuffer;
+  void *lua_pushlightuserdata;
+  void *lua_pcall;
+  void *lua_tolstring;
+  void *lua_close;
+} levee_lua_api;
+
+/* An OS thread started by levee_thread_lua. */
+typedef struct levee_thread levee_thread;
+
+/* Starts an OS thread that makes a new Lua state with the standard
+ * libraries, loads the Lua chunk boot (len bytes, copied), calls it with
+ * inbox as a light userdata, closes the state, then frees inbox (the
+ * thread owns it from this call on, also when the call fails; NULL for
+ * none). The thread starts with every signal blocked (see
+ * levee_hub_signal). 0, LEVEE_EINVAL (a missing entry point),
+ * LEVEE_ENOMEM, or the system error of pthread_create. */
+int levee_thread_lua(levee_thread **out, const levee_lua_api *api, const char *boot, size_t len,
+                     levee_chan *inbox);
+
+/* A new fd (owned by the caller, close-on-exec) that becomes readable once
+ * the thread has finished its work: levee_thread_join then returns at once. */
+int levee_thread_watch_fd(levee_thread *t);
+
+/* Waits for the thread to end (it blocks the calling thread) and reaps it.
+ * 0 when the boot chunk returned, LEVEE_EUNKNOWN when it raised or did not
+ * load (levee_thread_error has the message); the same answer again later. */
+int levee_thread_join(levee_thread *t);
+
+/* The error message of a thread whose boot chunk failed, "" otherwise;
+ * valid until levee_thread_free. */
+const char *levee_thread_error(const levee_thread *t);
+
+/* 1 while the thread runs, 0 once it finished its work. */
+int levee_thread_running(const levee_thread *t);
+
+/* Frees the handle; a thread still running is detached and ends on its
+ * own. NULL is a no-op. */
+void levee_thread_free(levee_thread *t);
+
+
+/* levee:section signal */
+/* (declarations of the signal module go after this line) */
+
+/* ===================================================================== */
+/* signal: signals as hub events                                         */
+/* ===================================================================== */
+
+/* Signal numbers as levee takes them (Linux's values; the core maps them
+ * to the OS's own). Real-time signals run from levee_signal_rtmin() to
+ * levee_signal_rtmax(). */
+enum {
+  LEVEE_SIGHUP = 1, LEVEE_SIGINT = 2, LEVEE_SIGQUIT = 3, LEVEE_SIGILL = 4,
+  LEVEE_SIGTRAP = 5, LEVEE_SIGABRT = 6, LEVEE_SIGBUS = 7, LEVEE_SIGFPE = 8,
+  LEVEE_SIGKILL = 9, LEVEE_SIGUSR1 = 10, LEVEE_SIGSEGV = 11, LEVEE_SIGUSR2 = 12,
+  LEVEE_SIGPIPE = 13, LEVEE_SIGALRM = 14, LEVEE_SIGTERM = 15, LEVEE_SIGSTKFLT = 16,
+  LEVEE_SIGCHLD = 17, LEVEE_SIGCONT = 18, LEVEE_SIGSTOP = 19, LEVEE_SIGTSTP = 20,
+  LEVEE_SIGTTIN = 21, LEVEE_SIGTTOU = 22, LEVEE_SIGURG = 23, LEVEE_SIGXCPU = 24,
+  LEVEE_SIGXFSZ = 25, LEVEE_SIGVTALRM = 26, LEVEE_SIGPROF = 27, LEVEE_SIGWINCH = 28,
+  LEVEE_SIGIO = 29, LEVEE_SIGPWR = 30, LEVEE_SIGSYS = 31
+};
+
+/* A levee_event kind (beside LEVEE_HUB_READ ... _WAKE): deliveries of a
+ * signal the hub subscribed to with levee_hub_signal; token is the signal
+ * number, value how many deliveries arrived since the last such event. */
+enum { LEVEE_HUB_SIGNAL = 5 };
+
+/* A levee_hub_register flag (beside LEVEE_HUB_R / _W): the fd is the
+ * hub's own plumbing (a channel, a wake-up fd) and is not counted by
+ * levee_hub_registered. */
+enum { LEVEE_HUB_PRIVATE = 4 };
+
+/* Subscribes the hub to signal sig (on != 0) or unsubscribes it. While any
+ * hub of the process is subscribed to sig, levee's handler owns it: every
+ * delivery, on whichever thread the kernel picks, is counted in each
+ * subscribed hub and reported by its next poll as a LEVEE_HUB_SIGNAL
+ * event (counts are exact for signals the kernel delivers one by one; two
+ * sends of a standard signal while it is still pending merge into one, as
+ * POSIX allows; real-time signals queue). The first subscription also
+ * unblocks sig in the calling thread; the last one restores the action
+ * that was in place before. Subscribing twice is a no-op. 0, LEVEE_EINVAL
+ * for SIGKILL, SIGSTOP, the fault signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL)
+ * and numbers that are no signal, LEVEE_EFORKED for a hub of the parent. */
+int levee_hub_signal(levee_hub *hub, int32_t sig, int32_t on);
+
+/* The name of signal sig ("SIGTERM", "SIGRTMIN+2"), static; NULL when sig
+ * is no signal. */
+const char *levee_signal_name(int32_t sig);
+
+/* The first real-time signal number of this process (SIGRTMIN). */
+int levee_signal_rtmin(void);
+
+/* The last real-time signal number of this process (SIGRTMAX). */
+int levee_signal_rtmax(void);
+
+/* kill(2): sends sig to pid (0: no signal, only the permission check).
+ * 0, LEVEE_ESRCH, LEVEE_EPERM, LEVEE_EINVAL. */
+int levee_signal_send(int32_t pid, int32_t sig);
+
+/* sigqueue(3): sends sig with an int value; real-time signals sent this
+ * way queue instead of merging. Errors as levee_signal_send, plus
+ * LEVEE_EAGAIN when the queue is full. */
+int levee_signal_queue(int32_t pid, int32_t sig, int32_t value);
 
 
 /* levee:section stream */

@@ -273,6 +273,7 @@ const Builtin kLevee[] = {
     {-10101, "CLOSED", "channel is closed"},
     {-10102, "EINTERNAL", "internal error"},
     {-10103, "EUNKNOWN", "unknown error"},
+    {-10104, "EFORKED", "hub belongs to the parent of this forked process"},
 };
 
 const Builtin kTls[] = {

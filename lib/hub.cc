@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "internal.h"
+#include "signals.h"
 
 namespace {
 
@@ -48,6 +49,7 @@ struct Watch {
   uint64_t rtoken = 0, wtoken = 0;
   struct event *rev = nullptr, *wev = nullptr;
   bool live = true;
+  bool priv = false;  // LEVEE_HUB_PRIVATE: not counted by levee_hub_registered
   bool fifo = false;  // a pipe: its hang-up arrives as plain readability
 };
 
@@ -69,6 +71,12 @@ struct levee_hub {
   int wake_fd = -1;
   double now = 0;
   bool wake_pending = false;
+  uint64_t fork_gen = 0;  // levee::fork_generation() when made
+  levee::SignalSource *sig = nullptr;  // made by the first levee_hub_signal
+  struct event *sig_ev = nullptr;
+  int private_count = 0;
+
+  bool forked() const { return fork_gen != levee::fork_generation(); }
 
   std::vector<Timer> slots;
   std::vector<int> free_slots;
@@ -122,6 +130,13 @@ struct levee_hub {
     }
     slots[slot].heap_index = -1;
     free_slots.push_back(slot);
+  }
+
+  void drop_signals() {
+    if (sig_ev) event_free(sig_ev);
+    levee::signal_source_free(sig);
+    sig_ev = nullptr;
+    sig = nullptr;
   }
 
   // Refreshes the clock, then fills events with the expired timers (in
@@ -183,6 +198,13 @@ void on_wake(evutil_socket_t fd, short, void *arg) {
 
 void on_tick(evutil_socket_t, short, void *) {}
 
+void on_signal_fd(evutil_socket_t, short, void *arg) {
+  auto *hub = static_cast<levee_hub *>(arg);
+  levee::signal_collect(hub->sig, [hub](int sig, uint32_t count) {
+    hub->pending.push_back(levee_event{uint64_t(sig), LEVEE_HUB_SIGNAL, int32_t(count)});
+  });
+}
+
 // libevent logs failures to stderr; levee reports them as return codes.
 void quiet_log(int, const char *) {}
 
@@ -226,6 +248,7 @@ int levee_hub_new(levee_hub **out) {
     hub->tick = evtimer_new(hub->base, on_tick, nullptr);
     if (!hub->wake_ev || !hub->tick || event_add(hub->wake_ev, nullptr) < 0) return fail(LEVEE_ENOMEM);
     hub->now = monotonic_ms();
+    hub->fork_gen = levee::fork_generation();
     *out = hub;
     return 0;
   });
@@ -234,6 +257,7 @@ int levee_hub_new(levee_hub **out) {
 void levee_hub_free(levee_hub *hub) {
   if (!hub) return;
   for (auto &kv : hub->watches) hub->drop_watch(kv.second);
+  hub->drop_signals();
   event_free(hub->wake_ev);
   event_free(hub->tick);
   event_base_free(hub->base);
@@ -244,6 +268,7 @@ void levee_hub_free(levee_hub *hub) {
 int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint64_t wtoken) {
   return levee::guard([&]() -> int {
     if (!hub || fd < 0 || !(flags & (LEVEE_HUB_R | LEVEE_HUB_W))) return LEVEE_EINVAL;
+    if (hub->forked()) return LEVEE_EFORKED;
     if (hub->watches.count(fd)) return LEVEE_EEXIST;
     auto *w = new Watch{hub, fd, rtoken, wtoken, nullptr, nullptr, true};
     struct stat st;
@@ -262,7 +287,9 @@ int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint6
       hub->drop_watch(w);
       return code;
     }
+    w->priv = (flags & LEVEE_HUB_PRIVATE) != 0;
     hub->watches.emplace(fd, w);
+    if (w->priv) hub->private_count++;
     return 0;
   });
 }
@@ -274,6 +301,7 @@ int levee_hub_unregister(levee_hub *hub, int fd) {
     if (it == hub->watches.end()) return LEVEE_ENOENT;
     Watch *w = it->second;
     hub->watches.erase(it);
+    if (w->priv) hub->private_count--;
     // Drop readiness already collected for this fd: its tokens may be
     // reused by the binding for the next fd with the same number.
     for (auto e = hub->pending.begin(); e != hub->pending.end();) {
@@ -286,7 +314,9 @@ int levee_hub_unregister(levee_hub *hub, int fd) {
   });
 }
 
-int levee_hub_registered(const levee_hub *hub) { return hub ? int(hub->watches.size()) : 0; }
+int levee_hub_registered(const levee_hub *hub) {
+  return hub ? int(hub->watches.size()) - hub->private_count : 0;
+}
 
 int levee_hub_timer_add(levee_hub *hub, double deadline_ms, uint64_t token) {
   return levee::guard([&]() -> int {
@@ -329,6 +359,7 @@ int levee_hub_timers(const levee_hub *hub) { return hub ? int(hub->heap.size()) 
 int levee_hub_poll(levee_hub *hub, double timeout_ms, levee_event *events, int max) {
   return levee::guard([&]() -> int {
     if (!hub || !events || max <= 0 || std::isnan(timeout_ms)) return LEVEE_EINVAL;
+    if (hub->forked()) return LEVEE_EFORKED;
     if (hub->pending.empty()) {
       // Wait no longer than the caller allows nor past the earliest timer.
       double wait = timeout_ms;
@@ -358,6 +389,7 @@ int levee_hub_poll(levee_hub *hub, double timeout_ms, levee_event *events, int m
 int levee_hub_expire(levee_hub *hub, levee_event *events, int max) {
   return levee::guard([&]() -> int {
     if (!hub || !events || max <= 0) return LEVEE_EINVAL;
+    if (hub->forked()) return LEVEE_EFORKED;
     return hub->collect(events, max);
   });
 }
@@ -368,6 +400,38 @@ double levee_hub_update_time(levee_hub *hub) {
   double now = monotonic_ms();
   if (hub) hub->now = now;
   return now;
+}
+
+int levee_hub_signal(levee_hub *hub, int32_t sig, int32_t on) {
+  return levee::guard([&]() -> int {
+    if (!hub) return LEVEE_EINVAL;
+    if (hub->forked()) return LEVEE_EFORKED;
+    if (!hub->sig) {
+      if (!on) return 0;
+      levee::SignalSource *src = levee::signal_source_new();
+      struct event *ev = event_new(hub->base, src->efd, EV_READ | EV_PERSIST, on_signal_fd, hub);
+      if (!ev || event_add(ev, nullptr) < 0) {
+        if (ev) event_free(ev);
+        levee::signal_source_free(src);
+        return LEVEE_ENOMEM;
+      }
+      hub->sig = src;
+      hub->sig_ev = ev;
+    }
+    int rc = levee::signal_subscribe(hub->sig, sig, on != 0);
+    if (rc < 0 || on) {
+      if (rc < 0 && hub->sig->mask == 0) hub->drop_signals();
+      return rc;
+    }
+    // Deliveries not yet pulled are dropped with the subscription.
+    for (auto e = hub->pending.begin(); e != hub->pending.end();) {
+      bool mine = e->kind == LEVEE_HUB_SIGNAL && e->token == uint64_t(sig);
+      e = mine ? hub->pending.erase(e) : e + 1;
+    }
+    // No subscription left: the eventfd goes too (fd counts come back).
+    if (hub->sig->mask == 0) hub->drop_signals();
+    return 0;
+  });
 }
 
 int levee_hub_wake(levee_hub *hub) {

@@ -20,27 +20,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-nginx_conf() { # port -> config file path
-	mkdir -p "$tmp/nginx"
-	cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $tmp/nginx/error.log;
-pid $tmp/nginx/nginx.pid;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx;
-  fastcgi_temp_path $tmp/nginx; uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
-  server {
-    listen 127.0.0.1:$1 backlog=4096;
-    location / { default_type text/plain; return 200 "Hello World\n"; }
-  }
-}
-CONF
-	echo "$tmp/nginx/nginx.conf"
-}
+. bench/servers.sh
 
 start() { # server port [n] -> "pid worker_pid"; waits until the port answers
 	case $1 in
@@ -51,16 +31,12 @@ start() { # server port [n] -> "pid worker_pid"; waits until the port answers
 	esac
 	local pid=$!
 	pids+=("$pid")
-	for _ in $(seq 200); do
-		curl -s -o /dev/null "http://127.0.0.1:$2/" && break
-		sleep 0.05
-	done
+	wait_http "$2"
 	local worker=$pid
 	[ "$1" = nginx ] && worker=$(pgrep -P "$pid" | head -1)
 	echo "$pid $worker"
 }
 
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # wrk's p99 ("99%   1.52ms") in microseconds
@@ -87,7 +63,6 @@ for _ in $(seq "$runs"); do
 	done
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf 'wrk -t1 -c50 -d%ss, hello world, keep-alive; median of %d alternating runs; load %s\n' \
 	"$secs" "$runs" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %-9s %12s %10s %14s   %s\n' server "requests/s" "p99 (us)" "CPU us/request" "runs (requests/s)"

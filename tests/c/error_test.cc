@@ -66,7 +66,7 @@ TEST(Errors, DomainsAndCountsOfTheOriginalRegistry) {
   EXPECT_EQ(msgpack, 2);
   EXPECT_EQ(path, 3);
   EXPECT_EQ(uri, 4);
-  EXPECT_EQ(levee, 4);
+  EXPECT_EQ(levee, 5);  // the original two, EINTERNAL, EUNKNOWN, EFORKED
   EXPECT_EQ(dns, 30);
   EXPECT_EQ(levee_error_at(levee_error_count()), nullptr);
 }

@@ -1,3 +1,4 @@
+import contextlib
 import gc
 import os
 import subprocess
@@ -64,3 +65,20 @@ def read_all(conn):
             out.append(conn.read())
         except levee.Closed:
             return b"".join(out)
+
+
+@contextlib.contextmanager
+def busy(hub):
+    """While the block runs, a green thread of hub stays runnable (it calls
+    continue_() in a loop), so every tick of the hub is a busy one."""
+    spinning = [True]
+
+    def spin():
+        while spinning[0]:
+            hub.continue_()
+    hub.spawn(spin)
+    try:
+        yield
+    finally:
+        spinning[0] = False
+        hub.continue_()

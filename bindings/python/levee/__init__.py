@@ -27,7 +27,8 @@ _LAZY = {
     "Iovec": ("levee.d", "Iovec"),
     "Hub": ("levee.hub", "Hub"),
 }
-_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "tls", "uri", "utf8", "hash")
+_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "tls", "uri", "utf8", "hash", "process",
+               "signal", "thread")
 
 
 def __getattr__(name):

@@ -17,8 +17,10 @@ made the hub prints its traceback and exits the process with status 1.
 import collections
 import functools
 import os
+import signal as _signal
 import struct
 import sys
+import threading
 import traceback
 
 import greenlet
@@ -29,9 +31,12 @@ from .message import check_callable, check_ms
 
 _MAX_EVENTS = 256
 _HUB_READ, _HUB_WRITE, _HUB_TIMER, _HUB_WAKE = 1, 2, 3, 4
+_HUB_SIGNAL = lib.LEVEE_HUB_SIGNAL
 _TIMEOUT = object()  # resume marker of an expired timer
 _EVENT = struct.Struct("=Qii")  # levee_event: token, kind, value
 assert _EVENT.size == ffi.sizeof("levee_event")
+_INTERRUPT = object()  # ready-queue marker: wake main to raise an interrupt
+_WAKEUP_TOKEN = (1 << 63) + 1  # the signal wake-up socket's read token (fd tokens are fd * 2)
 
 
 def _check_fd(fd, where):
@@ -83,6 +88,74 @@ class State:
             self.has, self.value = True, value
 
 
+# ---- signals and the main greenlet ----------------------------------------
+#
+# Python runs signal handlers in the main thread, between bytecodes, in
+# whatever greenlet is running; while the hub waits in epoll_wait no
+# bytecode runs. So the hubs of the main thread watch the read end of a
+# socket that signal.set_wakeup_fd writes to: a signal ends the wait and
+# its Python handler runs at once. SIGINT's default handler is replaced by
+# one that raises KeyboardInterrupt in the main greenlet even when another
+# green thread (or the hub's loop) was running.
+
+_wakeup = None          # (read socket, write socket) given to set_wakeup_fd
+_blocked_main = None    # the hub in which the main thread's main greenlet waits
+
+
+def _drain(sock):
+    try:
+        while sock.recv(4096):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
+
+
+def _make_wakeup():
+    global _wakeup
+    import socket
+    r, w = socket.socketpair()
+    r.setblocking(False)
+    w.setblocking(False)
+    try:
+        old = _signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False)
+    except ValueError:  # not the main thread
+        r.close()
+        w.close()
+        return None
+    if old != -1:  # someone else's (asyncio ...): leave it to them
+        _signal.set_wakeup_fd(old)
+        r.close()
+        w.close()
+        _wakeup = False
+        return None
+    _wakeup = (r, w)
+    return _wakeup
+
+
+def _after_fork_in_child():
+    # The socket pair is shared with the parent: the child gets its own.
+    global _wakeup, _blocked_main
+    _blocked_main = None
+    if _wakeup:
+        r, w = _wakeup
+        _signal.set_wakeup_fd(-1)
+        r.close()
+        w.close()
+        _wakeup = None
+        _make_wakeup()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _on_sigint(signum, frame):
+    hub = _blocked_main
+    if hub is None or greenlet.getcurrent() is hub._main:
+        raise KeyboardInterrupt
+    hub._interrupt_main(KeyboardInterrupt())
+
+
 class Hub:
     """The event hub and green-thread scheduler."""
 
@@ -90,6 +163,16 @@ class Hub:
         out = ffi.new("levee_hub **")
         check(lib.levee_hub_new(out))
         self._h = ffi.gc(out[0], lib.levee_hub_free)
+        self._interrupt = None  # raised in main when it resumes
+        self._interrupt_gen = 0
+        self._in_main_thread = threading.current_thread() is threading.main_thread()
+        if self._in_main_thread:
+            wakeup = _wakeup if _wakeup is not None else _make_wakeup()
+            if wakeup:
+                check(lib.levee_hub_register(self._h, wakeup[0].fileno(),
+                                             lib.LEVEE_HUB_R | lib.LEVEE_HUB_PRIVATE, _WAKEUP_TOKEN, 0))
+            if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+                _signal.signal(_signal.SIGINT, _on_sigint)
         self._main = greenlet.getcurrent()
         self._loop = greenlet.greenlet(self._run, parent=self._main)
         self._ready = collections.deque()
@@ -141,6 +224,25 @@ class Hub:
         """Alias of h.stream."""
         return self.stream
 
+    @functools.cached_property
+    def signal(self):
+        """h.signal(sig, ...): a recver of signal deliveries (levee.signal)."""
+        from .signal import Signals
+        return Signals(self)
+
+    @functools.cached_property
+    def process(self):
+        """h.process: spawn child processes (levee.process.Spawner)."""
+        from .process import Spawner
+        return Spawner(self)
+
+    @functools.cached_property
+    def thread(self):
+        """h.thread: OS threads with hubs of their own and channels
+        (levee.thread.Threads)."""
+        from .thread import Threads
+        return Threads(self)
+
     # ---- switching -------------------------------------------------------
     def _run(self):
         while True:
@@ -153,10 +255,37 @@ class Hub:
         if ms is not None:
             slot, token = self._timer(ms, me)
             self._paused[me] = (slot, token)
-        got = self._loop.switch()
+        if me is self._main and self._in_main_thread:
+            got = self._main_switch()
+        else:
+            got = self._loop.switch()
         if got is _TIMEOUT:
             raise Timeout()
         return got
+
+    def _main_switch(self):
+        """Main (of the main thread) blocks: an interrupt raises here."""
+        global _blocked_main
+        outer, _blocked_main = _blocked_main, self
+        try:
+            got = self._loop.switch()
+        finally:
+            _blocked_main = outer
+        if self._interrupt is not None:
+            exc, self._interrupt = self._interrupt, None
+            self._interrupt_gen += 1  # a wake-up still queued for it is stale
+            raise exc
+        return got
+
+    def _interrupt_main(self, exc):
+        """Raises exc in the main greenlet, which is blocked in this hub:
+        now if it is queued to run, else it is woken for it."""
+        main = self._main
+        self._interrupt = exc
+        if any(entry[0] is main for entry in self._ready):
+            return
+        self._cancel_pause(main)
+        self._ready.append((main, self._interrupt_gen, _INTERRUPT))
 
     def _cancel_pause(self, g):
         entry = self._paused.pop(g, None)
@@ -191,8 +320,12 @@ class Hub:
 
     def continue_(self):
         """Lets every other runnable green thread run once."""
-        self._ready.append((greenlet.getcurrent(), (None, None), None))
-        self._loop.switch()
+        me = greenlet.getcurrent()
+        self._ready.append((me, (None, None), None))
+        if me is self._main and self._in_main_thread:
+            self._main_switch()
+        else:
+            self._loop.switch()
 
     def current(self):
         return greenlet.getcurrent()
@@ -303,15 +436,46 @@ class Hub:
         """True while any fd is registered."""
         return lib.levee_hub_registered(self._h) + self._nopoll > 0
 
+    # ---- the hub's own plumbing (channels): fds not counted by in_use --------
+    def _register_private(self, fd):
+        """A State for the readability of fd, which in_use() does not count."""
+        check(lib.levee_hub_register(self._h, fd, lib.LEVEE_HUB_R | lib.LEVEE_HUB_PRIVATE,
+                                     fd * 2, fd * 2 + 1))
+        ev = State(self)
+        self._states[fd * 2] = ev
+        self._polled += 1  # a busy tick still polls for it
+        return ev
+
+    def _unregister_private(self, fd):
+        """Forgets and closes fd now; its waiter wakes with -1."""
+        ev = self._states.pop(fd * 2, None)
+        if ev is None:
+            return
+        self._polled -= 1
+        lib.levee_hub_unregister(self._h, fd)
+        os.close(fd)
+        ev.set(-1)
+
+    def _close(self):
+        """Ends the loop greenlet and frees the C hub now (a thread's hub
+        when its thread ends: greenlets of a finished thread are never
+        collected, nor what they hold). The hub is unusable afterwards."""
+        if self._loop and not self._loop.dead and greenlet.getcurrent() is self._main:
+            self._loop.throw(greenlet.GreenletExit)
+        ffi.release(self._h)
+
     # ---- the loop -----------------------------------------------------------
     def _pump(self):
         ready = self._ready
         for _ in range(len(ready)):
             g, value, kwargs = ready.popleft()
-            if kwargs is not None:      # a new green thread: value is its args
-                g.switch(*value, **kwargs)
-            else:
+            if kwargs is None:
                 g.switch(value)
+            elif kwargs is _INTERRUPT:  # value: the interrupt generation
+                if value == self._interrupt_gen and self._interrupt is not None:
+                    g.switch(None)
+            else:                       # a new green thread: value is its args
+                g.switch(*value, **kwargs)
         if self._closing:
             closing, self._closing = self._closing, []
             for fd in closing:
@@ -335,8 +499,8 @@ class Hub:
             n = lib.levee_hub_expire(self._h, events, _MAX_EVENTS)
         else:
             n = lib.levee_hub_poll(self._h, 0, events, _MAX_EVENTS)
-        if n <= 0:
-            return
+        if n < 0:
+            check(n)
         timers, states = self._timers, self._states
         for token, kind, value in _EVENT.iter_unpack(self._event_view[:n * _EVENT.size]):
             if kind == _HUB_TIMER:
@@ -353,6 +517,10 @@ class Hub:
                 state = states.get(token)
                 if state is not None:
                     state.set(value)
+                elif token == _WAKEUP_TOKEN and _wakeup:
+                    _drain(_wakeup[0])
+            elif kind == _HUB_SIGNAL:
+                self.signal._deliver(int(token), value)
 
     # ---- message primitives -------------------------------------------------
     def pipe(self):

@@ -14,6 +14,7 @@ local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.r
   coroutine.yield, coroutine.running
 local TIMEOUT = errors.TIMEOUT
 local HUB_READ, HUB_WRITE, HUB_TIMER, HUB_WAKE = 1, 2, 3, 4
+local HUB_SIGNAL = L.LEVEE_HUB_SIGNAL
 local MAX_EVENTS = 256
 
 pcall(ffi.cdef, "int close(int fd);")
@@ -339,6 +340,33 @@ function Hub:unregister(fd)
   if reg[2] then reg[2]:set(-1) end
 end
 
+-- ---------------------------------------------------------------------
+-- the hub's own plumbing (signals, thread channels): fds and
+-- subscriptions that keep the hub polling but are not counted by in_use()
+
+-- _register_private(fd) -> State for the readability of fd, or nil, err.
+function Hub:_register_private(fd)
+  local rc = L.levee_hub_register(self.handle, fd, L.LEVEE_HUB_R + L.LEVEE_HUB_PRIVATE,
+    fd * 2, fd * 2 + 1)
+  if rc < 0 then return nil, errors.get(rc) end
+  local ev = new_state(self)
+  self._states[fd * 2] = ev
+  self._private = self._private + 1
+  return ev
+end
+
+-- _unregister_private(fd): forgets and closes fd now; its waiter wakes
+-- with -1.
+function Hub:_unregister_private(fd)
+  local ev = self._states[fd * 2]
+  if not ev then return end
+  L.levee_hub_unregister(self.handle, fd)
+  self._states[fd * 2] = nil
+  self._private = self._private - 1
+  ffi.C.close(fd)
+  ev:set(-1)
+end
+
 -- in_use() -> true while any fd is registered.
 function Hub:in_use()
   return L.levee_hub_registered(self.handle) + self._nopoll > 0
@@ -405,6 +433,8 @@ local function dispatch(self, n)
       if state then state:set(ev.value) end
     elseif kind == HUB_WAKE then
       if self._on_wake then self:_on_wake() end
+    elseif kind == HUB_SIGNAL then
+      self.signal:_deliver(tonumber(ev.token), ev.value)
     end
   end
 end
@@ -430,7 +460,7 @@ local function tick_end(self)
   local handle = self.handle
   local n
   if self._rtail > self._rhead then
-    if L.levee_hub_registered(handle) == 0 and not self._on_wake then
+    if L.levee_hub_registered(handle) == 0 and not self._on_wake and self._private == 0 then
       n = L.levee_hub_expire(handle, self._events, MAX_EVENTS)
     else
       n = L.levee_hub_poll(handle, 0, self._events, MAX_EVENTS)
@@ -438,7 +468,8 @@ local function tick_end(self)
   else
     n = L.levee_hub_poll(handle, -1, self._events, MAX_EVENTS)
   end
-  if n > 0 then dispatch(self, n) end
+  if n > 0 then dispatch(self, n)
+  elseif n < 0 then error("levee.Hub: " .. tostring(errors.get(n)), 0) end
   self._tick = self._rtail
 end
 
@@ -520,6 +551,7 @@ local function new(options)
     _next_token = 0,
     _npaused = 0,
     _nopoll = 0,
+    _private = 0,  -- private fds and signal subscriptions (see _register_private)
     _tick = 0,
     _rhead = 0, _rtail = 0, _rq = tnew(RING * 5, 0), _rmask = RING - 1,
     _events = ffi.new("levee_event[?]", MAX_EVENTS),
@@ -535,6 +567,9 @@ local function new(options)
   self.http = require("levee.p.http")(self)
   self.dns = require("levee.net.dns")(self)
   self.dialer = require("levee.net.dialer")(self)
+  self.signal = require("levee.core.signal")(self)
+  self.process = require("levee.core.process")(self)
+  self.thread = require("levee.core.thread")(self)
   self.ready = ready_view(self)
   self.trace = require("levee.core.trace")(self)
   if options and options.trace then self.trace:start() end

@@ -18,7 +18,7 @@ class HTTPFactory:
 
     def listen(self, port=0, host=None, timeout=None, max_body=64 << 20, backlog=256,
                nodelay=True, unix=None, head_timeout=60000, keepalive_timeout=75000,
-               on_error=None, tls=None, **limits):
+               on_error=None, tls=None, reuseport=False, **limits):
         """A Server on host:port (default 127.0.0.1, port 0 picks one) or a
         unix socket. head_timeout: ms a request head may take to arrive once
         it started; keepalive_timeout: ms a connection may sit idle between
@@ -27,10 +27,11 @@ class HTTPFactory:
         (413 beyond; None: no limit); on_error(exc, req): called when a
         handler of serve() raises; limits: the Parser limits (max_uri,
         max_head, max_headers, ...); tls: TLS server options (docs/tls.md):
-        the same HTTP over TLS."""
+        the same HTTP over TLS; reuseport: share the port with other
+        listeners that set it (processes or threads, docs/thread.md)."""
         W.limits(limits)   # checks the names and values
         listener = self.hub.stream.listen(port=port, host=host, timeout=timeout, unix=unix,
-                                          backlog=backlog, tls=tls)
+                                          backlog=backlog, tls=tls, reuseport=bool(reuseport))
         return Server(self.hub, listener, limits, max_body, nodelay, head_timeout,
                       keepalive_timeout, on_error)
 
