@@ -1,7 +1,8 @@
 # make bench-json: JSON decode/encode figures beside their references
 # (lua-cjson, stdlib json, ujson), measured in the same run. See
-# docs/bench/json.md. JSON_DATA defaults to the shared data beside the repo.
-JSON_DATA ?= $(firstword $(wildcard $(LEVEE_SHARED)/data/json/bench ../shared/data/json/bench ../../shared/data/json/bench))
+# docs/bench/json.md. JSON_DATA (the three documents) defaults to the copy
+# in the repository; set it to measure other files of the same names.
+JSON_DATA ?= tests/data/json/bench
 JSON_RUNS ?= 5
 
 $(BUILD)/bench/json_tokenizer: bench/json/tokenizer.cc include/levee.h $(BUILD)/$(SONAME)

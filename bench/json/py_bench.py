@@ -11,7 +11,7 @@ import ujson
 
 import levee.json as lj
 
-DATA = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/json/bench"
+DATA = sys.argv[1] if len(sys.argv) > 1 else "tests/data/json/bench"
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 9
 
 
