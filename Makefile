@@ -15,9 +15,11 @@
 # installs it. Flags that need it are recursively expanded variables used
 # only inside recipes.
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
+# The version is written in one place, the LEVEE_VERSION_* lines of levee.h.
+header_version = $(shell sed -n 's/^\#define LEVEE_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/levee.h)
+VERSION_MAJOR := $(call header_version,MAJOR)
+VERSION_MINOR := $(call header_version,MINOR)
+VERSION_PATCH := $(call header_version,PATCH)
 VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 
 PREFIX ?= /usr/local
@@ -57,9 +59,25 @@ LIB_SRCS := $(sort $(wildcard lib/*.cc))
 LIB_OBJS := $(LIB_SRCS:lib/%.cc=$(BUILD)/obj/%.o)
 LIB_HDRS := include/levee.h $(wildcard lib/*.h)
 
-.PHONY: all deps test demo env install uninstall clean bench fuzz check-deps abi-baseline
+.PHONY: all bindings lua-binding python-binding deps test demo env version install install-lib \
+	install-lua install-python install-docs uninstall clean bench fuzz check-deps abi-baseline
 
-all: $(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblevee.so $(STLIB) $(BUILD)/levee.pc
+# The declaration block of levee.h as a module of each binding, generated
+# here and installed with the binding, so an installed binding loads without
+# levee.h (tools/gen-cdef; never edited, never committed).
+LUA_CDEF := $(BUILD)/bindings/luajit/levee/_cdef.lua
+PY_CDEF := $(BUILD)/bindings/python/levee/_cdef.py
+
+all: $(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblevee.so $(STLIB) $(BUILD)/levee.pc bindings
+
+bindings: lua-binding python-binding
+lua-binding: $(LUA_CDEF)
+python-binding: $(PY_CDEF)
+
+$(LUA_CDEF): include/levee.h tools/gen-cdef
+	tools/gen-cdef lua include/levee.h $@
+$(PY_CDEF): include/levee.h tools/gen-cdef
+	tools/gen-cdef python include/levee.h $@
 
 $(BUILD)/obj/%.o: lib/%.cc $(LIB_HDRS)
 	@mkdir -p $(dir $@)
@@ -100,6 +118,9 @@ bench-deps:
 	@tools/install-deps $(DEPS_BUILD) $(DEPS_BENCH)
 
 # ---------------------------------------------------------------- env
+version:
+	@echo $(VERSION)
+
 env:
 	@echo 'export LD_LIBRARY_PATH="$(CURDIR)/$(BUILD)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"'
 	@echo 'export LUA_PATH="$(CURDIR)/bindings/luajit/?.lua;$(CURDIR)/bindings/luajit/?/init.lua;$${LUA_PATH:-;}"'
@@ -145,23 +166,43 @@ demo:
 	@BUILD=$(BUILD) examples/demo
 
 # ---------------------------------------------------------------- install
-install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(LUADIR) $(DESTDIR)$(PYDIR) $(DESTDIR)$(DOCDIR)
+# RECORD_LIBRARY=no leaves out levee/_install.{lua,py}, the installed
+# library's path that the bindings try before dlopen("liblevee.so.0")
+# (packages rely on the soname alone).
+RECORD_LIBRARY ?= yes
+
+install: install-lib install-lua install-python install-docs
+	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+install-lib: $(SHLIB) $(BUILD)/$(SONAME) $(STLIB)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0644 include/levee.h $(DESTDIR)$(INCLUDEDIR)/levee.h
-	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liblevee.so
 	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 		pkgconfig/levee.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/levee.pc
-	rm -rf $(DESTDIR)$(LUADIR)/levee $(DESTDIR)$(PYDIR)/levee
+
+# The LuaJIT binding alone (also what the rockspec runs, with its LUADIR).
+install-lua: $(LUA_CDEF)
+	install -d $(DESTDIR)$(LUADIR)
+	rm -rf $(DESTDIR)$(LUADIR)/levee
 	cp -R bindings/luajit/levee $(DESTDIR)$(LUADIR)/levee
+	install -m 0644 $(LUA_CDEF) $(DESTDIR)$(LUADIR)/levee/_cdef.lua
+	if [ "$(RECORD_LIBRARY)" = yes ]; then tools/write-install-paths lua $(DESTDIR)$(LUADIR)/levee $(LIBDIR)/$(SONAME); fi
+
+install-python: $(PY_CDEF)
+	install -d $(DESTDIR)$(PYDIR)
+	rm -rf $(DESTDIR)$(PYDIR)/levee
 	cp -R bindings/python/levee $(DESTDIR)$(PYDIR)/levee
 	find $(DESTDIR)$(PYDIR)/levee -name __pycache__ -prune -exec rm -rf {} +
-	tools/write-install-paths $(DESTDIR) $(LUADIR) $(PYDIR) $(INCLUDEDIR)/levee.h
+	install -m 0644 $(PY_CDEF) $(DESTDIR)$(PYDIR)/levee/_cdef.py
+	if [ "$(RECORD_LIBRARY)" = yes ]; then tools/write-install-paths python $(DESTDIR)$(PYDIR)/levee $(LIBDIR)/$(SONAME); fi
+
+install-docs:
+	install -d $(DESTDIR)$(DOCDIR)
 	cp -R docs/. $(DESTDIR)$(DOCDIR)/
-	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/levee.h $(DESTDIR)$(LIBDIR)/liblevee.so* \
