@@ -6,6 +6,8 @@
 #   make demo       deps + build + the end-to-end demo
 #   make env        print the exports for using the in-tree build
 #   make install    PREFIX=/usr/local DESTDIR=   (make uninstall removes)
+#   make deb        the Debian packages in build/deb (dpkg-buildpackage, lintian)
+#   make version    print the version (levee.h's LEVEE_VERSION_* lines)
 #   make bench      run the benchmarks in bench/ (installs the reference packages)
 #   make fuzz       build the libFuzzer targets in tests/fuzz/
 #
@@ -16,11 +18,8 @@
 # only inside recipes.
 
 # The version is written in one place, the LEVEE_VERSION_* lines of levee.h.
-header_version = $(shell sed -n 's/^\#define LEVEE_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/levee.h)
-VERSION_MAJOR := $(call header_version,MAJOR)
-VERSION_MINOR := $(call header_version,MINOR)
-VERSION_PATCH := $(call header_version,PATCH)
-VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+VERSION := $(shell tools/gen-cdef version include/levee.h)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -47,6 +46,10 @@ CC ?= gcc
 OPT ?= -O2
 CXXFLAGS ?= $(OPT) -g
 CFLAGS ?= $(OPT) -g
+# CPPFLAGS and LDFLAGS reach the library's compile and link lines (packages
+# pass their hardening flags through them).
+CPPFLAGS ?=
+LDFLAGS ?=
 LEVEE_CXXFLAGS = -std=c++20 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
 	-Wall -Wextra -Iinclude -Ilib -ffile-prefix-map=$(CURDIR)=. $(SANFLAGS) $(shell pkg-config --cflags libevent libtls 2>/dev/null)
 LEVEE_LIBS = $(shell pkg-config --libs libevent_pthreads libevent libtls 2>/dev/null) -lpthread
@@ -60,7 +63,8 @@ LIB_OBJS := $(LIB_SRCS:lib/%.cc=$(BUILD)/obj/%.o)
 LIB_HDRS := include/levee.h $(wildcard lib/*.h)
 
 .PHONY: all bindings lua-binding python-binding deps test demo env version install install-lib \
-	install-lua install-python install-docs uninstall clean bench fuzz check-deps abi-baseline
+	install-lua install-python install-docs uninstall clean bench fuzz check-deps abi-baseline \
+	symbols deb
 
 # The declaration block of levee.h as a module of each binding, generated
 # here and installed with the binding, so an installed binding loads without
@@ -81,10 +85,10 @@ $(PY_CDEF): include/levee.h tools/gen-cdef
 
 $(BUILD)/obj/%.o: lib/%.cc $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -c $< -o $@
 
 $(SHLIB): $(LIB_OBJS) lib/levee.map
-	$(CXX) -shared $(SANFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=lib/levee.map \
+	$(CXX) -shared $(CXXFLAGS) $(LDFLAGS) $(SANFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=lib/levee.map \
 		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LEVEE_LIBS)
 
 $(BUILD)/$(SONAME): $(SHLIB)
@@ -98,7 +102,7 @@ $(STLIB): $(LIB_OBJS)
 	ar rcs $@ $(LIB_OBJS)
 
 # levee.pc for the in-tree build (install writes its own for PREFIX).
-$(BUILD)/levee.pc: pkgconfig/levee.pc.in
+$(BUILD)/levee.pc: pkgconfig/levee.pc.in include/levee.h
 	sed -e 's|@PREFIX@|$(CURDIR)|; s|@LIBDIR@|$(CURDIR)/$(BUILD)|; s|@INCLUDEDIR@|$(CURDIR)/include|; s|@VERSION@|$(VERSION)|' $< > $@
 
 # ---------------------------------------------------------------- packages
@@ -106,7 +110,8 @@ $(BUILD)/levee.pc: pkgconfig/levee.pc.in
 DEPS_BUILD := g++ make pkg-config libevent-dev libtls-dev luajit libluajit-5.1-dev \
 	python3 python3-cffi python3-greenlet python3-pytest python3-dev \
 	googletest libgtest-dev clang libclang-rt-14-dev \
-	socat curl openssl nginx-light abigail-tools
+	socat curl openssl nginx-light abigail-tools \
+	dpkg-dev debhelper dh-python lintian luarocks python3-pip python3-setuptools python3-wheel
 # References measured by `make bench`.
 DEPS_BENCH := lua-cjson lua-cqueues lua-luv lua-http wrk python3-gevent python3-ujson python3-uvloop \
 	libhttp-parser-dev
@@ -220,8 +225,26 @@ clean:
 # The ABI baseline that tests/suites/abi compares every build against.
 # Regenerate it only when a release deliberately changes the ABI
 # (docs/abi.md): additions are compatible, removals and changes are not.
+# It also refreshes the symbols file of the Debian package (make symbols).
 ABI_BASELINE := abi/liblevee.so.0.abi
-abi-baseline: all
+abi-baseline: all symbols
 	@mkdir -p abi
 	abidw --no-corpus-path --drop-private-types --headers-dir include \
 		$(BUILD)/$(SONAME) --out-file $(ABI_BASELINE)
+
+# debian/liblevee0.symbols records the version each function appeared in;
+# new functions get levee.h's version (tools/gen-symbols).
+symbols:
+	tools/gen-symbols include/levee.h lib/levee.map debian/liblevee0.symbols >debian/liblevee0.symbols.new
+	mv debian/liblevee0.symbols.new debian/liblevee0.symbols
+
+# ---------------------------------------------------------------- packages
+# make deb: liblevee0, liblevee-dev, lua-levee and python3-levee with
+# dpkg-buildpackage, from a copy of the sources (dpkg-buildpackage writes its
+# results beside the source directory), then lintian. The .deb files land in
+# DEB_DIR. The packaging tools are in DEPS_BUILD (tests/suites/packages
+# builds and installs the packages).
+DEB_DIR ?= $(BUILD)/deb
+deb:
+	@$(MAKE) --no-print-directory deps
+	@tools/build-debs $(DEB_DIR) $(VERSION)
