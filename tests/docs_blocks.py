@@ -78,7 +78,8 @@ def run(lang, code, where):
 
 
 def main(results, files):
-    if not files:
+    everything = not files
+    if everything:
         files = [os.path.join(ROOT, "README.md")] + sorted(
             glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True))
     passed = failed = 0
@@ -99,6 +100,9 @@ def main(results, files):
             else:
                 failed += 1
                 print("FAILED docs %s (%s): %s" % (where, tag, reason))
+    if everything and passed + failed == 0:
+        failed += 1
+        print("FAILED docs: no lua or python block found in README.md and docs/")
     os.makedirs(results, exist_ok=True)
     with open(os.path.join(results, "docs.count"), "w") as f:
         f.write("%d %d\n" % (passed, failed))
