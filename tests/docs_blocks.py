@@ -8,6 +8,8 @@ what its comments promise (tests/examples_check.py: a line
 output lines, in order). Blocks with any other tag (`text`, `sh`, `c`, ...)
 are not run. A block without a tag fails: say `text` for signatures and
 fragments, so nothing that looks like code escapes the run unnoticed.
+With no FILE given, it also checks that README.md links every page of
+docs/ (a new module page is listed there).
 
 Usage: docs_blocks.py RESULTS_DIR [FILE.md ...]
 Writes "passed failed" to RESULTS_DIR/docs.count. The environment (LUA_PATH,
@@ -77,6 +79,13 @@ def run(lang, code, where):
     return None
 
 
+def unlinked_pages():
+    """The pages of docs/ (not docs/bench/) that README.md does not link."""
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    pages = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    return ["docs/" + p for p in pages if "(docs/%s)" % p not in readme]
+
+
 def main(results, files):
     everything = not files
     if everything:
@@ -103,6 +112,14 @@ def main(results, files):
     if everything and passed + failed == 0:
         failed += 1
         print("FAILED docs: no lua or python block found in README.md and docs/")
+    if everything:
+        missing = unlinked_pages()
+        if missing:
+            failed += 1
+            print("FAILED docs: README.md does not link %s (one page per module)" % ", ".join(missing))
+        else:
+            passed += 1
+            print("ok     docs README.md links every page of docs/")
     os.makedirs(results, exist_ok=True)
     with open(os.path.join(results, "docs.count"), "w") as f:
         f.write("%d %d\n" % (passed, failed))
