@@ -5,8 +5,10 @@ Each block is written to a file of its own and run (luajit or this Python)
 in an empty temporary folder with a time limit; it must exit 0 and print
 what its comments promise (tests/examples_check.py: a line
 `print(...)  -- value` or `print(...)  # value` promises `value` among the
-output lines, in order). Blocks with any other tag (`text`, `sh`, `c`, ...)
-are not run. A block without a tag fails: say `text` for signatures and
+output lines, in order). A `c` block that defines `main` is compiled
+against include/levee.h and the library of $LEVEE_LIBRARY and must exit
+0; a `c` block without `main` is a fragment. Blocks with any other tag
+(`text`, `sh`, ...) are not run. A block without a tag fails: say `text` for signatures and
 fragments, so nothing that looks like code escapes the run unnoticed.
 With no FILE given, it also checks that README.md links every page of
 docs/ (a new module page is listed there).
@@ -25,8 +27,9 @@ import tempfile
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CHECK = os.path.join(ROOT, "tests", "examples_check.py")
 TIME_LIMIT = int(os.environ.get("DOCS_TIME_LIMIT", "10"))
-RUN = {"lua": ["luajit"], "python": [sys.executable]}
-SUFFIX = {"lua": ".lua", "python": ".py"}
+RUN = {"lua": ["luajit"], "python": [sys.executable], "c": []}
+SUFFIX = {"lua": ".lua", "python": ".py", "c": ".c"}
+MAIN = re.compile(r"\bint\s+main\s*\(")
 FENCE = re.compile(r"^( *)(`{3,}|~{3,})\s*([^`\s]*)[^`]*$")
 
 
@@ -54,6 +57,22 @@ def blocks(path):
         i += 1
 
 
+def compile_c(source, binary):
+    """Builds a C block against the in-tree header and library; returns
+    None or the compiler's complaint."""
+    library = os.environ.get("LEVEE_LIBRARY") or os.path.join(ROOT, "build", "liblevee.so.0")
+    sanitize = os.environ.get("SANITIZE")
+    command = ["cc", "-std=c99", "-Wall", "-Werror", "-I" + os.path.join(ROOT, "include"), source,
+               library, "-Wl,-rpath," + os.path.dirname(library), "-o", binary]
+    if sanitize:
+        command[1:1] = ["-fsanitize=" + sanitize]
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    r = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    if r.returncode != 0:
+        return "does not compile\n" + r.stdout.decode(errors="replace")[-2000:]
+    return None
+
+
 def run(lang, code, where):
     """Runs one block; returns None or the reason it failed."""
     with tempfile.TemporaryDirectory(prefix="levee-doc-") as tmp:
@@ -61,14 +80,22 @@ def run(lang, code, where):
         program = os.path.join(tmp, name)
         with open(program, "w", encoding="utf-8") as f:
             f.write(code)
+        command = RUN[lang] + [program]
+        if lang == "c":
+            command = [os.path.join(tmp, "program")]
+            failure = compile_c(program, command[0])
+            if failure:
+                return failure
         try:
-            r = subprocess.run(RUN[lang] + [program], cwd=tmp, stdout=subprocess.PIPE,
+            r = subprocess.run(command, cwd=tmp, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, timeout=TIME_LIMIT)
         except subprocess.TimeoutExpired as e:
             return "did not exit within %d s\n%s" % (TIME_LIMIT, (e.stdout or b"").decode(errors="replace")[-2000:])
         out = r.stdout.decode(errors="replace")
         if r.returncode != 0:
             return "exit status %d\n%s" % (r.returncode, out[-2000:])
+        if lang == "c":
+            return None
         output = os.path.join(tmp, "output.txt")
         with open(output, "w", encoding="utf-8") as f:
             f.write(out)
@@ -100,7 +127,7 @@ def main(results, files):
                 failed += 1
                 print("FAILED docs %s: a fenced block without a language tag (use text for fragments)" % where)
                 continue
-            if tag not in RUN:
+            if tag not in RUN or (tag == "c" and not MAIN.search(code)):
                 continue
             reason = run(tag, code, where)
             if reason is None:

@@ -63,6 +63,17 @@ def test_an_untagged_block_fails(tmp_path):
     assert run(tmp_path, "```\nprint(1)\n```\n") == (1, ["0", "1"])
 
 
+def test_c_blocks_with_main_are_built_and_run_and_fragments_are_not(tmp_path):
+    ok = "```c\n#include <levee.h>\nint main(void) { return levee_version() > 0 ? 0 : 1; }\n```\n"
+    fragment = "```c\nlevee_buffer *b;\nlevee_buffer_new(&b, 0);\n```\n"
+    assert run(tmp_path, ok + fragment) == (0, ["1", "0"])
+
+
+def test_a_c_block_that_fails_fails(tmp_path):
+    assert run(tmp_path, "```c\nint main(void) { return 2; }\n```\n") == (1, ["0", "1"])
+    assert run(tmp_path, "```c\nint main(void) { return undeclared; }\n```\n") == (1, ["0", "1"])
+
+
 def test_a_block_past_the_time_limit_fails(tmp_path, monkeypatch):
     monkeypatch.setattr(docs_blocks, "TIME_LIMIT", 1)
     assert run(tmp_path, "```python\nimport time\ntime.sleep(30)\n```\n") == (1, ["0", "1"])
