@@ -106,12 +106,17 @@ $(BUILD)/levee.pc: pkgconfig/levee.pc.in include/levee.h
 	sed -e 's|@PREFIX@|$(CURDIR)|; s|@LIBDIR@|$(CURDIR)/$(BUILD)|; s|@INCLUDEDIR@|$(CURDIR)/include|; s|@VERSION@|$(VERSION)|' $< > $@
 
 # ---------------------------------------------------------------- packages
-# Build and test: what `make test` and `make demo` need on a fresh machine.
-DEPS_BUILD := g++ make pkg-config libevent-dev libtls-dev luajit libluajit-5.1-dev \
-	python3 python3-cffi python3-greenlet python3-pytest python3-dev \
+# The Debian packages (`make deb`): the library's build dependencies and
+# the packaging tools.
+DEPS_DEB := g++ make pkg-config libevent-dev libtls-dev python3 \
+	dpkg-dev debhelper dh-python lintian
+# Build and test: what `make test` and `make demo` need on a fresh machine
+# (tests/suites/packages also installs with pip and LuaRocks).
+DEPS_BUILD := $(DEPS_DEB) luajit libluajit-5.1-dev \
+	python3-cffi python3-greenlet python3-pytest python3-dev \
 	googletest libgtest-dev clang libclang-rt-14-dev \
 	socat curl openssl nginx-light abigail-tools \
-	dpkg-dev debhelper dh-python lintian luarocks python3-pip python3-setuptools python3-wheel
+	luarocks python3-pip python3-setuptools python3-wheel
 # References measured by `make bench`.
 DEPS_BENCH := lua-cjson lua-cqueues lua-luv lua-http wrk python3-gevent python3-ujson python3-uvloop \
 	libhttp-parser-dev
@@ -242,9 +247,8 @@ symbols:
 # make deb: liblevee0, liblevee-dev, lua-levee and python3-levee with
 # dpkg-buildpackage, from a copy of the sources (dpkg-buildpackage writes its
 # results beside the source directory), then lintian. The .deb files land in
-# DEB_DIR. The packaging tools are in DEPS_BUILD (tests/suites/packages
-# builds and installs the packages).
+# DEB_DIR.
 DEB_DIR ?= $(BUILD)/deb
 deb:
-	@$(MAKE) --no-print-directory deps
+	@tools/install-deps $(DEPS_DEB)
 	@tools/build-debs $(DEB_DIR) $(VERSION)
