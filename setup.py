@@ -2,6 +2,7 @@
 the build writes levee/_cdef.py (the header's declaration block) beside the
 package, both through tools/gen-cdef, so neither is a second copy."""
 import os
+import shutil
 import subprocess
 
 from setuptools import setup
@@ -16,6 +17,8 @@ class BuildWithDeclarations(build_py):
     """build_py, plus levee/_cdef.py generated from include/levee.h."""
 
     def run(self):
+        # A module removed from the sources must not linger in the wheel.
+        shutil.rmtree(os.path.join(self.build_lib, "levee"), ignore_errors=True)
         super().run()
         out = os.path.join(self.build_lib, "levee", "_cdef.py")
         subprocess.check_call(["sh", GEN, "python", HEADER, out])
