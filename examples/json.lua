@@ -26,6 +26,18 @@ print(ffi.string(buf:value()))                    -- {}
 -- a decoder takes a value in pieces: 0 means "need more"
 local d = p.json.decoder()
 local doc = '{"k": [1, 2]}'
-print(d:next(doc, 6, false))                      -- nil 0
-print(d:next(doc, #doc, false))                   -- nil 13
+print(d:feed(doc, 6, false))                      -- nil 0
+print(d:feed(doc, #doc, false))                   -- nil 13
 print(d.value.k[2])                               -- 2
+
+-- or one token per call, as the original's decoder:next: each call gets
+-- the bytes after the previous token
+d = p.json.decoder()
+local pos, names = 1, {}
+repeat
+  local rest = doc:sub(pos)
+  local _, n = d:next(rest, #rest, true)
+  names[#names + 1] = d.type
+  pos = pos + n
+until d:is_done()
+print(table.concat(names, " "))  -- object string array number number array_end object_end

@@ -599,6 +599,14 @@ int levee_hub_timers(const levee_hub *hub);
  * number of records, or LEVEE_EINVAL. */
 int levee_hub_poll(levee_hub *hub, double timeout_ms, levee_event *events, int max);
 
+/* levee_hub_poll without asking the OS: refreshes the cached clock and
+ * fills at most max records with the expired timers (deadline order) and
+ * the fd readiness and wake-ups already collected, making no system call
+ * besides reading the clock. For a scheduler tick while green threads are
+ * runnable and no fd is registered. Returns the number of records, or
+ * LEVEE_EINVAL. */
+int levee_hub_expire(levee_hub *hub, levee_event *events, int max);
+
 /* The hub clock in milliseconds (monotonic), as cached by the last poll
  * (or levee_hub_new). Timers and sleeps are measured from it. */
 double levee_hub_now(const levee_hub *hub);
@@ -746,6 +754,62 @@ int64_t levee_json_marshal(levee_json *j, const uint8_t *input);
 
 /* The bytes the last levee_json_pickle / levee_json_loads produced. */
 const uint8_t *levee_json_output(const levee_json *j);
+
+/* Token kinds that only the lexer below reports: a container's end. */
+enum levee_json_end {
+  LEVEE_JSON_ARRAY_END = 7,  /* ']' */
+  LEVEE_JSON_OBJECT_END = 8  /* '}' */
+};
+
+/* A token-at-a-time JSON lexer: each call reads exactly one token of the
+ * current value (strictly checked against what may come next) from the
+ * bytes that follow the previous token, so a caller can drop each token's
+ * bytes before the next call. For programs that walk a document token by
+ * token; decoding whole values is faster with levee_json_feed. Not
+ * thread-safe. */
+typedef struct levee_json_lexer levee_json_lexer;
+
+/* Makes a lexer (nesting limit LEVEE_JSON_MAX_DEPTH). *out owned by the
+ * caller. 0, LEVEE_EINVAL, LEVEE_ENOMEM. */
+int levee_json_lexer_new(levee_json_lexer **out);
+
+/* Frees the lexer. NULL is a no-op. */
+void levee_json_lexer_free(levee_json_lexer *lx);
+
+/* Sets the nesting limit (1..100000). 0 or LEVEE_EINVAL. */
+int levee_json_lexer_limits(levee_json_lexer *lx, uint32_t max_depth);
+
+/* Forgets the value in progress: the next token starts a new value. */
+void levee_json_lexer_reset(levee_json_lexer *lx);
+
+/* Reads the next token from input[0, len). eof non-zero says no more bytes
+ * will come (a number at the very end is then complete). Returns the bytes
+ * the token used (> 0: white space and the ',' or ':' before it included)
+ * and fills *tok: offsets relative to input; strings as in the tape
+ * (escaped ones unescaped at levee_json_lexer_strings() + aux); ARRAY and
+ * OBJECT have len 0; ARRAY_END / OBJECT_END close them. Returns 0 when
+ * input ends before the token does (call again with the same bytes
+ * extended; *tok is untouched), or LEVEE_JSON_ESYNTAX / EBYTE / EESCAPE /
+ * ESTACK / ESIZE (levee_json_lexer_error_offset says where, relative to
+ * input; reset before reuse), LEVEE_EINVAL, LEVEE_ENOMEM. Input that ends
+ * before a token with eof set is LEVEE_JSON_ESYNTAX at offset len. After
+ * the token that completes the top-level value, levee_json_lexer_done is 1
+ * and the next call starts a new value. */
+int64_t levee_json_lexer_next(levee_json_lexer *lx, const uint8_t *input, size_t len, int eof,
+                              levee_json_token *tok);
+
+/* 1 when the last token completed the top-level value, else 0. */
+int levee_json_lexer_done(const levee_json_lexer *lx);
+
+/* How deep the lexer is: the containers open after the last token. */
+int levee_json_lexer_depth(const levee_json_lexer *lx);
+
+/* The unescaped bytes of the last string token that held escapes (see
+ * levee_json_token.aux); valid until the next call on the lexer. */
+const uint8_t *levee_json_lexer_strings(const levee_json_lexer *lx);
+
+/* Byte offset, relative to the last call's input, of the last error. */
+uint64_t levee_json_lexer_error_offset(const levee_json_lexer *lx);
 
 /* Writes src[0, len) as a quoted JSON string at dst, which must hold
  * 6 * len + 2 bytes: '"' and '\\' and control characters are escaped
@@ -1073,6 +1137,67 @@ int levee_stat_kind(const levee_stat *st);
 /* open(2) with O_CLOEXEC added. Returns the fd (0 is a valid fd) or
  * -(errno). */
 int levee_fs_open(const char *path, int32_t flags, int32_t mode);
+
+/* The open(2) flags of an fopen-style mode string, as levee's open calls
+ * read it: "r" read, "r+" read-write, "w" write + truncate (the file must
+ * exist), "w+" read-write + create + truncate, "a" write + append +
+ * create, "a+" read-write + append + create; an "x" suffix adds create +
+ * exclusive ("wx" fails if the file exists); a "b" anywhere is ignored.
+ * Returns the flags (>= 0) or LEVEE_EINVAL for any other string. */
+int levee_fs_open_mode(const char *mode);
+
+/* Makes a new directory from tmpl, whose last six characters must be
+ * "XXXXXX": they are replaced in place (tmpl is written) by the name
+ * chosen; the directory is mode 0700. 0, LEVEE_EINVAL (NULL or no
+ * XXXXXX suffix) or -(errno). */
+int levee_fs_mkdtemp(char *tmpl);
+
+/* Removes path: a file, a symlink (not its target) or an empty directory;
+ * with recurse non-zero a directory and everything under it (symlinks are
+ * removed, never followed). 0, or -(errno) of the first failure
+ * (LEVEE_ENOTEMPTY for a non-empty directory without recurse). */
+int levee_fs_remove(const char *path, int recurse);
+
+/* A recursive walk over the entries under a directory, in name order,
+ * depth first (a directory's entries follow it). The root itself is not
+ * an entry. Symlinks are reported as such and not followed unless
+ * levee_dir_follow says so. Not thread-safe; one walker per use. */
+typedef struct levee_dir levee_dir;
+
+/* Opens a walk under path, descending at most depth levels (1: the
+ * directory's own entries only). *out owned by the caller
+ * (levee_dir_free). 0, LEVEE_EINVAL (NULL, depth < 1), LEVEE_ENOMEM, or
+ * -(errno) for a path that cannot be opened as a directory. */
+int levee_dir_open(levee_dir **out, const char *path, int32_t depth);
+
+/* Frees the walker. NULL is a no-op. */
+void levee_dir_free(levee_dir *d);
+
+/* Moves to the next entry: 1 (an entry is current), 0 (the walk is over)
+ * or -(errno) when a directory under the root cannot be read (the walk
+ * goes on past it at the next call). */
+int levee_dir_next(levee_dir *d);
+
+/* Do not descend into the current entry (a directory). 0, LEVEE_EINVAL
+ * when no entry is current. */
+int levee_dir_skip(levee_dir *d);
+
+/* Follow the current entry, a symlink: when it points at a directory the
+ * walk descends into it (the link is not reported again). 0,
+ * LEVEE_EINVAL when no entry is current. */
+int levee_dir_follow(levee_dir *d);
+
+/* The LEVEE_FILE_* kind of the current entry (a symlink is
+ * LEVEE_FILE_LNK), or LEVEE_EINVAL when no entry is current. */
+int levee_dir_kind(const levee_dir *d);
+
+/* The current entry's path (the root joined with the names below it),
+ * NUL-terminated, valid until the next call on the walker; NULL when no
+ * entry is current. */
+const char *levee_dir_path(const levee_dir *d);
+
+/* How deep the current entry is (1: directly under the root), or 0. */
+int levee_dir_level(const levee_dir *d);
 
 
 /* levee:section dns */

@@ -76,3 +76,27 @@ extern "C" int levee_fs_open(const char *path, int32_t flags, int32_t mode) {
   } while (fd < 0 && errno == EINTR);
   return fd < 0 ? last_errno_code() : fd;
 }
+
+extern "C" int levee_fs_open_mode(const char *mode) {
+  if (!mode) return LEVEE_EINVAL;
+  char m[8];
+  size_t n = 0;
+  for (const char *p = mode; *p; p++) {
+    if (*p == 'b') continue;
+    if (n + 1 >= sizeof m) return LEVEE_EINVAL;
+    m[n++] = *p;
+  }
+  m[n] = 0;
+  bool excl = n > 1 && m[n - 1] == 'x';
+  if (excl) m[--n] = 0;
+  int flags;
+  if (!strcmp(m, "r")) flags = O_RDONLY;
+  else if (!strcmp(m, "r+")) flags = O_RDWR;
+  else if (!strcmp(m, "w")) flags = O_WRONLY | O_TRUNC;
+  else if (!strcmp(m, "w+")) flags = O_RDWR | O_CREAT | O_TRUNC;
+  else if (!strcmp(m, "a")) flags = O_WRONLY | O_APPEND | O_CREAT;
+  else if (!strcmp(m, "a+")) flags = O_RDWR | O_APPEND | O_CREAT;
+  else return LEVEE_EINVAL;
+  if (excl) flags |= O_CREAT | O_EXCL;
+  return flags;
+}

@@ -112,6 +112,27 @@ struct levee_hub {
     free_slots.push_back(slot);
   }
 
+  // Refreshes the clock, then fills events with the expired timers (in
+  // deadline order) and the records already collected.
+  int collect(levee_event *events, int max) {
+    now = monotonic_ms();
+    int n = 0;
+    while (n < max && !heap.empty()) {
+      int slot = heap[0];
+      Timer &t = slots[slot];
+      if (t.deadline > now) break;
+      events[n++] = levee_event{t.token, LEVEE_HUB_TIMER, 0};
+      heap_remove(0);
+    }
+    while (n < max && !pending.empty()) {
+      levee_event e = pending.front();
+      pending.pop_front();
+      if (e.kind == LEVEE_HUB_WAKE) wake_pending = false;
+      events[n++] = e;
+    }
+    return n;
+  }
+
   void drop_watch(Watch *w) {
     if (w->rev) event_free(w->rev);
     if (w->wev) event_free(w->wev);
@@ -315,22 +336,14 @@ int levee_hub_poll(levee_hub *hub, double timeout_ms, levee_event *events, int m
     } else {
       event_base_loop(hub->base, EVLOOP_NONBLOCK);
     }
-    hub->now = monotonic_ms();
-    int n = 0;
-    while (n < max && !hub->heap.empty()) {
-      int slot = hub->heap[0];
-      Timer &t = hub->slots[slot];
-      if (t.deadline > hub->now) break;
-      events[n++] = levee_event{t.token, LEVEE_HUB_TIMER, 0};
-      hub->heap_remove(0);
-    }
-    while (n < max && !hub->pending.empty()) {
-      levee_event e = hub->pending.front();
-      hub->pending.pop_front();
-      if (e.kind == LEVEE_HUB_WAKE) hub->wake_pending = false;
-      events[n++] = e;
-    }
-    return n;
+    return hub->collect(events, max);
+  });
+}
+
+int levee_hub_expire(levee_hub *hub, levee_event *events, int max) {
+  return levee::guard([&]() -> int {
+    if (!hub || !events || max <= 0) return LEVEE_EINVAL;
+    return hub->collect(events, max);
   });
 }
 

@@ -17,8 +17,11 @@ local function now()
 end
 now = now()
 
-local function levee_run()
+-- levee_run([setup]): setup(h) may register an fd or start a timer first,
+-- to measure what the hub's per-tick poll costs then.
+local function levee_run(setup)
   local h = require("levee").Hub()
+  local teardown = setup and setup(h)
   local s1, r1 = h:pipe()
   local s2, r2 = h:pipe()
   local done_s, done_r = h:pipe()
@@ -34,7 +37,23 @@ local function levee_run()
   done_r:recv()
   local t = now() - t0
   s1:close()
+  if teardown then teardown() end
   return 2 * N / t
+end
+
+-- A green thread blocked reading an idle pipe (as a server's accept loop
+-- waits on its listening socket): the hub then asks epoll (timeout 0) on
+-- every tick while threads are runnable, as the original did.
+local function with_fd(h)
+  local r, w = h.io:pipe()
+  h:spawn(function() r:reads() end)
+  return function() w:close() h:continue() end
+end
+
+-- One pending timer and no fd: every tick reads the clock and checks the
+-- timer heap, without a system call.
+local function with_timer(h)
+  h:spawn_later(3600 * 1000, function() end)
 end
 
 -- The same ping-pong with raw coroutines: two coroutines, and the main
@@ -103,18 +122,24 @@ local function median(t)
   return t[math.ceil(#t / 2)]
 end
 
-local results = {levee = {}, raw = {}, raw1 = {}, cqueues = {}}
+local results = {levee = {}, raw = {}, raw1 = {}, cqueues = {}, fd = {}, timer = {}}
 for _ = 1, RUNS do  -- interleaved, so drift on a shared machine hits all of them
   results.raw[#results.raw + 1] = raw_run()
   results.raw1[#results.raw1 + 1] = raw1_run()
   results.cqueues[#results.cqueues + 1] = cqueues_run()
   results.levee[#results.levee + 1] = levee_run()
+  results.fd[#results.fd + 1] = levee_run(with_fd)
+  results.timer[#results.timer + 1] = levee_run(with_timer)
 end
 local l, r, c = median(results.levee), median(results.raw), median(results.cqueues)
 print(("ping-pong, %d round trips, median of %d runs (messages/s)"):format(N, RUNS))
-print(("  levee h:pipe()        %12.0f"):format(l))
+print(("  levee h:pipe()       %12.0f"):format(l))
 print(("  raw coroutines        %12.0f   (two coroutines, as levee's two threads)"):format(r))
 print(("  raw, one coroutine    %12.0f   (main as the peer; reference only)"):format(median(results.raw1)))
 print(("  cqueues conditions    %12.0f"):format(c))
+print(("  levee, one timer set %12.0f   (clock read every tick)"):format(median(results.timer)))
+print(("  levee, fd waited on  %12.0f   (a thread waits on it: epoll_wait every tick)"):format(median(results.fd)))
 print(("  levee/raw     %.2fx   (goal >= 0.25x)"):format(l / r))
+print(("  levee/raw     %.2fx   with a timer set"):format(median(results.timer) / r))
+print(("  levee/raw     %.2fx   with a thread waiting on an fd"):format(median(results.fd) / r))
 print(("  levee/cqueues %.2fx   (goal >= 1.0x)"):format(l / c))

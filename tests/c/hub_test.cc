@@ -143,3 +143,31 @@ TEST(Hub, ClocksAdvance) {
 }
 
 }  // namespace
+
+TEST(Hub, ExpireCollectsTimersAndRefreshesTheClockWithoutPollingFds) {
+  Hub hub;
+  int sv[2];
+  ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+  ASSERT_EQ(0, levee_hub_register(hub.h, sv[0], LEVEE_HUB_R, 10, 11));
+  ASSERT_EQ(1, write(sv[1], "x", 1));
+  double before = levee_hub_now(hub.h);
+  ASSERT_GE(levee_hub_timer_add(hub.h, before, 7), 0);
+  ASSERT_GE(levee_hub_timer_add(hub.h, before + 60000, 8), 0);
+  levee_event ev[8];
+  // the due timer comes out; the fd is not asked about (no epoll_wait)
+  ASSERT_EQ(1, levee_hub_expire(hub.h, ev, 8));
+  EXPECT_EQ(uint64_t(7), ev[0].token);
+  EXPECT_EQ(LEVEE_HUB_TIMER, ev[0].kind);
+  EXPECT_GE(levee_hub_now(hub.h), before);
+  EXPECT_EQ(0, levee_hub_expire(hub.h, ev, 8));
+  // a poll then sees the readiness
+  std::vector<levee_event> got = hub.poll(0);
+  ASSERT_EQ(1u, got.size());
+  EXPECT_EQ(uint64_t(10), got[0].token);
+  EXPECT_EQ(LEVEE_EINVAL, levee_hub_expire(nullptr, ev, 8));
+  EXPECT_EQ(LEVEE_EINVAL, levee_hub_expire(hub.h, nullptr, 8));
+  EXPECT_EQ(LEVEE_EINVAL, levee_hub_expire(hub.h, ev, 0));
+  levee_hub_unregister(hub.h, sv[0]);
+  close(sv[0]);
+  close(sv[1]);
+}

@@ -342,3 +342,113 @@ TEST(JsonUtf, Utf16AndUtf32ToUtf8) {
   EXPECT_EQ(0, levee_utf16_to_utf8(nullptr, nullptr, 0));
   EXPECT_EQ(LEVEE_EINVAL, levee_utf32_to_utf8(nullptr, big, 1));
 }
+
+namespace {
+
+struct Lexer {
+  levee_json_lexer *lx = nullptr;
+  levee_json_token tok{};
+  Lexer() { EXPECT_EQ(0, levee_json_lexer_new(&lx)); }
+  ~Lexer() { levee_json_lexer_free(lx); }
+  int64_t next(const uint8_t *p, size_t n, bool eof = false) {
+    return levee_json_lexer_next(lx, p, n, eof ? 1 : 0, &tok);
+  }
+};
+
+}  // namespace
+
+// Walks a document token by token, trying every cut of each token first:
+// a cut before a token's end answers 0 and changes nothing, and the whole
+// token then reads as it would have read at once.
+TEST(JsonLexer, EveryCutOfATokenNeedsMoreThenTheTokenReads) {
+  const std::string doc = R"( {"a": [1, -2.5e3, "x\ny\u00e9", true, false, null], "b": {}} )";
+  const uint32_t want[] = {LEVEE_JSON_OBJECT, LEVEE_JSON_STRING, LEVEE_JSON_ARRAY,
+                           LEVEE_JSON_NUMBER, LEVEE_JSON_NUMBER, LEVEE_JSON_STRING,
+                           LEVEE_JSON_TRUE,   LEVEE_JSON_FALSE,  LEVEE_JSON_NULL,
+                           LEVEE_JSON_ARRAY_END, LEVEE_JSON_STRING, LEVEE_JSON_OBJECT,
+                           LEVEE_JSON_OBJECT_END, LEVEE_JSON_OBJECT_END};
+  Lexer lx;
+  size_t pos = 0, k = 0;
+  while (!levee_json_lexer_done(lx.lx)) {
+    ASSERT_LT(k, sizeof want / sizeof want[0]);
+    Guarded whole(doc.substr(pos));
+    Lexer probe;  // what one call with everything reads
+    // (the probe must be in the same state: replay the tokens so far)
+    size_t q = 0;
+    while (q < pos) q += size_t(probe.next(reinterpret_cast<const uint8_t *>(doc.data()) + q,
+                                           doc.size() - q));
+    int64_t n = probe.next(whole.data, doc.size() - pos);
+    ASSERT_GT(n, 0) << "at " << pos;
+    for (size_t cut = 0; cut < size_t(n); cut++) {
+      Guarded part(doc.substr(pos, cut));
+      ASSERT_EQ(0, lx.next(part.data, cut)) << "at " << pos << " cut " << cut;
+    }
+    ASSERT_EQ(n, lx.next(whole.data, doc.size() - pos));
+    EXPECT_EQ(want[k], lx.tok.type) << "token " << k;
+    pos += size_t(n);
+    k++;
+  }
+  EXPECT_EQ(sizeof want / sizeof want[0], k);
+  EXPECT_EQ(0, levee_json_lexer_depth(lx.lx));
+}
+
+TEST(JsonLexer, TokensCarryValuesAndOffsets) {
+  Lexer lx;
+  const std::string s = R"(["a\tb", 18446744073709551615, 3])";
+  auto p = reinterpret_cast<const uint8_t *>(s.data());
+  ASSERT_EQ(1, lx.next(p, s.size()));
+  EXPECT_EQ(1, levee_json_lexer_depth(lx.lx));
+  ASSERT_EQ(6, lx.next(p + 1, s.size() - 1));
+  EXPECT_EQ(uint32_t(LEVEE_JSON_STRING), lx.tok.type);
+  ASSERT_TRUE(lx.tok.flags & LEVEE_JSON_FESCAPED);
+  EXPECT_EQ("a\tb", std::string(reinterpret_cast<const char *>(levee_json_lexer_strings(lx.lx)) +
+                                    lx.tok.aux, size_t(lx.tok.integer)));
+  ASSERT_EQ(22, lx.next(p + 7, s.size() - 7));
+  EXPECT_TRUE(lx.tok.flags & LEVEE_JSON_FUINT);
+  EXPECT_EQ(UINT64_MAX, uint64_t(lx.tok.integer));
+  EXPECT_EQ(2u, lx.tok.off);  // after ", "
+  ASSERT_EQ(3, lx.next(p + 29, s.size() - 29));
+  EXPECT_EQ(3.0, lx.tok.number);
+  EXPECT_EQ(0, levee_json_lexer_done(lx.lx));
+  ASSERT_EQ(1, lx.next(p + 32, s.size() - 32));
+  EXPECT_EQ(uint32_t(LEVEE_JSON_ARRAY_END), lx.tok.type);
+  EXPECT_EQ(1, levee_json_lexer_done(lx.lx));
+}
+
+TEST(JsonLexer, RefusesWhatMayNotComeNextAndHostileInput) {
+  struct {
+    const char *doc;
+    int code;
+    uint64_t off;
+  } cases[] = {
+      {"[1 2]", LEVEE_JSON_ESYNTAX, 1},  // offsets are relative to the call's input
+      {"{1:2}", LEVEE_JSON_ESYNTAX, 0},
+      {"]", LEVEE_JSON_ESYNTAX, 0},
+      {"[\x01]", LEVEE_JSON_EBYTE, 0},
+      {"[\"\\x\"]", LEVEE_JSON_EESCAPE, 1},
+  };
+  for (auto &c : cases) {
+    Lexer lx;
+    std::string s = c.doc;
+    size_t pos = 0;
+    int64_t rc;
+    while ((rc = lx.next(reinterpret_cast<const uint8_t *>(s.data()) + pos, s.size() - pos, true)) > 0)
+      pos += size_t(rc);
+    EXPECT_EQ(c.code, rc) << c.doc;
+    EXPECT_EQ(c.off, levee_json_lexer_error_offset(lx.lx)) << c.doc;
+  }
+  Lexer deep;
+  ASSERT_EQ(0, levee_json_lexer_limits(deep.lx, 2));
+  const uint8_t b = '[';
+  EXPECT_EQ(1, deep.next(&b, 1));
+  EXPECT_EQ(1, deep.next(&b, 1));
+  EXPECT_EQ(LEVEE_JSON_ESTACK, deep.next(&b, 1));
+  levee_json_token t;
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_lexer_next(nullptr, &b, 1, 0, &t));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_lexer_next(deep.lx, nullptr, 1, 0, &t));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_lexer_next(deep.lx, &b, 1, 0, nullptr));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_lexer_limits(deep.lx, 0));
+  Lexer empty;
+  EXPECT_EQ(0, empty.next(&b, 0));
+  EXPECT_EQ(LEVEE_JSON_ESYNTAX, empty.next(&b, 0, true));
+}

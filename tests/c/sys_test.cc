@@ -3,6 +3,7 @@
 // leaves no fd behind.
 #include <gtest/gtest.h>
 #include <levee.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -387,3 +389,85 @@ TEST_F(Sys, ProcessFacts) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- dirs
+
+namespace {
+
+std::string make_tree() {
+  char tmpl[] = "/tmp/levee-dir-XXXXXX";
+  EXPECT_EQ(0, levee_fs_mkdtemp(tmpl));
+  std::string root = tmpl;
+  EXPECT_EQ(0, mkdir((root + "/b").c_str(), 0700));
+  EXPECT_EQ(0, mkdir((root + "/b/c").c_str(), 0700));
+  for (const char *f : {"/a", "/b/c/x", "/b/y"}) {
+    int fd = open((root + f).c_str(), O_CREAT | O_WRONLY, 0600);
+    EXPECT_GE(fd, 0);
+    close(fd);
+  }
+  EXPECT_EQ(0, symlink("b", (root + "/l").c_str()));
+  return root;
+}
+
+std::vector<std::string> walk(const std::string &root, int depth, bool follow, bool skip_b) {
+  levee_dir *d = nullptr;
+  EXPECT_EQ(0, levee_dir_open(&d, root.c_str(), depth));
+  std::vector<std::string> seen;
+  int rc;
+  while ((rc = levee_dir_next(d)) == 1) {
+    std::string p = levee_dir_path(d);
+    seen.push_back(p.substr(root.size() + 1) + ":" + std::to_string(levee_dir_kind(d)) + ":" +
+                   std::to_string(levee_dir_level(d)));
+    if (follow && levee_dir_kind(d) == LEVEE_FILE_LNK) EXPECT_EQ(0, levee_dir_follow(d));
+    if (skip_b && p == root + "/b") EXPECT_EQ(0, levee_dir_skip(d));
+  }
+  EXPECT_EQ(0, rc);
+  EXPECT_EQ(nullptr, levee_dir_path(d));
+  EXPECT_EQ(LEVEE_EINVAL, levee_dir_kind(d));
+  levee_dir_free(d);
+  return seen;
+}
+
+}  // namespace
+
+TEST(Dir, WalksInNameOrderDepthFirstWithoutTheRoot) {
+  std::string root = make_tree();
+  std::vector<std::string> want = {"a:1:1", "b:2:1", "b/c:2:2", "b/c/x:1:3", "b/y:1:2", "l:3:1"};
+  EXPECT_EQ(want, walk(root, 255, false, false));
+  EXPECT_EQ((std::vector<std::string>{"a:1:1", "b:2:1", "l:3:1"}), walk(root, 1, false, false));
+  // follow descends through the link; skip leaves b out
+  EXPECT_EQ((std::vector<std::string>{"a:1:1", "b:2:1", "l:3:1", "l/c:2:2", "l/c/x:1:3", "l/y:1:2"}),
+            walk(root, 255, true, true));
+  EXPECT_EQ(LEVEE_ENOTEMPTY, levee_fs_remove(root.c_str(), 0));
+  EXPECT_EQ(0, levee_fs_remove(root.c_str(), 1));
+  EXPECT_EQ(LEVEE_ENOENT, levee_fs_remove(root.c_str(), 1));
+}
+
+TEST(Dir, RefusesWhatIsNotADirectoryAndBadArguments) {
+  levee_dir *d = nullptr;
+  EXPECT_EQ(LEVEE_ENOENT, levee_dir_open(&d, "/nonexistent-levee-dir", 1));
+  EXPECT_EQ(LEVEE_ENOTDIR, levee_dir_open(&d, "/dev/null", 1));
+  EXPECT_EQ(LEVEE_EINVAL, levee_dir_open(&d, "/", 0));
+  EXPECT_EQ(LEVEE_EINVAL, levee_dir_open(nullptr, "/", 1));
+  EXPECT_EQ(LEVEE_EINVAL, levee_dir_next(nullptr));
+  EXPECT_EQ(LEVEE_EINVAL, levee_dir_skip(nullptr));
+  levee_dir_free(nullptr);
+  char bad[] = "/tmp/levee-no-suffix";
+  EXPECT_EQ(LEVEE_EINVAL, levee_fs_mkdtemp(bad));
+  EXPECT_EQ(LEVEE_EINVAL, levee_fs_remove(nullptr, 0));
+}
+
+TEST(Fs, OpenModeStringsAsTheOriginal) {
+  EXPECT_EQ(O_RDONLY, levee_fs_open_mode("r"));
+  EXPECT_EQ(O_RDONLY, levee_fs_open_mode("rb"));
+  EXPECT_EQ(O_RDWR, levee_fs_open_mode("r+"));
+  EXPECT_EQ(O_WRONLY | O_TRUNC, levee_fs_open_mode("w"));  // no create
+  EXPECT_EQ(O_RDWR | O_CREAT | O_TRUNC, levee_fs_open_mode("w+"));
+  EXPECT_EQ(O_WRONLY | O_APPEND | O_CREAT, levee_fs_open_mode("a"));
+  EXPECT_EQ(O_RDWR | O_APPEND | O_CREAT, levee_fs_open_mode("a+"));
+  EXPECT_EQ(O_WRONLY | O_TRUNC | O_CREAT | O_EXCL, levee_fs_open_mode("wx"));
+  EXPECT_EQ(O_RDWR | O_CREAT | O_EXCL, levee_fs_open_mode("r+x"));
+  for (const char *bad : {"", "x", "rw", "q", "r++", "wxx", "rrrrrrrrrr"})
+    EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(bad)) << bad;
+  EXPECT_EQ(LEVEE_EINVAL, levee_fs_open_mode(nullptr));
+}

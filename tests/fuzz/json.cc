@@ -1,5 +1,6 @@
 // libFuzzer target for the JSON tokenizer: whole-document parse, the same
 // bytes fed in two pieces (must agree with the whole parse), pickle output,
+// the token-at-a-time lexer (must accept exactly what the parse accepts),
 // and the escaper over the raw bytes.
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +47,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (b <= 0) abort();
     if (levee_json_count(split) != levee_json_count(whole)) abort();
   }
+  // The token-at-a-time lexer walks the same bytes: it must accept exactly
+  // the documents the whole parse accepts, with the same tokens (plus one
+  // end token per container).
+  static levee_json_lexer *lex = [] {
+    levee_json_lexer *l = nullptr;
+    if (levee_json_lexer_new(&l) != 0) abort();
+    levee_json_lexer_limits(l, 64);
+    return l;
+  }();
+  levee_json_lexer_reset(lex);
+  levee_json_token tok;
+  size_t pos = 0, tokens = 0, ends = 0;
+  int64_t r;
+  while ((r = levee_json_lexer_next(lex, p + pos, size - pos, 1, &tok)) > 0) {
+    if (tok.type == LEVEE_JSON_STRING && tok.off + tok.len > size - pos) abort();
+    pos += size_t(r);
+    tokens++;
+    if (tok.type == LEVEE_JSON_ARRAY_END || tok.type == LEVEE_JSON_OBJECT_END) ends++;
+    if (levee_json_lexer_done(lex) || pos > size) break;
+  }
+  bool lexed = r > 0 && levee_json_lexer_done(lex);
+  for (size_t i = pos; lexed && i < size; i++)
+    if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t') lexed = false;
+  if (lexed != (rc == 0)) abort();
+  if (rc == 0 && tokens - ends != levee_json_count(whole)) abort();
   std::vector<uint8_t> out(size * 6 + 2);
   levee_json_escape(out.data(), p, size);
   return 0;

@@ -250,14 +250,15 @@ describe("d.Iovec", function()
     assert.equal("hello", iov:string())
   end)
 
-  it("value gives entries laid out as struct iovec", function()
+  it("value gives struct iovec entries (iov_base, iov_len)", function()
     local iov = d.Iovec()
     iov:write("ab")
     iov:write("cde")
     local e, n = iov:value()
     assert.equal(2, n)
-    assert.equal(2, tonumber(e[0].len))
-    assert.equal("cde", ffi.string(e[1].base, e[1].len))
+    assert.truthy(ffi.istype("struct iovec *", e))
+    assert.equal(2, tonumber(e[0].iov_len))
+    assert.equal("cde", ffi.string(e[1].iov_base, e[1].iov_len))
     assert.equal(e, iov.iov)
   end)
 
@@ -265,10 +266,11 @@ describe("d.Iovec", function()
     local iov = d.Iovec(4)
     iov:ensure(2)
     local t, room = iov:tail()
+    assert.truthy(ffi.istype("struct iovec *", t))
     assert.truthy(room >= 2)
     local keep = "hello"
-    t[0].base, t[0].len = ffi.cast("const char *", keep), 5
-    t[1].base, t[1].len = ffi.cast("const char *", keep), 2
+    t[0].iov_base, t[0].iov_len = ffi.cast("char *", keep), 5
+    t[1].iov_base, t[1].iov_len = ffi.cast("char *", keep), 2
     iov:bump(2)
     assert.equal(7, #iov)
     assert.equal("hellohe", iov:string())

@@ -245,12 +245,20 @@ describe("d.Map", function()
     assert.equal("Host: example\r\nX-Multi: 1\r\nX-Multi: 2\r\nContent-Length: 10\r\n", tostring(m))
   end)
 
-  it("writeinto_iovec writes the wire format", function()
+  it("writeinto_iovec adds four entries per value: name, \": \", value, CRLF", function()
     local m = Map()
     m:add("A", "b")
+    m:add("X-Multi", "1")
+    m:add("x-multi", "2")
     local iov = d.Iovec()
     m:writeinto_iovec(iov)
-    assert.equal("A: b\r\n", iov:string())
+    assert.equal("A: b\r\nX-Multi: 1\r\nX-Multi: 2\r\n", iov:string())
+    assert.equal(12, iov.n)
+    local entries = iov:value()
+    local want = {"A", ": ", "b", "\r\n", "X-Multi", ": ", "1", "\r\n"}
+    for i = 1, #want do
+      assert.equal(want[i], ffi.string(entries[i - 1].iov_base, entries[i - 1].iov_len))
+    end
   end)
 
   it("takes an initial table", function()
@@ -308,7 +316,7 @@ describe("d.Bloom", function()
   end)
 
   it("refuses a probability outside (0, 1)", function()
-    assert.has_error(function() Bloom(10, 1.5) end, "EINVAL")
+    assert.has_error(function() Bloom(10, 1.5) end, "fpp must be a probability in (0, 1)")
   end)
 end)
 
@@ -371,17 +379,42 @@ describe("d.HashRing", function()
     assert.equal(n1, rep:reserve())
   end)
 
-  it("iterates every node once around the ring; next wraps", function()
+  it("iter yields a node once per replica around the ring; next wraps", function()
     local r = d.HashRing()
     for _, n in ipairs({"a", "b", "c"}) do r:put(n, 5) end
-    local seen = {}
-    for node in r:iter() do seen[#seen + 1] = node:key() end
-    table.sort(seen)
-    assert.same({"a", "b", "c"}, seen)
+    r:put("d", 1)
+    local count, order = {}, {}
+    for node in r:iter() do
+      count[node:key()] = (count[node:key()] or 0) + 1
+      order[#order + 1] = node
+    end
+    assert.same({a = 5, b = 5, c = 5, d = 1}, count)
+    -- in ring order from the first point
+    local rep = r:first()
+    for i = 1, #order do
+      assert.equal(rep.node, order[i])
+      rep = rep:next()
+    end
     local first = r:first()
     local rep, steps = first:next(), 1
     while rep ~= first do rep, steps = rep:next(), steps + 1 end
-    assert.equal(15, steps)
+    assert.equal(16, steps)
+  end)
+
+  it("Replica:iter yields every point's node once around, from that replica", function()
+    local r = d.HashRing()
+    r:put("a", 3)
+    r:put("b", 2)
+    local start = r:first():next():next()
+    local got, rep = {}, start
+    for node in start:iter() do
+      assert.equal(rep.node, node)
+      got[#got + 1] = node:key()
+      rep = rep:next()
+    end
+    assert.equal(5, #got)
+    table.sort(got)
+    assert.same({"a", "a", "a", "b", "b"}, got)
   end)
 
   it("uses a custom hash function", function()
@@ -390,5 +423,32 @@ describe("d.HashRing", function()
     r:put("a", 2)
     assert.equal(2, calls)
     assert.equal("a", r:find("zz").node:key())
+  end)
+end)
+
+describe("levee.d constructors and methods refuse bad arguments", function()
+  local Map = require("levee.d.map")
+  local function raises(f, pattern)
+    local ok, err = pcall(f)
+    assert.is_false(ok, "no error for " .. pattern)
+    assert.matches("d_structs_spec%.lua:%d+: ", tostring(err))
+    assert.matches(pattern, tostring(err))
+  end
+
+  it("names the argument and points at the caller", function()
+    raises(function() local x = d.Iovec("x") return x end, "d.Iovec: size must be a number, got string")
+    raises(function() local x = d.Iovec(-1) return x end, "d.Iovec: size must be >= 0")
+    raises(function() local x = d.Bloom("x") return x end, "d.Bloom: hint must be a number >= 0, got string")
+    raises(function() local x = d.Bloom(10, 2) return x end, "d.Bloom: fpp must be a probability in %(0, 1%), got 2")
+    raises(function() local x = d.HashRing(42) return x end, "d.HashRing: hashfn must be a function, got number")
+    raises(function() local x = Map(42) return x end, "d.Map: the initial headers must be a table, got number")
+    raises(function() local x = d.Data(42, 1) return x end, "d.Data: ptr must be a pointer, got number")
+    raises(function() d.Set():union(42) end, "d.Set:union: expected a d.Set, got number")
+    raises(function() d.Set():diff({}) end, "d.Set:diff: expected a d.Set, got table")
+    raises(function() d.HashRing():put({}) end, "d.HashRing:put: key must be a string, got table")
+    raises(function() d.HashRing():put("a", "x") end, "d.HashRing:put: replicas must be a number, got string")
+    raises(function() d.Heap():push("x", 1) end, "d.Heap:push: pri must be a number, got string")
+    raises(function() d.Fifo():remove("x") end, "d.Fifo:remove: n must be a number, got string")
+    raises(function() local x = d.Buffer("x") return x end, "size expected, got string")
   end)
 end)

@@ -123,6 +123,85 @@ describe("pipe", function()
   end)
 end)
 
+describe("close and redirect, exactly as the original", function()
+  it("pipe sender:close() yields a tick when it woke a receiver, which has seen CLOSED", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local got
+    h:spawn(function() got = r:recv() end)
+    assert.is_nil(s:close())
+    assert.equal(CLOSED, got)  -- no continue() needed
+  end)
+
+  it("pipe sender:close() with nobody waiting does not yield", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local ran = false
+    h:spawn(function() h:continue() ran = true end)
+    assert.is_nil(s:close())
+    assert.is_false(ran)
+    assert.equal(CLOSED, (r:recv()))
+  end)
+
+  it("dealer sender:close() yields a tick when it woke receivers", function()
+    local h = levee.Hub()
+    local s, r = h:dealer()
+    local got = {}
+    for i = 1, 2 do h:spawn(function() got[i] = r:recv() end) end
+    assert.is_nil(s:close())
+    assert.same({CLOSED, CLOSED}, got)
+  end)
+
+  it("pipe recver:close() returns CLOSED once the sender's close woke it", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    h:spawn(function() r:recv() end)
+    s:close()
+    assert.equal(CLOSED, r:close())
+  end)
+
+  it("pipe recver:close() returns nil when the sender closed with nobody waiting", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    s:close()
+    assert.is_nil(r:close())
+    assert.equal(CLOSED, r:close())
+  end)
+
+  it("dealer recver:close() returns CLOSED once the sender's close woke it", function()
+    local h = levee.Hub()
+    local s, r = h:dealer()
+    h:spawn(function() r:recv() end)
+    s:close()
+    assert.equal(CLOSED, r:close())
+  end)
+
+  it("redirect delivers a parked value to a consumer already waiting on the target", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local _, r2 = h:pipe()
+    local got, sent
+    h:spawn(function() sent = {s:send("parked")} end)
+    h:spawn(function() got = {r2:recv()} end)
+    assert.is_nil(r:redirect(r2))
+    h:continue()
+    assert.same({nil, "parked"}, got)
+    assert.same({}, sent)  -- the sender's send returned nil
+  end)
+
+  it("redirect into a waiting selector delivers the parked value with its recver", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local sel = h:selector()
+    local got
+    h:spawn(function() s:send("parked") end)
+    h:spawn(function() got = {sel:recv()} end)
+    assert.is_nil(r:redirect(sel))
+    h:continue()
+    assert.same({nil, r, "parked"}, got)
+  end)
+end)
+
 describe("value", function()
   it("recv returns the stored value without consuming it", function()
     local h = levee.Hub()
@@ -302,7 +381,7 @@ describe("stalk", function()
     r:remove(1)
     assert.equal(1, #r)
     assert.same({"b"}, (function() local t = {} for v in r:iter() do t[#t + 1] = v end return t end)())
-    assert.has_error(function() r:remove(2) end, "out of range")
+    assert.has_error(function() r:remove(2) end, "n must be a whole number in 1..1")
   end)
 
   it("parks the sender at size and wakes it on remove; empty fires when drained", function()
@@ -476,5 +555,119 @@ describe("Pair", function()
     p:close()
     assert.equal(CLOSED, (p:recv()))
     assert.equal(CLOSED, p:send(3))
+  end)
+end)
+
+describe("message primitives, sentence by sentence (lua-api.md §2)", function()
+  it("close() on either end answers nil the first time and CLOSED after, for every kind", function()
+    local h = levee.Hub()
+    for _, kind in ipairs({"pipe", "value", "flag", "gate", "queue", "stalk", "router", "dealer"}) do
+      local s, r = h[kind](h)
+      assert.is_nil(s:close(), kind .. " sender")
+      assert.equal(CLOSED, s:close(), kind .. " sender")
+      local s2, r2 = h[kind](h)
+      assert.is_nil(r2:close(), kind .. " recver")
+      assert.equal(CLOSED, r2:close(), kind .. " recver")
+      assert.equal(CLOSED, s2:send(1), kind .. ": a send after the recver closed")
+      local _ = r
+    end
+  end)
+
+  it("value send yields one tick only when it woke a waiting recver", function()
+    local h = levee.Hub()
+    local s, r = h:value()
+    local ran = false
+    h:spawn(function() h:continue() ran = true end)
+    s:send(1)  -- nobody waits: no yield
+    assert.is_false(ran)
+    s:send(nil)
+    local got
+    h:spawn(function() got = select(2, r:recv()) end)
+    s:send("x")  -- woke the waiter: yields, so it ran
+    assert.equal("x", got)
+  end)
+
+  it("flag send never yields; a stored value is overwritten and recv clears it", function()
+    local h = levee.Hub()
+    local s, r = h:flag()
+    local ran = false
+    h:spawn(function() h:continue() ran = true end)
+    s:send(1)
+    s:send(2)
+    assert.is_false(ran)
+    assert.same({nil, 2}, {r:recv()})
+    assert.equal(TIMEOUT, (r:recv(1)))
+    local got
+    h:spawn(function() got = select(2, r:recv()) end)
+    s:send(3)  -- a waiting recver gets it, and send does not yield
+    assert.is_nil(got)
+    h:continue()
+    assert.equal(3, got)
+    local _, r2 = h:flag("initial")
+    assert.same({nil, "initial"}, {r2:recv()})
+  end)
+
+  it("router recver close yields one tick, so queued senders have their CLOSED", function()
+    local h = levee.Hub()
+    local s, r = h:router()
+    local got = {}
+    for i = 1, 2 do h:spawn(function() got[i] = s:send(i) end) end
+    r:close()
+    assert.same({CLOSED, CLOSED}, got)  -- no continue() needed
+  end)
+
+  it("queue send wakes a waiting recver without yielding; the recver runs later", function()
+    local h = levee.Hub()
+    local s, r = h:queue()
+    local got
+    h:spawn(function() got = select(2, r:recv()) end)
+    assert.is_nil(s:send("q"))
+    assert.is_nil(got)
+    h:continue()
+    assert.equal("q", got)
+  end)
+
+  it("pool:run returns f's first two results and checks the item back in", function()
+    local h = levee.Hub()
+    local pool = h:pool(function() return "item" end, 1)
+    local a, b, c = pool:run(function(item, x) return item, x, "third" end, 5)
+    assert.same({"item", 5}, {a, b})
+    assert.is_nil(c)
+    assert.same({nil, "item"}, {pool:recv(0)})
+  end)
+
+  it("a Pair's close closes both ends", function()
+    local h = levee.Hub()
+    local Pair = require("levee.core.message").Pair
+    local s, r = h:queue()
+    local pair = Pair(s, r)
+    pair:send(1)
+    assert.same({nil, 1}, {pair:recv()})
+    pair:close()
+    assert.equal(CLOSED, s:send(2))
+    assert.equal(CLOSED, (r:recv()))
+  end)
+
+  it("selector: values sent before the redirect are delivered; a closing source is forgotten", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    h:spawn(function() s:send("early") s:close() end)
+    local sel = h:selector()
+    r:redirect(sel)
+    assert.same({nil, r, "early"}, {sel:recv()})
+    assert.same({CLOSED, r}, {sel:recv()})
+    assert.equal(TIMEOUT, (sel:recv(1)))
+  end)
+
+  it("broadcast drops a value sent while nobody waits", function()
+    local h = levee.Hub()
+    local s, r = h:pipe()
+    local b = h:broadcast()
+    r:redirect(b)
+    local ran = false
+    h:spawn(function() s:send("dropped") ran = true end)
+    h:continue()
+    assert.is_true(ran)  -- the send did not park
+    assert.equal(TIMEOUT, (b:recv(1)))
   end)
 end)

@@ -4,6 +4,7 @@ local levee = require("levee")
 local errors = levee.errors
 
 pcall(ffi.cdef, "int pipe(int fds[2]); int close(int fd); long write(int fd, const void *buf, size_t n);")
+pcall(ffi.cdef, "long read(int fd, void *buf, size_t n);")
 
 describe("Hub scheduling", function()
   it("spawn runs the child until it blocks before the caller continues", function()
@@ -17,6 +18,19 @@ describe("Hub scheduling", function()
     trace[#trace + 1] = "main continues"
     h:sleep(20)
     assert.same({"f starts", "main continues", "f wakes"}, trace)
+  end)
+
+  it("#h.ready counts the runnable green threads", function()
+    local h = levee.Hub()
+    assert.equal(0, #h.ready)
+    local cos, woke = {}, 0
+    for i = 1, 3 do h:spawn(function() cos[i] = h:current() h:pause() woke = woke + 1 end) end
+    assert.equal(0, #h.ready)
+    for i = 1, 3 do h:resume(cos[i]) end
+    assert.equal(3, #h.ready)
+    h:continue()
+    assert.equal(3, woke)
+    assert.equal(0, #h.ready)
   end)
 
   it("spawn passes every argument", function()
@@ -109,7 +123,7 @@ describe("Hub scheduling", function()
     local items = {"x", "y", "z"}
     local i = 0
     h:spawn_every(function() i = i + 1 return items[i] end, function(item) seen[#seen + 1] = item end)
-    h:sleep(1)
+    for _ = 1, 4 do h:continue() end  -- each spawn is one tick
     assert.same({"x", "y", "z"}, seen)
   end)
 
@@ -202,6 +216,36 @@ describe("Hub fds", function()
     ffi.C.close(w)
   end)
 
+  it("State:set from a green thread resumes the waiter before set returns", function()
+    local h = levee.Hub()
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    local trace = {}
+    h:spawn(function()
+      local err, _, v = r_ev:recv()
+      trace[#trace + 1] = "woke " .. tostring(v)
+    end)
+    h:spawn(function()
+      r_ev:set(7)
+      trace[#trace + 1] = "set returned"
+    end)
+    assert.same({"woke 7", "set returned"}, trace)
+    -- from main too
+    h:spawn(function()
+      local _, _, v = r_ev:recv()
+      trace[#trace + 1] = "woke " .. tostring(v)
+    end)
+    r_ev:set(8)
+    trace[#trace + 1] = "main's set returned"
+    assert.same({"woke 7", "set returned", "woke 8", "main's set returned"}, trace)
+    -- with nobody waiting the value is latched, the latest winning
+    r_ev:set(1)
+    r_ev:set(-1)
+    assert.same({nil, nil, -1}, {r_ev:recv()})
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
   it("a State times out with errors.TIMEOUT", function()
     local h = levee.Hub()
     local r, w = pipe()
@@ -252,12 +296,13 @@ describe("Hub fds", function()
     ffi.C.close(w)
   end)
 
-  it("register_nopoll states are always ready", function()
+  it("register_nopoll states are always ready: recv returns the single value 1", function()
     local h = levee.Hub()
     local r, w = pipe()
     local r_ev, w_ev = h:register_nopoll(r, true, true)
-    assert.same({nil, nil, 1}, {r_ev:recv()})
-    assert.same({nil, nil, 1}, {w_ev:recv()})
+    assert.same({1}, {r_ev:recv()})
+    assert.equal(1, select("#", w_ev:recv()))
+    assert.equal(1, (w_ev:recv()))
     assert.is_true(h:in_use())
     h:unregister(r)
     assert.is_false(h:in_use())
@@ -272,6 +317,90 @@ describe("Hub fds", function()
     assert.has_error(function() r_ev:recv(10) end, "second green thread")
     h:unregister(r)
     ffi.C.close(w)
+  end)
+end)
+
+describe("Hub polls fds on every tick while threads are runnable", function()
+  local function pipe()
+    local fds = ffi.new("int[2]")
+    assert(ffi.C.pipe(fds) == 0)
+    return fds[0], fds[1]
+  end
+
+  -- Keeps the ready queue non-empty, so no tick may block in the poll.
+  local function busy(h, stop)
+    h:spawn(function() while not stop.now do h:continue() end end)
+  end
+
+  -- The ways a writer lets the loop run: each is one tick.
+  local yields = {
+    {"continue()", function(h) h:continue() end},
+    {"spawn()", function(h) h:spawn(function() end) end},
+  }
+  for _, y in ipairs(yields) do
+    it("a thread blocked on an fd runs before the writer's " .. y[1] .. " returns", function()
+      local h = levee.Hub()
+      local stop = {}
+      busy(h, stop)
+      local r, w = pipe()
+      local r_ev = h:register(r, true)
+      for round = 1, 40 do
+        local got
+        h:spawn(function() got = select(3, r_ev:recv()) end)
+        ffi.C.write(w, "x", 1)
+        y[2](h)
+        assert.equal(1, got, "round " .. round)
+        local drain = ffi.new("char[8]")
+        ffi.C.read(r, drain, 8)
+      end
+      stop.now = true
+      h:unregister(r)
+      ffi.C.close(w)
+    end)
+  end
+
+  it("a reader of an io pipe has the bytes before the writer's write() returns", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    local r, w = h.io:pipe()
+    for round = 1, 40 do
+      local got
+      h:spawn(function() got = r:reads() end)
+      assert.is_nil((w:write("ping")))
+      assert.equal("ping", got, "round " .. round)
+    end
+    stop.now = true
+    r:close()
+    w:close()
+  end)
+
+  it("readiness of an fd nobody waits on is latched after one tick", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    local r, w = pipe()
+    local r_ev = h:register(r, true)
+    ffi.C.write(w, "x", 1)
+    h:continue()
+    -- recv(0) would time out if the readiness had not been collected yet
+    assert.same({nil, nil, 1}, {r_ev:recv(0)})
+    stop.now = true
+    h:unregister(r)
+    ffi.C.close(w)
+  end)
+
+  it("an expired timer fires on the next tick while threads are runnable", function()
+    local h = levee.Hub()
+    local stop = {}
+    busy(h, stop)
+    for round = 1, 40 do
+      local woke = false
+      h:spawn(function() h:sleep(0) woke = true end)
+      h:continue()
+      assert.is_true(woke, "round " .. round)
+    end
+    stop.now = true
   end)
 end)
 

@@ -188,7 +188,7 @@ describe("p.json decode", function()
     local d = json.decoder()
     for i = 0, #doc - 1 do
       d:reset()
-      local err, n = d:next(doc, i, false)
+      local err, n = d:feed(doc, i, false)
       assert.is_nil(err, "prefix " .. i)
       assert.equal(0, n, "prefix " .. i)
       assert.is_false(d:is_done())
@@ -198,7 +198,7 @@ describe("p.json decode", function()
       assert.not_nil(err, "prefix " .. i)
     end
     d:reset()
-    local err, n = d:next(doc, #doc, false)
+    local err, n = d:feed(doc, #doc, false)
     assert.is_nil(err)
     assert.truthy(n > 0)
     assert.truthy(same(whole, d.value))
@@ -216,7 +216,7 @@ describe("p.json decode", function()
     -- a string claiming to go on past the size limit
     local d = json.decoder(nil, 4096)
     local huge = '"' .. string.rep("x", 10000)
-    local e2, n, o2 = d:next(huge, #huge, false)
+    local e2, n, o2 = d:feed(huge, #huge, false)
     assert.equal(errors.json.ESIZE, e2)
     assert.is_nil(n)
     assert.equal(4096, o2)
@@ -353,18 +353,163 @@ describe("p.json decoder", function()
     assert.equal(6, off)
   end)
 
-  it("next reports need more, then the bytes a value used", function()
+  it("feed reports need more, then the bytes a value used", function()
     local d = json.decoder()
     local s = '{"k": [true, null]}  '
-    local err, n = d:next(s, 10, false)
+    local err, n = d:feed(s, 10, false)
     assert.is_nil(err)
     assert.equal(0, n)
-    err, n = d:next(s, #s, false)
+    err, n = d:feed(s, #s, false)
     assert.is_nil(err)
     assert.equal(19, n)
     assert.is_true(d:is_done())
     assert.same({k = {true}}, d.value)
     d:reset()
     assert.is_false(d:is_done())
+  end)
+
+  -- Walks doc with decoder:next, dropping each token's bytes as the
+  -- original's callers did; returns {type, value, n} per token.
+  local function tokens(d, doc, eof)
+    local out, pos = {}, 1
+    while true do
+      local rest = doc:sub(pos)
+      local err, n, off = d:next(rest, #rest, eof)
+      if err then return out, err, pos - 1 + off end
+      if n == 0 then return out end
+      out[#out + 1] = {d.type, d.value, n}
+      pos = pos + n
+      if d:is_done() then return out, nil, pos end
+    end
+  end
+
+  it("next reads one token per call, n the bytes that token used", function()
+    local d = json.decoder()
+    local got = tokens(d, '{"a": [1, "x\\ny"], "b": true, "c": null}', false)
+    assert.same({
+      {"object", nil, 1}, {"string", "a", 3}, {"array", nil, 3}, {"number", 1, 1},
+      {"string", "x\ny", 8}, {"array_end", nil, 1}, {"string", "b", 5}, {"true", true, 6},
+      {"string", "c", 5}, {"null", nil, 6}, {"object_end", nil, 1},
+    }, got)
+  end)
+
+  it("is_done is true only after the closing token", function()
+    local d = json.decoder()
+    local doc = '[[1], {"k": false}]'
+    local pos, closes = 1, 0
+    while true do
+      local rest = doc:sub(pos)
+      local err, n = d:next(rest, #rest, false)
+      assert.is_nil(err)
+      assert.truthy(n > 0)
+      pos = pos + n
+      if d.type == "array_end" or d.type == "object_end" then closes = closes + 1 end
+      if pos > #doc then break end
+      assert.is_false(d:is_done(), "done before the end at " .. pos)
+    end
+    assert.equal(3, closes)
+    assert.is_true(d:is_done())
+    -- the next call starts a new value
+    local err, n = d:next("7 ", 2, false)
+    assert.is_nil(err)
+    assert.equal(1, n)
+    assert.equal("number", d.type)
+    assert.equal(7, d.number)
+    assert.is_true(d:is_done())
+  end)
+
+  it("next asks for more when a token is cut, and a number waits for its end", function()
+    local d = json.decoder()
+    assert.same({nil, 1}, {d:next('["abc', 5, false)})  -- the '[' is whole
+    assert.equal("array", d.type)
+    assert.same({nil, 0}, {d:next('"abc', 4, false)})   -- the string is not
+    assert.equal("array", d.type)                        -- nothing changed
+    assert.same({nil, 5}, {d:next('"abc",', 6, false)})
+    assert.equal("abc", d.value)
+    assert.same({nil, 0}, {d:next(', 12', 4, false)})
+    assert.same({nil, 4}, {d:next(', 12]', 5, false)})
+    assert.equal(12, d.value)
+    assert.same({nil, 1}, {d:next(']', 1, false)})
+    assert.is_true(d:is_done())
+    d:reset()
+    assert.same({nil, 0}, {d:next('12', 2, false)})
+    assert.same({nil, 2}, {d:next('12', 2, true)})  -- eof ends a top-level number
+    assert.is_true(d:is_done())
+    d:reset()
+    assert.same({nil, 0}, {d:next('  ', 2, false)})
+    assert.same({nil, 0}, {d:next(' tr', 3, false)})
+    assert.same({nil, 5}, {d:next(' true', 5, false)})
+    assert.is_true(d.value)
+  end)
+
+  it("next refuses what may not come next, with the offset of the fault", function()
+    local cases = {
+      {'[1 2]', 3}, {'{"a" 1}', 5}, {'{1: 2}', 1}, {'[1,]', 3}, {'{"a":1,}', 7},
+      {']', 0}, {'[}', 1}, {'["a\\qb"]', 3}, {'[tru]', 1}, {'[01]', 2}, {'[1.]', 3},
+    }
+    for _, c in ipairs(cases) do
+      local d = json.decoder()
+      local _, err, off = tokens(d, c[1], true)
+      assert.not_nil(err, c[1])
+      assert.equal(c[2], off, c[1])
+    end
+    local _, err = tokens(json.decoder(), '["\255"]', true)
+    assert.equal(errors.json.EBYTE, err)
+    local _, e2 = tokens(json.decoder(), '[1, 2', true)
+    assert.equal(errors.json.ESYNTAX, e2)
+    local _, e3, off3 = tokens(json.decoder(3), '[[[[1]]]]', true)
+    assert.equal(errors.json.ESTACK, e3)
+    assert.equal(3, off3)
+  end)
+
+  it("next walks every jsonchecker pass file to the same values as decode", function()
+    for i = 1, 3 do
+      local doc = read(DATA .. ("/jsonchecker/pass%02d.json"):format(i))
+      local d = json.decoder()
+      local got, err = tokens(d, doc, true)
+      assert.is_nil(err, "pass" .. i)
+      assert.is_true(d:is_done())
+      assert.truthy(#got > 0)
+    end
+  end)
+
+  it("stream_next reads tokens from a stream, trimming what each used", function()
+    local d = json.decoder()
+    local s = pieces('{"k": [1, 2]} ', 3)
+    local types = {}
+    repeat
+      local err, ty = d:stream_next(s)
+      assert.is_nil(err)
+      types[#types + 1] = ty
+    until d:is_done()
+    assert.same({"object", "string", "array", "number", "number", "array_end", "object_end"},
+      types)
+    assert.equal(errors.CLOSED, (d:stream_next(s)))
+  end)
+
+  it("bad arguments are Lua errors naming them, at the caller", function()
+    local function raises(f, pattern)
+      local ok, err = pcall(f)
+      assert.is_false(ok)
+      assert.matches("json_spec%.lua:%d+: ", tostring(err))
+      assert.matches(pattern, tostring(err))
+    end
+    raises(function() json.decode(42) end,
+      "json.decode: expected a string, a pointer and a length, or a buffer, got number")
+    raises(function() json.decode(nil) end, "json.decode: expected a string.*got nil")
+    raises(function() json.decode({}) end, "json.decode: expected a string.*got table")
+    raises(function() json.decode("[1]", "x") end, "json.decode: len must be a number, got string")
+    raises(function() json.decode(ffi.cast("const char *", "1")) end,
+      "json.decode: expected a string, a pointer and a length")
+    raises(function() json.decoder():next(42, 1, false) end, "decoder:next: expected a string")
+    raises(function() json.decoder():feed(true) end, "decoder:feed: expected a string")
+    raises(function() json.decoder("x") end, "json.decoder: max_depth must be a number")
+    -- the accepted forms
+    assert.same({nil, {1}}, {json.decode("[1]")})
+    assert.same({nil, 1}, {json.decode("12", 1)})
+    assert.same({nil, 12}, {json.decode(ffi.cast("const char *", "12"), 2)})
+    local buf = levee.d.Buffer(16)
+    buf:write("[true]")
+    assert.same({nil, {true}}, {json.decode(buf)})
   end)
 end)

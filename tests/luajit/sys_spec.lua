@@ -280,7 +280,7 @@ end)
 describe("files", function()
   it("open/write/read/close; fd 0 is valid; second close is EBADF", function()
     local path = tmpdir .. "/f"
-    local err, fd, flags = _.open(path, "w")
+    local err, fd, flags = _.open(path, "w+")
     assert.is_nil(err)
     assert.is_true(flags > 0)
     local n
@@ -302,6 +302,34 @@ describe("files", function()
     assert.equal(errors.system.EINVAL, (_.open(path, "bogus")))
   end)
 
+  it("open takes h.io:open's mode strings: w needs the file, x creates exclusively", function()
+    local path = tmpdir .. "/modes"
+    assert.equal(errors.system.ENOENT, (_.open(path, "w")))  -- "w" does not create
+    local err, fd, flags = _.open(path, "wx")
+    assert.is_nil(err)
+    assert.equal(bit.bor(C.O_WRONLY, C.O_TRUNC, C.O_CREAT, C.O_EXCL), flags)
+    _.write(fd, "abc")
+    _.close(fd)
+    assert.equal(errors.system.EEXIST, (_.open(path, "wx")))
+    err, fd, flags = _.open(path, "w")
+    assert.is_nil(err)
+    assert.equal(bit.bor(C.O_WRONLY, C.O_TRUNC), flags)
+    _.close(fd)
+    local want = {r = C.O_RDONLY, ["r+"] = C.O_RDWR, ["w+"] = bit.bor(C.O_RDWR, C.O_CREAT, C.O_TRUNC),
+      a = bit.bor(C.O_WRONLY, C.O_APPEND, C.O_CREAT), ["a+"] = bit.bor(C.O_RDWR, C.O_APPEND, C.O_CREAT),
+      rb = C.O_RDONLY, ["r+b"] = C.O_RDWR}
+    for mode, f in pairs(want) do
+      local e, fd2, got = _.open(path, mode)
+      assert.is_nil(e, mode)
+      assert.equal(f, got, mode)
+      _.close(fd2)
+    end
+    for _i, bad in ipairs({"", "x", "rw", "q", "r++"}) do
+      assert.equal(errors.system.EINVAL, (_.open(path, bad)), bad)
+    end
+    assert.has_error(function() _.open(42) end, "path must be a string")
+  end)
+
   it("open honours a mode string", function()
     local err, fd = _.open(tmpdir .. "/m", C.O_WRONLY + C.O_CREAT, "600")
     assert.is_nil(err)
@@ -312,7 +340,7 @@ describe("files", function()
 
   it("stat follows symlinks, lstat does not, is_reg/is_dir are exact", function()
     local path = tmpdir .. "/file"
-    local _e, fd = _.open(path, "w")
+    local _e, fd = _.open(path, "w+")
     _.write(fd, "12345")
     os.execute("ln -s " .. path .. " " .. tmpdir .. "/link")
     local err, st = _.stat(tmpdir .. "/link")
@@ -396,7 +424,15 @@ describe("process facts", function()
     local ru
     err, ru = _.getrusage()
     assert.is_nil(err)
-    assert.is_true(tonumber(ru.maxrss) > 0)
+    assert.truthy(ffi.istype("struct rusage", ru))
+    assert.is_true(tonumber(ru.ru_maxrss) > 0)
+    assert.is_true(tonumber(ru.ru_utime.tv_sec) >= 0)
+    assert.is_true(tonumber(ru.ru_utime.tv_usec) >= 0 and tonumber(ru.ru_utime.tv_usec) < 1e6)
+    assert.is_true(tonumber(ru.ru_minflt) > 0)
+    err, ru = _.getrusage(ffi.C.RUSAGE_CHILDREN)
+    assert.is_nil(err)
+    assert.truthy(ffi.istype("struct rusage", ru))
+    assert.equal(errors.system.EINVAL, (_.getrusage(12345)))
     local rss
     err, rss = _.getcurrentrss()
     assert.is_true(rss > 0)

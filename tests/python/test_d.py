@@ -145,3 +145,17 @@ def test_buffer_negative_reads_raise_and_long_lengths_clamp_to_the_data():
     iov = levee.Iovec()
     iov.writeraw(b"xy", 9)
     assert len(iov) == 2
+
+
+def test_bad_arguments_name_what_was_expected():
+    from levee.d import Iovec
+    with pytest.raises(TypeError, match="Iovec: size must be an int, not str"):
+        Iovec("x")
+    with pytest.raises(ValueError, match="Iovec: size must be >= 0"):
+        Iovec(-1)
+    with pytest.raises(TypeError, match="data must be bytes-like, str or a levee.Buffer, not int"):
+        levee.Buffer(8).write(42)
+    with pytest.raises(TypeError, match="data must be bytes-like"):
+        Iovec().write(42)
+    with pytest.raises(TypeError, match="size must be an int, not str"):
+        levee.Buffer("x")

@@ -159,7 +159,10 @@ def test_pool_against_nginx(h, nginx):
         while len(results) < 6:
             h.sleep(1)
         assert results == [b"hello from nginx\n"] * 6
-        assert pool.idle() == 2
+        # every connection came back; how many were dialed depends on whether
+        # a response arrived before the next fetch was spawned (the hub polls
+        # on every tick), never more than size
+        assert 1 <= pool.idle() <= 2
 
 
 # ---------------------------------------------------------------- levee server

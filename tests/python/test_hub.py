@@ -69,7 +69,8 @@ def test_spawn_later_runs_after_the_delay(h):
 def test_spawn_every_spawns_for_each_item(h):
     seen = []
     h.spawn_every(iter(["x", "y"]), seen.append)
-    h.sleep(1)
+    for _ in range(3):   # each spawn is one tick
+        h.continue_()
     assert seen == ["x", "y"]
 
 
@@ -131,6 +132,57 @@ def test_register_wakes_on_readiness_and_latches(h):
     b.close()
 
 
+def _busy(h, stop):
+    """Keeps the ready queue non-empty, so no tick may block in the poll."""
+    def spin():
+        while not stop:
+            h.continue_()
+    h.spawn(spin)
+
+
+@pytest.mark.parametrize("yield_", [lambda h: h.continue_(), lambda h: h.spawn(lambda: None)],
+                         ids=["continue_", "spawn"])
+def test_a_thread_blocked_on_an_fd_runs_before_the_writers_yield_returns(h, yield_):
+    stop = []
+    _busy(h, stop)
+    a, b = socket.socketpair()
+    r_ev, _ = h.register(a.fileno(), True, False)
+    for round_ in range(40):
+        got = []
+        h.spawn(lambda: got.append(r_ev.recv()))
+        b.send(b"x")
+        yield_(h)
+        assert got == [1], round_
+        a.recv(16)
+    stop.append(True)
+    h.unregister(a.detach())
+    b.close()
+
+
+def test_readiness_nobody_waits_on_is_latched_after_one_tick(h):
+    stop = []
+    _busy(h, stop)
+    a, b = socket.socketpair()
+    r_ev, _ = h.register(a.fileno(), True, False)
+    b.send(b"x")
+    h.continue_()
+    assert r_ev.recv(0) == 1   # recv(0) would time out if not collected yet
+    stop.append(True)
+    h.unregister(a.detach())
+    b.close()
+
+
+def test_an_expired_timer_fires_on_the_next_tick_while_threads_are_runnable(h):
+    stop = []
+    _busy(h, stop)
+    for round_ in range(40):
+        woke = []
+        h.spawn(lambda: (h.sleep(0), woke.append(True)))
+        h.continue_()
+        assert woke == [True], round_
+    stop.append(True)
+
+
 def test_hang_up_wakes_a_reader_with_minus_one(h):
     a, b = socket.socketpair()
     r_ev, _ = h.register(a.fileno(), True)
@@ -183,6 +235,55 @@ def test_pipe_send_to_a_waiting_recver_runs_it_first(h):
     s.send("x")
     trace.append("send returned")
     assert trace == ["recv x", "send returned"]
+
+
+def _catch(f):
+    """f()'s result, or the exception it raised."""
+    try:
+        return f()
+    except Exception as e:  # noqa: BLE001
+        return e
+
+
+def test_pipe_sender_close_yields_a_tick_when_it_woke_a_receiver(h):
+    s, r = h.pipe()
+    got = []
+    h.spawn(lambda: got.append(_catch(r.recv)))
+    assert s.close() is True
+    assert len(got) == 1 and isinstance(got[0], levee.Closed)   # no continue_()
+    assert r.close() is False   # already closed by the sender's close
+
+
+def test_pipe_sender_close_with_nobody_waiting_does_not_yield(h):
+    s, r = h.pipe()
+    ran = []
+    h.spawn(lambda: (h.continue_(), ran.append(True)))
+    s.close()
+    assert ran == []
+    with pytest.raises(levee.Closed):
+        r.recv()
+    assert r.close() is True
+
+
+def test_dealer_sender_close_yields_and_recver_close_is_false_after(h):
+    s, r = h.dealer()
+    got = []
+    for _ in range(2):
+        h.spawn(lambda: got.append(_catch(r.recv)))
+    s.close()
+    assert len(got) == 2 and all(isinstance(e, levee.Closed) for e in got)
+    assert r.close() is False
+
+
+def test_redirect_delivers_a_parked_value_to_a_consumer_waiting_on_the_target(h):
+    s, r = h.pipe()
+    _, r2 = h.pipe()
+    got = []
+    h.spawn(lambda: s.send("parked"))
+    h.spawn(lambda: got.append(r2.recv()))
+    r.redirect(r2)
+    h.continue_()
+    assert got == ["parked"]
 
 
 def test_pipe_parks_a_sender_until_taken_and_delivers_falsy_values(h):
@@ -457,3 +558,108 @@ def test_pair_over_a_queue(h):
     p.close()
     with pytest.raises(levee.Closed):
         p.recv()
+
+
+# ---- bad arguments --------------------------------------------------------------
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda h: h.spawn(42), TypeError, "Hub.spawn: f must be callable, not int"),
+    (lambda h: h.spawn(None), TypeError, "Hub.spawn: f must be callable"),
+    (lambda h: h.sleep("x"), TypeError, "Hub.sleep: ms must be a number, not str"),
+    (lambda h: h.sleep(None), TypeError, "Hub.sleep: ms must be a number"),
+    (lambda h: h.spawn_later("1", print), TypeError, "Hub.spawn_later: ms must be a number"),
+    (lambda h: h.spawn_later(1, 42), TypeError, "Hub.spawn_later: f must be callable"),
+    (lambda h: h.spawn_every(42, print), TypeError, "not iterable"),
+    (lambda h: h.spawn_every([1], 42), TypeError, "Hub.spawn_every: f must be callable"),
+    (lambda h: h.pause("x"), TypeError, "Hub.pause: ms must be a number or None"),
+    (lambda h: h.resume("g"), TypeError, "Hub.resume: g must be a greenlet"),
+    (lambda h: h.register("0"), TypeError, "Hub.register: fd must be an int"),
+    (lambda h: h.register_nopoll(None), TypeError, "Hub.register_nopoll: fd must be an int"),
+    (lambda h: h.pipe()[1].recv("x"), TypeError, "Recver.recv: ms must be a number or None, not str"),
+    (lambda h: h.value(1)[1].recv([]), TypeError, "ValueRecver.recv: ms must be"),
+    (lambda h: h.queue()[1].recv("x"), TypeError, "recv: ms must be"),
+    (lambda h: h.selector().recv("x"), TypeError, "Selector.recv: ms must be"),
+    (lambda h: h.dealer()[1].recv("x"), TypeError, "recv: ms must be"),
+    (lambda h: h.broadcast().recv("x"), TypeError, "recv: ms must be"),
+    (lambda h: h.queue(0), ValueError, "Hub.queue: size must be >= 1, got 0"),
+    (lambda h: h.queue("3"), TypeError, "Hub.queue: size must be an int or None, not str"),
+    (lambda h: h.stalk(-1), ValueError, "Hub.stalk: size must be >= 1"),
+    (lambda h: h.pool(42, 1), TypeError, "Hub.pool: factory must be callable, not int"),
+    (lambda h: h.pool(list, "2"), TypeError, "Hub.pool: size must be an int, not str"),
+    (lambda h: h.pool(list, 1).run(42), TypeError, "Pool.run: f must be callable"),
+    (lambda h: h.pool(list, 1).recv("x"), TypeError, "Pool.recv: ms must be"),
+    (lambda h: h.pipe()[1].redirect(42), TypeError, "redirect: target must be a selector"),
+])
+def test_bad_arguments_raise_naming_the_argument(h, call, exc, words):
+    with pytest.raises(exc) as e:
+        call(h)
+    assert words in str(e.value)
+    h.sleep(0)   # the hub is still usable
+
+
+def test_stalk_remove_checks_n(h):
+    s, r = h.stalk()
+    s.send(1)
+    with pytest.raises(ValueError, match="n must be in 1..1, got 2"):
+        r.remove(2)
+    with pytest.raises(TypeError, match="n must be an int"):
+        r.remove("1")
+    r.remove(1)
+    assert len(r) == 0
+
+
+def test_spawn_of_a_non_callable_does_not_end_the_process():
+    code = ("import levee; h = levee.Hub()\n"
+            "try:\n    h.spawn(42)\nexcept TypeError as e:\n    print('TypeError', e)\n"
+            "h.sleep(1); print('alive')")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(levee.__file__)))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                       env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["TypeError levee: Hub.spawn: f must be callable, not int",
+                                     "alive"]
+
+
+@pytest.mark.parametrize("kind", ["pipe", "value", "flag", "gate", "queue", "stalk", "router",
+                                  "dealer"])
+def test_close_is_true_then_false_on_either_end_of_every_kind(h, kind):
+    s, r = getattr(h, kind)()
+    assert s.close() is True and s.close() is False
+    s2, r2 = getattr(h, kind)()
+    assert r2.close() is True and r2.close() is False
+    with pytest.raises(levee.Closed):
+        s2.send(1)
+
+
+def test_router_recver_close_yields_so_queued_senders_see_closed(h):
+    s, r = h.router()
+    got = []
+    for i in range(2):
+        h.spawn(lambda i=i: got.append(_catch(lambda: s.send(i))))
+    r.close()
+    assert len(got) == 2 and all(isinstance(e, levee.Closed) for e in got)
+
+
+def test_value_send_yields_only_when_it_woke_a_waiter(h):
+    s, r = h.value()
+    ran = []
+    h.spawn(lambda: (h.continue_(), ran.append(True)))
+    s.send(1)
+    assert ran == []
+    s.send(None)
+    got = []
+    h.spawn(lambda: got.append(r.recv()))
+    s.send("x")
+    assert got == ["x"]
+
+
+def test_flag_send_never_yields_and_overwrites(h):
+    s, r = h.flag()
+    ran = []
+    h.spawn(lambda: (h.continue_(), ran.append(True)))
+    s.send(1)
+    s.send(2)
+    assert ran == []
+    assert r.recv() == 2
+    with pytest.raises(levee.Timeout):
+        r.recv(1)

@@ -235,3 +235,22 @@ def test_loads_str_with_a_lone_surrogate_is_refused():
     for text in ('["\ud800"]', '["\U0001f600\udc00"]'):
         with pytest.raises(levee.JSONError):
             levee.json.loads(text)
+
+
+@pytest.mark.parametrize("arg", [42, None, 1.5, ["[1]"], object()])
+def test_loads_of_a_non_text_type_is_a_type_error_naming_the_argument(arg):
+    with pytest.raises(TypeError, match="levee.json.loads: s must be str, bytes, bytearray or "
+                                        "memoryview, not " + type(arg).__name__):
+        levee.json.loads(arg)
+
+
+def test_loads_accepts_every_bytes_like_form():
+    for s in ('[1]', b'[1]', bytearray(b'[1]'), memoryview(b'[1]')):
+        assert levee.json.loads(s) == [1]
+
+
+def test_decoder_refuses_bad_arguments():
+    with pytest.raises(TypeError, match="Decoder.feed: data must be"):
+        levee.json.Decoder().feed(42)
+    with pytest.raises(TypeError, match="Decoder: max_depth must be an int or None, not str"):
+        levee.json.Decoder(max_depth="3")

@@ -6,6 +6,9 @@
 -- ffi.C when the program has none (the documented examples use it).
 local ffi = require("ffi")
 require("levee.lib")
+-- The libc functions, structs and constants of lua-api.md §0.2, declared
+-- once each (guarded) so that ffi.C has them without loading anything else.
+require("levee.sys.cdefs")
 
 local modules = {
   errors = "levee.errors",
@@ -20,9 +23,7 @@ local levee = require("levee.lazy")(modules)
 
 levee.errors = require("levee.errors")
 
-pcall(ffi.cdef, "typedef void (*levee_sighandler_t)(int);")
-pcall(ffi.cdef, "levee_sighandler_t signal(int signum, levee_sighandler_t handler);")
-ffi.C.signal(13, ffi.cast("levee_sighandler_t", 1)) -- SIGPIPE, SIG_IGN
+ffi.C.signal(ffi.C.SIGPIPE, ffi.cast("levee_sighandler_t", 1)) -- SIG_IGN
 if rawget(_G, "C") == nil then rawset(_G, "C", ffi.C) end
 
 return levee

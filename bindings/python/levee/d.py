@@ -34,7 +34,11 @@ def _bytes_like(data):
         data = data.encode()
     if isinstance(data, bytes):
         return ffi.from_buffer(data), len(data), data
-    mv = memoryview(data).cast("B")
+    try:
+        mv = memoryview(data).cast("B")
+    except TypeError:
+        raise TypeError("levee: data must be bytes-like, str or a levee.Buffer, not %s"
+                        % type(data).__name__) from None
     return ffi.from_buffer(mv), mv.nbytes, mv
 
 

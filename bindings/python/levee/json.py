@@ -96,6 +96,9 @@ def loads(s):
                 return _value(h, data)
             s = s.encode("utf-8", "surrogatepass")  # lone surrogates: the error path
     elif not isinstance(s, bytes):
+        if not isinstance(s, (bytearray, memoryview)):
+            raise TypeError("levee.json.loads: s must be str, bytes, bytearray or memoryview, "
+                            "not %s" % type(s).__name__)
         s = bytes(s)
     rc = _parse(h, s, len(s))
     if rc < 0:
@@ -176,6 +179,10 @@ class Decoder:
     what the value used (see docs/json.md)."""
 
     def __init__(self, max_depth=None, max_size=None):
+        for name, v in (("max_depth", max_depth), ("max_size", max_size)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                raise TypeError("levee.json.Decoder: %s must be an int or None, not %s"
+                                % (name, type(v).__name__))
         self._h = _new_handle()
         if max_depth is not None or max_size is not None:
             rc = lib.levee_json_limits(
@@ -230,6 +237,9 @@ class Decoder:
         """Appends data (bytes-like or str) and returns the completed values."""
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogatepass")
+        elif not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("levee.json.Decoder.feed: data must be str, bytes, bytearray or "
+                            "memoryview, not %s" % type(data).__name__)
         self._pending += data
         return self._run(False)
 

@@ -41,6 +41,40 @@ def _wait(obj, ms, what):
             obj.waiter = None
 
 
+def check_ms(ms, where, optional=True):
+    """Raises TypeError unless ms is a number of milliseconds (or None when
+    optional); where names the call in the message."""
+    if ms is None and optional:
+        return
+    if isinstance(ms, bool) or not isinstance(ms, (int, float)):
+        raise TypeError("levee: %s: ms must be a number%s, not %s"
+                        % (where, " or None" if optional else "", type(ms).__name__))
+
+
+def check_size(size, where, minimum=1, optional=True):
+    """Raises TypeError / ValueError unless size is a whole number >= minimum
+    (or None when optional)."""
+    if size is None and optional:
+        return
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError("levee: %s: size must be an int%s, not %s"
+                        % (where, " or None" if optional else "", type(size).__name__))
+    if size < minimum:
+        raise ValueError("levee: %s: size must be >= %d, got %d" % (where, minimum, size))
+
+
+def check_callable(f, where, what="f"):
+    """Raises TypeError unless f is callable."""
+    if not callable(f):
+        raise TypeError("levee: %s: %s must be callable, not %s" % (where, what, type(f).__name__))
+
+
+def _check_target(target):
+    if not all(hasattr(target, name) for name in ("_take", "_offer", "_closed")):
+        raise TypeError("levee: redirect: target must be a selector, a broadcast or a recver, "
+                        "not %s" % type(target).__name__)
+
+
 def _result(pair):
     err, value = pair
     if err is not None:
@@ -87,6 +121,8 @@ def _ends(hub, sender, recver_class, *args):
 
 class _Recv(_End):
     def recv(self, ms=None):
+        if ms is not None:
+            check_ms(ms, "%s.recv" % type(self).__name__)
         return _result(self._recv(ms))
 
     def __iter__(self):
@@ -121,10 +157,14 @@ class Sender(_Send):
         _result(self.hub._wait())
 
     def close(self):
+        """The receiving end sees Closed. When that woke a waiting receiver
+        the sender yields one tick, so the receiver has seen it by the
+        time close returns."""
         if self.closed:
             return False
         self.closed = True
-        self.recver._closed(self)
+        if self.recver._closed(self):
+            self.hub.continue_()
         return True
 
     def _taken(self, err):
@@ -145,8 +185,14 @@ class Recver(_Recv):
         self.pending.append(sender)
 
     def _closed(self, sender):
+        """The sender closed: a waiting receiver wakes with Closed and this
+        end counts as closed (its close() returns False). True when it woke
+        someone."""
         self.sender_closed = True
-        _wake(self, Closed(), None)
+        if _wake(self, Closed(), None):
+            self.closed = True
+            return True
+        return False
 
     def _recv(self, ms):
         if self.pending:
@@ -173,6 +219,7 @@ class Recver(_Recv):
     def redirect(self, target):
         """The sender now delivers to target (selector, broadcast or another
         recver); this recver becomes closed."""
+        _check_target(target)
         if self.closed:
             raise Closed()
         self.closed = True
@@ -180,8 +227,13 @@ class Recver(_Recv):
         s.recver = target
         if hasattr(target, "_attach"):
             target._attach(s, self)
+        # A parked value goes straight to a consumer already waiting on target.
         while self.pending:
-            target._offer(self.pending.popleft())
+            p = self.pending.popleft()
+            if target._take(p, p.err, p.value):
+                p._taken(None)
+            else:
+                target._offer(p)
         if self.sender_closed:
             target._closed(s)
 
@@ -246,6 +298,7 @@ class ValueRecver(_Recv):
         return True
 
     def redirect(self, target):
+        _check_target(target)
         if self.closed:
             raise Closed()
         self.closed = True
@@ -484,6 +537,7 @@ class QRecver(_Recv):
 
 
 def queue(hub, size=None):
+    check_size(size, "Hub.queue")
     return _ends(hub, QSender(hub), QRecver, size)
 
 
@@ -504,14 +558,17 @@ class Stalk(QRecver):
         return iter([v for _, v in list(self.items)])
 
     def remove(self, n):
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError("levee: Stalk.remove: n must be an int, not %s" % type(n).__name__)
         if not 0 < n <= len(self.items):
-            raise ValueError("stalk: remove out of range")
+            raise ValueError("levee: Stalk.remove: n must be in 1..%d, got %d" % (len(self.items), n))
         for _ in range(n):
             self.items.popleft()
         self._took(n)
 
 
 def stalk(hub, size=None):
+    check_size(size, "Hub.stalk")
     return _ends(hub, QSender(hub), Stalk, size)
 
 
@@ -541,6 +598,8 @@ class Selector(_End):
 
     def recv(self, ms=None):
         """(recver, value); raises Closed (with .recver) when a source closes."""
+        if ms is not None:
+            check_ms(ms, "Selector.recv")
         if self.pending:
             s = self.pending.popleft()
             if isinstance(s, tuple):
@@ -648,12 +707,19 @@ class DRecver(_Recv):
         self.pending.append(sender)
 
     def _closed(self, sender=None):
+        """Every waiting recv gets Closed; True (and this end counts as
+        closed) when that woke someone."""
         self.sender_closed = True
+        woke = False
         while self.waiters:
             g = self.waiters.popleft()
             if g not in self.gone:
                 self.hub.resume(g, None, Closed())
+                woke = True
             self.gone.discard(g)
+        if woke:
+            self.closed = True
+        return woke
 
     def _recv(self, ms):
         if self.pending:
@@ -742,12 +808,16 @@ class Pool:
     """size items made by factory(); recv() checks one out, send() returns it."""
 
     def __init__(self, hub, factory, size):
+        check_callable(factory, "Hub.pool", "factory")
+        check_size(size, "Hub.pool", 0, optional=False)
         self.hub, self.size = hub, size
         self.sender, self.recver = queue(hub)
         for _ in range(size):
             self.sender.send(factory())
 
     def recv(self, ms=None):
+        if ms is not None:
+            check_ms(ms, "Pool.recv")
         return self.recver.recv(ms)
 
     def send(self, item):
@@ -755,6 +825,7 @@ class Pool:
 
     def run(self, f, *args, **kwargs):
         """f(item, *args) with an item checked out; returns f's result."""
+        check_callable(f, "Pool.run")
         item = self.recver.recv()
         try:
             return f(item, *args, **kwargs)

@@ -186,23 +186,21 @@ function _.fstat(fd) return do_stat(L.levee_fs_fstat, fd) end
 
 _.pagesize = C.getpagesize()
 
-local O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
-local O_CREAT, O_TRUNC, O_APPEND = 64, 512, 1024
-local string_flags = {
-  r = O_RDONLY, w = bit.bor(O_WRONLY, O_CREAT, O_TRUNC), a = bit.bor(O_WRONLY, O_CREAT, O_APPEND),
-  ["r+"] = O_RDWR, ["w+"] = bit.bor(O_RDWR, O_CREAT, O_TRUNC), ["a+"] = bit.bor(O_RDWR, O_CREAT, O_APPEND),
-}
-
 -- open(path[, oflag=O_RDONLY[, mode="666"]]) → err, fd, oflag. oflag is a
--- number or one of "r" "w" "a" "r+" "w+" "a+"; mode an octal string or a
--- number. fd 0 is a valid descriptor (the original treated it as failure).
+-- number or a mode string as h.io:open takes them ("r", "r+", "w" (no
+-- create), "w+", "a", "a+", each with an optional "x": create
+-- exclusively; levee_fs_open_mode); mode an octal string or a number. fd 0
+-- is a valid descriptor (the original treated it as failure).
 function _.open(path, oflag, mode)
+  if type(path) ~= "string" then
+    error("levee._.open: path must be a string, got " .. type(path), 2)
+  end
   if type(oflag) == "string" then
-    local f = string_flags[oflag:gsub("b", "")]
-    if not f then return errors.system.EINVAL end
+    local f = L.levee_fs_open_mode(oflag)
+    if f < 0 then return errors.system.EINVAL end
     oflag = f
   end
-  oflag = oflag or O_RDONLY
+  oflag = oflag or C.O_RDONLY
   if type(mode) == "string" then mode = tonumber(mode, 8) end
   mode = mode or tonumber("666", 8)
   local fd = L.levee_fs_open(path, oflag, mode)
@@ -434,12 +432,14 @@ function _.gethostname()
   return nil, ffi.string(buf, n)
 end
 
--- getrusage([who=RUSAGE_SELF]) → err, levee_rusage (utime/stime seconds,
--- maxrss KiB, minflt, majflt, inblock, oublock, nvcsw, nivcsw).
+pcall(ffi.cdef, "int getrusage(int who, struct rusage *usage);")
+
+-- getrusage([who=RUSAGE_SELF]) → err, struct rusage (ru_utime and
+-- ru_stime are timevals with tv_sec/tv_usec; ru_maxrss in KiB, ru_minflt,
+-- ...), as the original.
 function _.getrusage(who)
-  local r = ffi.new("levee_rusage")
-  local rc = L.levee_sys_getrusage(who or 0, r)
-  if rc < 0 then return errors.get(rc) end
+  local r = ffi.new("struct rusage")
+  if C.getrusage(who or C.RUSAGE_SELF, r) < 0 then return errors.get(-ffi.errno()) end
   return nil, r
 end
 

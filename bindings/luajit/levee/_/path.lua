@@ -1,6 +1,6 @@
--- levee._.path (lua-api.md §11 `_.path`): path string helpers. Provided
--- here: cwd abs real join clean dirname basename pop split splitext match
--- exists procname envname. (walk, Dir and Path objects are not provided.)
+-- levee._.path (lua-api.md §11 `_.path`): path string helpers (cwd abs
+-- real join clean dirname basename pop split splitext match exists
+-- procname envname), the Dir walker and walk, and Path objects.
 local ffi = require("ffi")
 local errors = require("levee.errors")
 local C = ffi.C
@@ -89,27 +89,72 @@ local function components(p)
   return list, p:sub(1, 1) == "/"
 end
 
--- split(p[, n=1]) → head, tail: tail is the last n components (negative n:
--- head is the first -n components).
-function M.split(p, n)
-  n = n or 1
-  local list, rooted = components(p)
-  local cut = n >= 0 and #list - n or -n
-  if cut < 0 then cut = 0 end
-  if cut > #list then cut = #list end
-  local head = table.concat(list, "/", 1, cut)
-  local tail = table.concat(list, "/", cut + 1, #list)
-  if rooted then head = "/" .. head end
-  if head == "" then head = "." end
-  return head, tail
+-- The separators split() may cut at: the positions of the slashes of p,
+-- except a leading one (the root "/" is a component of its own). Also
+-- returns the number of components: the root, then one per separator plus
+-- one (a trailing slash ends an empty last component).
+local function cuts(p)
+  local rooted = p:sub(1, 1) == "/"
+  local seps = {}
+  local i = rooted and 2 or 1
+  while true do
+    local j = p:find("/", i, true)
+    if not j then break end
+    seps[#seps + 1] = j
+    i = j + 1
+  end
+  local n
+  if p == "" then n = 0
+  elseif rooted then n = p == "/" and 1 or #seps + 2
+  else n = #seps + 1 end
+  return seps, rooted, n
 end
 
--- dirname(p[, n=1]): p without its last n components.
-function M.dirname(p, n) return (M.split(p, n or 1)) end
--- basename(p[, n=1]): the last n components.
-function M.basename(p, n) return select(2, M.split(p, n or 1)) end
--- pop(p[, n=1]): p with n components removed from the end.
+-- split(p[, n=1]) → head, tail: the string is cut between its components
+-- (the root "/" counts as one); tail holds the last n, or with a negative
+-- n head holds the first -n. When n reaches the number of components the
+-- head is "" and the tail the whole path; an empty head is "", never ".";
+-- a trailing slash stays on the tail. split("/test/path/", 2) → "/test",
+-- "path/"; split("/a/b", -1) → "/", "a/b"; split("", n) → "", "".
+function M.split(p, n)
+  n = n or 1
+  local seps, rooted, count = cuts(p)
+  local k  -- components kept in the head
+  if n >= 0 then k = count - n else k = -n end
+  if k <= 0 or k >= count then
+    if k >= count and n >= 0 then return p, "" end
+    return "", p
+  end
+  if rooted then
+    if k == 1 then return "/", p:sub(2) end
+    local j = seps[k - 1]
+    return p:sub(1, j - 1), p:sub(j + 1)
+  end
+  local j = seps[k]
+  return p:sub(1, j - 1), p:sub(j + 1)
+end
+
+-- pop(p[, n=1]): p without its last n components (the head of split).
 function M.pop(p, n) return (M.split(p, n or 1)) end
+
+-- dirname(p[, n=1]): the cleaned p without its last n components ("."
+-- when nothing is left of a relative path).
+function M.dirname(p, n)
+  n = n or 1
+  local list, rooted = components(p)
+  local keep = math.max(#list - n, 0)
+  local head = table.concat(list, "/", 1, keep)
+  if rooted then return "/" .. head end
+  if head == "" then return "." end
+  return head
+end
+
+-- basename(p[, n=1]): the last n components of the cleaned p.
+function M.basename(p, n)
+  n = n or 1
+  local list = components(p)
+  return table.concat(list, "/", math.max(#list - n, 0) + 1, #list)
+end
 
 -- splitext(p) → root, ext (ext without the dot; "" when none).
 function M.splitext(p)
@@ -190,5 +235,192 @@ function M.envname(name)
   end
   return errors.system.ENOENT
 end
+
+-- ---------------------------------------------------------------------
+-- Dir and walk: a recursive walk over a directory (levee_dir, fts(3)).
+
+local L = require("levee.lib")
+
+local kinds = {
+  [L.LEVEE_FILE_REG] = "reg", [L.LEVEE_FILE_DIR] = "dir", [L.LEVEE_FILE_LNK] = "lnk",
+  [L.LEVEE_FILE_SOCK] = "sock", [L.LEVEE_FILE_FIFO] = "fifo", [L.LEVEE_FILE_CHR] = "chr",
+  [L.LEVEE_FILE_BLK] = "blk", [L.LEVEE_FILE_OTHER] = "other",
+}
+
+local function arg_string(v, what, fn)
+  if type(v) ~= "string" then
+    error(("levee._.path.%s: %s must be a string, got %s"):format(fn, what, type(v)), 3)
+  end
+end
+
+local Dir = {}
+Dir.__index = Dir
+
+-- next() → err, more: moves to the next entry; more is false at the end.
+-- A directory below the root that cannot be read gives its error (the
+-- walk goes on at the next call).
+function Dir:next()
+  if not self.h then return nil, false end
+  local rc = L.levee_dir_next(self.h)
+  if rc < 0 then return errors.get(rc), true end
+  if rc == 0 then
+    self:close()
+    return nil, false
+  end
+  return nil, true
+end
+
+-- for entry in dir do ... end: entry is the walker, on each entry in turn
+-- (entries that cannot be read are passed over).
+function Dir:__call()
+  while true do
+    local err, more = self:next()
+    if not more then return nil end
+    if not err then return self end
+  end
+end
+
+function Dir:skip() if self.h then L.levee_dir_skip(self.h) end end
+function Dir:follow() if self.h then L.levee_dir_follow(self.h) end end
+-- type() → "reg", "dir", "lnk", "sock", "fifo", "chr", "blk" or "other".
+function Dir:type() return self.h and kinds[L.levee_dir_kind(self.h)] or nil end
+function Dir:is_reg() return self:type() == "reg" end
+function Dir:is_dir() return self:type() == "dir" end
+-- level() → how deep the entry is (1: directly under the root).
+function Dir:level() return self.h and L.levee_dir_level(self.h) or 0 end
+-- pathname() → the entry's path (the root joined with the names below it).
+function Dir:pathname()
+  if not self.h then return nil end
+  local p = L.levee_dir_path(self.h)
+  if p == nil then return nil end
+  return ffi.string(p)
+end
+function Dir:dirname()
+  local p = self:pathname()
+  return p and (p:match("^(.*)/[^/]*$") or ".")
+end
+function Dir:basename()
+  local p = self:pathname()
+  return p and p:match("([^/]*)$")
+end
+-- stat() → err, Stat of the entry (symlinks followed, as _.stat).
+function Dir:stat()
+  local p = self:pathname()
+  if not p then return errors.CLOSED end
+  return require("levee._").stat(p)
+end
+function Dir:close()
+  if self.h then
+    self.h = nil
+    self._gc = nil
+  end
+end
+Dir.__tostring = function(self) return ("levee._.path.Dir: %s"):format(self:pathname() or "closed") end
+
+-- Dir(path[, depth=255]) → err, dir: a walker positioned before the first
+-- entry under path (dir:next(), or iterate it with `for e in dir do`).
+function M.Dir(path, depth)
+  arg_string(path, "path", "Dir")
+  depth = depth or 255
+  if type(depth) ~= "number" or depth < 1 then
+    error("levee._.path.Dir: depth must be a number >= 1, got " .. tostring(depth), 2)
+  end
+  local out = ffi.new("levee_dir *[1]")
+  local rc = L.levee_dir_open(out, path, depth)
+  if rc < 0 then return errors.get(rc) end
+  local h = ffi.gc(out[0], L.levee_dir_free)
+  return nil, setmetatable({h = h, root = path}, Dir)
+end
+
+-- walk(dir[, depth=255]) → iterator of Dir entries (the same walker, on
+-- each entry in turn, in name order, depth first); nothing when dir
+-- cannot be opened.
+function M.walk(path, depth)
+  local err, dir = M.Dir(path, depth)
+  if err then return function() return nil end end
+  return dir
+end
+
+-- ---------------------------------------------------------------------
+-- Path: a path string with file-system helpers.
+
+local Path = {}
+Path.__index = Path
+
+local function new_path(p) return setmetatable({_path = p}, Path) end
+
+Path.__tostring = function(self) return self._path end
+-- path .. "x" and "x" .. path concatenate the strings.
+Path.__concat = function(a, b) return tostring(a) .. tostring(b) end
+Path.__eq = function(a, b) return a._path == b._path end
+-- path("child", ...) → the Path joined with the parts.
+Path.__call = function(self, ...) return new_path(M.join(self._path, ...)) end
+
+function Path:string() return self._path end
+function Path:exists() return M.exists(self._path) end
+function Path:stat() return require("levee._").stat(self._path) end
+function Path:is_dir()
+  local err, st = self:stat()
+  return not err and st:is_dir()
+end
+function Path:is_reg()
+  local err, st = self:stat()
+  return not err and st:is_reg()
+end
+function Path:basename() return M.basename(self._path) end
+function Path:dirname() return new_path(M.dirname(self._path)) end
+-- walk([depth]) → as _.path.walk(tostring(path), depth).
+function Path:walk(depth) return M.walk(self._path, depth) end
+-- cwd() → err, cwd: makes this path the working directory.
+function Path:cwd() return M.cwd(self._path) end
+-- remove([recurse]) → err: removes the file, link or empty directory;
+-- with recurse a directory and everything under it.
+function Path:remove(recurse)
+  local rc = L.levee_fs_remove(self._path, recurse and 1 or 0)
+  if rc < 0 then return errors.get(rc) end
+  return nil
+end
+-- write(s) → err: replaces the file's contents with s (created 0666 &
+-- ~umask when missing).
+function Path:write(s)
+  if type(s) ~= "string" then
+    error("levee._.path.Path:write: expected a string, got " .. type(s), 2)
+  end
+  local f, _msg, code = io.open(self._path, "wb")
+  if not f then return errors.get(code or 5) end
+  f:write(s)
+  f:close()
+  return nil
+end
+-- read() → string or nil: the file's contents.
+function Path:read()
+  local f = io.open(self._path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- Path(p) → a Path; Path:tmpdir() → a new, empty directory under $TMPDIR
+-- (or /tmp) as a Path: the caller removes it (tmp:remove(true)).
+M.Path = setmetatable({}, {
+  __call = function(_, p)
+    if getmetatable(p) == Path then return p end
+    arg_string(p, "path", "Path")
+    return new_path(p)
+  end,
+  __index = {
+    tmpdir = function()
+      local base = os.getenv("TMPDIR")
+      if not base or base == "" then base = "/tmp" end
+      local tmpl = M.join(base, "levee-XXXXXX")
+      local buf = ffi.new("char[?]", #tmpl + 1, tmpl)
+      local rc = L.levee_fs_mkdtemp(buf)
+      if rc < 0 then error("levee._.path.Path:tmpdir: " .. tostring(errors.get(rc)), 2) end
+      return new_path(ffi.string(buf))
+    end,
+  },
+})
+M.Path_mt = Path
 
 return M

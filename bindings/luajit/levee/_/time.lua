@@ -17,10 +17,13 @@ for i = 1, #decls do pcall(ffi.cdef, decls[i]) end
 
 local M = {}
 
+-- sec, usec → whole seconds and 0 <= usec < 1e6. Fractional seconds are
+-- truncated to the microsecond, as the original's C assignment did
+-- (1430851877.73641 gives usec 736409).
 local function split(sec, usec)
   usec = usec or 0
   local whole = math.floor(sec)
-  usec = usec + math.floor((sec - whole) * 1e6 + 0.5)
+  usec = usec + math.floor((sec - whole) * 1e6)
   whole = whole + math.floor(usec / 1e6)
   usec = usec % 1e6
   return whole, usec
@@ -134,13 +137,18 @@ end
 function Date:utcdate() return make_date(self.t, true) end
 function Date:localdate() return make_date(self.t, false) end
 
--- replace{year=, month=, day=, hour=, minute=, second=, microsecond=} →
--- a new Date (fields interpreted in UTC).
-function Date:replace(fields)
+-- replace(yr, mo, day, hr, min, sec, usec) → a new Date (UTC) with the
+-- given fields; nil keeps a field. A table {year=, month=, day=, hour=,
+-- minute=, second=, microsecond=} is accepted too.
+function Date:replace(yr, mo, day, hr, min, sec, usec)
+  if type(yr) == "table" then
+    local f = yr
+    yr, mo, day, hr, min, sec, usec = f.year, f.month, f.day, f.hour, f.minute, f.second,
+      f.microsecond
+  end
   local d = self:utcdate()
-  return M.Date(fields.year or d:year(), fields.month or d:month(), fields.day or d:day(),
-    fields.hour or d:hour(), fields.minute or d:minute(), fields.second or d:second(),
-    fields.microsecond or d:microsecond())
+  return M.Date(yr or d:year(), mo or d:month(), day or d:day(), hr or d:hour(),
+    min or d:minute(), sec or d:second(), usec or d:microsecond())
 end
 
 -- http() → "Sun, 06 Nov 1994 08:49:37 GMT" (always UTC).

@@ -15,14 +15,10 @@ local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.r
 local TIMEOUT = errors.TIMEOUT
 local HUB_READ, HUB_WRITE, HUB_TIMER, HUB_WAKE = 1, 2, 3, 4
 local MAX_EVENTS = 256
--- While green threads are runnable the hub polls without waiting, but only
--- every POLL_EVERY ticks: a poll is a system call, and message passing
--- between runnable threads needs none. Timers and fds are at most that many
--- ticks late.
-local POLL_EVERY = 32
 
 pcall(ffi.cdef, "int close(int fd);")
 
+local ready_view -- defined before new()
 local MAIN = setmetatable({}, {__tostring = function() return "levee: main thread" end})
 
 local Hub = {}
@@ -51,6 +47,39 @@ local function run(self, co, ...)
   self._current = self._loop
   if not ok then fatal(co, err) end
 end
+
+-- ---------------------------------------------------------------------
+-- argument checks: a programming mistake is a Lua error that names the
+-- argument and points at the caller of the hub method (error level 3 from
+-- bad() called by the method, 4 through check_ms / as_function).
+
+local function bad(fn, what, expected, v, level)
+  error(("levee: %s: %s must be %s, got %s"):format(fn, what, expected, type(v)), level or 3)
+end
+
+-- A number of milliseconds (nil allowed when optional).
+local function check_ms(ms, fn, optional, level)
+  if type(ms) ~= "number" and not (optional and ms == nil) then
+    bad(fn, "ms", "a number", ms, level or 4)
+  end
+end
+
+-- f as a function a coroutine can run: functions as they are, callable
+-- tables and cdata wrapped.
+local function as_function(f, fn, what, level)
+  local t = type(f)
+  if t == "function" then return f end
+  if t == "table" or t == "cdata" or t == "userdata" then
+    local ok, mt = pcall(getmetatable, f)
+    if ok and type(mt) == "table" and mt.__call then
+      return function(...) return f(...) end
+    end
+  end
+  bad(fn, what or "f", "a function", f, level or 4)
+end
+
+Hub._check_ms = check_ms
+Hub._as_function = as_function
 
 -- ---------------------------------------------------------------------
 -- the ready queue: a ring of preallocated slots, five per entry (thread,
@@ -129,15 +158,26 @@ end
 
 -- Queues co to run on the next tick with (a, b, c).
 function Hub:resume(co, a, b, c)
+  if type(co) ~= "thread" and co ~= self._main then bad("h:resume", "co", "a coroutine", co) end
   cancel_pause(self, co)
   ready_push(self, co, a, b, c)
 end
 
--- Wakes co now when called from the loop (State:set), else on the next tick.
+-- Wakes co now (State:set, as the original): from the loop as any resume;
+-- from a green thread or main by resuming co right there, so co runs
+-- until it blocks before set returns. Main itself is never resumed from
+-- inside another thread: it is queued for the next tick.
 function Hub:_wake_sync(co, a, b, c)
   cancel_pause(self, co)
-  if self._current == self._loop then return self:_coresume(co, a, b, c) end
-  ready_push(self, co, a, b, c)
+  local cur = self._current
+  if cur == self._loop then return self:_coresume(co, a, b, c) end
+  if co == self._main then return ready_push(self, co, a, b, c) end
+  self._current = co
+  local tr = self._trace_resume
+  local ok, err
+  if tr then ok, err = tr(co, a, b, c) else ok, err = co_resume(co, a, b, c) end
+  self._current = cur
+  if not ok then fatal(co, err) end
 end
 
 function Hub:continue()
@@ -164,7 +204,8 @@ end
 -- pause([ms]) -> err, sender, value: blocks until resume(); with ms,
 -- errors.TIMEOUT if nobody resumed the thread in time.
 function Hub:pause(ms)
-  if ms then
+  if ms ~= nil then
+    if type(ms) ~= "number" then bad("h:pause", "ms", "a number or nil", ms) end
     local co = self._current
     local token, slot = self:_timer(ms, co)
     self._pause_token[co], self._pause_slot[co] = token, slot
@@ -174,8 +215,9 @@ function Hub:pause(ms)
 end
 
 function Hub:sleep(ms)
+  if type(ms) ~= "number" then bad("h:sleep", "ms", "a number", ms) end
   local co = self._current
-  local token, slot = self:_timer(ms or 0, co)
+  local token, slot = self:_timer(ms, co)
   self._pause_token[co], self._pause_slot[co] = token, slot
   self._npaused = self._npaused + 1
   self:_coyield()
@@ -186,6 +228,7 @@ end
 
 -- spawn(f, ...): f(...) runs (until it first blocks) before spawn returns.
 function Hub:spawn(f, ...)
+  if type(f) ~= "function" then f = as_function(f, "h:spawn") end
   local n = select("#", ...)
   local co
   if n <= 3 then
@@ -201,11 +244,15 @@ end
 
 -- spawn_later(ms, f): f() runs as a new thread after ms.
 function Hub:spawn_later(ms, f)
+  check_ms(ms, "h:spawn_later")
+  if type(f) ~= "function" then f = as_function(f, "h:spawn_later") end
   self:_timer(ms, {f})
 end
 
 -- spawn_every(iter, f): a thread that spawns f(item) for every item.
 function Hub:spawn_every(iter, f)
+  iter = as_function(iter, "h:spawn_every", "iter")
+  if type(f) ~= "function" then f = as_function(f, "h:spawn_every") end
   self:spawn(function()
     for item in iter do self:spawn(f, item) end
   end)
@@ -220,12 +267,13 @@ State.__index = State
 -- recv([ms]) -> err, nil, value: value 1 (ready) or -1 (hang-up, error or
 -- unregistered); an event that arrived while nobody waited is latched.
 function State:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then bad("State:recv", "ms", "a number or nil", ms) end
   if self.has then
     local v = self.value
     self.has, self.value = false, nil
     return nil, nil, v
   end
-  if self.nopoll then return nil, nil, 1 end
+  if self.nopoll then return 1 end  -- the original's stub: the single value 1
   if self.co then error("levee: a second green thread cannot wait on the same fd state", 2) end
   local co = self.hub._current
   self.co = co
@@ -252,6 +300,7 @@ end
 -- register(fd, r, w) -> r_ev, w_ev (States; nil for a false flag). On
 -- failure (e.g. fd already registered) -> nil, nil, err.
 function Hub:register(fd, r, w)
+  if type(fd) ~= "number" then bad("h:register", "fd", "a number", fd) end
   local flags = (r and 1 or 0) + (w and 2 or 0)
   local rc = L.levee_hub_register(self.handle, fd, flags, fd * 2, fd * 2 + 1)
   if rc < 0 then return nil, nil, errors.get(rc) end
@@ -264,6 +313,7 @@ end
 
 -- register_nopoll(fd, r, w): states for regular files, always ready.
 function Hub:register_nopoll(fd, r, w)
+  if type(fd) ~= "number" then bad("h:register_nopoll", "fd", "a number", fd) end
   if self.registered[fd] then return nil, nil, errors.system.EEXIST end
   local r_ev = r and new_state(self, true) or nil
   local w_ev = w and new_state(self, true) or nil
@@ -361,6 +411,14 @@ end
 
 -- Ends the tick: closes the fds unregistered during it, polls, dispatches
 -- the events, and starts the next tick with what is ready then.
+--
+-- While threads are runnable the hub polls without waiting on every tick
+-- (lua-api.md §2): a thread blocked on an fd runs before a writer's
+-- write, continue() or spawn() returns to the writer, and readiness of an
+-- fd nobody waits on is latched by then. The system call is skipped while
+-- no fd is registered and no wake-up handler is set (it could report
+-- nothing): then only the clock is read and the expired timers are
+-- collected.
 local function tick_end(self)
   local closing = self.closing
   if closing[1] then
@@ -369,29 +427,17 @@ local function tick_end(self)
       closing[i] = nil
     end
   end
-  -- no wait while threads are runnable, and then a poll only every
-  -- POLL_EVERY ticks; none at all while it could report nothing (no fd,
-  -- no timer, no wake-up handler): the clock is still refreshed then.
-  local timeout = -1
+  local handle = self.handle
+  local n
   if self._rtail > self._rhead then
-    local skips = self._skips + 1
-    self._skips = skips
-    if skips < POLL_EVERY then
-      self._tick = self._rtail
-      return
+    if L.levee_hub_registered(handle) == 0 and not self._on_wake then
+      n = L.levee_hub_expire(handle, self._events, MAX_EVENTS)
+    else
+      n = L.levee_hub_poll(handle, 0, self._events, MAX_EVENTS)
     end
-    self._skips = 0
-    local handle = self.handle
-    if L.levee_hub_registered(handle) == 0 and L.levee_hub_timers(handle) == 0
-        and not self._on_wake then
-      L.levee_hub_update_time(handle)
-      self._tick = self._rtail
-      return
-    end
-    timeout = 0
+  else
+    n = L.levee_hub_poll(handle, -1, self._events, MAX_EVENTS)
   end
-  self._skips = 0
-  local n = L.levee_hub_poll(self.handle, timeout, self._events, MAX_EVENTS)
   if n > 0 then dispatch(self, n) end
   self._tick = self._rtail
 end
@@ -440,6 +486,25 @@ end
 local message = require("levee.core.message")
 message.install(Hub)
 
+-- h.ready: `#h.ready` is the number of runnable green threads. A cdata
+-- view, since Debian's LuaJIT ignores __len on tables (lua-api.md §0.1).
+ffi.cdef("struct levee_lua_ready { int32_t id; };")
+local ready_hubs = {}  -- id -> hub (weak: the view does not keep its hub)
+setmetatable(ready_hubs, {__mode = "v"})
+local ready_ids = 0
+local ready_ct = ffi.metatype("struct levee_lua_ready", {
+  __len = function(v)
+    local hub = ready_hubs[v.id]
+    return hub and hub._rtail - hub._rhead or 0
+  end,
+  __tostring = function(v) return ("levee.Hub.ready: %d runnable"):format(#v) end,
+})
+ready_view = function(hub)
+  ready_ids = ready_ids + 1
+  ready_hubs[ready_ids] = hub
+  return ready_ct(ready_ids)
+end
+
 local function new(options)
   local handle_out = ffi.new("levee_hub *[1]")
   local rc = L.levee_hub_new(handle_out)
@@ -455,7 +520,6 @@ local function new(options)
     _next_token = 0,
     _npaused = 0,
     _nopoll = 0,
-    _skips = 0,
     _tick = 0,
     _rhead = 0, _rtail = 0, _rq = tnew(RING * 5, 0), _rmask = RING - 1,
     _events = ffi.new("levee_event[?]", MAX_EVENTS),
@@ -470,7 +534,7 @@ local function new(options)
   self.dgram = require("levee.net.dgram")(self)
   self.http = require("levee.p.http")(self)
   self.dns = require("levee.net.dns")(self)
-  self.ready = setmetatable({}, {__len = function() return self._rtail - self._rhead end})
+  self.ready = ready_view(self)
   self.trace = require("levee.core.trace")(self)
   if options and options.trace then self.trace:start() end
   return self

@@ -27,6 +27,36 @@ local function single(self, what)
   end
 end
 
+-- Argument checks: a programming mistake is a Lua error naming the
+-- argument, pointing at the caller of the method that checks.
+local function bad(fn, what, expected, v, level)
+  error(("levee: %s: %s must be %s, got %s"):format(fn, what, expected, type(v)), level or 3)
+end
+local function check_recv_ms(ms, what)
+  if ms ~= nil and type(ms) ~= "number" then
+    error(("levee: %s:recv: ms must be a number or nil, got %s"):format(what, type(ms)), 3)
+  end
+end
+-- A buffer size: nil (unbounded) or a whole number >= 1.
+local function check_size(size, fn)
+  if size ~= nil and (type(size) ~= "number" or size < 1 or size % 1 ~= 0) then
+    if type(size) == "number" then
+      error(("levee: %s: size must be a whole number >= 1 or nil, got %s"):format(fn,
+        tostring(size)), 3)
+    end
+    bad(fn, "size", "a whole number >= 1 or nil", size, 4)
+  end
+end
+-- A redirect target answers the receiving protocol.
+local function check_target(target)
+  local ok = (type(target) == "table" or type(target) == "cdata") and pcall(function()
+    return target._take and target._offer and target._closed
+  end)
+  if not ok or not (target._take and target._offer and target._closed) then
+    bad("recver:redirect", "target", "a selector, a broadcast or a recver", target, 4)
+  end
+end
+
 -- Iteration: `for v in recver do` ends on an error or a nil value.
 local function call_iter(self)
   local err, value = self:recv()
@@ -127,10 +157,13 @@ Sender.pass = sender_pass
 function Sender:send(value) return sender_pass(self, nil, value) end
 
 
+-- close(): the receiving end sees CLOSED. When that woke a waiting
+-- receiver the sender yields one tick, so the receiver has seen CLOSED
+-- when close returns.
 function Sender:close()
   if self.closed then return CLOSED end
   self.closed = true
-  self.recver:_closed(self)
+  if self.recver:_closed(self) then hub_continue(self.hub) end
   return nil
 end
 
@@ -150,13 +183,21 @@ M.Recver = Recver
 
 function Recver:_take(_, err, value) return wake(self, err, value) end
 function Recver:_offer(sender) fpush(self.pending, sender) end
+-- The sender closed: a waiting receiver wakes with CLOSED, and this end
+-- counts as closed then (its own close() answers CLOSED). True when it
+-- woke someone.
 function Recver:_closed()
   self.sender_closed = true
-  wake(self, CLOSED)
+  if wake(self, CLOSED) then
+    self.closed = true
+    return true
+  end
+  return false
 end
 
 -- recv([ms]) -> err, value
 local function recver_recv(self, ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "recver") end
   local s = fpop(self.pending)
   if s then
     local err, value = s.err, s.value
@@ -190,14 +231,16 @@ end
 -- redirect(target): this recver's sender now delivers to target (a
 -- selector, a broadcast or another recver); this recver becomes closed.
 function Recver:redirect(target)
+  check_target(target)
   if self.closed then return CLOSED end
   self.closed = true
   local s = self.sender
   s.recver = target
   if target._attach then target:_attach(s, self) end
+  -- A parked value goes straight to a consumer already waiting on target.
   local p = fpop(self.pending)
   while p do
-    target:_offer(p)
+    if target:_take(p, p.err, p.value) then p:_taken(nil) else target:_offer(p) end
     p = fpop(self.pending)
   end
   if self.sender_closed then target:_closed(s) end
@@ -257,6 +300,7 @@ end
 -- recv([ms]) -> err, value: the stored value, not consumed; blocks while
 -- it is unset (nil or false).
 function ValueRecver:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "value recver") end
   if self.closed then return CLOSED end
   local s = self.sender
   if s.err or s.value then return s.err, s.value end
@@ -276,6 +320,7 @@ end
 ValueRecver.close = close_recver
 
 function ValueRecver:redirect(target)
+  check_target(target)
   if self.closed then return CLOSED end
   self.closed = true
   local s = self.sender
@@ -315,6 +360,7 @@ FlagRecver.__call = call_iter
 
 -- recv([ms]) returns and clears the stored value, else blocks.
 function FlagRecver:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "flag recver") end
   if self.has then
     local err, value = self.err, self.value
     self.has, self.err, self.value = false, nil, nil
@@ -366,6 +412,7 @@ local function release(sender, rc)
 end
 
 function GateRecver:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "gate recver") end
   if self.holding then
     release(self.holding, nil)
     self.holding = nil
@@ -404,7 +451,10 @@ Pair.__call = function(self) return call_iter(self.recver) end
 function Pair:send(value) return self.sender:send(value) end
 function Pair:pass(err, value) return self.sender:pass(err, value) end
 function Pair:error(e) return self.sender:error(e) end
-function Pair:recv(ms) return self.recver:recv(ms) end
+function Pair:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "pair") end
+  return self.recver:recv(ms)
+end
 function Pair:close()
   local e1 = self.sender:close()
   local e2 = self.recver:close()
@@ -488,6 +538,7 @@ local function qpop(self)
 end
 
 function QRecver:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "queue recver") end
   if self.count > 0 then return qpop(self) end
   if self.closed or self.sender_closed then return CLOSED end
   return wait(self, self.hub, ms, "queue recver")
@@ -508,7 +559,9 @@ local function queue_state(size)
   return {size = size, count = 0, items = {h = 0, t = 0}, errs = {}}
 end
 
-function H:queue(size) return ends(self, QSender, QRecver, nil, queue_state(size)) end
+function H:queue(size)
+  check_size(size, "h:queue")
+  return ends(self, QSender, QRecver, nil, queue_state(size)) end
 
 -- =====================================================================
 -- stalk: a batch queue; recv reports that items exist, the consumer reads
@@ -553,6 +606,7 @@ local Stalk = {}
 
 -- recv([ms]) -> nil, true once an item is buffered (nothing is removed).
 function Stalk:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "stalk recver") end
   if self.count > 0 then return nil, true end
   if self.closed or self.sender_closed then return CLOSED end
   return wait(self, self.hub, ms, "stalk recver")
@@ -571,7 +625,10 @@ end
 
 -- remove(n): drops the first n buffered items.
 function Stalk:remove(n)
-  assert(n > 0 and n <= self.count, "stalk: remove out of range")
+  if type(n) ~= "number" or n <= 0 or n > self.count or n % 1 ~= 0 then
+    error(("levee: stalk recver:remove: n must be a whole number in 1..%d, got %s"):format(
+      self.count, tostring(n)), 2)
+  end
   local q = self.items
   for _ = 1, n do
     q.h = q.h + 1
@@ -601,6 +658,7 @@ local stalk_ct = ffi.metatype("struct levee_lua_stalk", {
 })
 
 function H:stalk(size)
+  check_size(size, "h:stalk")
   local s = setmetatable({hub = self}, SSender)
   next_stalk = next_stalk + 1
   local st = queue_state(size)
@@ -639,6 +697,7 @@ end
 
 -- recv([ms]) -> err, recver, value
 function Selector:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "selector") end
   local s = fpop(self.pending)
   if s then
     if s.closed then
@@ -692,6 +751,7 @@ RRecver.__index = RRecver
 RRecver.__call = call_iter
 
 function RRecver:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "router recver") end
   local w = fpop(self.waiting)
   if w then
     hub_resume(self.hub, w.co, nil)
@@ -736,17 +796,26 @@ function DRecver:_take(_, err, value)
   return true
 end
 function DRecver:_offer(sender) fpush(self.pending, sender) end
+-- The sender closed: every waiting recv gets CLOSED; true (and this end
+-- counts as closed) when that woke someone.
 function DRecver:_closed()
   self.sender_closed = true
+  local woke = false
   local co = fpop(self.waiters)
   while co do
-    if not self.gone[co] then hub_resume(self.hub, co, CLOSED) end
+    if not self.gone[co] then
+      hub_resume(self.hub, co, CLOSED)
+      woke = true
+    end
     self.gone[co] = nil
     co = fpop(self.waiters)
   end
+  if woke then self.closed = true end
+  return woke
 end
 
 function DRecver:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "dealer recver") end
   local s = fpop(self.pending)
   if s then
     local err, value = s.err, s.value
@@ -816,6 +885,7 @@ end
 
 -- recv([ms]) -> err, value
 function Broadcast:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "broadcast") end
   if self.closed then return CLOSED end
   local src = self.source
   if src and getmetatable(src) == Value and (src.err or src.value) then
@@ -843,11 +913,15 @@ end
 local Pool = {}
 Pool.__index = Pool
 
-function Pool:recv(ms) return self.recver:recv(ms) end
+function Pool:recv(ms)
+  if ms ~= nil and type(ms) ~= "number" then check_recv_ms(ms, "pool") end
+  return self.recver:recv(ms)
+end
 function Pool:send(item) return self.sender:send(item) end
 
 -- run(f, ...) -> f(item, ...)'s first two results, with an item checked out.
 function Pool:run(f, ...)
+  if type(f) ~= "function" then f = self.hub._as_function(f, "pool:run", "f", 4) end
   local err, item = self.recver:recv()
   if err then return err end
   local e, v = f(item, ...)
@@ -856,6 +930,10 @@ function Pool:run(f, ...)
 end
 
 function H:pool(factory, size)
+  factory = self._as_function(factory, "h:pool", "factory", 4)
+  if type(size) ~= "number" or size < 0 or size % 1 ~= 0 then
+    bad("h:pool", "size", "a whole number >= 0", size)
+  end
   local s, r = self:queue()
   for _ = 1, size do s:send(factory()) end
   return setmetatable({hub = self, sender = s, recver = r, size = size}, Pool)

@@ -34,6 +34,12 @@ end
 ffi.metatype("struct levee_bloom", {__index = methods})
 
 return function(hint, fpp)
+  if hint ~= nil and (type(hint) ~= "number" or hint < 0) then
+    error("d.Bloom: hint must be a number >= 0, got " .. (type(hint) == "number" and hint or type(hint)), 2)
+  end
+  if fpp ~= nil and (type(fpp) ~= "number" or not (fpp > 0 and fpp < 1)) then
+    error("d.Bloom: fpp must be a probability in (0, 1), got " .. (type(fpp) == "number" and fpp or type(fpp)), 2)
+  end
   check(L.levee_bloom_new(out, hint or 0, fpp or 0.01), "new")
   return ffi.gc(out[0], L.levee_bloom_free)
 end

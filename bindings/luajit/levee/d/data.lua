@@ -19,4 +19,11 @@ local Data = ffi.metatype("struct levee_lua_data", {
   end,
 })
 
-return function(ptr, len) return Data(ptr, len) end
+-- Data(ptr, len): ptr a malloc'd pointer (owned from now on), len its size.
+return function(ptr, len)
+  if type(ptr) ~= "cdata" then error("d.Data: ptr must be a pointer, got " .. type(ptr), 2) end
+  if type(len) ~= "number" and type(len) ~= "cdata" then
+    error("d.Data: len must be a number, got " .. type(len), 2)
+  end
+  return Data(ptr, len)
+end

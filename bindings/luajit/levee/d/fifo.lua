@@ -31,6 +31,7 @@ end
 
 -- remove(n): drops the first n items.
 function Fifo:remove(n)
+  if type(n) ~= "number" then error("d.Fifo:remove: n must be a number, got " .. type(n), 2) end
   if n > self.last - self.first + 1 or n < 0 then error("range", 2) end
   local t = items[self]
   for i = self.first, self.first + n - 1 do t[i] = nil end

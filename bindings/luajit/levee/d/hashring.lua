@@ -42,19 +42,16 @@ function Replica:reserve()
   end
 end
 
--- iter(): every node once, in ring order from this point.
+-- iter(): the node of every point once around the ring, starting at this
+-- point: a node with 3 replicas appears 3 times (as the original).
 function Replica:iter()
   local points = self.ring.points
-  local n, k, seen = #points, 0, {}
+  local n, k = #points, 0
   return function()
-    while k < n do
-      local r = points[(self.index - 1 + k) % n + 1]
-      k = k + 1
-      if not seen[r.node] then
-        seen[r.node] = true
-        return r.node
-      end
-    end
+    if k >= n then return nil end
+    local r = points[(self.index - 1 + k) % n + 1]
+    k = k + 1
+    return r.node
   end
 end
 
@@ -71,6 +68,15 @@ end
 
 -- put(key[, replicas=1[, avail=1]]) -> err: adds a node.
 function Ring:put(key, replicas, avail)
+  if type(key) ~= "string" and type(key) ~= "number" then
+    error("d.HashRing:put: key must be a string, got " .. type(key), 2)
+  end
+  if replicas ~= nil and type(replicas) ~= "number" then
+    error("d.HashRing:put: replicas must be a number, got " .. type(replicas), 2)
+  end
+  if avail ~= nil and type(avail) ~= "number" then
+    error("d.HashRing:put: avail must be a number, got " .. type(avail), 2)
+  end
   if self.nodes[key] then return errors.system.EEXIST end
   replicas = replicas or 1
   if replicas < 1 then return errors.system.EINVAL end
@@ -117,7 +123,8 @@ end
 
 function Ring:first() return self.points[1] end
 
--- iter(): every node once, in ring order from the first point.
+-- iter(): the node of every point in ring order from the first point
+-- (once per replica).
 function Ring:iter()
   local first = self.points[1]
   if not first then return function() end end
@@ -125,5 +132,8 @@ function Ring:iter()
 end
 
 return function(hashfn)
+  if hashfn ~= nil and type(hashfn) ~= "function" then
+    error("d.HashRing: hashfn must be a function, got " .. type(hashfn), 2)
+  end
   return setmetatable({hashfn = hashfn or siphash, nodes = {}, points = {}}, Ring)
 end

@@ -69,6 +69,9 @@ local Heap = {}
 
 -- push(pri, val) -> item, whose update(pri) and remove() act in place.
 function Heap:push(pri, val)
+  if type(pri) ~= "number" and type(pri) ~= "cdata" then
+    error("d.Heap:push: pri must be a number, got " .. type(pri), 2)
+  end
   local s = heaps[self.id]
   local n = s.n + 1
   if n >= s.cap then

@@ -5,6 +5,12 @@ local ffi = require("ffi")
 local L = require("levee.lib")
 
 local C_count, C_bytes = L.levee_iovec_count, L.levee_iovec_bytes
+
+-- Entries are handed out as the system's struct iovec (iov_base, iov_len),
+-- as the original did; levee_iovec_entry has the same layout.
+pcall(ffi.cdef, "struct iovec { void *iov_base; size_t iov_len; };")
+local iovec_p = ffi.typeof("struct iovec *")
+local function entries(self) return ffi.cast(iovec_p, L.levee_iovec_entries(self)) end
 local SIZE_MAX = ffi.cast("size_t", -1LL)
 
 -- Per-iovec anchors for the Lua strings its entries point into.
@@ -46,11 +52,13 @@ function methods:write(val, len)
   error("d.Iovec:write: cannot write a " .. type(val), 2)
 end
 
-function methods:value() return L.levee_iovec_entries(self), tonumber(C_count(self)) end
+-- value() -> iov, n: the entries (struct iovec *) and their count.
+function methods:value() return entries(self), tonumber(C_count(self)) end
 
+-- tail() -> iov, free: where to write more entries before bump(n).
 function methods:tail()
   local n, size = tonumber(C_count(self)), tonumber(L.levee_iovec_size(self))
-  local e = L.levee_iovec_entries(self)
+  local e = entries(self)
   return e ~= nil and e + n or e, size - n
 end
 
@@ -91,7 +99,7 @@ ffi.metatype("struct levee_iovec", {
   __index = function(self, key)
     local m = methods[key]
     if m then return m end
-    if key == "iov" then return L.levee_iovec_entries(self) end
+    if key == "iov" then return entries(self) end
     if key == "n" then return tonumber(C_count(self)) end
     if key == "len" then return tonumber(C_bytes(self)) end
     if key == "size" then return tonumber(L.levee_iovec_size(self)) end
@@ -101,6 +109,10 @@ ffi.metatype("struct levee_iovec", {
 
 local out = ffi.new("levee_iovec *[1]")
 return function(size)
+  if size ~= nil and (type(size) ~= "number" or size < 0 or size ~= size) then
+    if type(size) == "number" then error("d.Iovec: size must be >= 0, got " .. size, 2) end
+    error("d.Iovec: size must be a number, got " .. type(size), 2)
+  end
   check(L.levee_iovec_new(out, size or 0), "new")
   local iov = ffi.gc(out[0], L.levee_iovec_free)
   anchors[iov] = {}

@@ -91,7 +91,16 @@ local function wire(self)
 end
 methods.tostring = wire
 
-function methods:writeinto_iovec(iov) iov:writeraw(wire(self)) end
+-- writeinto_iovec(iov): four entries per value (name, ": ", value, CRLF),
+-- as the original; the strings are the map's own, kept alive by the iovec.
+function methods:writeinto_iovec(iov)
+  for name, value in methods.iter(self) do
+    iov:writeraw(name)
+    iov:writeraw(": ")
+    iov:writeraw(value)
+    iov:writeraw("\r\n")
+  end
+end
 
 ctype = ffi.metatype("struct levee_lua_map", {
   __index = function(self, key)
@@ -107,6 +116,9 @@ ctype = ffi.metatype("struct levee_lua_map", {
 
 -- Map([t]): t is an optional table of name -> value | {values}.
 return function(t)
+  if t ~= nil and type(t) ~= "table" then
+    error("d.Map: the initial headers must be a table, got " .. type(t), 2)
+  end
   local m = ctype(0)
   state[m] = {vals = {}, names = {}, order = {}}
   if t then

@@ -53,14 +53,21 @@ end
 
 function Set:is_frozen() return self.frozen ~= 0 end
 
+-- The other set of union/intersect/diff.
+local function other(o, fn)
+  local m = (type(o) == "cdata" and ffi.istype(ctype, o)) and members[o]
+  if not m then error(("d.Set:%s: expected a d.Set, got %s"):format(fn, type(o)), 3) end
+  return m
+end
+
 function Set:union(o)
-  for k in pairs(members[o]) do Set.put(self, k) end
+  for k in pairs(other(o, "union")) do Set.put(self, k) end
   return self
 end
 
 function Set:intersect(o)
+  local om = other(o, "intersect")
   mutable(self)
-  local om = members[o]
   for k in pairs(members[self]) do
     if om[k] == nil then Set.remove(self, k) end
   end
@@ -68,8 +75,9 @@ function Set:intersect(o)
 end
 
 function Set:diff(o)
+  local om = other(o, "diff")
   mutable(self)
-  for k in pairs(members[o]) do Set.remove(self, k) end
+  for k in pairs(om) do Set.remove(self, k) end
   return self
 end
 

@@ -4,6 +4,7 @@ local submodules = {
   json = "levee.p.json",
   http = "levee.p.http",
   msgpack = "levee.p.msgpack",
+  registered = "levee.p.registered",
 }
 
 return require("levee.lazy")(submodules)

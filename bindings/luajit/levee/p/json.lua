@@ -135,16 +135,8 @@ local function fail(h, rc)
   return errors.get(tonumber(rc)), nil, tonumber(L.levee_json_error_offset(h))
 end
 
--- The bytes to decode: a string, a pointer and a length, or an object with
--- value() (d.Buffer, a stream).
-local function input(s, len)
-  if type(s) == "string" then
-    if len == nil or len > #s then len = #s end
-    return s, len
-  end
-  if len == nil and s ~= nil then return s:value() end
-  return s, len
-end
+-- input(s, len, fn) -> bytes, len (levee.p.input).
+local input = require("levee.p.input")("levee.p.json")
 
 local shared = new_handle()
 
@@ -153,8 +145,7 @@ local shared = new_handle()
 -- failure err is an errors.json.* error and the third result is the byte
 -- offset of the fault.
 function M.decode(s, len)
-  local ptr, n = input(s, len)
-  if ptr == nil then return errors.get(L.LEVEE_EINVAL) end
+  local ptr, n = input(s, len, "decode")
   local rc = L.levee_json_parse(shared, ptr, n)
   if rc < 0 then return fail(shared, rc) end
   return nil, tape_value(shared, ffi_cast(u8p, ptr))
@@ -165,24 +156,33 @@ end
 local Decoder = {}
 Decoder.__index = Decoder
 
--- decoder() -> an incremental decoder over one value at a time.
+-- decoder([max_depth[, max_size]]) -> an incremental decoder: whole values
+-- with stream() / feed(), or one token per call with next().
 function M.decoder(max_depth, max_size)
+  if max_depth ~= nil and type(max_depth) ~= "number" then
+    error("levee.p.json.decoder: max_depth must be a number, got " .. type(max_depth), 2)
+  end
+  if max_size ~= nil and type(max_size) ~= "number" then
+    error("levee.p.json.decoder: max_size must be a number, got " .. type(max_size), 2)
+  end
   local h = new_handle()
   if max_depth or max_size then
     local rc = L.levee_json_limits(h, max_depth or L.LEVEE_JSON_MAX_DEPTH,
       max_size or L.LEVEE_JSON_MAX_SIZE)
-    if rc < 0 then error("levee.p.json: bad limits", 2) end
+    if rc < 0 then error("levee.p.json.decoder: bad limits", 2) end
   end
-  return setmetatable({h = h, done = false, value = nil, offset = nil}, Decoder)
+  return setmetatable({h = h, done = false, value = nil, offset = nil, max_depth = max_depth},
+    Decoder)
 end
 
--- next(buf, len, eof) -> err, n. buf/len: the bytes of the current value
--- from its first byte (each call sees the same bytes, possibly extended);
--- eof: no more bytes will come. n > 0: a value is complete, it used n
--- bytes, and it is in self.value (is_done() is true); n == 0: need more.
--- On failure: err, nil, offset (the decoder must be reset).
-function Decoder:next(buf, len, eof)
-  local ptr, n = input(buf, len)
+-- feed(buf, len, eof) -> err, n: whole values. buf/len: the bytes of the
+-- current value from its first byte (each call sees the same bytes,
+-- possibly extended); eof: no more bytes will come. n > 0: a value is
+-- complete, it used n bytes, and it is in self.value (is_done() is true);
+-- n == 0: need more. On failure: err, nil, offset (the decoder must be
+-- reset).
+function Decoder:feed(buf, len, eof)
+  local ptr, n = input(buf, len, "decoder:feed")
   local rc = L.levee_json_feed(self.h, ptr, n, eof and 1 or 0)
   if rc < 0 then
     self.offset = tonumber(L.levee_json_error_offset(self.h))
@@ -194,13 +194,115 @@ function Decoder:next(buf, len, eof)
   return nil, tonumber(rc)
 end
 
--- Forgets any partial or completed value.
-function Decoder:reset()
-  L.levee_json_reset(self.h)
-  self.done, self.value, self.offset = false, nil, nil
+-- Token names of decoder.type (next() / stream_next()).
+local type_names = {
+  [T_NULL] = "null", [L.LEVEE_JSON_FALSE] = "false", [L.LEVEE_JSON_TRUE] = "true",
+  [T_NUMBER] = "number", [T_STRING] = "string", [T_ARRAY] = "array",
+  [L.LEVEE_JSON_OBJECT] = "object", [L.LEVEE_JSON_ARRAY_END] = "array_end",
+  [L.LEVEE_JSON_OBJECT_END] = "object_end",
+}
+M.types = type_names
+
+local token = ffi.new("levee_json_token")
+
+local function lexer(self)
+  local lx = self.lx
+  if lx then return lx end
+  local out = ffi.new("levee_json_lexer *[1]")
+  local rc = L.levee_json_lexer_new(out)
+  if rc < 0 then error("levee.p.json: " .. tostring(errors.get(rc)), 3) end
+  lx = ffi.gc(out[0], L.levee_json_lexer_free)
+  if self.max_depth then L.levee_json_lexer_limits(lx, self.max_depth) end
+  self.lx = lx
+  return lx
 end
 
--- true once next() completed a value (until reset).
+-- next(buf, len, eof) -> err, n: one token per call, as the original.
+-- buf/len: the bytes after the previous token (drop the n bytes each call
+-- used before the next); eof: no more bytes will come. n > 0: a token was
+-- read; it used n bytes (the white space and ',' or ':' before it
+-- included), and self.type names it ("object", "array", "object_end",
+-- "array_end", "string", "number", "true", "false", "null"), self.value
+-- holds a scalar's value (string, number, boolean; nil for null and
+-- containers), self.number a number's value, self.utf8 a string's text.
+-- is_done() is true once the token that closes the top-level value was
+-- read (the next call starts a new value). n == 0: need more bytes (call
+-- again with them added). On failure: err, nil, offset (reset before
+-- reuse).
+function Decoder:next(buf, len, eof)
+  local ptr, n = input(buf, len, "decoder:next")
+  local lx = lexer(self)
+  local rc = L.levee_json_lexer_next(lx, ptr, n, eof and 1 or 0, token)
+  if rc < 0 then
+    self.offset = tonumber(L.levee_json_lexer_error_offset(lx))
+    return errors.get(tonumber(rc)), nil, self.offset
+  end
+  if rc == 0 then return nil, 0 end
+  local ty = token.type
+  self.type = type_names[ty]
+  local v = nil
+  if ty == T_STRING then
+    v = str_value(token, ffi_cast(u8p, ptr), L.levee_json_lexer_strings(lx))
+    self.utf8 = v
+  elseif ty == T_NUMBER then
+    v = num_value(token)
+    self.number = v
+  elseif ty == T_TRUE then
+    v = true
+  elseif ty == T_FALSE then
+    v = false
+  end
+  self.value = v
+  self.done = L.levee_json_lexer_done(lx) == 1
+  return nil, tonumber(rc)
+end
+
+-- Pulls from a stream (readin(), value() -> ptr, len, trim(n)) until
+-- step (Decoder.next or Decoder.feed) completes: trims the bytes it used
+-- and returns nil, n; or err, nil, offset for bad input; or the stream's
+-- error (CLOSED) when it ends first. A d.Buffer has no readin: its input
+-- is complete. At the end of the input step runs once more with eof set
+-- (a bare top-level number completes there).
+local function pull(self, s, step)
+  while true do
+    local ptr, len = s:value()
+    local err, n, off = step(self, ptr, len, false)
+    if err then return err, nil, off end
+    if n > 0 then
+      s:trim(n)
+      return nil, n
+    end
+    if s.readin then err = s:readin() else err = errors.CLOSED end
+    if err then
+      ptr, len = s:value()
+      local e2, n2 = step(self, ptr, len, true)
+      if not e2 and n2 > 0 then
+        s:trim(n2)
+        return nil, n2
+      end
+      return err
+    end
+  end
+end
+
+-- stream_next(stream) -> err, type, value: the next token from a stream
+-- (readin(), value(), trim(n)), its bytes trimmed. The stream's error
+-- (CLOSED) when it ends before the token.
+function Decoder:stream_next(s)
+  local err, _, off = pull(self, s, Decoder.next)
+  if err then return err, nil, off end
+  return nil, self.type, self.value
+end
+
+-- Forgets any partial or completed value (and the token walk).
+function Decoder:reset()
+  L.levee_json_reset(self.h)
+  if self.lx then L.levee_json_lexer_reset(self.lx) end
+  self.done, self.value, self.offset, self.type = false, nil, nil, nil
+end
+
+-- true once feed() completed a value, or next() read the token that ends
+-- the top-level value (until reset or the next token).
 function Decoder:is_done()
   return self.done
 end
@@ -212,35 +314,11 @@ end
 -- once. Input ending inside a value returns the stream's error (CLOSED).
 -- stream:json() and chunk:json() are this method over a cached decoder.
 function Decoder:stream(s)
-  while true do
-    local ptr, len = s:value()
-    local err, n, off = self:next(ptr, len, false)
-    if err then
-      self:reset()
-      return err, nil, off
-    end
-    if n > 0 then
-      local value = self.value
-      self:reset()
-      s:trim(n)
-      return nil, value
-    end
-    -- A d.Buffer has no readin: its input is complete.
-    if s.readin then err = s:readin() else err = errors.CLOSED end
-    if err then
-      -- The input ended: a bare top-level number completes at the end.
-      ptr, len = s:value()
-      local e2, n2 = self:next(ptr, len, true)
-      if not e2 and n2 > 0 then
-        local value = self.value
-        self:reset()
-        s:trim(n2)
-        return nil, value
-      end
-      self:reset()
-      return err
-    end
-  end
+  local err, _, off = pull(self, s, Decoder.feed)
+  local value = self.value
+  self:reset()
+  if err then return err, nil, off end
+  return nil, value
 end
 
 Decoder.stream_value = Decoder.stream
@@ -355,5 +433,9 @@ function M.encode(data, buf)
   buf:write(L.levee_buffer_value(sb), n)
   return nil, buf
 end
+
+-- io(p) -> the `p.json` convenience of an io's protocol object p (read()
+-- and write(data)), as the original's registered protocols offered it.
+function M.io(p) return p.json end
 
 return M

@@ -165,23 +165,23 @@ local function decode_ptr(p, n)
   return nil, v, used
 end
 
-local function input(s, len)
-  if type(s) == "string" then return ffi.cast(u8p, s), len or #s end
-  if len == nil then
-    local p, n = s:value()
-    return ffi.cast(u8p, p), n
-  end
-  return ffi.cast(u8p, s), len
+-- input(s, len, fn) -> ptr, len: a string, a pointer and a length, or a
+-- buffer (levee.p.input raises for anything else).
+local check_input = require("levee.p.input")("levee.p.msgpack", 1)
+local function input(s, len, fn)
+  local p, n = check_input(s, len, fn)
+  return ffi.cast(u8p, p), n
 end
 
 -- decode(s[, len]) / decode(ptr, len) / decode(buf) -> err, value[, n]:
 -- the first value and the bytes it took. A value cut short is CLOSED.
 function M.decode(s, len)
-  local p, n = input(s, len)
+  local p, n = input(s, len, "decode")
   -- not a tail call: this frame keeps `s` (and so the bytes at p) alive
   -- while tables are allocated
   local err, v, used = decode_ptr(p, n)
-  return err, v, used
+  if err then return err end  -- failure returns only err (lua-api.md conventions)
+  return nil, v, used
 end
 
 -- ---------------------------------------------------------------------
@@ -195,7 +195,7 @@ function M.decoder() return setmetatable({done = false, value = nil}, Decoder) e
 -- next(buf, len) -> err, n: decodes one value from buf; n = 0 means more
 -- bytes are needed (pass them all again); then value holds it.
 function Decoder:next(buf, len)
-  local p, n = input(buf, len)
+  local p, n = input(buf, len, "decoder:next")
   local err, v, used = decode_ptr(p, n)
   if err == CLOSED then return nil, 0 end
   if err then return err end
@@ -349,5 +349,9 @@ function M.encode(data, buf)
   encode_value(buf, data, 0)
   return nil, buf
 end
+
+-- io(p) -> the `p.msgpack` convenience of an io's protocol object p (read()
+-- and write(data)), as the original's registered protocols offered it.
+function M.io(p) return p.msgpack end
 
 return M
