@@ -119,7 +119,7 @@ DEPS_BUILD := $(DEPS_DEB) luajit libluajit-5.1-dev \
 	luarocks python3-pip python3-setuptools python3-wheel
 # References measured by `make bench`.
 DEPS_BENCH := lua-cjson lua-cqueues lua-luv lua-http wrk python3-gevent python3-ujson python3-uvloop \
-	libhttp-parser-dev
+	libhttp-parser-dev libsimdjson-dev
 
 deps:
 	@tools/install-deps $(DEPS_BUILD)
@@ -143,7 +143,7 @@ C_TEST_SRCS := $(sort $(wildcard tests/c/*.cc))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cc))
 
 # Black-box tests: only levee.h and the shared library.
-$(BUILD)/tests/c_tests: $(C_TEST_SRCS) include/levee.h $(BUILD)/$(SONAME)
+$(BUILD)/tests/c_tests: $(C_TEST_SRCS) $(wildcard tests/c/*.h) include/levee.h $(BUILD)/$(SONAME)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) $(SANFLAGS) -Wall -Wextra -Iinclude -o $@ $(C_TEST_SRCS) \
 		-L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee $(GTEST_LIBS)

@@ -752,8 +752,19 @@ int64_t levee_json_loads(levee_json *j, const uint8_t *input, size_t len);
  * length, LEVEE_JSON_ESTATE, LEVEE_ENOTSUP, LEVEE_ENOMEM. */
 int64_t levee_json_marshal(levee_json *j, const uint8_t *input);
 
-/* The bytes the last levee_json_pickle / levee_json_loads produced. */
+/* The bytes the last levee_json_pickle / levee_json_loads /
+ * levee_json_marshal / levee_json_from_marshal produced. */
 const uint8_t *levee_json_output(const levee_json *j);
+
+/* JSON text in levee's format (", " and ": " separators, non-ASCII kept,
+ * floats as Python's repr) of the value that Python's marshal.dumps wrote
+ * into data[0, len) (marshal format 2 to 5). Used by levee.json.dumps. The
+ * text is at levee_json_output(j) until the next call on the handle (the
+ * tape is left alone). Returns its length, LEVEE_ENOTSUP for values the
+ * caller must encode another way (NaN or infinities, keys other than
+ * strings, integers beyond 64 bits, bytes, sets and other types, cycles),
+ * LEVEE_EINVAL for bytes that are not marshal data, LEVEE_ENOMEM. */
+int64_t levee_json_from_marshal(levee_json *j, const uint8_t *data, size_t len);
 
 /* Token kinds that only the lexer below reports: a container's end. */
 enum levee_json_end {
@@ -1315,6 +1326,35 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
 
 /* levee:section thread */
 /* (declarations of the thread module go after this line) */
+
+
+/* levee:section simd */
+/* (declarations of the simd module go after this line) */
+
+/* The tokenizers (JSON, HTTP) scan with the widest vector instructions the
+ * CPU offers, chosen once at run time; the library stays one binary for any
+ * x86-64 and builds on other machines with the portable path only. Every
+ * level gives the same results: the levels exist so tests and benchmarks
+ * can compare them. The environment variable LEVEE_SIMD (portable, sse4.2,
+ * avx2) lowers the level for the whole process when the library loads. */
+enum levee_simd_level {
+  LEVEE_SIMD_PORTABLE = 0, /* plain C++, table-driven (every architecture) */
+  LEVEE_SIMD_SSE42 = 1,    /* x86-64 SSE4.2 (with SSSE3): 16 bytes a step */
+  LEVEE_SIMD_AVX2 = 2,     /* x86-64 AVX2: 32 bytes a step */
+  LEVEE_SIMD_AVX512 = 3    /* reserved: no AVX-512 path yet (never detected) */
+};
+
+/* The LEVEE_SIMD_* level the tokenizers use now. */
+int levee_simd_level(void);
+
+/* The highest LEVEE_SIMD_* level this CPU and build support. */
+int levee_simd_detected(void);
+
+/* Makes the tokenizers use `level` from their next call on (process-wide;
+ * for tests and benchmarks, not to be changed while other threads parse).
+ * Returns the level now in force, LEVEE_EINVAL for an unknown level, or
+ * LEVEE_ENOTSUP when the CPU lacks it (the level is then unchanged). */
+int levee_simd_set_level(int32_t level);
 
 
 /* levee:section misc */

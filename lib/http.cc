@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "internal.h"
+#include "scan.h"
 
 namespace {
 
@@ -114,9 +115,20 @@ struct levee_http {
 
   bool counts_head() const { return state == S_START || state == S_FIELD || (state == S_CHUNK && chunk == K_TRAILER); }
 
+  // Positions of a line that scan_line found plainly valid and complete:
+  // request line: method [line, n), target [v, ve), CR at e; field: name
+  // [line, n), value from v, CR at e; empty line: e == line (ok false).
+  struct Fast {
+    bool ok;
+    size_t n, v, ve, e;
+  };
+  bool scan_line(const uint8_t *buf, size_t len, Fast *f) const;
+  int fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap);
   int next(const uint8_t *buf, size_t len, levee_http_token *tok);
   int start_line(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok);
+  int request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e, levee_http_token *tok);
   int field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing);
+  int field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e, levee_http_token *tok, bool framing);
   int end_of_head(levee_http_token *tok);
   int chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *size);
 };
@@ -137,27 +149,18 @@ inline int version(const uint8_t *s) {
 // Request or status line in buf[a..e) (e = index of the CR).
 int levee_http::start_line(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok) {
   if (mode == LEVEE_HTTP_MODE_REQUEST) {
-    size_t i = a;
-    while (i < e && is(buf[i], C_TCHAR)) i++;
+    const levee::scan::Kernels &k = levee::scan::kernels();
+    size_t i = size_t(k.http_token(buf + a, buf + e) - buf);
     size_t mlen = i - a;
     if (mlen > lim.max_method) return LEVEE_HTTP_ESIZE;
     if (mlen == 0 || i == e || buf[i] != ' ') return LEVEE_HTTP_ESYNTAX;
     size_t t = ++i;
-    while (i < e && is(buf[i], C_TARGET)) i++;
+    i = size_t(k.http_target(buf + i, buf + e) - buf);
     size_t tlen = i - t;
     if (tlen > lim.max_uri) return LEVEE_HTTP_ESIZE;
     if (tlen == 0 || i == e || buf[i] != ' ') return LEVEE_HTTP_ESYNTAX;
-    i++;
-    if (e - i != 8) return LEVEE_HTTP_ESYNTAX;
-    int v = version(buf + i);
-    if (v < 0) return LEVEE_HTTP_ESYNTAX;
-    tok->type = LEVEE_HTTP_T_REQUEST;
-    tok->a_off = uint32_t(a);
-    tok->a_len = uint32_t(mlen);
-    tok->b_off = uint32_t(t);
-    tok->b_len = uint32_t(tlen);
-    tok->version = uint32_t(v);
-    return 0;
+    if (e - (i + 1) != 8 || version(buf + i + 1) < 0) return LEVEE_HTTP_ESYNTAX;
+    return request(buf, a, a + mlen, t, t + tlen, e, tok);
   }
   // HTTP/1.x SP 3DIGIT [SP reason]
   if (e - a < 12) return LEVEE_HTTP_ESYNTAX;
@@ -184,10 +187,24 @@ int levee_http::start_line(const uint8_t *buf, size_t a, size_t e, levee_http_to
   return 0;
 }
 
+// A request line whose syntax is known good: method [a, m), target [t, te),
+// "HTTP/1.x" at te + 1, CR at e.
+inline int levee_http::request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e,
+                               levee_http_token *tok) {
+  if (m - a > lim.max_method || te - t > lim.max_uri) return LEVEE_HTTP_ESIZE;
+  tok->type = LEVEE_HTTP_T_REQUEST;
+  tok->a_off = uint32_t(a);
+  tok->a_len = uint32_t(m - a);
+  tok->b_off = uint32_t(t);
+  tok->b_len = uint32_t(te - t);
+  tok->version = uint32_t(buf[e - 1] - '0');
+  return 0;
+}
+
 // Header (or trailer when !framing) field in buf[a..e).
 int levee_http::field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing) {
-  size_t i = a;
-  while (i < e && is(buf[i], C_TCHAR)) i++;
+  const levee::scan::Kernels &k = levee::scan::kernels();
+  size_t i = size_t(k.http_token(buf + a, buf + e) - buf);
   size_t nlen = i - a;
   if (nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
   // empty name covers obs-fold (line starting with SP/HTAB); whitespace
@@ -196,8 +213,17 @@ int levee_http::field(const uint8_t *buf, size_t a, size_t e, levee_http_token *
   i++;
   while (i < e && (buf[i] == ' ' || buf[i] == '\t')) i++;
   size_t v = i;
-  while (i < e && is(buf[i], C_VALUE)) i++;
+  i = size_t(k.http_value(buf + i, buf + e) - buf);
   if (i != e) return LEVEE_HTTP_ESYNTAX;  // NUL, bare CR, other controls
+  return field_at(buf, a, a + nlen, v, e, tok, framing);
+}
+
+// A field whose syntax is known good: name [a, n), ':' and OWS, value from
+// v (trailing OWS included) to the CR at e.
+__attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e,
+                                levee_http_token *tok, bool framing) {
+  size_t nlen = n - a;
+  if (nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
   size_t ve = e;
   while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) ve--;
   if (ve - v > lim.max_value) return LEVEE_HTTP_ESIZE;
@@ -291,6 +317,125 @@ int levee_http::chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *siz
   return 0;
 }
 
+bool levee_http::scan_line(const uint8_t *buf, size_t len, Fast *f) const {
+  const levee::scan::Kernels &k = levee::scan::kernels();
+  const uint8_t *p = buf + line, *end = buf + len;
+  if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {  // the empty line
+    f->e = line;
+    return true;
+  }
+  const uint8_t *n = k.http_token(p, end);
+  if (n == p || n == end) return false;
+  if (state == S_FIELD) {
+    if (*n != ':') return false;
+    const uint8_t *v = n + 1;
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    const uint8_t *e = k.http_value(v, end);
+    if (end - e < 2 || e[0] != '\r' || e[1] != '\n') return false;
+    *f = Fast{true, size_t(n - buf), size_t(v - buf), 0, size_t(e - buf)};
+    return true;
+  }
+  if (*n != ' ') return false;
+  const uint8_t *t = n + 1, *te = k.http_target(t, end);
+  // SP "HTTP/1.x" CR LF
+  if (te == t || end - te < 11 || te[0] != ' ' || version(te + 1) < 0 || te[9] != '\r' || te[10] != '\n') return false;
+  *f = Fast{true, size_t(n - buf), size_t(t - buf), size_t(te - buf), size_t(te + 9 - buf)};
+  return true;
+}
+
+// Short targets and values ("/", "a") end within their first 8 bytes, and
+// a kernel call costs more than the scan: SWAR tests of those 8 bytes find
+// the end without a branch per byte (a borrow or carry can only disturb
+// bytes after the first hit, so the first hit is exact); a longer run, a
+// TAB in a value, or fewer than 8 bytes left go to the kernel.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+inline uint64_t bytes_below(uint64_t x, uint8_t n) { return (x - kOnes * n) & ~x & kHigh; }
+inline uint64_t bytes_equal(uint64_t x, uint8_t c) { return bytes_below(x ^ (kOnes * c), 1); }
+#endif
+
+inline const uint8_t *scan_value(const uint8_t *p, const uint8_t *e, levee::scan::Find kernel) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (e - p >= 8) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t hit = bytes_below(x, 0x20) | bytes_equal(x, 0x7F);
+    if (hit) {
+      const uint8_t *q = p + __builtin_ctzll(hit) / 8;
+      if (*q != '\t') return q;
+    }
+    return kernel(p, e);
+  }
+#endif
+  while (p < e && is(*p, C_VALUE)) p++;  // fewer than 8 bytes left
+  return p;
+}
+
+inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::scan::Find kernel) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (e - p >= 8) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t hit = bytes_below(x, 0x21) | (((x + kOnes) | x) & kHigh);  // <= 0x20 or >= 0x7f
+    if (hit) return p + __builtin_ctzll(hit) / 8;
+    return kernel(p, e);
+  }
+#endif
+  while (p < e && is(*p, C_TARGET)) p++;  // fewer than 8 bytes left
+  return p;
+}
+
+// A whole request head in one pass, for levee_http_parse on a fresh request
+// parser: the same tokens and end state as the token-by-token loop, through
+// the same checks (request, field_at, end_of_head), but with the line scans
+// inline. Anything else than a complete, plainly valid head within the
+// limits and cap (a cut, an error, an oversized element) returns 0 with the
+// parser reset, and the caller runs the token loop, which reports exactly.
+int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
+  const levee::scan::Kernels &k = levee::scan::kernels();
+  const uint8_t *end = buf + len;
+  const uint8_t *m = buf;
+  while (m < end && is(*m, C_TCHAR)) m++;
+  if (m == buf || m == end || *m != ' ') return 0;
+  const uint8_t *t = m + 1, *te = scan_target(t, end, k.http_target);
+  if (te == t || end - te < 11 || te[0] != ' ' || version(te + 1) < 0 || te[9] != '\r' || te[10] != '\n') return 0;
+  size_t a = size_t(te + 11 - buf);  // the next line
+  if (a > max_line() || a > lim.max_head) return 0;
+  levee_http_token *tok = toks;
+  clear(tok);
+  if (request(buf, 0, size_t(m - buf), size_t(t - buf), size_t(te - buf), a - 2, tok) < 0) return 0;
+  tok->end = uint32_t(a);
+  state = S_FIELD;
+  uint64_t hd = a;  // head, kept in a register until the end
+  uint64_t field_line = max_line();
+  for (uint32_t n = 1; n < cap; n++) {
+    const uint8_t *p = buf + a;
+    tok = toks + n;
+    clear(tok);
+    if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
+      if (hd + 2 > lim.max_head || end_of_head(tok) < 0) break;
+      head = hd + 2;
+      tok->end = uint32_t(a + 2);
+      return int(n + 1);
+    }
+    const uint8_t *ne = p;
+    while (ne < end && is(*ne, C_TCHAR)) ne++;
+    if (ne == p || ne == end || *ne != ':') break;
+    const uint8_t *v = ne + 1;
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    const uint8_t *e = scan_value(v, end, k.http_value);
+    if (end - e < 2 || e[0] != '\r' || e[1] != '\n') break;
+    size_t next = size_t(e + 2 - buf);
+    if (next - a > field_line || hd + (next - a) > lim.max_head) break;
+    if (field_at(buf, a, size_t(ne - buf), size_t(v - buf), size_t(e - buf), tok, true) < 0) break;
+    tok->end = uint32_t(next);
+    hd += next - a;
+    a = next;
+  }
+  begin(mode);
+  return 0;
+}
+
 int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
   if (state == S_FAILED) return err;
   if (state == S_DONE) return LEVEE_HTTP_ESTATE;
@@ -305,14 +450,25 @@ int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
     chunk = K_SIZE;
   }
   for (;;) {
-    const void *hit = scan < len ? memchr(buf + scan, '\n', len - scan) : nullptr;
-    if (!hit) {
-      scan = len;
-      if (len - line > max_line()) return fail(LEVEE_HTTP_ESIZE);
-      if (counts_head() && head + len > lim.max_head) return fail(LEVEE_HTTP_ESIZE);
-      return 0;
+    // One pass over a new request or header line: the class scans find its
+    // end, and a line that is not plainly valid and complete (cut by the end
+    // of the input, bare LF, a control byte...) goes to the exact path
+    // below, which looks for the LF first and reports as it always did.
+    Fast fast{};
+    size_t lf;
+    if (scan == line && (state == S_FIELD || (state == S_START && mode == LEVEE_HTTP_MODE_REQUEST)) &&
+        scan_line(buf, len, &fast)) {
+      lf = fast.e + 1;
+    } else {
+      const void *hit = scan < len ? memchr(buf + scan, '\n', len - scan) : nullptr;
+      if (!hit) {
+        scan = len;
+        if (len - line > max_line()) return fail(LEVEE_HTTP_ESIZE);
+        if (counts_head() && head + len > lim.max_head) return fail(LEVEE_HTTP_ESIZE);
+        return 0;
+      }
+      lf = size_t(static_cast<const uint8_t *>(hit) - buf);
     }
-    size_t lf = size_t(static_cast<const uint8_t *>(hit) - buf);
     size_t a = line;
     // sizes first: the same verdict as a scan that stopped before the LF
     if (lf + 1 - a > max_line()) return fail(LEVEE_HTTP_ESIZE);
@@ -328,11 +484,11 @@ int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
           done = false;
           break;
         }
-        rc = start_line(buf, a, e, tok);
+        rc = fast.ok ? request(buf, a, fast.n, fast.v, fast.ve, e, tok) : start_line(buf, a, e, tok);
         if (rc == 0) state = S_FIELD;
         break;
       case S_FIELD:
-        rc = e == a ? end_of_head(tok) : field(buf, a, e, tok, true);
+        rc = e == a ? end_of_head(tok) : fast.ok ? field_at(buf, a, fast.n, fast.v, e, tok, true) : field(buf, a, e, tok, true);
         break;
       case S_CHUNK:
         if (chunk == K_SIZE) {
@@ -417,6 +573,10 @@ int levee_http_next(levee_http *p, const uint8_t *buf, size_t len, levee_http_to
 int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
   if (!p || !toks || cap == 0 || (!buf && len)) return LEVEE_EINVAL;
   if (len > UINT32_MAX) len = UINT32_MAX;
+  if (p->state == S_START && p->scan == 0 && p->mode == LEVEE_HTTP_MODE_REQUEST) {
+    int n = p->fast_head(buf, len, toks, cap);
+    if (n > 0) return n;
+  }
   uint32_t n = 0;
   size_t off = 0;
   while (n < cap) {

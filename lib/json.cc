@@ -16,61 +16,62 @@
 #endif
 
 #include "internal.h"
+#include "scan.h"
 
 namespace {
-
-// 1 for the bytes a string may hold without a closer look: printable ASCII
-// other than '"' and '\\'.
-struct PlainTable {
-  uint8_t t[256];
-  constexpr PlainTable() : t() {
-    for (int c = 0; c < 256; c++) t[c] = (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') ? 1 : 0;
-  }
-};
-constexpr PlainTable kPlain;
 
 inline bool is_ws(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 inline bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
-// Skips plain string bytes from p; returns the first byte that needs a look
-// (or e).
-inline const uint8_t *skip_plain(const uint8_t *p, const uint8_t *e) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-                space = _mm_set1_epi8(0x20);
-  while (e - p >= 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them.
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-                             _mm_cmplt_epi8(x, space));
-    int bits = _mm_movemask_epi8(m);
-    if (bits) return p + __builtin_ctz(bits);
-    p += 16;
-  }
-#endif
-  while (p < e && kPlain.t[*p]) p++;
-  return p;
-}
-
 // Skips JSON white space from p; returns the first other byte (or e).
-inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *e) {
+inline const uint8_t *skip_ws(const levee::scan::Kernels &k, const uint8_t *p, const uint8_t *e) {
   if (p < e && !is_ws(*p)) return p;  // the common case: no white space
   // The next most common: the one space after a ':' in indented text.
   if (p + 1 < e && *p == ' ' && !is_ws(p[1])) return p + 1;
-#if defined(__SSE2__)
-  const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
-                tab = _mm_set1_epi8('\t');
-  while (e - p >= 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
-                             _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, tab)));
-    unsigned bits = unsigned(_mm_movemask_epi8(m)) ^ 0xFFFFu;
-    if (bits) return p + __builtin_ctz(bits);
-    p += 16;
+  return k.json_ws(p, e);
+}
+
+// Accumulates the decimal digits from in[i] into *acc (modulo 2^64) and
+// returns the index of the first other byte (or end).
+inline size_t digit_run(const uint8_t *in, size_t i, size_t end, uint64_t *acc) {
+  uint64_t a = *acc;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  // Eight digits at a time (SWAR, as simdjson and fast_float do).
+  while (end - i >= 8) {
+    uint64_t x;
+    memcpy(&x, in + i, 8);
+    if (((x & 0xF0F0F0F0F0F0F0F0ull) | (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
+        0x3333333333333333ull)
+      break;
+    x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
+    x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
+    a = a * 100000000 + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
+    i += 8;
+  }
+  if (end - i >= 8) {
+    // Fewer than eight digits left: count them (a byte's test can only be
+    // disturbed by a carry out of an earlier non-digit byte, after the
+    // count), move them to the low-order end, convert as above.
+    uint64_t x;
+    memcpy(&x, in + i, 8);
+    uint64_t bad = ((x & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
+                   (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull);
+    unsigned n = unsigned(__builtin_ctzll(bad)) / 8;  // bad != 0: the loop above stopped
+    if (n) {
+      x = (x & ((uint64_t(1) << (8 * n)) - 1)) << (8 * (8 - n));
+      x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
+      x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
+      static constexpr uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+      a = a * kPow10[n] + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
+      i += n;
+    }
+    *acc = a;
+    return i;
   }
 #endif
-  while (p < e && is_ws(*p)) p++;
-  return p;
+  while (i < end && is_digit(in[i])) a = a * 10 + uint64_t(in[i++] - '0');
+  *acc = a;
+  return i;
 }
 
 inline int hexval(uint8_t c) {
@@ -212,7 +213,7 @@ int64_t levee_json::error(int code, size_t at) {
   return code;
 }
 
-void levee_json::value_done() {
+inline void levee_json::value_done() {
   if (stack.empty()) {
     state = kDone;
     done = true;
@@ -224,8 +225,26 @@ void levee_json::value_done() {
 
 int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
   const uint8_t *p = in + pos, *e = in + end;
+  bool at_quote = false;
+#if defined(__SSE2__)
+  // Most strings (keys, short values) end within 16 bytes: one baseline
+  // SSE2 probe finds their closing quote without a kernel call (vector
+  // levels only; the portable level stays plain C++).
+  if (kern != &levee::scan::kKernels[levee::simd::kPortable] && e - p >= 16 && !str_escaped) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    // signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    unsigned bits = unsigned(_mm_movemask_epi8(m));
+    if (bits && p[__builtin_ctz(bits)] == '"') {
+      p += __builtin_ctz(bits);
+      at_quote = true;
+    }
+  }
+#endif
   for (;;) {
-    p = skip_plain(p, e);
+    if (!at_quote) p = kern->json_text(p, e, &str_utf8);
+    at_quote = false;
     if (p == e) break;
     uint8_t c = *p;
     if (c == '"') {
@@ -333,26 +352,44 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
   if (in[i] == '0') {
     i++;
   } else if (in[i] >= '1' && in[i] <= '9') {
-    while (i < end && is_digit(in[i])) acc = acc * 10 + uint64_t(in[i++] - '0');
+    i = digit_run(in, i, end, &acc);
   } else {
     return int(error(LEVEE_JSON_ESYNTAX, i));
   }
   size_t ndigits = i - digits;
   bool integral = true;
+  // For non-integers: the significant digits as an integer w (exact while
+  // nsig <= 19) and the power of ten q, value = w * 10^q.
+  uint64_t w = acc;
+  size_t nsig = acc ? ndigits : 0;
+  int64_t q = 0;
   if (i < end && in[i] == '.') {
     integral = false;
     if (++i == end) return more();
     if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
-    while (i < end && is_digit(in[i])) i++;
+    size_t f = i;
+    if (!nsig)
+      while (i < end && in[i] == '0') i++;  // leading zeros are not significant
+    size_t s = i;
+    i = digit_run(in, i, end, &w);
+    nsig += i - s;
+    q = -int64_t(i - f);
   }
   if (i < end && (in[i] == 'e' || in[i] == 'E')) {
     integral = false;
     if (++i == end) return more();
+    bool eneg = false;
     if (in[i] == '+' || in[i] == '-') {
+      eneg = in[i] == '-';
       if (++i == end) return more();
     }
     if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
-    while (i < end && is_digit(in[i])) i++;
+    int64_t x = 0;
+    while (i < end && is_digit(in[i])) {
+      if (x < 100000000) x = x * 10 + (in[i] - '0');  // beyond: 0 or infinity anyway
+      i++;
+    }
+    q += eneg ? -x : x;
   }
   if (i == end && !eof) return 0;  // the number may go on
 
@@ -390,6 +427,10 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
       }
     }
   }
+  if (need_double && !integral && nsig <= 19 && levee::json_decimal_to_double(w, q, neg, &t.number)) {
+    if (std::isinf(t.number)) return int(error(LEVEE_JSON_ESIZE, pos));
+    need_double = false;
+  }
   if (need_double) {
     if (integral) t.flags = LEVEE_JSON_FBIG;
     const char *first = reinterpret_cast<const char *>(in + pos), *last = reinterpret_cast<const char *>(in + i);
@@ -412,6 +453,7 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
 
 int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
   if (done) reset();
+  kern = &levee::scan::kernels();
   size_t end = len;
   bool clipped = false;
   if (len > max_size) {
@@ -427,7 +469,7 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
       if (state == kDone) return int64_t(pos);
       continue;
     }
-    pos = size_t(skip_ws(in + pos, in + end) - in);
+    pos = size_t(skip_ws(*kern, in + pos, in + end) - in);
     if (pos == end) break;
     uint8_t c = in[pos];
     switch (state) {
@@ -441,7 +483,11 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
         if (c != ':') return error(LEVEE_JSON_ESYNTAX, pos);
         pos++;
         state = kValue;
-        continue;
+        // The member's value usually follows: go straight to it.
+        pos = size_t(skip_ws(*kern, in + pos, in + end) - in);
+        if (pos == end) goto more;
+        c = in[pos];
+        goto value;
       case kAfter:
         if (c == ',') {
           pos++;
@@ -458,7 +504,7 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
       case kInString:
         return error(LEVEE_JSON_ESTATE, pos);
     }
-    // A value starts at pos.
+  value:  // a value starts at pos (state kValue or kArrayFirst)
     switch (c) {
       case '"':
         str_key = false;
@@ -504,13 +550,18 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
         continue;
       }
     }
-  string:
+  string: {
     str_start = pos + 1;
     str_escaped = false;
     str_utf8 = false;
     pos++;
     state = kInString;
+    int r = scan_string(in, end, eof);
+    if (r < 0) return r;
+    if (r == 0) break;
+    if (state == kDone) return int64_t(pos);
     continue;
+  }
   close: {
     Frame &f = stack.back();
     if (c != (f.object ? '}' : ']')) return error(LEVEE_JSON_ESYNTAX, pos);

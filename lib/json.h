@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "levee.h"
+#include "scan.h"
 
 struct levee_json {
   // What the scanner expects next.
@@ -52,6 +53,24 @@ struct levee_json {
   size_t output_cap = 0, output_len = 0;
   uint64_t error_offset = 0;
   bool done = false;
+  const levee::scan::Kernels *kern = &levee::scan::kKernels[0];  // set by feed
+  // from_marshal's stacks, kept between calls. A flagged object's text,
+  // once complete, for TYPE_REF (its output span; end == SIZE_MAX while it
+  // is open); open containers: lists count elements down, dicts alternate
+  // key and value until TYPE_NULL.
+  struct MarshalRef {
+    size_t start, end;
+    bool string;
+  };
+  struct MarshalOpen {
+    uint32_t left;  // list: elements still to read
+    bool dict;
+    bool want_key;  // dict: a key (or the end) comes next
+    bool first;
+    int64_t ref;  // index in the refs, or -1
+  };
+  std::vector<MarshalRef> marshal_refs;
+  std::vector<MarshalOpen> marshal_open;
 
   levee_json() = default;
   levee_json(const levee_json &) = delete;
@@ -74,6 +93,8 @@ struct levee_json {
   int64_t feed(const uint8_t *in, size_t len, bool eof);
   int64_t pickle(const uint8_t *in);
   int64_t marshal(const uint8_t *in);
+  // See levee_json_from_marshal (lib/json_marshal.cc).
+  int64_t from_marshal(const uint8_t *m, size_t len);
   uint8_t *output_room(size_t bound);
 
  private:
@@ -89,5 +110,38 @@ namespace levee {
 
 // Shortest round-trip text of a finite double (JSON syntax). dst >= 32.
 size_t json_format_double(char *dst, double x);
+
+// Writes the JSON escape of c ('"', '\\' or a control byte) at d and
+// returns the end: the short forms \" \\ \b \f \n \r \t, else \u00XX
+// (lower-case hex, as json.dumps and the Lua encoder write it).
+inline uint8_t *json_put_escape(uint8_t *d, uint8_t c) {
+  static const char hex[] = "0123456789abcdef";
+  *d++ = '\\';
+  switch (c) {
+    case '"': *d++ = '"'; break;
+    case '\\': *d++ = '\\'; break;
+    case '\b': *d++ = 'b'; break;
+    case '\f': *d++ = 'f'; break;
+    case '\n': *d++ = 'n'; break;
+    case '\r': *d++ = 'r'; break;
+    case '\t': *d++ = 't'; break;
+    default:
+      *d++ = 'u';
+      *d++ = '0';
+      *d++ = '0';
+      *d++ = uint8_t(hex[c >> 4]);
+      *d++ = uint8_t(hex[c & 15]);
+  }
+  return d;
+}
+
+// Python's repr() of a finite double (dst >= 32 bytes); returns the length.
+size_t json_format_pyfloat(char *dst, double x);
+
+// The double nearest to (neg ? -1 : 1) * w * 10^q (ties to even), as strtod
+// gives it (0 / infinity beyond the range). false when it cannot tell (the
+// caller then parses the text with std::from_chars). w holds at most 19
+// decimal digits.
+bool json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out);
 
 }  // namespace levee

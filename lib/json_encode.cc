@@ -26,7 +26,6 @@ extern "C" {
 
 int64_t levee_json_escape(uint8_t *dst, const uint8_t *src, size_t len) {
   if (!dst || (!src && len)) return LEVEE_EINVAL;
-  static const char hex[] = "0123456789abcdef";
   uint8_t *d = dst;
   const uint8_t *p = src, *e = src + len;
   *d++ = '"';
@@ -86,22 +85,7 @@ int64_t levee_json_escape(uint8_t *dst, const uint8_t *src, size_t len) {
         continue;
       }
       p++;
-      *d++ = '\\';
-      switch (c) {
-        case '"': *d++ = '"'; break;
-        case '\\': *d++ = '\\'; break;
-        case '\b': *d++ = 'b'; break;
-        case '\f': *d++ = 'f'; break;
-        case '\n': *d++ = 'n'; break;
-        case '\r': *d++ = 'r'; break;
-        case '\t': *d++ = 't'; break;
-        default:
-          *d++ = 'u';
-          *d++ = '0';
-          *d++ = '0';
-          *d++ = hex[c >> 4];
-          *d++ = hex[c & 15];
-      }
+      d = levee::json_put_escape(d, c);
     }
   }
   *d++ = '"';

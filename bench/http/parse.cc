@@ -1,11 +1,20 @@
 // bench-http: requests parsed per second by the levee tokenizer (one bulk
-// levee_http_parse call per request head) beside nodejs http_parser
-// (http_parser_execute with callbacks that record every slice) on the same
-// bytes in the same process. Prints the median of RUNS runs and the ratio.
+// levee_http_parse call per request head, at each SIMD level the CPU has)
+// beside picohttpparser phr_parse_request (compiled from PICO_DIR with the
+// project's flags, by bench/http.mk) and nodejs http_parser
+// (http_parser_execute with callbacks that record every slice), on the same
+// bytes in the same process. Time is the thread's CPU time, so other load
+// on the machine does not count; each figure is the median of RUNS runs,
+// the runs of all parsers interleaved. Built with LEVEE_BENCH_NO_PICO
+// (no PICO_DIR given), the picohttpparser column is left out.
 #include <http_parser.h>
+#include <time.h>
+
+#ifndef LEVEE_BENCH_NO_PICO
+#include "picohttpparser.h"
+#endif
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +40,23 @@ const char *kBrowser =
     "__utma=xxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.x; "
     "__utmz=xxxxxxxxx.xxxxxxxxxx.x.x.utmccn=(referral)|utmcsr=reader.livedoor.com|utmcct=/reader/|utmcmd=referral\r\n"
     "\r\n";
+const char *kApi =
+    "POST /api/v1/users/12345/orders?expand=items&limit=50 HTTP/1.1\r\n"
+    "Host: api.example.com\r\n"
+    "User-Agent: python-requests/2.31.0\r\n"
+    "Accept: application/json\r\n"
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: 128\r\n"
+    "\r\n";
 const char *kMinimal = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+double cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
 
 volatile uint64_t sink;
 
@@ -56,7 +81,7 @@ double run_levee(const std::string &req, long iters) {
   levee_http_new(&p, LEVEE_HTTP_MODE_REQUEST);
   levee_http_token toks[64];
   const uint8_t *b = reinterpret_cast<const uint8_t *>(req.data());
-  auto t0 = std::chrono::steady_clock::now();
+  double t0 = cpu_seconds();
   uint64_t acc = 0;
   for (long i = 0; i < iters; i++) {
     levee_http_reset(p);
@@ -64,10 +89,10 @@ double run_levee(const std::string &req, long iters) {
     if (n <= 0 || toks[n - 1].type != LEVEE_HTTP_T_BODY_START) abort();
     acc += toks[n - 1].end + toks[n / 2].b_len;
   }
-  auto t1 = std::chrono::steady_clock::now();
+  double t1 = cpu_seconds();
   sink = acc;
   levee_http_free(p);
-  return iters / std::chrono::duration<double>(t1 - t0).count();
+  return iters / (t1 - t0);
 }
 
 double run_http_parser(const std::string &req, long iters) {
@@ -78,7 +103,7 @@ double run_http_parser(const std::string &req, long iters) {
   st.on_header_value = on_slice;
   http_parser hp;
   Slices s;
-  auto t0 = std::chrono::steady_clock::now();
+  double t0 = cpu_seconds();
   uint64_t acc = 0;
   for (long i = 0; i < iters; i++) {
     http_parser_init(&hp, HTTP_REQUEST);
@@ -88,9 +113,32 @@ double run_http_parser(const std::string &req, long iters) {
     if (n != req.size() || HTTP_PARSER_ERRNO(&hp) != HPE_OK) abort();
     acc += n + s.n[s.count / 2];
   }
-  auto t1 = std::chrono::steady_clock::now();
+  double t1 = cpu_seconds();
   sink = acc;
-  return iters / std::chrono::duration<double>(t1 - t0).count();
+  return iters / (t1 - t0);
+}
+
+double run_pico(const std::string &req, long iters) {
+#ifdef LEVEE_BENCH_NO_PICO
+  (void)req, (void)iters;
+  return 0;
+#else
+  const char *method, *path;
+  size_t mlen, plen, nh;
+  int minor;
+  phr_header h[64];
+  double t0 = cpu_seconds();
+  uint64_t acc = 0;
+  for (long i = 0; i < iters; i++) {
+    nh = 64;
+    int n = phr_parse_request(req.data(), req.size(), &method, &mlen, &path, &plen, &minor, h, &nh, 0);
+    if (n != int(req.size())) abort();
+    acc += size_t(n) + h[nh / 2].value_len;
+  }
+  double t1 = cpu_seconds();
+  sink = acc;
+  return iters / (t1 - t0);
+#endif
 }
 
 double median(std::vector<double> v) {
@@ -106,17 +154,37 @@ int main(int argc, char **argv) {
   struct {
     const char *name;
     std::string req;
-  } inputs[] = {{"browser", kBrowser}, {"minimal", kMinimal}};
-  printf("%-8s %6s %16s %16s %7s\n", "request", "bytes", "levee req/s", "http_parser req/s", "ratio");
+  } inputs[] = {{"browser", kBrowser}, {"api", kApi}, {"minimal", kMinimal}};
+  static const char *level_names[] = {"portable", "sse4.2", "avx2"};
+  int best = levee_simd_detected();
+  printf("requests per second (median of %d runs of %ld requests, thread CPU time)\n", runs, iters);
+  printf("%-8s %5s %12s %12s %12s  %-26s %s\n", "request", "bytes", "levee", "picohttp", "http_parser",
+         "levee/picohttpparser", "levee/http_parser");
   for (auto &in : inputs) {
-    std::vector<double> a, b;
-    for (int r = 0; r < runs; r++) {  // interleaved, so both see the same machine load
-      a.push_back(run_levee(in.req, iters));
-      b.push_back(run_http_parser(in.req, iters));
+    std::vector<std::vector<double>> lv(size_t(best) + 1);
+    std::vector<double> pico, hp;
+    for (int r = 0; r < runs; r++) {  // interleaved, so all see the same machine load
+      for (int l = 0; l <= best; l++) {
+        levee_simd_set_level(l);
+        lv[size_t(l)].push_back(run_levee(in.req, iters));
+      }
+      pico.push_back(run_pico(in.req, iters));
+      hp.push_back(run_http_parser(in.req, iters));
     }
-    double ma = median(a), mb = median(b);
-    printf("%-8s %6zu %16.0f %16.0f %6.2fx\n", in.name, in.req.size(), ma, mb, ma / mb);
+    levee_simd_set_level(best);
+    double mp = median(pico), mh = median(hp), ml = median(lv[size_t(best)]);
+    std::string per_level;
+    for (int l = 0; l <= best; l++) {
+      char b[48];
+      if (mp > 0)
+        snprintf(b, sizeof b, "%s%s %.2fx", l ? ", " : "", level_names[l], median(lv[size_t(l)]) / mp);
+      else
+        snprintf(b, sizeof b, "%s%s %.0f/s", l ? ", " : "", level_names[l], median(lv[size_t(l)]));
+      per_level += b;
+    }
+    printf("%-8s %5zu %12.0f %12.0f %12.0f  %-26s %.2fx\n", in.name, in.req.size(), ml, mp, mh, per_level.c_str(),
+           ml / mh);
   }
-  printf("(median of %d runs of %ld requests each)\n", runs, iters);
+  printf("(levee at %s; the levee/picohttpparser column gives every level)\n", level_names[best]);
   return 0;
 }

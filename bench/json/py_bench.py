@@ -1,42 +1,86 @@
-"""levee.json.loads beside stdlib json.loads and ujson.loads, same bytes,
-same run; median MB/s of several interleaved runs.
-Usage: python3 bench/json/py_bench.py DATA_DIR [runs]"""
+"""levee.json beside the standard library (and ujson, or orjson), same
+bytes, same run; median MB/s of several interleaved runs, timed in process
+CPU time so other load on the machine does not count.
+
+Usage: python3 bench/json/py_bench.py DATA_DIR [runs] [orjson]
+
+Without "orjson": loads (str and bytes input) beside json.loads and
+ujson.loads, and dumps beside json.dumps. With "orjson" (run it under an
+interpreter that has orjson and cffi): loads(bytes) and dumps beside
+orjson.loads / orjson.dumps and json.dumps."""
 import json
 import os
 import statistics
 import sys
 import time
 
-import ujson
-
 import levee.json as lj
 
 DATA = sys.argv[1] if len(sys.argv) > 1 else "tests/data/json/bench"
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 9
+ORJSON = len(sys.argv) > 3 and sys.argv[3] == "orjson"
+FILES = ("canada.json", "citm_catalog.json", "twitter.json")
 
 
 def rate(f, x, size):
-    n, t0 = 0, time.perf_counter()
+    n, t0 = 0, time.process_time()
     while True:
         f(x)
         n += 1
-        dt = time.perf_counter() - t0
+        dt = time.process_time() - t0
         if dt > 0.2:
             return size * n / dt / 1e6
 
 
-print("%-18s %-6s %9s %9s %9s %8s %8s" % ("file", "input", "levee", "stdlib", "ujson", "/stdlib", "/ujson"))
-for name in ("canada.json", "citm_catalog.json", "twitter.json"):
+def measure(fns, x, size):
+    r = {k: [] for k in fns}
+    for _ in range(RUNS):  # interleaved so machine load hits all alike
+        for k, f in fns.items():
+            r[k].append(rate(f, x, size))
+    return {k: statistics.median(v) for k, v in r.items()}
+
+
+def load(name):
     with open(os.path.join(DATA, name), "rb") as f:
         b = f.read()
-    s = b.decode("utf-8")
     assert lj.loads(b) == json.loads(b)
-    for label, x in (("str", s), ("bytes", b)):
-        r = {"levee": [], "stdlib": [], "ujson": []}
-        for _ in range(RUNS):  # interleaved so machine load hits all alike
-            r["levee"].append(rate(lj.loads, x, len(b)))
-            r["stdlib"].append(rate(json.loads, x, len(b)))
-            r["ujson"].append(rate(ujson.loads, x, len(b)))
-        m = {k: statistics.median(v) for k, v in r.items()}
-        print("%-18s %-6s %9.1f %9.1f %9.1f %8.2f %8.2f" % (
-            name, label, m["levee"], m["stdlib"], m["ujson"], m["levee"] / m["stdlib"], m["levee"] / m["ujson"]))
+    return b
+
+
+if ORJSON:
+    import orjson
+    print("%-18s %-6s %9s %9s %9s %8s" % ("file", "op", "levee", "orjson", "stdlib", "/orjson"))
+    for name in FILES:
+        b = load(name)
+        v = json.loads(b)
+        m = measure({"levee": lj.loads, "orjson": orjson.loads, "stdlib": json.loads}, b, len(b))
+        print("%-18s %-6s %9.1f %9.1f %9.1f %8.2f" % (
+            name, "loads", m["levee"], m["orjson"], m["stdlib"], m["levee"] / m["orjson"]))
+        out = len(lj.dumps(v).encode())
+        m = measure({"levee": lj.dumps, "orjson": orjson.dumps, "stdlib": json.dumps}, v, out)
+        print("%-18s %-6s %9.1f %9.1f %9.1f %8.2f" % (
+            name, "dumps", m["levee"], m["orjson"], m["stdlib"], m["levee"] / m["orjson"]))
+    sys.exit(0)
+
+try:
+    import ujson
+    uloads = ujson.loads
+except ImportError:  # bench-deps installs python3-ujson
+    uloads = None
+
+print("%-18s %-12s %9s %9s %9s %8s %8s" % ("file", "op", "levee", "stdlib", "ujson", "/stdlib", "/ujson"))
+for name in FILES:
+    b = load(name)
+    s = b.decode("utf-8")
+    v = json.loads(b)
+    for label, x in (("loads(str)", s), ("loads(bytes)", b)):
+        fns = {"levee": lj.loads, "stdlib": json.loads}
+        if uloads:
+            fns["ujson"] = uloads
+        m = measure(fns, x, len(b))
+        u = m.get("ujson", float("nan"))
+        print("%-18s %-12s %9.1f %9.1f %9.1f %8.2f %8.2f" % (
+            name, label, m["levee"], m["stdlib"], u, m["levee"] / m["stdlib"], m["levee"] / u))
+    out = len(lj.dumps(v).encode())
+    m = measure({"levee": lj.dumps, "stdlib": json.dumps}, v, out)
+    print("%-18s %-12s %9.1f %9.1f %9s %8.2f" % (name, "dumps", m["levee"], m["stdlib"], "", m["levee"] / m["stdlib"]))

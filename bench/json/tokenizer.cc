@@ -1,10 +1,18 @@
-// The C++ tokenizer alone: GB/s of levee_json_parse over each file (median
-// of several runs; each run parses the file repeatedly for ~0.2 s).
-// Usage: tokenizer FILE...
+// The C++ tokenizer alone beside the simdjson DOM parser (Debian
+// libsimdjson-dev, its own run-time CPU dispatch): GB/s of levee_json_parse
+// at each SIMD level the CPU has, of levee_json_loads (tokenize + pickle),
+// and of simdjson::dom::parser::parse on the same bytes (simdjson gets its
+// padded copy), in the same process, runs interleaved. Each figure is the
+// median of RUNS runs; each run repeats the parse for ~0.2 s of the
+// thread's CPU time (other load on the machine does not count).
+// Usage: tokenizer RUNS FILE...
+#include <simdjson.h>
+#include <time.h>
+
 #include <algorithm>
-#include <cstring>
-#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,39 +20,81 @@
 
 #include "levee.h"
 
+namespace {
+
+double cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+template <class F>
+double rate(size_t bytes, F f) {
+  double t0 = cpu_seconds(), dt = 0;
+  long n = 0;
+  do {
+    f();
+    n++;
+    dt = cpu_seconds() - t0;
+  } while (dt < 0.2);
+  return double(bytes) * double(n) / dt / 1e9;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
 int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: tokenizer RUNS FILE...\n");
+    return 2;
+  }
+  int runs = atoi(argv[1]);
   levee_json *j = nullptr;
   if (levee_json_new(&j) != 0) return 1;
-  for (int a = 1; a < argc; a++) {
+  simdjson::dom::parser parser;
+  static const char *names[] = {"portable", "sse4.2", "avx2"};
+  int best = levee_simd_detected();
+  printf("GB/s, median of %d runs (simdjson implementation: %s)\n", runs,
+         simdjson::get_active_implementation()->name().c_str());
+  printf("%-18s %9s %9s %9s  %-36s %s\n", "file", "levee", "simdjson", "+pickle", "levee/simdjson per level",
+         "tokens");
+  for (int a = 2; a < argc; a++) {
     std::ifstream f(argv[a], std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
     std::string s = ss.str();
+    simdjson::padded_string padded(s);
     const auto *p = reinterpret_cast<const uint8_t *>(s.data());
-    if (levee_json_parse(j, p, s.size()) != 0) {
+    if (levee_json_parse(j, p, s.size()) != 0 || parser.parse(padded).error()) {
       fprintf(stderr, "%s: parse error\n", argv[a]);
       return 1;
     }
-    std::vector<double> rates, prates;
-    for (int run = 0; run < 9; run++) {
-      for (int mode = 0; mode < 2; mode++) {
-        auto t0 = std::chrono::steady_clock::now();
-        double dt = 0;
-        long n = 0;
-        do {
-          if (mode == 0) levee_json_parse(j, p, s.size());
-          else levee_json_loads(j, p, s.size());
-          n++;
-          dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        } while (dt < 0.2);
-        (mode == 0 ? rates : prates).push_back(double(s.size()) * n / dt / 1e9);
+    std::vector<std::vector<double>> lv(size_t(best) + 1);
+    std::vector<double> sj, pk;
+    for (int run = 0; run < runs; run++) {  // interleaved: the same machine load for all
+      for (int l = 0; l <= best; l++) {
+        levee_simd_set_level(l);
+        lv[size_t(l)].push_back(rate(s.size(), [&] { levee_json_parse(j, p, s.size()); }));
       }
+      sj.push_back(rate(s.size(), [&] {
+        if (parser.parse(padded).error()) abort();
+      }));
+      pk.push_back(rate(s.size(), [&] { levee_json_loads(j, p, s.size()); }));
     }
-    std::sort(rates.begin(), rates.end());
-    std::sort(prates.begin(), prates.end());
+    levee_simd_set_level(best);
+    double ms = median(sj), ml = median(lv[size_t(best)]);
+    std::string per;
+    for (int l = 0; l <= best; l++) {
+      char b[40];
+      snprintf(b, sizeof b, "%s%s %.2fx", l ? ", " : "", names[l], median(lv[size_t(l)]) / ms);
+      per += b;
+    }
     const char *name = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
-    printf("%-18s tokenize %6.2f GB/s   tokenize+pickle %6.2f GB/s   (%zu tokens)\n", name,
-           rates[rates.size() / 2], prates[prates.size() / 2], levee_json_count(j));
+    printf("%-18s %9.2f %9.2f %9.2f  %-36s %zu\n", name, ml, ms, median(pk), per.c_str(), levee_json_count(j));
   }
   levee_json_free(j);
   return 0;

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "guard_page.h"
 #include "levee.h"
 
 namespace {
@@ -28,24 +29,6 @@ struct Json {
   const levee_json_token &at(size_t i) { return levee_json_tape(j)[i]; }
 };
 
-// A copy of s that ends right before an unreadable page, so a read past the
-// end faults instead of passing unnoticed.
-struct Guarded {
-  uint8_t *page = nullptr;
-  size_t total = 0;
-  const uint8_t *data = nullptr;
-  explicit Guarded(const std::string &s) {
-    size_t ps = size_t(sysconf(_SC_PAGESIZE));
-    size_t body = (s.size() + ps - 1) / ps * ps + ps;
-    total = body + ps;
-    page = static_cast<uint8_t *>(mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    mprotect(page + body, ps, PROT_NONE);
-    uint8_t *d = page + body - s.size();
-    memcpy(d, s.data(), s.size());
-    data = d;
-  }
-  ~Guarded() { munmap(page, total); }
-};
 
 }  // namespace
 
@@ -341,6 +324,42 @@ TEST(JsonUtf, Utf16AndUtf32ToUtf8) {
   EXPECT_EQ(LEVEE_UTF8_ECODEPOINT, levee_utf32_to_utf8(out.data(), big, 1));
   EXPECT_EQ(0, levee_utf16_to_utf8(nullptr, nullptr, 0));
   EXPECT_EQ(LEVEE_EINVAL, levee_utf32_to_utf8(nullptr, big, 1));
+}
+
+// Numbers of up to 19 significant digits take the Clinger / Eisel-Lemire
+// path, longer ones std::from_chars: every exponent of the double range and
+// beyond, halfway cases and subnormals must read as strtod reads them.
+TEST(Json, DecimalsAtEveryExponentEqualStrtod) {
+  std::mt19937_64 rng(99);
+  Json t;
+  char text[96];
+  for (int e = -360; e <= 320; e++) {
+    for (int k = 0; k < 40; k++) {
+      int digits = 1 + int(rng() % 22);
+      std::string m;
+      for (int d = 0; d < digits; d++) m += char('0' + (d == 0 ? 1 + rng() % 9 : rng() % 10));
+      if (k % 5 == 0) m = m.substr(0, 1) + "." + m.substr(1) + "0";
+      if (k % 7 == 0 && m.size() > 2) m[m.size() - 1] = '5';  // halfway-looking tails
+      snprintf(text, sizeof text, "%s%se%d", k % 2 ? "-" : "", m.c_str(), e);
+      double want = strtod(text, nullptr);
+      int rc = t.parse(text);
+      if (std::isinf(want)) {
+        EXPECT_EQ(LEVEE_JSON_ESIZE, rc) << text;
+        continue;
+      }
+      ASSERT_EQ(0, rc) << text;
+      EXPECT_EQ(0, memcmp(&want, &t.at(0).number, 8)) << text << " got " << t.at(0).number;
+    }
+  }
+  for (const char *s : {"9007199254740993", "9007199254740993.0", "9007199254740992.5", "2.2250738585072012e-308",
+                        "2.2250738585072011e-308", "4.9406564584124654e-324", "2.4703282292062327e-324",
+                        "2.4703282292062328e-324", "1.7976931348623157e308", "1.7976931348623158e308",
+                        "0.000000000000000000000000000000000000000001", "123456789012345678.9", "1e22", "1e23",
+                        "8.98846567431158e307", "7.2057594037927933e16", "4.35e-322"}) {
+    ASSERT_EQ(0, t.parse(s)) << s;
+    double want = strtod(s, nullptr);
+    EXPECT_EQ(0, memcmp(&want, &t.at(0).number, 8)) << s;
+  }
 }
 
 namespace {

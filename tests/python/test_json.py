@@ -237,6 +237,104 @@ def test_loads_str_with_a_lone_surrogate_is_refused():
             levee.json.loads(text)
 
 
+# dumps: marshal.dumps walks the objects in C and the core transcodes its
+# bytes; whatever it declines takes the stdlib encoder. Either way the text
+# (or the error) is what json.dumps gives with levee's settings.
+_STD = stdjson.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def _same_as_stdlib(value):
+    try:
+        want = _STD.encode(value)
+    except (ValueError, TypeError, RecursionError) as e:
+        with pytest.raises(type(e)):
+            lj.dumps(value)
+        return
+    assert lj.dumps(value) == want
+
+
+def test_dumps_floats_print_as_python_repr():
+    import random
+    import struct
+    rng = random.Random(7)
+    values = [0.0, -0.0, 1.0, 0.1, 1e16, 1e15, 123456789012345678.0, 0.0001, 0.00001, 1e-7, 5e-324,
+              2.2250738585072014e-308, 1.7976931348623157e308, 1.5, -2.5e-10, 1e22, 1e21, 9007199254740993.0]
+    for _ in range(20000):
+        x = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
+        if math.isfinite(x):
+            values.append(x)
+    values += [rng.uniform(-1e6, 1e6) for _ in range(2000)] + [float(rng.randint(-10**17, 10**17)) for _ in range(500)]
+    assert lj.dumps(values) == _STD.encode(values)
+
+
+def test_dumps_strings_escape_like_the_stdlib_and_keep_non_ascii():
+    texts = ["", "plain", 'q"uote', "back\\slash", "\b\f\n\r\t", "".join(map(chr, range(0x20))), "\x7f",
+             "é", "中文" * 30, "😀", "mixed é \n 中 \" \\ 😀" * 5, "a" * 23 + "\n", "a" * 24 + "\n", "\ud800", "x\udfff"]
+    for t in texts:
+        _same_as_stdlib(t)
+        _same_as_stdlib({t: t})
+    _same_as_stdlib(texts)
+
+
+def test_dumps_containers_shared_values_and_tuples():
+    shared = [1, "s", {"k": None}]
+    value = {"a": shared, "b": shared, "t": (1, (2, ())), "e": {}, "l": [], "n": [[[]]], "big": 2**63,
+             "neg": -(2**64 - 1), "i": [-(2**31), 2**31 - 1, 2**31, 0], "bools": [True, False, None]}
+    _same_as_stdlib(value)
+    _same_as_stdlib([shared] * 50)
+    _same_as_stdlib(list(range(-300, 300)))
+
+
+def test_dumps_declined_values_take_the_stdlib_path():
+    import collections
+    import enum
+
+    class Color(enum.IntEnum):
+        RED = 1
+
+    class MyDict(dict):
+        pass
+
+    cyc = [1]
+    cyc.append(cyc)
+    deep = []
+    for _ in range(5000):
+        deep = [deep]
+    for value in [float("nan"), [float("inf")], {"k": -float("inf")}, 2**64, -(2**70), {1: "int key"},
+                  {1.5: "float key"}, {True: 1, None: 2}, {(1, 2): 3}, b"bytes", {1, 2}, frozenset(), 1j,
+                  Color.RED, [Color.RED], MyDict(a=1), collections.OrderedDict(b=2), cyc, deep, object()]:
+        _same_as_stdlib(value)
+
+
+def test_dumps_random_documents_equal_the_stdlib_text():
+    import random
+    rng = random.Random(11)
+
+    def value(depth):
+        k = rng.randrange(9 if depth < 4 else 5)
+        if k == 0:
+            return rng.randint(-2**64, 2**64)
+        if k == 1:
+            return rng.uniform(-1e300, 1e300) * 10 ** rng.randint(-300, 0)
+        if k == 2:
+            return rng.choice([True, False, None])
+        if k in (3, 4):
+            return "".join(rng.choice("ab \"\\\n\x01é中😀") for _ in range(rng.randrange(40)))
+        if k in (5, 6):
+            return [value(depth + 1) for _ in range(rng.randrange(6))]
+        return {"".join(rng.choice("kéy\"") for _ in range(rng.randrange(5))): value(depth + 1)
+                for _ in range(rng.randrange(6))}
+
+    for _ in range(300):
+        _same_as_stdlib(value(0))
+
+
+def test_dumps_bench_documents_equal_the_stdlib_text():
+    for name in ("canada.json", "citm_catalog.json", "twitter.json"):
+        value = stdjson.loads(_read("bench", name))
+        assert lj.dumps(value) == _STD.encode(value)
+
+
 @pytest.mark.parametrize("arg", [42, None, 1.5, ["[1]"], object()])
 def test_loads_of_a_non_text_type_is_a_type_error_naming_the_argument(arg):
     with pytest.raises(TypeError, match="levee.json.loads: s must be str, bytes, bytearray or "

@@ -155,13 +155,31 @@ def _from_str(s):
 decode = loads
 
 _encoder = _stdjson.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+_encode = _encoder.encode
+_marshal_dumps = _marshal.dumps
+_from_marshal = lib.levee_json_from_marshal
 
 
 def dumps(obj):
     """Encodes obj (dict with str keys, list/tuple, str, int, float, bool,
     None) as JSON text in levee's format: [1, 2], {"k": "v"}. Raises
     ValueError for NaN or infinities and TypeError for other types."""
-    return _encoder.encode(obj)
+    # marshal.dumps walks the objects in C; the core transcodes its bytes.
+    # What marshal cannot write (subclasses, other types, deep nesting) or
+    # the core declines (NaN, non-str keys, big integers, cycles) takes the
+    # standard library's encoder, which gives the same text or the error.
+    try:
+        m = _marshal_dumps(obj)
+    except ValueError:
+        return _encode(obj)
+    try:
+        h = _local.h
+    except AttributeError:
+        h = _thread_handle()
+    n = _from_marshal(h, m, len(m))
+    if n < 0:
+        return _encode(obj)
+    return str(_buffer(_output(h), n), "utf-8", "surrogatepass")
 
 
 encode = dumps

@@ -1,0 +1,406 @@
+// The scanning kernels of lib/scan.h at each SIMD level.
+//
+// The x86-64 kernels carry GCC target attributes, so this file builds with
+// the project's plain flags and each kernel is only called once
+// levee::simd::level() says the CPU has its instructions. UTF-8 validation
+// is the lookup algorithm of Keiser and Lemire ("Validating UTF-8 in less
+// than one instruction per byte", 2021): three 16-entry table lookups per
+// byte classify every pair of adjacent bytes, and one saturating subtract
+// marks where a third or fourth byte of a sequence must follow.
+#include "scan.h"
+
+#if LEVEE_SIMD_X86
+#include <immintrin.h>
+#endif
+
+namespace levee::scan {
+
+namespace {
+
+// ---------------------------------------------------------------- classes
+
+struct Table {
+  bool text[256], ws[256], plain[256], token[256], target[256], value[256];
+  constexpr Table() : text(), ws(), plain(), token(), target(), value() {
+    for (int c = 0; c < 256; c++) {
+      text[c] = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+      ws[c] = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+      plain[c] = c >= 0x20 && c != '"' && c != '\\';
+      token[c] = is_tchar(c);
+      target[c] = c >= 0x21 && c <= 0x7e;
+      value[c] = (c >= 0x20 && c <= 0x7e) || c == '\t' || c >= 0x80;
+    }
+  }
+};
+constexpr Table kTable;
+
+// ---------------------------------------------------------------- portable
+
+const uint8_t *text_portable(const uint8_t *p, const uint8_t *e, bool *) {
+  while (p < e && kTable.text[*p]) p++;
+  return p;
+}
+const uint8_t *ws_portable(const uint8_t *p, const uint8_t *e) {
+  while (p < e && kTable.ws[*p]) p++;
+  return p;
+}
+const uint8_t *plain_portable(const uint8_t *p, const uint8_t *e) {
+  while (p < e && kTable.plain[*p]) p++;
+  return p;
+}
+const uint8_t *token_portable(const uint8_t *p, const uint8_t *e) {
+  while (p < e && kTable.token[*p]) p++;
+  return p;
+}
+const uint8_t *target_portable(const uint8_t *p, const uint8_t *e) {
+  while (p < e && kTable.target[*p]) p++;
+  return p;
+}
+const uint8_t *value_portable(const uint8_t *p, const uint8_t *e) {
+  while (p < e && kTable.value[*p]) p++;
+  return p;
+}
+
+#if LEVEE_SIMD_X86
+
+// The tchar class as two nibble lookups: c is a tchar iff
+// (kTokenLo[c & 15] & kTokenHi[c >> 4]) != 0, one bit per high nibble 2..7
+// (no tchar has another high nibble).
+struct TokenNibbles {
+  uint8_t lo[16], hi[16];
+  constexpr TokenNibbles() : lo(), hi() {
+    for (int h = 2; h <= 7; h++) hi[h] = uint8_t(1u << (h - 2));
+    for (int c = 0; c < 128; c++)
+      if (is_tchar(c)) lo[c & 15] |= hi[c >> 4];
+  }
+};
+constexpr TokenNibbles kTokenNibbles;
+constexpr bool token_nibbles_exact() {
+  for (int c = 0; c < 256; c++)
+    if (((kTokenNibbles.lo[c & 15] & kTokenNibbles.hi[c >> 4]) != 0) != is_tchar(c)) return false;
+  return true;
+}
+static_assert(token_nibbles_exact(), "tchar is not a product of nibble classes");
+
+// White space by its low nibble: ' ' (0x20), '\t' (0x09), '\n' (0x0a),
+// '\r' (0x0d). The other entries are 0, whose low nibble differs from their
+// index, so lookup(c & 15) == c holds exactly for white space (the lookup
+// gives 0 for bytes >= 0x80).
+constexpr uint8_t kWsByLow[16] = {0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0x09, 0x0a, 0, 0, 0x0d, 0, 0};
+
+// UTF-8 error classes of a byte pair (Keiser-Lemire).
+enum : uint8_t {
+  TOO_SHORT = 1 << 0,  // lead then a non-continuation
+  TOO_LONG = 1 << 1,   // ASCII then a continuation
+  OVERLONG_3 = 1 << 2,
+  TOO_LARGE = 1 << 3,  // above U+10FFFF
+  SURROGATE = 1 << 4,
+  OVERLONG_2 = 1 << 5,
+  TOO_LARGE_1000 = 1 << 6,
+  OVERLONG_4 = 1 << 6,
+  TWO_CONTS = 1 << 7,  // a continuation after a continuation
+  CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS,
+};
+constexpr uint8_t kByte1High[16] = {
+    TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+    TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,
+    TOO_SHORT | OVERLONG_2,
+    TOO_SHORT,
+    TOO_SHORT | OVERLONG_3 | SURROGATE,
+    TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4};
+constexpr uint8_t kByte1Low[16] = {
+    CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4,
+    CARRY | OVERLONG_2,
+    CARRY,
+    CARRY,
+    CARRY | TOO_LARGE,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,
+    CARRY | TOO_LARGE | TOO_LARGE_1000,
+    CARRY | TOO_LARGE | TOO_LARGE_1000};
+constexpr uint8_t kByte2High[16] = {
+    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT};
+
+// p follows bytes that are valid UTF-8 except that they may end inside a
+// sequence; returns the start of that unfinished sequence, or p.
+inline const uint8_t *boundary(const uint8_t *start, const uint8_t *p) {
+  const uint8_t *q = p;
+  for (int i = 0; i < 3 && q > start; i++) {
+    uint8_t c = q[-1];
+    if (c < 0x80) return p;
+    if (c >= 0xC0) {
+      int need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+      return p - (q - 1) < need ? q - 1 : p;
+    }
+    q--;
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------- SSE4.2
+
+#define LEVEE_SSE __attribute__((target("sse4.2")))
+// On the kernels that read a last partial block within its page (in_page):
+// AddressSanitizer would report the bytes past the input it reads and masks.
+#define LEVEE_OVERREAD __attribute__((no_sanitize_address))
+
+LEVEE_SSE inline __m128i table16(const uint8_t *t) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i *>(t));
+}
+LEVEE_SSE inline __m128i hi_nibble16(__m128i x) {
+  return _mm_and_si128(_mm_srli_epi16(x, 4), _mm_set1_epi8(0x0F));
+}
+// Bytes of x that are <= 0x1f.
+LEVEE_SSE inline __m128i ctl16(__m128i x) { return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x); }
+
+// Nonzero bytes where the block x (after the block prev) breaks UTF-8.
+LEVEE_SSE inline __m128i utf8_errors16(__m128i x, __m128i prev) {
+  __m128i prev1 = _mm_alignr_epi8(x, prev, 15);
+  __m128i lo = _mm_set1_epi8(0x0F);
+  __m128i sc = _mm_and_si128(
+      _mm_and_si128(_mm_shuffle_epi8(table16(kByte1High), hi_nibble16(prev1)),
+                    _mm_shuffle_epi8(table16(kByte1Low), _mm_and_si128(prev1, lo))),
+      _mm_shuffle_epi8(table16(kByte2High), hi_nibble16(x)));
+  __m128i prev2 = _mm_alignr_epi8(x, prev, 14), prev3 = _mm_alignr_epi8(x, prev, 13);
+  __m128i must23 = _mm_or_si128(_mm_subs_epu8(prev2, _mm_set1_epi8(char(0xE0 - 0x80))),
+                                _mm_subs_epu8(prev3, _mm_set1_epi8(char(0xF0 - 0x80))));
+  return _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8(char(0x80))), sc);
+}
+
+LEVEE_SSE const uint8_t *text_sse42(const uint8_t *p, const uint8_t *e, bool *high_out) {
+  const uint8_t *start = p;
+  __m128i prev = _mm_setzero_si128();
+  bool prev_high = false;
+  while (e - p >= 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                ctl16(x));
+    unsigned stops = unsigned(_mm_movemask_epi8(stop)), high = unsigned(_mm_movemask_epi8(x));
+    if (!high && !prev_high) {
+      if (stops) return p + __builtin_ctz(stops);
+    } else {
+      unsigned errs = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(utf8_errors16(x, prev), _mm_setzero_si128()))) ^ 0xFFFFu;
+      if (stops) {
+        unsigned k = unsigned(__builtin_ctz(stops));
+        if (errs & ((2u << k) - 1)) return text_portable(boundary(start, p), e, high_out);
+        if (high & ((1u << k) - 1)) *high_out = true;
+        return p + k;
+      }
+      if (errs) return text_portable(boundary(start, p), e, high_out);
+      if (high) *high_out = true;
+    }
+    prev = x;
+    prev_high = high != 0;
+    p += 16;
+  }
+  return text_portable(boundary(start, p), e, high_out);
+}
+
+// True when the n bytes at p lie in one 4 KiB page: reading them cannot
+// fault even past the end of the input, since the input's last byte is in a
+// page up to there. The vector kernels read the last partial block this
+// way (masking what lies beyond e), as optimised string functions do.
+inline bool in_page(const uint8_t *p, size_t n) { return (reinterpret_cast<uintptr_t>(p) & 4095) <= 4096 - n; }
+
+// Scans 16 bytes at a time for the first byte M::stops marks.
+template <class M>
+LEVEE_SSE LEVEE_OVERREAD inline const uint8_t *find16(const uint8_t *p, const uint8_t *e, Find portable) {
+  while (e - p >= 16) {
+    unsigned m = unsigned(_mm_movemask_epi8(M::stops(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)))));
+    if (m) return p + __builtin_ctz(m);
+    p += 16;
+  }
+  if (p == e) return p;
+  if (!in_page(p, 16)) return portable(p, e);
+  unsigned m = unsigned(_mm_movemask_epi8(M::stops(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)))));
+  return p + __builtin_ctz(m | (~0u << (e - p)));
+}
+
+struct Ws16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_xor_si128(_mm_cmpeq_epi8(_mm_shuffle_epi8(table16(kWsByLow), x), x), _mm_set1_epi8(-1));
+  }
+};
+struct Plain16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                        ctl16(x));
+  }
+};
+struct Token16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    __m128i k = _mm_and_si128(_mm_shuffle_epi8(table16(kTokenNibbles.lo), _mm_and_si128(x, _mm_set1_epi8(0x0F))),
+                              _mm_shuffle_epi8(table16(kTokenNibbles.hi), hi_nibble16(x)));
+    return _mm_cmpeq_epi8(k, _mm_setzero_si128());
+  }
+};
+struct Target16 {
+  // signed: bytes >= 0x80 are negative, so "< 0x21" takes them too
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+  }
+};
+struct Value16 {
+  LEVEE_SSE static __m128i stops(__m128i x) {
+    return _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), ctl16(x)),
+                        _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+  }
+};
+
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *ws_sse42(const uint8_t *p, const uint8_t *e) { return find16<Ws16>(p, e, ws_portable); }
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *plain_sse42(const uint8_t *p, const uint8_t *e) {
+  return find16<Plain16>(p, e, plain_portable);
+}
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) { return find16<Token16>(p, e, token_portable); }
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *target_sse42(const uint8_t *p, const uint8_t *e) {
+  return find16<Target16>(p, e, target_portable);
+}
+LEVEE_SSE LEVEE_OVERREAD const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) { return find16<Value16>(p, e, value_portable); }
+
+// ---------------------------------------------------------------- AVX2
+
+#define LEVEE_AVX2 __attribute__((target("avx2")))
+
+LEVEE_AVX2 inline __m256i table32(const uint8_t *t) {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(t)));
+}
+LEVEE_AVX2 inline __m256i hi_nibble32(__m256i x) {
+  return _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(0x0F));
+}
+LEVEE_AVX2 inline __m256i ctl32(__m256i x) {
+  return _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x1F)), x);
+}
+// The 32 bytes that end n bytes before the end of x, the block after prev.
+template <int N>
+LEVEE_AVX2 inline __m256i back32(__m256i x, __m256i prev) {
+  return _mm256_alignr_epi8(x, _mm256_permute2x128_si256(prev, x, 0x21), 16 - N);
+}
+
+LEVEE_AVX2 inline __m256i utf8_errors32(__m256i x, __m256i prev) {
+  __m256i prev1 = back32<1>(x, prev);
+  __m256i lo = _mm256_set1_epi8(0x0F);
+  __m256i sc = _mm256_and_si256(
+      _mm256_and_si256(_mm256_shuffle_epi8(table32(kByte1High), hi_nibble32(prev1)),
+                       _mm256_shuffle_epi8(table32(kByte1Low), _mm256_and_si256(prev1, lo))),
+      _mm256_shuffle_epi8(table32(kByte2High), hi_nibble32(x)));
+  __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(back32<2>(x, prev), _mm256_set1_epi8(char(0xE0 - 0x80))),
+                                   _mm256_subs_epu8(back32<3>(x, prev), _mm256_set1_epi8(char(0xF0 - 0x80))));
+  return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8(char(0x80))), sc);
+}
+
+LEVEE_AVX2 const uint8_t *text_avx2(const uint8_t *p, const uint8_t *e, bool *high_out) {
+  const uint8_t *start = p;
+  __m256i prev = _mm256_setzero_si256();
+  bool prev_high = false;
+  while (e - p >= 32) {
+    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
+    __m256i stop = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))),
+        ctl32(x));
+    uint32_t stops = uint32_t(_mm256_movemask_epi8(stop)), high = uint32_t(_mm256_movemask_epi8(x));
+    if (!high && !prev_high) {
+      if (stops) return p + __builtin_ctz(stops);
+    } else {
+      uint32_t errs = ~uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(utf8_errors32(x, prev), _mm256_setzero_si256())));
+      if (stops) {
+        unsigned k = unsigned(__builtin_ctz(stops));
+        uint32_t upto = k == 31 ? ~0u : (2u << k) - 1;
+        if (errs & upto) return text_portable(boundary(start, p), e, high_out);
+        if (high & ((1u << k) - 1)) *high_out = true;
+        return p + k;
+      }
+      if (errs) return text_portable(boundary(start, p), e, high_out);
+      if (high) *high_out = true;
+    }
+    prev = x;
+    prev_high = high != 0;
+    p += 32;
+  }
+  // The tail: 16 bytes at a time from a character boundary.
+  return text_sse42(boundary(start, p), e, high_out);
+}
+
+// Scans 32 bytes at a time for the first byte M::stops marks.
+template <class M>
+LEVEE_AVX2 LEVEE_OVERREAD inline const uint8_t *find32(const uint8_t *p, const uint8_t *e, Find portable) {
+  while (e - p >= 32) {
+    uint32_t m = uint32_t(_mm256_movemask_epi8(M::stops(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)))));
+    if (m) return p + __builtin_ctz(m);
+    p += 32;
+  }
+  if (p == e) return p;
+  if (!in_page(p, 32)) return portable(p, e);
+  uint32_t m = uint32_t(_mm256_movemask_epi8(M::stops(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)))));
+  return p + __builtin_ctz(m | (~0u << (e - p)));
+}
+
+struct Ws32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_xor_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(table32(kWsByLow), x), x), _mm256_set1_epi8(-1));
+  }
+};
+struct Plain32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))),
+        ctl32(x));
+  }
+};
+struct Token32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    __m256i k = _mm256_and_si256(
+        _mm256_shuffle_epi8(table32(kTokenNibbles.lo), _mm256_and_si256(x, _mm256_set1_epi8(0x0F))),
+        _mm256_shuffle_epi8(table32(kTokenNibbles.hi), hi_nibble32(x)));
+    return _mm256_cmpeq_epi8(k, _mm256_setzero_si256());
+  }
+};
+struct Target32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), x), _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7F)));
+  }
+};
+struct Value32 {
+  LEVEE_AVX2 static __m256i stops(__m256i x) {
+    return _mm256_or_si256(_mm256_andnot_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\t')), ctl32(x)),
+                           _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7F)));
+  }
+};
+
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *ws_avx2(const uint8_t *p, const uint8_t *e) { return find32<Ws32>(p, e, ws_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *plain_avx2(const uint8_t *p, const uint8_t *e) {
+  return find32<Plain32>(p, e, plain_portable);
+}
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) { return find32<Token32>(p, e, token_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *target_avx2(const uint8_t *p, const uint8_t *e) {
+  return find32<Target32>(p, e, target_portable);
+}
+LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) { return find32<Value32>(p, e, value_portable); }
+
+#endif  // LEVEE_SIMD_X86
+
+}  // namespace
+
+const Kernels kKernels[simd::kLevels] = {
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
+#if LEVEE_SIMD_X86
+    {text_sse42, ws_sse42, plain_sse42, token_sse42, target_sse42, value_sse42},
+    {text_avx2, ws_avx2, plain_avx2, token_avx2, target_avx2, value_avx2},
+#else
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
+#endif
+};
+
+}  // namespace levee::scan
