@@ -119,7 +119,7 @@ DEPS_BUILD := $(DEPS_DEB) luajit libluajit-5.1-dev \
 	luarocks python3-pip python3-setuptools python3-wheel
 # References measured by `make bench`.
 DEPS_BENCH := lua-cjson lua-cqueues lua-luv lua-http wrk python3-gevent python3-ujson python3-uvloop \
-	libhttp-parser-dev libsimdjson-dev
+	libhttp-parser-dev libsimdjson-dev zlib1g libxxhash0
 
 deps:
 	@tools/install-deps $(DEPS_BUILD)

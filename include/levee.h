@@ -51,7 +51,7 @@ const char *levee_version_string(void);
 
 /* Every error levee reports, as a fixed negative code that is the same on
  * every OS. system: -(Linux errno). addr: -200 + glibc EAI_*. utf8, http,
- * json, msgpack, path, uri: -1001..-1063. dns: -1100..-1129. tls:
+ * json, msgpack, path, uri, base64: -1001..-1070. dns: -1100..-1129. tls:
  * -30000..-30004. levee: -10100..-10103. Values are never renumbered. */
 enum levee_errcode {
   LEVEE_OK = 0, /* success */
@@ -236,6 +236,8 @@ enum levee_errcode {
   LEVEE_URI_EBUFS = -1061, /* uri.EBUFS: URI buffer too small */
   LEVEE_URI_ESEGMENT = -1062, /* uri.ESEGMENT: invalid URI segment */
   LEVEE_URI_ERANGE = -1063, /* uri.ERANGE: URI segment out of range */
+
+  LEVEE_BASE64_ETOOSHORT = -1070, /* base64.ETOOSHORT: base64 input truncated */
 
   LEVEE_DNS_ENOBUFS = -1100, /* dns.ENOBUFS: DNS packet buffer too small */
   LEVEE_DNS_EILLEGAL = -1101, /* dns.EILLEGAL: illegal DNS RR name or data */
@@ -520,6 +522,39 @@ int levee_bloom_is_capable(const levee_bloom *b, uint64_t hint, double fpp);
 
 /* Forgets every item. NULL is a no-op. */
 void levee_bloom_clear(levee_bloom *b);
+
+/* SipHash-2-4 of n bytes at p with ASCII letters folded to lower case
+ * (case-insensitive: "Host" and "host" hash alike), under key16 (16
+ * bytes; NULL = levee's fixed key). p may be NULL when n is 0. */
+uint64_t levee_siphash_case(const void *p, size_t n, const uint8_t *key16);
+
+/* MetroHash64 of n bytes at p with seed (J. Andrew Rogers' algorithm,
+ * the MetroHash64 reference test vectors): a fast, non-cryptographic
+ * 64-bit hash. p may be NULL when n is 0. */
+uint64_t levee_metrohash64(const void *p, size_t n, uint64_t seed);
+
+/* CRC-32 (IEEE 802.3, zlib's crc32) of n bytes at p, continuing from crc
+ * (0 to start; levee_crc32(levee_crc32(0, a), b) is the CRC of a then b).
+ * Uses carry-less multiplication (PCLMULQDQ) when the CPU has it, chosen
+ * at run time, else slicing-by-8 tables. p may be NULL when n is 0. */
+uint32_t levee_crc32(uint32_t crc, const void *p, size_t n);
+
+/* CRC-32C (Castagnoli, iSCSI / ext4) of n bytes at p, continuing from crc
+ * like levee_crc32. Uses the SSE4.2 CRC32 instruction when the CPU has it
+ * (chosen at run time), else slicing-by-8 tables. */
+uint32_t levee_crc32c(uint32_t crc, const void *p, size_t n);
+
+/* Which CPU instructions the CRC functions use. */
+enum levee_hash_accel_bits {
+  LEVEE_HASH_ACCEL_CRC32C = 1, /* crc32c runs on the SSE4.2 CRC32 instruction */
+  LEVEE_HASH_ACCEL_CRC32 = 2   /* crc32 runs on PCLMULQDQ folding */
+};
+
+/* mode 0: use the portable tables only; 1: use the CPU's instructions
+ * where it has them (the default); -1: change nothing. Returns the
+ * LEVEE_HASH_ACCEL_* bits in use afterwards. Process-wide; meant for tests
+ * and benchmarks that compare the paths. */
+int levee_hash_accel(int mode);
 
 
 /* levee:section hub */
@@ -1327,6 +1362,184 @@ void levee_dns_lookup_free(levee_dns_lookup *req);
 /* levee:section thread */
 /* (declarations of the thread module go after this line) */
 
+
+/* levee:section utf8 */
+/* (declarations of the utf8 module go after this line) */
+
+/* ===================================================================== */
+/* utf8: validation, character length, percent and JSON escaping         */
+/* ===================================================================== */
+
+/* Escaping modes of levee_utf8_encode / levee_utf8_decode (or-ed). */
+enum levee_utf8_mode {
+  LEVEE_UTF8_NONE = 0,          /* percent-encoding that keeps RFC 3986's
+                                   unreserved and reserved characters
+                                   (JavaScript's encodeURI): space is %20 */
+  LEVEE_UTF8_JSON = 1,          /* JSON string escaping (no quotes added) */
+  LEVEE_UTF8_URI = 2,           /* the same as LEVEE_UTF8_NONE, said explicitly */
+  LEVEE_UTF8_URI_COMPONENT = 4, /* percent-encode all but the unreserved
+                                   A-Z a-z 0-9 - . _ ~ (query keys, values) */
+  LEVEE_UTF8_SPACE_PLUS = 8     /* URI modes: a space is '+' (and '+' decodes
+                                   to a space) */
+};
+
+/* 0 when p[0, n) is whole, valid UTF-8 (RFC 3629), else the code of its
+ * first fault: LEVEE_UTF8_EENCODING (a byte that cannot start or continue a
+ * character, an overlong form), LEVEE_UTF8_ESURROGATE (an encoded
+ * U+D800..U+DFFF), LEVEE_UTF8_ECODEPOINT (beyond U+10FFFF),
+ * LEVEE_UTF8_ETOOSHORT (the input ends inside a character). LEVEE_EINVAL
+ * for NULL with n > 0. */
+int levee_utf8_validate(const uint8_t *p, size_t n);
+
+/* The length of the longest prefix of p[0, n) made of whole valid
+ * characters: n when levee_utf8_validate says 0, else the offset of the
+ * character at fault. 0 for NULL. */
+size_t levee_utf8_valid_prefix(const uint8_t *p, size_t n);
+
+/* The byte length (1..4) of the character that starts p[0, n), or the
+ * error levee_utf8_validate would give for it (LEVEE_UTF8_ETOOSHORT when
+ * n is 0). */
+int levee_utf8_charlen(const uint8_t *p, size_t n);
+
+/* Escapes src[0, n) into dst[0, cap) as mode says (levee_utf8_mode bits);
+ * src must be valid UTF-8. Returns the bytes written, LEVEE_UTF8_EBUFS when
+ * they do not fit in cap (dst then holds a prefix), or the validation error
+ * of src (LEVEE_UTF8_EENCODING, ...). cap >= 6 * n always suffices for
+ * JSON, 3 * n for the URI modes. LEVEE_EINVAL for NULL pointers with n > 0
+ * or an unknown mode bit. */
+int64_t levee_utf8_encode(uint8_t *dst, size_t cap, const uint8_t *src, size_t n, int mode);
+
+/* Undoes levee_utf8_encode: URI modes decode %XX (and '+' with
+ * LEVEE_UTF8_SPACE_PLUS); JSON decodes backslash escapes including the
+ * u-escaped surrogate pairs. The result must be valid UTF-8. Returns the bytes
+ * written to dst (never more than n, so cap >= n suffices), or
+ * LEVEE_UTF8_EESCAPE (a malformed escape), LEVEE_UTF8_ESURROGATE (a lone or
+ * misordered u-escaped surrogate), LEVEE_UTF8_ETOOSHORT (src ends inside an
+ * escape), LEVEE_UTF8_EBUFS, the validation error of the result,
+ * LEVEE_EINVAL. */
+int64_t levee_utf8_decode(uint8_t *dst, size_t cap, const uint8_t *src, size_t n, int mode);
+
+
+/* levee:section uri */
+/* (declarations of the uri module go after this line) */
+
+/* ===================================================================== */
+/* uri: RFC 3986 URI references: segments, ranges, joins, query params    */
+/* ===================================================================== */
+
+/* Segments of a URI, in the order they appear (levee_uri.off / len). */
+enum levee_uri_segment {
+  LEVEE_URI_SCHEME = 0,   /* "http" of "http://u:p@h:80/p?q#f" */
+  LEVEE_URI_USER = 1,     /* "u" */
+  LEVEE_URI_PASSWORD = 2, /* "p" */
+  LEVEE_URI_HOST = 3,     /* "h" ("[::1]" keeps its brackets, as RFC 3986 writes it) */
+  LEVEE_URI_PORT = 4,     /* "80", digits only (may be empty) */
+  LEVEE_URI_PATH = 5,     /* "/p" (present when not empty) */
+  LEVEE_URI_QUERY = 6,    /* "q", without the '?' (may be empty) */
+  LEVEE_URI_FRAGMENT = 7  /* "f", without the '#' (may be empty) */
+};
+
+/* A parsed URI reference (plain data, 72 bytes, frozen): segment i is
+ * text[off[i], off[i] + len[i]) of the text it was parsed from, when bit
+ * (1 << i) of present is set. length is the text's length. */
+typedef struct levee_uri {
+  uint32_t off[8];
+  uint32_t len[8];
+  uint32_t present;
+  uint32_t length;
+} levee_uri;
+
+/* One query parameter (plain data, frozen): key and value as offsets into
+ * the decoded bytes levee_uri_params wrote. */
+typedef struct levee_uri_param {
+  uint32_t key_off;
+  uint32_t key_len;
+  uint32_t value_off;
+  uint32_t value_len;
+} levee_uri_param;
+
+/* Parses text[0, n) as a URI reference (absolute or relative): a scheme
+ * (ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") before ':'), "//" authority
+ * (userinfo '@', host: reg-name, IPv4 or "[...]" literal, ':' port
+ * digits), path, '?' query, '#' fragment. Scheme, userinfo, host and port
+ * take only RFC 3986's characters; path, query and fragment take any
+ * visible ASCII but the delimiters that end them (so "a|b" and "a[]=1"
+ * parse, as servers accept them). Every '%' must begin %XX. 0, or
+ * LEVEE_URI_ESYNTAX (out describes nothing then; levee_last_message says
+ * where), LEVEE_URI_ERANGE (n >= 4 GiB), LEVEE_EINVAL (NULL). */
+int levee_uri_parse(levee_uri *out, const char *text, size_t n);
+
+/* The range of text from segment first to segment last (absent segments
+ * at either end are skipped) as range[0] = offset, range[1] = length.
+ * valid non-zero widens it to a piece that reads as a URI on its own: the
+ * '//' before an authority, ':' before a port, '?' before a query, '#'
+ * before a fragment, ':' after a scheme, '@' after userinfo. 0, or
+ * LEVEE_URI_ESEGMENT (a segment number outside 0..7, or none of first..last
+ * present), LEVEE_URI_ERANGE (first > last), LEVEE_EINVAL. */
+int levee_uri_sub(const levee_uri *u, int first, int last, int valid, uint32_t *range);
+
+/* Resolves the reference ref[0, rlen) against base[0, blen) (RFC 3986
+ * section 5.2: merge paths, remove dot segments) and writes the target URI
+ * to dst[0, cap). cap >= blen + rlen + 4 always suffices. Returns the
+ * length written, or LEVEE_URI_ESYNTAX (either does not parse),
+ * LEVEE_URI_EBUFS (cap too small), LEVEE_EINVAL. */
+int64_t levee_uri_join(char *dst, size_t cap, const char *base, size_t blen, const char *ref,
+                       size_t rlen);
+
+/* Splits a query ("a=1&b=x+y&c", without the '?') at '&' (empty pieces
+ * skipped) and each piece at its first '='; keys and values are decoded
+ * ('+' is a space, %XX a byte) into dst, which must hold n bytes, and must
+ * be valid UTF-8. A piece without '=' has an empty value. Writes up to cap
+ * records to out (in order) and returns how many parameters there are
+ * (call again with a bigger out when that exceeds cap), or
+ * LEVEE_UTF8_EESCAPE, LEVEE_UTF8_ETOOSHORT, the validation error of a
+ * decoded key or value, LEVEE_URI_ERANGE (n >= 2 GiB), LEVEE_EINVAL. */
+int levee_uri_params(const char *query, size_t n, levee_uri_param *out, size_t cap, uint8_t *dst);
+
+
+/* levee:section base64 */
+/* (declarations of the base64 module go after this line) */
+
+/* ===================================================================== */
+/* base64: RFC 4648 with padding                                          */
+/* ===================================================================== */
+
+/* Writes the padded base64 text of src[0, n) to dst, which must hold
+ * 4 * ((n + 2) / 3) bytes (no NUL is added). Returns the bytes written, or
+ * LEVEE_EINVAL (NULL with n > 0). */
+int64_t levee_base64_encode(char *dst, const uint8_t *src, size_t n);
+
+/* Decodes base64 text src[0, n) into dst, which must hold 3 * (n / 4) + 3
+ * bytes. Bytes outside the alphabet A-Z a-z 0-9 + / are skipped (line
+ * breaks, spaces); '=' ends a group, so padded pieces may follow each
+ * other. Returns the bytes written, or LEVEE_BASE64_ETOOSHORT when a group
+ * ends with a single character (6 bits: truncated input), LEVEE_EINVAL. */
+int64_t levee_base64_decode(uint8_t *dst, const char *src, size_t n);
+
+
+/* levee:section rand */
+/* (declarations of the rand module go after this line) */
+
+/* Fills dst[0, n) with bytes from the kernel's CSPRNG (getrandom(2); it
+ * blocks only until the pool is first seeded at boot). 0, or -(errno),
+ * LEVEE_EINVAL (NULL with n > 0). */
+int levee_rand_bytes(void *dst, size_t n);
+
+
+/* levee:section term */
+/* (declarations of the term module go after this line) */
+
+/* A terminal's size (struct winsize's fields). */
+typedef struct levee_winsize {
+  uint16_t row;
+  uint16_t col;
+  uint16_t xpixel;
+  uint16_t ypixel;
+} levee_winsize;
+
+/* The size of the terminal open on fd (ioctl TIOCGWINSZ). 0, or -(errno)
+ * (LEVEE_ENOTTY when fd is not a terminal, LEVEE_EBADF), LEVEE_EINVAL. */
+int levee_term_winsize(int32_t fd, levee_winsize *out);
 
 /* levee:section simd */
 /* (declarations of the simd module go after this line) */

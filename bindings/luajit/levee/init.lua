@@ -1,4 +1,4 @@
--- require("levee") → { errors, _, d, p, Hub, HTTPStatus }
+-- require("levee") → { errors, _, d, p, Hub, HTTPStatus } (and meta)
 --
 -- Submodules load on first access, so `require("levee")` stays cheap for
 -- programs that only need a part. Loading levee ignores SIGPIPE (writes to
@@ -17,6 +17,7 @@ local modules = {
   p = "levee.p",
   Hub = "levee.core.hub",
   HTTPStatus = "levee.p.http.status",
+  meta = "levee.meta",
 }
 
 local levee = require("levee.lazy")(modules)

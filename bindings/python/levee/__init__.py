@@ -11,7 +11,7 @@ submodules loaded on first use; each has its page under docs/.
 from ._ffi import ffi, lib, VERSION as __version__
 from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, ConnectionReset,
                      BrokenPipe, FileNotFound, PermissionDenied, AddressError, TLSError,
-                     JSONError, HTTPError, DNSError)
+                     JSONError, HTTPError, DNSError, UTF8Error, URIError)
 
 
 def version():
@@ -28,7 +28,7 @@ _LAZY = {
     "Iovec": ("levee.d", "Iovec"),
     "Hub": ("levee.hub", "Hub"),
 }
-_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns")
+_SUBMODULES = ("d", "hub", "json", "http", "sys", "io", "dns", "uri", "utf8", "hash")
 
 
 def __getattr__(name):

@@ -101,6 +101,16 @@ class DNSError(Error):
     """dns.*: a DNS failure or a non-zero RCODE."""
 
 
+class UTF8Error(Error, ValueError):
+    """utf8.*: invalid UTF-8 or a malformed escape (see levee.utf8)."""
+
+    offset = None
+
+
+class URIError(Error, ValueError):
+    """uri.*: text that is not a URI reference, or a bad segment range."""
+
+
 _system_classes = {
     -lib.LEVEE_ECONNREFUSED: ConnectionRefused,
     -lib.LEVEE_ECONNRESET: ConnectionReset,
@@ -116,6 +126,8 @@ _domain_classes = {
     "json": JSONError,
     "http": HTTPError,
     "dns": DNSError,
+    "utf8": UTF8Error,
+    "uri": URIError,
 }
 
 

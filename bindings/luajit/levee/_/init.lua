@@ -571,15 +571,16 @@ end
 
 function _.repr(v) return repr(v, 0, {}) end
 
--- Sub-modules (files under levee/_/), loaded on first access.
+-- Sub-modules merged into levee._ (files under levee/_/), loaded on first
+-- access. levee._.hash, levee._.rand and levee._.stats are not merged
+-- (lua-api.md §11): require("levee._.hash").
 local submodules = { argv = true, time = true, poller = true, path = true, template = true,
-  term = true, bundle = true, log = true, version = true, hash = true, rand = true, stats = true }
+  term = true, bundle = true, log = true, version = true }
 
 return setmetatable(_, {
   __index = function(self, key)
     if not submodules[key] then return nil end
-    local ok, m = pcall(require, "levee._." .. key)
-    if not ok then return nil end
+    local m = require("levee._." .. key)
     rawset(self, key, m)
     return m
   end,

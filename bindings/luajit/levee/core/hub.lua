@@ -534,6 +534,7 @@ local function new(options)
   self.dgram = require("levee.net.dgram")(self)
   self.http = require("levee.p.http")(self)
   self.dns = require("levee.net.dns")(self)
+  self.dialer = require("levee.net.dialer")(self)
   self.ready = ready_view(self)
   self.trace = require("levee.core.trace")(self)
   if options and options.trace then self.trace:start() end

@@ -423,28 +423,10 @@ function Stream:take(n)
   return self.buf:take(n)
 end
 
--- line([delim="\n"]) -> err, line without the delimiter (and a "\r"
--- before it).
-function Stream:line(delim)
-  delim = delim or "\n"
-  local from = 0
-  while true do
-    local p, n = self.buf:value()
-    if n > from then
-      local s = ffi.string(p + from, n - from)
-      local at = s:find(delim, 1, true)
-      if at then
-        local line = ffi.string(p, from + at - 1)
-        self.buf:trim(from + at - 1 + #delim)
-        if delim == "\n" and line:sub(-1) == "\r" then line = line:sub(1, -2) end
-        return nil, line
-      end
-      from = n
-    end
-    local err = self:readin()
-    if err then return err end
-  end
-end
+-- line([delim="\n"[, max]]) -> err, line: p.line.stream over this stream
+-- (the line without its delimiter; a line longer than max, 1 MiB by
+-- default, is errors.system.EMSGSIZE).
+function Stream:line(delim, max) return require("levee.p.line").stream(self, delim, max) end
 
 function Stream:json_decoder()
   if not self._json then self._json = require("levee.p.json").decoder() end

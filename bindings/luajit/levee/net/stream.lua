@@ -32,37 +32,11 @@ local function options(a, b, c, d)
   return {port = a, host = b, timeout = c, connect_timeout = d}
 end
 
--- The port of option port for an async dial: a number (0..65535) or a
--- service name from /etc/services; else addr.ENONAME.
-local function service_port(port)
-  if type(port) == "number" or (type(port) == "string" and port:match("^%d+$")) then
-    port = tonumber(port)
-    if port < 0 or port > 65535 or port % 1 ~= 0 then return errors.addr.ENONAME end
-    return nil, port
-  end
-  -- A numeric host never leaves the machine: this only reads /etc/services.
-  local err, eps = sys.resolve("127.0.0.1", tostring(port), 0, SOCK_STREAM)
-  if err then return errors.addr.ENONAME end
-  return nil, eps[1]:port()
-end
-
--- async dial: the addresses of host from h.dns:resolve (A, then AAAA).
+-- async dial: the addresses of host from h.dns:resolve (A, then AAAA), as
+-- h.dialer finds them (a port outside 0..65535 or an unknown service name
+-- is addr.ENONAME).
 local function resolve_async(hub, host, port, dns)
-  local err
-  err, port = service_port(port)
-  if err then return err end
-  local list = {}
-  for _, qtype in ipairs({"A", "AAAA"}) do
-    local recs
-    err, recs = hub.dns:resolve(host, qtype, dns)
-    if err then return err end
-    for _, rec in ipairs(recs) do
-      local ep = sys.endpoint_in(rec.record, port)
-      if ep then list[#list + 1] = ep end
-    end
-    if #list > 0 then return nil, list end
-  end
-  return errors.addr.ENODATA
+  return require("levee.net.dialer").resolve_async(hub, 0, SOCK_STREAM, host, port, dns)
 end
 
 -- The endpoints to try for options o: IP literals need no lookup; names

@@ -25,6 +25,26 @@ local uint64_t = ffi.typeof("uint64_t")
 
 local M = {}
 
+-- ------------------------------------------------------------------ markers
+-- What cjson users expect: json.null stands for JSON null where nil cannot
+-- (inside arrays, as a present member), json.empty_array encodes as [],
+-- and a table whose metatable is json.array_mt encodes as an array even
+-- when empty. decode() keeps the original's null -> nil unless asked:
+-- decode(s, {null = true, array_mt = true}).
+
+local function frozen(name)
+  return setmetatable({}, {
+    __tostring = function() return name end,
+    __newindex = function() error("levee.p.json: " .. name .. " is read-only", 2) end,
+    __metatable = name,
+  })
+end
+
+M.null = frozen("json.null")
+M.empty_array = frozen("json.empty_array")
+M.array_mt = {__name = "json.array"}
+M.empty_array_mt = M.array_mt -- cjson's name for the same use
+
 local function new_handle()
   local out = ffi.new("levee_json *[1]")
   local rc = L.levee_json_new(out)
@@ -59,7 +79,7 @@ end
 -- recursion: the JIT compiles one trace tree, whatever the document shape).
 -- Containers come with their element / member counts, so tables are
 -- allocated at their final size.
-local function build(tape, count, base, strs)
+local function build(tape, count, base, strs, null_v, amt)
   local root
   local cur, left, obj, idx = nil, 0, false, 0
   local top = 0
@@ -95,9 +115,16 @@ local function build(tape, count, base, strs)
       v = true
     elseif ty == T_FALSE then
       v = false
-    elseif ty ~= T_NULL then
+    elseif ty == T_NULL then
+      v = null_v
+    else
       local n = tonumber(t.len)
-      if ty == T_ARRAY then v = tnew(n, 0) else v = tnew(0, n) end
+      if ty == T_ARRAY then
+        v = tnew(n, 0)
+        if amt then setmetatable(v, amt) end
+      else
+        v = tnew(0, n)
+      end
       if n > 0 then
         if cur == nil then
           root = v
@@ -127,8 +154,20 @@ local function build(tape, count, base, strs)
   return root
 end
 
-local function tape_value(h, base)
-  return build(L.levee_json_tape(h), tonumber(L.levee_json_count(h)), base, L.levee_json_strings(h))
+local function tape_value(h, base, null_v, amt)
+  return build(L.levee_json_tape(h), tonumber(L.levee_json_count(h)), base, L.levee_json_strings(h),
+    null_v, amt)
+end
+
+-- The null value and array metatable that decoding options ask for.
+local function markers(opts)
+  if opts == nil then return nil, nil end
+  if type(opts) ~= "table" then error("levee.p.json: options must be a table", 3) end
+  local null_v, amt = opts.null, opts.array_mt
+  if null_v == true then null_v = M.null elseif null_v == false then null_v = nil end
+  if amt == true then amt = M.array_mt elseif amt == false then amt = nil end
+  if amt ~= nil and type(amt) ~= "table" then error("levee.p.json: array_mt must be a table", 3) end
+  return null_v, amt
 end
 
 local function fail(h, rc)
@@ -140,15 +179,19 @@ local input = require("levee.p.input")("levee.p.json")
 
 local shared = new_handle()
 
--- decode(s[, len]) / decode(ptr, len) / decode(buf) -> err, value[, offset]
--- Decodes exactly one JSON value with only white space around it. On
--- failure err is an errors.json.* error and the third result is the byte
--- offset of the fault.
-function M.decode(s, len)
+-- decode(s[, len][, opts]) / decode(ptr, len) / decode(buf) -> err,
+-- value[, offset]. Decodes exactly one JSON value with only white space
+-- around it. On failure err is an errors.json.* error and the third result
+-- is the byte offset of the fault. opts: null = true decodes null as
+-- json.null (so array slots and members survive), array_mt = true gives
+-- arrays json.array_mt (so [] encodes back as []).
+function M.decode(s, len, opts)
+  if type(len) == "table" then len, opts = nil, len end
+  local null_v, amt = markers(opts)
   local ptr, n = input(s, len, "decode")
   local rc = L.levee_json_parse(shared, ptr, n)
   if rc < 0 then return fail(shared, rc) end
-  return nil, tape_value(shared, ffi_cast(u8p, ptr))
+  return nil, tape_value(shared, ffi_cast(u8p, ptr), null_v, amt)
 end
 
 -- ------------------------------------------------------------------ decoder
@@ -156,23 +199,27 @@ end
 local Decoder = {}
 Decoder.__index = Decoder
 
--- decoder([max_depth[, max_size]]) -> an incremental decoder: whole values
--- with stream() / feed(), or one token per call with next().
-function M.decoder(max_depth, max_size)
+-- decoder([max_depth[, max_size]][, opts]) -> an incremental decoder:
+-- whole values with stream() / feed(), or one token per call with next();
+-- opts as decode's (for the whole values).
+function M.decoder(max_depth, max_size, opts)
+  if type(max_depth) == "table" then max_depth, max_size, opts = nil, nil, max_depth end
+  if type(max_size) == "table" then max_size, opts = nil, max_size end
   if max_depth ~= nil and type(max_depth) ~= "number" then
     error("levee.p.json.decoder: max_depth must be a number, got " .. type(max_depth), 2)
   end
   if max_size ~= nil and type(max_size) ~= "number" then
     error("levee.p.json.decoder: max_size must be a number, got " .. type(max_size), 2)
   end
+  local null_v, amt = markers(opts)
   local h = new_handle()
   if max_depth or max_size then
     local rc = L.levee_json_limits(h, max_depth or L.LEVEE_JSON_MAX_DEPTH,
       max_size or L.LEVEE_JSON_MAX_SIZE)
     if rc < 0 then error("levee.p.json.decoder: bad limits", 2) end
   end
-  return setmetatable({h = h, done = false, value = nil, offset = nil, max_depth = max_depth},
-    Decoder)
+  return setmetatable({h = h, done = false, value = nil, offset = nil, max_depth = max_depth,
+    null = null_v, array_mt = amt}, Decoder)
 end
 
 -- feed(buf, len, eof) -> err, n: whole values. buf/len: the bytes of the
@@ -189,7 +236,7 @@ function Decoder:feed(buf, len, eof)
     return errors.get(tonumber(rc)), nil, self.offset
   end
   if rc == 0 then return nil, 0 end
-  self.value = tape_value(self.h, ffi_cast(u8p, ptr))
+  self.value = tape_value(self.h, ffi_cast(u8p, ptr), self.null, self.array_mt)
   self.done = true
   return nil, tonumber(rc)
 end
@@ -370,10 +417,17 @@ encode_value = function(v, depth)
     if w < 0 then error("levee.p.json: cannot encode " .. tostring(v), 0) end
     pos = pos + w
   elseif ty == "table" then
+    if v == M.null then
+      put("null", 4)
+      return
+    elseif v == M.empty_array then
+      put("[]", 2)
+      return
+    end
     if depth > MAX_DEPTH then error("levee.p.json: nesting too deep (a cycle?)", 0) end
     local n = #v
-    local array = false
-    if n > 0 then
+    local array = getmetatable(v) == M.array_mt
+    if n > 0 and not array then
       local count = 0
       for _ in pairs(v) do count = count + 1 end
       array = count == n
@@ -416,7 +470,9 @@ local Buffer = require("levee.d").Buffer
 
 -- encode(data[, buf]) -> err, buf: appends the JSON text of data to buf (a
 -- new d.Buffer when nil): arrays "[1, 2]", objects {"k": v}, an empty table
--- "{}"; a table is an array iff its keys are exactly 1..n. Invalid UTF-8 in
+-- "{}"; a table is an array iff its keys are exactly 1..n, or its
+-- metatable is json.array_mt (elements 1..#t, "[]" when empty);
+-- json.null is null and json.empty_array is []. Invalid UTF-8 in
 -- a string returns errors.utf8.*; NaN, infinities, non-string keys, cycles
 -- and values of other types (nil, functions, ...) raise a Lua error.
 function M.encode(data, buf)
