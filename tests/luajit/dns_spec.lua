@@ -223,7 +223,9 @@ describe("h.dns:resolve", function()
     assert.equal("162.255.119.249", recs[1].record)
     assert.same({"imgx.com/1"}, qseen)
     assert.same({"imgx.com/1"}, gseen)
-    assert.equal(5, ticks)  -- the hub ran other threads while resolve waited
+    -- the hub ran other threads while resolve waited: the 1 ms timer expires
+    -- before the 30 ms nameserver timeout, whatever the load
+    assert.is_true(ticks >= 2)
     conf = resconf(("nameserver [127.0.0.1]:%d"):format(qport))
     assert.equal(errors.TIMEOUT, (h.dns:resolve("imgx.com", "A", {resconf = conf, timeout = 10})))
     quiet:close() good:close()

@@ -199,7 +199,9 @@ def test_resolve_silent_server_times_out_then_the_next_is_asked(h, resconf):
         recs = h.dns.resolve("imgx.com", timeout=30, resconf=conf)
         assert recs[0].record == "162.255.119.249"
         assert quiet.seen == ["imgx.com/1"] and good.seen == ["imgx.com/1"]
-        assert ticks == [0, 1, 2, 3, 4]  # the hub ran while resolve waited
+        # The hub ran while resolve waited: the ticker's 1 ms timer expires
+        # before the 30 ms nameserver timeout, whatever the machine's load.
+        assert ticks[:2] == [0, 1]
         with pytest.raises(levee.Timeout):
             h.dns.resolve("imgx.com", timeout=10,
                           resconf=resconf("nameserver [127.0.0.1]:%d" % quiet.port))
