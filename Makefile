@@ -6,6 +6,8 @@
 #   make demo       deps + build + the end-to-end demo
 #   make env        print the exports for using the in-tree build
 #   make install    PREFIX=/usr/local DESTDIR=   (make uninstall removes)
+#   make deb        the Debian packages in build/deb (dpkg-buildpackage, lintian)
+#   make version    print the version (levee.h's LEVEE_VERSION_* lines)
 #   make bench      run the benchmarks in bench/ (installs the reference packages)
 #   make fuzz       build the libFuzzer targets in tests/fuzz/
 #
@@ -15,10 +17,9 @@
 # installs it. Flags that need it are recursively expanded variables used
 # only inside recipes.
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
-VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+# The version is written in one place, the LEVEE_VERSION_* lines of levee.h.
+VERSION := $(shell tools/gen-cdef version include/levee.h)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -45,6 +46,10 @@ CC ?= gcc
 OPT ?= -O2
 CXXFLAGS ?= $(OPT) -g
 CFLAGS ?= $(OPT) -g
+# CPPFLAGS and LDFLAGS reach the library's compile and link lines (packages
+# pass their hardening flags through them).
+CPPFLAGS ?=
+LDFLAGS ?=
 LEVEE_CXXFLAGS = -std=c++20 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
 	-Wall -Wextra -Iinclude -Ilib -ffile-prefix-map=$(CURDIR)=. $(SANFLAGS) $(shell pkg-config --cflags libevent libtls 2>/dev/null)
 LEVEE_LIBS = $(shell pkg-config --libs libevent_pthreads libevent libtls 2>/dev/null) -lpthread
@@ -57,16 +62,33 @@ LIB_SRCS := $(sort $(wildcard lib/*.cc))
 LIB_OBJS := $(LIB_SRCS:lib/%.cc=$(BUILD)/obj/%.o)
 LIB_HDRS := include/levee.h $(wildcard lib/*.h)
 
-.PHONY: all deps test demo env install uninstall clean bench fuzz check-deps abi-baseline
+.PHONY: all bindings lua-binding python-binding deps test demo env version install install-lib \
+	install-lua install-python install-docs uninstall clean bench fuzz check-deps abi-baseline \
+	symbols deb
 
-all: $(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblevee.so $(STLIB) $(BUILD)/levee.pc
+# The declaration block of levee.h as a module of each binding, generated
+# here and installed with the binding, so an installed binding loads without
+# levee.h (tools/gen-cdef; never edited, never committed).
+LUA_CDEF := $(BUILD)/bindings/luajit/levee/_cdef.lua
+PY_CDEF := $(BUILD)/bindings/python/levee/_cdef.py
+
+all: $(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblevee.so $(STLIB) $(BUILD)/levee.pc bindings
+
+bindings: lua-binding python-binding
+lua-binding: $(LUA_CDEF)
+python-binding: $(PY_CDEF)
+
+$(LUA_CDEF): include/levee.h tools/gen-cdef
+	tools/gen-cdef lua include/levee.h $@
+$(PY_CDEF): include/levee.h tools/gen-cdef
+	tools/gen-cdef python include/levee.h $@
 
 $(BUILD)/obj/%.o: lib/%.cc $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -c $< -o $@
 
 $(SHLIB): $(LIB_OBJS) lib/levee.map
-	$(CXX) -shared $(SANFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=lib/levee.map \
+	$(CXX) -shared $(CXXFLAGS) $(LDFLAGS) $(SANFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=lib/levee.map \
 		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LEVEE_LIBS)
 
 $(BUILD)/$(SONAME): $(SHLIB)
@@ -80,15 +102,21 @@ $(STLIB): $(LIB_OBJS)
 	ar rcs $@ $(LIB_OBJS)
 
 # levee.pc for the in-tree build (install writes its own for PREFIX).
-$(BUILD)/levee.pc: pkgconfig/levee.pc.in
+$(BUILD)/levee.pc: pkgconfig/levee.pc.in include/levee.h
 	sed -e 's|@PREFIX@|$(CURDIR)|; s|@LIBDIR@|$(CURDIR)/$(BUILD)|; s|@INCLUDEDIR@|$(CURDIR)/include|; s|@VERSION@|$(VERSION)|' $< > $@
 
 # ---------------------------------------------------------------- packages
-# Build and test: what `make test` and `make demo` need on a fresh machine.
-DEPS_BUILD := g++ make pkg-config libevent-dev libtls-dev luajit libluajit-5.1-dev \
-	python3 python3-cffi python3-greenlet python3-pytest python3-dev \
+# The Debian packages (`make deb`): the library's build dependencies and
+# the packaging tools.
+DEPS_DEB := g++ make pkg-config libevent-dev libtls-dev python3 \
+	dpkg-dev debhelper dh-python lintian
+# Build and test: what `make test` and `make demo` need on a fresh machine
+# (tests/suites/packages also installs with pip and LuaRocks).
+DEPS_BUILD := $(DEPS_DEB) luajit libluajit-5.1-dev \
+	python3-cffi python3-greenlet python3-pytest python3-dev \
 	googletest libgtest-dev clang libclang-rt-14-dev \
-	socat curl openssl nginx-light abigail-tools
+	socat curl openssl nginx-light abigail-tools \
+	luarocks python3-pip python3-setuptools python3-wheel
 # References measured by `make bench`.
 DEPS_BENCH := lua-cjson lua-cqueues lua-luv lua-http wrk python3-gevent python3-ujson python3-uvloop libssl-dev \
 	libhttp-parser-dev libsimdjson-dev zlib1g libxxhash0 python3-uvicorn python3-httptools
@@ -100,6 +128,9 @@ bench-deps:
 	@tools/install-deps $(DEPS_BUILD) $(DEPS_BENCH)
 
 # ---------------------------------------------------------------- env
+version:
+	@echo $(VERSION)
+
 env:
 	@echo 'export LD_LIBRARY_PATH="$(CURDIR)/$(BUILD)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"'
 	@echo 'export LUA_PATH="$(CURDIR)/bindings/luajit/?.lua;$(CURDIR)/bindings/luajit/?/init.lua;$${LUA_PATH:-;}"'
@@ -145,23 +176,43 @@ demo:
 	@BUILD=$(BUILD) examples/demo
 
 # ---------------------------------------------------------------- install
-install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(LUADIR) $(DESTDIR)$(PYDIR) $(DESTDIR)$(DOCDIR)
+# RECORD_LIBRARY=no leaves out levee/_install.{lua,py}, the installed
+# library's path that the bindings try before dlopen("liblevee.so.0")
+# (packages rely on the soname alone).
+RECORD_LIBRARY ?= yes
+
+install: install-lib install-lua install-python install-docs
+	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+install-lib: $(SHLIB) $(BUILD)/$(SONAME) $(STLIB)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0644 include/levee.h $(DESTDIR)$(INCLUDEDIR)/levee.h
-	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liblevee.so
 	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 		pkgconfig/levee.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/levee.pc
-	rm -rf $(DESTDIR)$(LUADIR)/levee $(DESTDIR)$(PYDIR)/levee
+
+# The LuaJIT binding alone (also what the rockspec runs, with its LUADIR).
+install-lua: $(LUA_CDEF)
+	install -d $(DESTDIR)$(LUADIR)
+	rm -rf $(DESTDIR)$(LUADIR)/levee
 	cp -R bindings/luajit/levee $(DESTDIR)$(LUADIR)/levee
+	install -m 0644 $(LUA_CDEF) $(DESTDIR)$(LUADIR)/levee/_cdef.lua
+	if [ "$(RECORD_LIBRARY)" = yes ]; then tools/write-install-paths lua $(DESTDIR)$(LUADIR)/levee $(LIBDIR)/$(SONAME); fi
+
+install-python: $(PY_CDEF)
+	install -d $(DESTDIR)$(PYDIR)
+	rm -rf $(DESTDIR)$(PYDIR)/levee
 	cp -R bindings/python/levee $(DESTDIR)$(PYDIR)/levee
 	find $(DESTDIR)$(PYDIR)/levee -name __pycache__ -prune -exec rm -rf {} +
-	tools/write-install-paths $(DESTDIR) $(LUADIR) $(PYDIR) $(INCLUDEDIR)/levee.h
+	install -m 0644 $(PY_CDEF) $(DESTDIR)$(PYDIR)/levee/_cdef.py
+	if [ "$(RECORD_LIBRARY)" = yes ]; then tools/write-install-paths python $(DESTDIR)$(PYDIR)/levee $(LIBDIR)/$(SONAME); fi
+
+install-docs:
+	install -d $(DESTDIR)$(DOCDIR)
 	cp -R docs/. $(DESTDIR)$(DOCDIR)/
-	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/levee.h $(DESTDIR)$(LIBDIR)/liblevee.so* \
@@ -179,8 +230,25 @@ clean:
 # The ABI baseline that tests/suites/abi compares every build against.
 # Regenerate it only when a release deliberately changes the ABI
 # (docs/abi.md): additions are compatible, removals and changes are not.
+# It also refreshes the symbols file of the Debian package (make symbols).
 ABI_BASELINE := abi/liblevee.so.0.abi
-abi-baseline: all
+abi-baseline: all symbols
 	@mkdir -p abi
 	abidw --no-corpus-path --drop-private-types --headers-dir include \
 		$(BUILD)/$(SONAME) --out-file $(ABI_BASELINE)
+
+# debian/liblevee0.symbols records the version each function appeared in;
+# new functions get levee.h's version (tools/gen-symbols).
+symbols:
+	tools/gen-symbols include/levee.h lib/levee.map debian/liblevee0.symbols >debian/liblevee0.symbols.new
+	mv debian/liblevee0.symbols.new debian/liblevee0.symbols
+
+# ---------------------------------------------------------------- packages
+# make deb: liblevee0, liblevee-dev, lua-levee and python3-levee with
+# dpkg-buildpackage, from a copy of the sources (dpkg-buildpackage writes its
+# results beside the source directory), then lintian. The .deb files land in
+# DEB_DIR.
+DEB_DIR ?= $(BUILD)/deb
+deb:
+	@tools/install-deps $(DEPS_DEB)
+	@tools/build-debs $(DEB_DIR) $(VERSION)

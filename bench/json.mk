@@ -1,10 +1,11 @@
 # make bench-json: JSON decode/encode figures beside their references
 # (simdjson, lua-cjson, stdlib json, ujson, orjson), measured in the same
-# run. See docs/bench/json.md. JSON_DATA defaults to the shared data beside
-# the repo. orjson is not a Debian package: the Python figures beside it run
+# run. See docs/bench/json.md. JSON_DATA (the three documents) defaults to
+# the copy in the repository; set it to measure other files of the same
+# names. orjson is not a Debian package: the Python figures beside it run
 # under ORJSON_PYTHON (default: the python3 first on PATH, which must have
 # cffi and orjson; skipped when it has not).
-JSON_DATA ?= $(firstword $(wildcard $(LEVEE_SHARED)/data/json/bench ../shared/data/json/bench ../../shared/data/json/bench))
+JSON_DATA ?= tests/data/json/bench
 JSON_RUNS ?= 5
 
 ORJSON_PYTHON ?= python3

@@ -1,6 +1,6 @@
--- The seed's d.Buffer example (docs "d.Buffer"), verbatim. Each of the
--- seed's expression lines is followed by a print of the same expression
--- (quoted with %q, as the seed writes the value) so the comment is checked.
+-- The d.Buffer example of the original levee's documentation, verbatim. Each of the
+-- example's expression lines is followed by a print of the same expression
+-- (quoted with %q, as the documentation writes the value) so the comment is checked.
 local ffi = require("ffi")
 local levee = require("levee")
 local d = levee.d

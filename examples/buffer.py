@@ -1,4 +1,4 @@
-# The seed's d.Buffer example in Python's idiom.
+# The d.Buffer example of the original levee's documentation, in Python's idiom.
 import levee
 
 buf = levee.Buffer()

@@ -1,4 +1,4 @@
--- The seed's echo server (docs "Network"), with a client in the same
+-- The echo server of the original levee's documentation ("Network"), with a client in the same
 -- process. As the design notes, readinto takes the d.Buffer itself.
 local levee = require("levee")
 local h = levee.Hub()

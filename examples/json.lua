@@ -3,7 +3,7 @@ local ffi = require("ffi")
 local levee = require("levee")
 local p = levee.p
 
--- the seed example, verbatim
+-- the example of the original levee's documentation, verbatim
 local err, data = p.json.decode([[{"foo": "bar"}]])
 print(data.foo)                                   -- bar
 
@@ -16,7 +16,7 @@ local off
 err, data, off = p.json.decode("[1, 2,]")
 print(err, off)                                   -- invalid JSON syntax (json.ESYNTAX) 6
 
--- encode keeps the original text format
+-- encode keeps the original levee's text format
 local buf
 err, buf = p.json.encode({"a", 1, {k = "v"}})
 print(ffi.string(buf:value()))                    -- ["a", 1, {"k": "v"}]

@@ -1,6 +1,6 @@
-# The seed's tick/tock example in Python: a spawned green thread ticks every
+# The tick/tock example of the original levee's documentation, in Python: a spawned green thread ticks every
 # 10 ms while main tocks every 10 ms, offset by 5 ms. Bounded to 3 rounds so
-# it terminates; the seed's version loops forever with 1000 ms periods.
+# it terminates; the original loops forever with 1000 ms periods.
 import levee
 
 h = levee.Hub()

@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The version of levee, written here only: the Makefile, levee.pc, the
+ * bindings and the packages read it from these three lines (debian/changelog
+ * and the rockspec repeat it; tests/suites/version checks they agree). */
 #define LEVEE_VERSION_MAJOR 0
 #define LEVEE_VERSION_MINOR 1
 #define LEVEE_VERSION_PATCH 0

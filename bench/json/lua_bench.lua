@@ -7,7 +7,7 @@ local json = require("levee").p.json
 local cjson = require("cjson")
 local ffi = require("ffi")
 
-local dir = arg[1] or "../shared/data/json/bench"
+local dir = arg[1] or "tests/data/json/bench"
 local runs = tonumber(arg[2] or "9")
 local files = {"canada.json", "citm_catalog.json", "twitter.json"}
 if arg[3] then files = {unpack(arg, 3)} end

@@ -16,7 +16,7 @@ import time
 
 import levee.json as lj
 
-DATA = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/json/bench"
+DATA = sys.argv[1] if len(sys.argv) > 1 else "tests/data/json/bench"
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 9
 ORJSON = len(sys.argv) > 3 and sys.argv[3] == "orjson"
 FILES = ("canada.json", "citm_catalog.json", "twitter.json")

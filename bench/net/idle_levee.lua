@@ -1,7 +1,7 @@
 -- Memory per idle connection: accepts N connections, each served by an
 -- echo green thread, then prints the resident memory added per connection.
 -- MODE "eager" gives each connection its 4 KiB d.Buffer up front (the
--- seed's echo shape); "lazy" waits for the first readiness before making
+-- documented echo shape); "lazy" waits for the first readiness before making
 -- the buffer, so an idle connection holds no buffer at all.
 --   luajit idle_levee.lua PORT N [MODE=lazy]
 local levee = require("levee")

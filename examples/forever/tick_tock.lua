@@ -1,4 +1,4 @@
--- The seed's Hub example, verbatim: runs forever (make demo stops it after
+-- The Hub example of the original levee's documentation, verbatim: runs forever (make demo stops it after
 -- a few seconds). It prints tick, tock, tick, tock, ... half a second apart.
 local h = require("levee").Hub()
 

@@ -4,19 +4,10 @@ local levee = require("levee")
 local errors = levee.errors
 local json = levee.p.json
 
--- The conformance data lives beside the repo: $LEVEE_SHARED/data/json, else
--- <repo>/../shared/data/json (a worktree under <x>/wt/ also looks two up).
+-- The conformance sets live in the repository (tests/data/json, see its
+-- README for their sources and licences).
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local function find_data()
-  local candidates = {os.getenv("LEVEE_SHARED"), here .. "/../../../shared", here .. "/../../../../shared"}
-  for i = 1, 3 do
-    local c = candidates[i]
-    local f = c and io.open(c .. "/data/json/jsonchecker/pass01.json", "rb")
-    if f then f:close() return c .. "/data/json" end
-  end
-  error("cannot find shared/data/json (set LEVEE_SHARED)")
-end
-local DATA = find_data()
+local DATA = here .. "/../data/json"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))

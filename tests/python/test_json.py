@@ -11,18 +11,9 @@ from levee import json as lj
 _here = os.path.dirname(os.path.abspath(__file__))
 
 
-def _data_dir():
-    # $LEVEE_SHARED/data/json, else <repo>/../shared (a worktree under
-    # <x>/wt/ also looks two levels up).
-    for base in (os.environ.get("LEVEE_SHARED"),
-                 os.path.join(_here, "..", "..", "..", "shared"),
-                 os.path.join(_here, "..", "..", "..", "..", "shared")):
-        if base and os.path.isfile(os.path.join(base, "data", "json", "jsonchecker", "pass01.json")):
-            return os.path.join(base, "data", "json")
-    raise RuntimeError("cannot find shared/data/json (set LEVEE_SHARED)")
-
-
-DATA = _data_dir()
+# The conformance sets live in the repository (tests/data/json, see its
+# README for their sources and licences).
+DATA = os.path.join(_here, "..", "data", "json")
 
 
 def _read(*parts):

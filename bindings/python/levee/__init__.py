@@ -8,7 +8,7 @@
 Green threads (levee.Hub), JSON (levee.json) and the rest live in
 submodules loaded on first use; each has its page under docs/.
 """
-from ._ffi import ffi, lib
+from ._ffi import ffi, lib, VERSION as __version__
 from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, ConnectionReset,
                      BrokenPipe, FileNotFound, PermissionDenied, AddressError, TLSError,
                      TLSConfigError, TLSHandshakeError, TLSVerifyError,
@@ -16,7 +16,9 @@ from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, Con
 
 
 def version():
-    """The loaded library's version string, e.g. "0.1.0"."""
+    """The loaded library's version string, e.g. "0.1.0". __version__ is the
+    version of the declarations the binding was built with; the loader
+    refuses a library older than them, so version() >= __version__."""
     return ffi.string(lib.levee_version_string()).decode()
 
 
