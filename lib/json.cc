@@ -31,47 +31,55 @@ inline const uint8_t *skip_ws(const levee::scan::Kernels &k, const uint8_t *p, c
   return k.json_ws(p, e);
 }
 
-// Accumulates the decimal digits from in[i] into *acc (modulo 2^64) and
-// returns the index of the first other byte (or end).
-inline size_t digit_run(const uint8_t *in, size_t i, size_t end, uint64_t *acc) {
+// Accumulates the decimal digits from p into *acc (modulo 2^64) and
+// returns the first other byte (or e).
+inline const uint8_t *digit_run(const uint8_t *p, const uint8_t *e, uint64_t *acc) {
   uint64_t a = *acc;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  // Eight digits at a time (SWAR, as simdjson and fast_float do).
-  while (end - i >= 8) {
+  // Eight digits at a time while there are eight (SWAR, as simdjson and
+  // fast_float do), then a few more at once when there are four or more,
+  // then one at a time.
+  while (e - p >= 8) {
     uint64_t x;
-    memcpy(&x, in + i, 8);
-    if (((x & 0xF0F0F0F0F0F0F0F0ull) | (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
-        0x3333333333333333ull)
-      break;
-    x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
-    x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
-    a = a * 100000000 + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
-    i += 8;
-  }
-  if (end - i >= 8) {
-    // Fewer than eight digits left: count them (a byte's test can only be
-    // disturbed by a carry out of an earlier non-digit byte, after the
-    // count), move them to the low-order end, convert as above.
-    uint64_t x;
-    memcpy(&x, in + i, 8);
+    memcpy(&x, p, 8);
     uint64_t bad = ((x & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
                    (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull);
-    unsigned n = unsigned(__builtin_ctzll(bad)) / 8;  // bad != 0: the loop above stopped
-    if (n) {
-      x = (x & ((uint64_t(1) << (8 * n)) - 1)) << (8 * (8 - n));
+    if (bad) {
+      // The digits before the first other byte (a byte's test is only
+      // disturbed by a carry out of an earlier non-digit byte).
+      unsigned n = unsigned(__builtin_ctzll(bad)) >> 3;
+      if (n < 4) break;
+      x = (x << (8 * (8 - n)));
       x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
       x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
       static constexpr uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
-      a = a * kPow10[n] + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
-      i += n;
+      *acc = a * kPow10[n] + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
+      return p + n;
     }
-    *acc = a;
-    return i;
+    x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
+    x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
+    a = a * 100000000 + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
+    p += 8;
   }
 #endif
-  while (i < end && is_digit(in[i])) a = a * 10 + uint64_t(in[i++] - '0');
+  while (p < e && uint8_t(*p - '0') < 10) a = a * 10 + uint64_t(*p++ - '0');
   *acc = a;
-  return i;
+  return p;
+}
+
+// The integer part of a number: usually 1 to 3 digits, read one at a time
+// (the first one is already known to be 1..9).
+inline const uint8_t *int_run(const uint8_t *p, const uint8_t *e, uint64_t *acc) {
+  uint64_t a = uint64_t(*p++ - '0');
+  for (int k = 0; k < 3; k++) {
+    if (p == e || uint8_t(*p - '0') >= 10) {
+      *acc = a;
+      return p;
+    }
+    a = a * 10 + uint64_t(*p++ - '0');
+  }
+  *acc = a;
+  return digit_run(p, e, acc);
 }
 
 inline int hexval(uint8_t c) {
@@ -194,6 +202,14 @@ void levee_json::grow() {
   if (!p) throw std::bad_alloc();
   tape = p;
   tape_cap = cap;
+}
+
+void levee_json::Stack::grow() {
+  size_t c = cap ? cap * 2 : 32;
+  auto *p = static_cast<Frame *>(realloc(v, c * sizeof(Frame)));
+  if (!p) throw std::bad_alloc();
+  v = p;
+  cap = c;
 }
 
 void levee_json::reset() {
@@ -336,76 +352,132 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
   return 0;
 }
 
-int levee_json::number(const uint8_t *in, size_t end, bool eof) {
-  size_t i = pos;
-  bool neg = false;
-  auto more = [&]() -> int {
-    if (eof) return int(error(LEVEE_JSON_ESYNTAX, i));
-    return 0;
-  };
-  if (in[i] == '-') {
-    neg = true;
-    if (++i == end) return more();
+namespace {
+
+// Reads the number that starts at in[pos] (a '-' or a digit) without
+// touching the tokenizer: returns 1 with the token in t and its end in *at,
+// 0 when the number may go on past end (not eof), or an error code with its
+// offset in *at. Both scanning paths call it, so numbers are read alike.
+// The double of the number text in[pos, i) by std::from_chars (strtod
+// beyond the range); sets t.number, or returns the error.
+__attribute__((noinline)) int slow_double(const uint8_t *in, size_t pos, size_t i, levee_json_token &t, size_t *at) {
+  const char *first = reinterpret_cast<const char *>(in + pos), *last = reinterpret_cast<const char *>(in + i);
+  double d = 0;
+  auto r = std::from_chars(first, last, d);
+  if (r.ec == std::errc::result_out_of_range) {
+    std::string text(first, last);
+    d = strtod_l(text.c_str(), nullptr, c_locale());
+  } else if (r.ec != std::errc() || r.ptr != last) {
+    *at = pos;
+    return LEVEE_JSON_ESYNTAX;
   }
-  size_t digits = i;
-  uint64_t acc = 0;  // the integer part, exact while it has <= 19 digits
-  if (in[i] == '0') {
-    i++;
-  } else if (in[i] >= '1' && in[i] <= '9') {
-    i = digit_run(in, i, end, &acc);
-  } else {
-    return int(error(LEVEE_JSON_ESYNTAX, i));
+  if (std::isinf(d)) {
+    *at = pos;
+    return LEVEE_JSON_ESIZE;
   }
-  size_t ndigits = i - digits;
-  bool integral = true;
-  // For non-integers: the significant digits as an integer w (exact while
-  // nsig <= 19) and the power of ten q, value = w * 10^q.
+  t.number = d;
+  *at = i;
+  return 1;
+}
+
+// The rest of a number whose integer part (acc, ndigits digits) ends at p,
+// at a '.' or an exponent.
+__attribute__((always_inline)) inline int parse_fraction(const uint8_t *in, size_t pos, size_t end, bool eof, levee_json_token &t, size_t *at,
+                   const uint8_t *p, bool neg, uint64_t acc, size_t ndigits) {
+  const uint8_t *e = in + end;
+  // The significant digits as an integer w (exact while nsig <= 19) and
+  // the power of ten q: value = w * 10^q.
   uint64_t w = acc;
   size_t nsig = acc ? ndigits : 0;
   int64_t q = 0;
-  if (i < end && in[i] == '.') {
-    integral = false;
-    if (++i == end) return more();
-    if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
-    size_t f = i;
+  if (*p == '.') {
+    if (++p == e) goto more;
+    if (uint8_t(*p - '0') >= 10) goto syntax;
+    const uint8_t *f = p;
     if (!nsig)
-      while (i < end && in[i] == '0') i++;  // leading zeros are not significant
-    size_t s = i;
-    i = digit_run(in, i, end, &w);
-    nsig += i - s;
-    q = -int64_t(i - f);
+      while (p < e && *p == '0') p++;  // leading zeros are not significant
+    const uint8_t *s = p;
+    p = digit_run(p, e, &w);
+    nsig += size_t(p - s);
+    q = -int64_t(p - f);
   }
-  if (i < end && (in[i] == 'e' || in[i] == 'E')) {
-    integral = false;
-    if (++i == end) return more();
+  if (p < e && (*p | 0x20) == 'e') {
+    if (++p == e) goto more;
     bool eneg = false;
-    if (in[i] == '+' || in[i] == '-') {
-      eneg = in[i] == '-';
-      if (++i == end) return more();
+    if (*p == '+' || *p == '-') {
+      eneg = *p == '-';
+      if (++p == e) goto more;
     }
-    if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
+    if (uint8_t(*p - '0') >= 10) goto syntax;
     int64_t x = 0;
-    while (i < end && is_digit(in[i])) {
-      if (x < 100000000) x = x * 10 + (in[i] - '0');  // beyond: 0 or infinity anyway
-      i++;
+    while (p < e && uint8_t(*p - '0') < 10) {
+      if (x < 100000000) x = x * 10 + (*p - '0');  // beyond: 0 or infinity anyway
+      p++;
     }
     q += eneg ? -x : x;
   }
-  if (i == end && !eof) return 0;  // the number may go on
+  if (p == e && !eof) return 0;  // the number may go on
+  t.type = LEVEE_JSON_NUMBER;
+  t.flags = 0;
+  t.off = pos;
+  t.len = size_t(p - in) - pos;
+  t.aux = 0;
+  t.integer = 0;
+  if (nsig <= 19 && levee::json_decimal_to_double(w, q, neg, &t.number)) {
+    if (__builtin_expect(std::isinf(t.number), 0)) {
+      *at = pos;
+      return LEVEE_JSON_ESIZE;
+    }
+    *at = size_t(p - in);
+    return 1;
+  }
+  return slow_double(in, pos, size_t(p - in), t, at);
+more:
+  if (!eof) return 0;
+syntax:
+  *at = size_t(p - in);
+  return LEVEE_JSON_ESYNTAX;
+}
 
-  levee_json_token t{};
+__attribute__((always_inline)) inline int parse_number(const uint8_t *in, size_t pos, size_t end, bool eof,
+                                                      levee_json_token &t, size_t *at) {
+  const uint8_t *p = in + pos, *e = in + end;
+  bool neg = *p == '-';
+  const uint8_t *digits;
+  uint64_t acc = 0;  // the integer part, exact while it has <= 19 digits
+  size_t ndigits;
+  p += neg;
+  if (p == e) goto more;
+  digits = p;
+  if (*p == '0') {
+    p++;
+  } else if (uint8_t(*p - '1') < 9) {
+    p = int_run(p, e, &acc);
+  } else {
+    *at = size_t(p - in);
+    return LEVEE_JSON_ESYNTAX;
+  }
+  ndigits = size_t(p - digits);
+  if (p == e) {
+    if (!eof) return 0;  // the number may go on
+  } else if (*p == '.' || (*p | 0x20) == 'e') {
+    return parse_fraction(in, pos, end, eof, t, at, p, neg, acc, ndigits);
+  }
+  // An integer.
   t.type = LEVEE_JSON_NUMBER;
   t.off = pos;
-  t.len = i - pos;
-  bool need_double = true;
-  if (integral && ndigits <= 20) {
+  t.len = size_t(p - in) - pos;
+  t.aux = 0;
+  if (__builtin_expect(ndigits <= 19, 1) || ndigits == 20) {
     uint64_t v = acc;
     bool fits = true;
-    for (size_t k = digits; ndigits == 20 && k < i; k++) {
-      if (k == digits) v = 0;
-      if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, uint64_t(in[k] - '0'), &v)) {
-        fits = false;
-        break;
+    if (ndigits == 20) {
+      v = 0;
+      for (const uint8_t *k = digits; k < p; k++) {
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, uint64_t(*k - '0'), &v)) {
+          fits = false;
+          break;
+        }
       }
     }
     if (fits) {
@@ -413,42 +485,284 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
         t.flags = LEVEE_JSON_FINT;
         t.integer = int64_t(v);
         t.number = double(v);
-        need_double = false;
       } else if (!neg) {
         t.flags = LEVEE_JSON_FUINT;
         t.integer = int64_t(v);
         t.number = double(v);
-        need_double = false;
       } else if (v <= uint64_t(INT64_MAX) + 1) {
         t.flags = LEVEE_JSON_FINT;
         t.integer = v == uint64_t(INT64_MAX) + 1 ? INT64_MIN : -int64_t(v);
         t.number = -double(v);
-        need_double = false;
+      } else {
+        fits = false;
       }
     }
-  }
-  if (need_double && !integral && nsig <= 19 && levee::json_decimal_to_double(w, q, neg, &t.number)) {
-    if (std::isinf(t.number)) return int(error(LEVEE_JSON_ESIZE, pos));
-    need_double = false;
-  }
-  if (need_double) {
-    if (integral) t.flags = LEVEE_JSON_FBIG;
-    const char *first = reinterpret_cast<const char *>(in + pos), *last = reinterpret_cast<const char *>(in + i);
-    double d = 0;
-    auto r = std::from_chars(first, last, d);
-    if (r.ec == std::errc::result_out_of_range) {
-      std::string text(first, last);
-      d = strtod_l(text.c_str(), nullptr, c_locale());
-    } else if (r.ec != std::errc() || r.ptr != last) {
-      return int(error(LEVEE_JSON_ESYNTAX, pos));
+    if (fits) {
+      *at = size_t(p - in);
+      return 1;
     }
-    if (std::isinf(d)) return int(error(LEVEE_JSON_ESIZE, pos));
-    t.number = d;
   }
+  t.flags = LEVEE_JSON_FBIG;
+  t.integer = 0;
+  return slow_double(in, pos, size_t(p - in), t, at);
+more:
+  if (!eof) return 0;
+  *at = size_t(p - in);
+  return LEVEE_JSON_ESYNTAX;
+}
+}  // namespace
+
+int levee_json::number(const uint8_t *in, size_t end, bool eof) {
+  levee_json_token t;
+  size_t at;
+  int r = parse_number(in, pos, end, eof, t, &at);
+  if (r < 0) return int(error(r, at));
+  if (r == 0) return 0;
   push() = t;
-  pos = i;
+  pos = at;
   value_done();
   return 1;
+}
+
+// ---------------------------------------------------------------- stage 2
+
+namespace {
+
+// Bytes that may follow a number or a literal inside a container (anything
+// else continues it: the one-pass loop reports the error).
+struct ScalarEnd {
+  bool v[256];
+  constexpr ScalarEnd() : v() {
+    for (const char *s = " \t\n\r{}[]:,\""; *s; s++) v[uint8_t(*s)] = true;
+  }
+};
+constexpr ScalarEnd kScalarEnd;
+
+// True when every backslash in [p, e) starts a valid escape (surrogates
+// paired), as scan_string checks them.
+bool escapes_valid(const uint8_t *p, const uint8_t *e) {
+  while ((p = static_cast<const uint8_t *>(memchr(p, '\\', size_t(e - p))))) {
+    if (e - p < 2) return false;
+    switch (p[1]) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        p += 2;
+        continue;
+      case 'u': break;
+      default: return false;
+    }
+    if (e - p < 6) return false;
+    int cp = hex4(p + 2);
+    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return false;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      if (e - p < 12 || p[6] != '\\' || p[7] != 'u') return false;
+      int lo = hex4(p + 8);
+      if (lo < 0xDC00 || lo > 0xDFFF) return false;
+      p += 12;
+    } else {
+      p += 6;
+    }
+  }
+  return true;
+}
+
+constexpr size_t kFirstWindow = 512, kMaxWindow = 16384;
+static_assert(kMaxWindow <= levee::scan::kJsonIndexMaxWindow);
+
+}  // namespace
+
+// The string whose content is in[start, close) (close: its closing quote,
+// UTF-8 and control bytes already checked by stage 1): pushes its token, or
+// returns false when an escape is invalid.
+inline bool levee_json::string_token(const uint8_t *in, size_t start, size_t close, uint32_t entry, bool escaped,
+                                     bool high) {
+  escaped |= (entry & levee::scan::kJsonEntryEscaped) != 0;
+  high |= (entry & levee::scan::kJsonEntryHigh) != 0;
+  if (__builtin_expect(escaped, 0)) return escaped_string_token(in, start, close, high);
+  if (ntape == tape_cap) grow();
+  tape[ntape++] = levee_json_token{LEVEE_JSON_STRING, high ? uint32_t(LEVEE_JSON_FUTF8) : 0u, start, close - start, 0, 0, 0};
+  return true;
+}
+
+__attribute__((noinline)) bool levee_json::escaped_string_token(const uint8_t *in, size_t start, size_t close,
+                                                                bool high) {
+  if (!escapes_valid(in + start, in + close)) return false;
+  size_t aux = strings.size();
+  size_t n = unescape(in + start, in + close, strings, high);
+  levee_json_token &t = push();
+  t.type = LEVEE_JSON_STRING;
+  t.flags = LEVEE_JSON_FESCAPED | (high ? LEVEE_JSON_FUTF8 : 0);
+  t.off = start;
+  t.len = close - start;
+  t.aux = aux;
+  t.integer = int64_t(n);
+  return true;
+}
+
+int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
+  using namespace levee::scan;
+  const JsonIndex index_fn = kern->json_index;
+  if (!index) {
+    index = static_cast<uint32_t *>(malloc(json_index_room(kMaxWindow) * sizeof(uint32_t)));
+    if (!index) throw std::bad_alloc();
+  }
+  JsonIndexCarry carry;
+  if (state == kInString) carry.in_string = ~uint64_t(0);
+  size_t next = pos, win = kFirstWindow, base = 0;
+  bool dirty = false;
+  const uint32_t *ip = index, *ie = index;
+  size_t p = pos;      // the end of the last token read
+  State hs = state;    // the state to leave for the one-pass loop
+  size_t i = 0, j = 0;
+  uint32_t e = 0;
+  uint8_t c;
+
+  // The next entry (refilling the index window by window); none: hand over.
+#define LEVEE_NEXT(idx)                                              \
+  do {                                                               \
+    while (ip == ie) {                                               \
+      if (dirty || next >= end) goto handover;                       \
+      size_t n_ = end - next < win ? end - next : win, clean_;       \
+      ie = index + index_fn(&carry, in + next, n_, index, &clean_);  \
+      ip = index;                                                    \
+      base = next;                                                   \
+      next += n_;                                                    \
+      dirty = clean_ < n_;                                           \
+      if (win < kMaxWindow) win *= 4;                                \
+    }                                                                \
+    e = *ip++;                                                       \
+    idx = base + (e & kJsonEntryOffset);                             \
+  } while (0)
+
+  switch (state) {
+    case kValue: goto value;
+    case kArrayFirst: goto array_first;
+    case kObjectFirst: goto object_first;
+    case kKey: goto key;
+    case kColon: goto colon;
+    case kAfter: goto after;
+    case kInString: goto in_string;
+    case kDone: return 0;
+  }
+
+in_string:  // resuming a string cut by the end of the last input
+  LEVEE_NEXT(j);
+  if (!string_token(in, str_start, j, e, str_escaped, str_utf8)) goto handover;
+  p = j + 1;
+  if (str_key) goto colon;
+  goto value_done;
+
+array_first:
+  hs = kArrayFirst;
+  LEVEE_NEXT(i);
+  c = in[i];
+  if (c == ']') goto close;
+  goto value_at;
+
+value:  // hs is kValue or kArrayFirst
+  LEVEE_NEXT(i);
+  c = in[i];
+value_at:
+  switch (c) {
+    case '"':
+      LEVEE_NEXT(j);
+      if (!string_token(in, i + 1, j, e, false, false)) goto handover;
+      p = j + 1;
+      goto value_done;
+    case '[':
+    case '{': {
+      if (stack.size() >= max_depth) goto handover;
+      if (ntape == tape_cap) grow();
+      tape[ntape++] = levee_json_token{c == '[' ? uint32_t(LEVEE_JSON_ARRAY) : uint32_t(LEVEE_JSON_OBJECT), 0, i, 0, 0, 0, 0};
+      stack.push_back(Frame{ntape - 1, 0, c == '{'});
+      p = i + 1;
+      if (c == '[') goto array_first;
+      goto object_first;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+      // The four bytes at the end of the word, compared at once.
+      size_t n = c == 'f' ? 5 : 4;
+      const char *word = c == 't' ? "true" : c == 'f' ? "alse" : "null";
+      uint32_t have, want;
+      if (end - i < n) goto handover;
+      memcpy(&have, in + i + n - 4, 4);
+      memcpy(&want, word, 4);
+      if (have != want) goto handover;
+      if (i + n < end && !stack.empty() && !kScalarEnd.v[in[i + n]]) goto handover;
+      if (ntape == tape_cap) grow();
+      tape[ntape++] = levee_json_token{c == 't' ? uint32_t(LEVEE_JSON_TRUE) : c == 'f' ? uint32_t(LEVEE_JSON_FALSE) : uint32_t(LEVEE_JSON_NULL),
+                                       0, i, n, 0, 0, 0};
+      p = i + n;
+      goto value_done;
+    }
+    case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
+      size_t at;
+      if (ntape == tape_cap) grow();
+      if (parse_number(in, i, end, eof, tape[ntape], &at) != 1) goto handover;
+      if (at < end && !stack.empty() && !kScalarEnd.v[in[at]]) goto handover;
+      ntape++;
+      p = at;
+      goto value_done;
+    }
+    default:
+      goto handover;
+  }
+
+value_done:
+  if (stack.empty()) {
+    state = kDone;
+    done = true;
+    pos = p;
+    return int64_t(p);
+  }
+  stack.back().count++;
+after:
+  hs = kAfter;
+  LEVEE_NEXT(i);
+  c = in[i];
+  if (c == ',') {
+    p = i + 1;
+    if (stack.back().object) goto key;
+    hs = kValue;
+    goto value;
+  }
+close: {  // c = in[i] closes the innermost container, or hands over
+  Frame &f = stack.back();
+  if (c != (f.object ? '}' : ']')) goto handover;
+  tape[f.token].len = f.count;
+  stack.pop_back();
+  p = i + 1;
+  goto value_done;
+}
+
+object_first:
+  hs = kObjectFirst;
+  LEVEE_NEXT(i);
+  c = in[i];
+  if (c == '}') goto close;
+  goto key_at;
+key:
+  hs = kKey;
+  LEVEE_NEXT(i);
+key_at:
+  if (in[i] != '"') goto handover;
+  LEVEE_NEXT(j);
+  if (!string_token(in, i + 1, j, e, false, false)) goto handover;
+  p = j + 1;
+colon:
+  hs = kColon;
+  LEVEE_NEXT(i);
+  if (in[i] != ':') goto handover;
+  p = i + 1;
+  hs = kValue;
+  goto value;
+
+handover:
+  state = hs;
+  pos = p;
+  return 0;
+#undef LEVEE_NEXT
 }
 
 int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
@@ -460,6 +774,10 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
     end = size_t(max_size);
     clipped = true;
     eof = false;
+  }
+  if (kern->json_index && pos < end) {
+    int64_t r = feed_indexed(in, end, eof);
+    if (r > 0) return r;
   }
   for (;;) {
     if (state == kInString) {
