@@ -149,44 +149,74 @@ inline size_t put_utf8(char *d, uint32_t cp) {
   return 4;
 }
 
-// Unescapes an already validated string body into out; returns its length.
+// Appends the unescaped text of the string body [p, e) to out and returns
+// its length, or SIZE_MAX (out unchanged) when an escape is invalid (a
+// lone or unpaired surrogate included). Sets utf8 when an escape writes
+// non-ASCII text.
 size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out, bool &utf8) {
   size_t start = out.size();
-  out.resize(start + (e - p));  // unescaped text is never longer
-  char *d = out.data() + start;
-  while (p < e) {
-    const uint8_t *q = static_cast<const uint8_t *>(memchr(p, '\\', size_t(e - p)));
-    if (!q) q = e;
-    memcpy(d, p, q - p);
-    d += q - p;
-    p = q;
+  out.resize(start + size_t(e - p));  // unescaped text is never longer
+  uint8_t *d = reinterpret_cast<uint8_t *>(out.data()) + start;
+  for (;;) {
+    // Copy up to the next backslash (16 bytes at a time: d never passes p,
+    // so the copy stays inside the room made above).
+#if defined(__SSE2__)
+    while (e - p >= 16) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(d), x);
+      unsigned m = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+      if (m) {
+        unsigned k = unsigned(__builtin_ctz(m));
+        p += k;
+        d += k;
+        goto escape;
+      }
+      p += 16;
+      d += 16;
+    }
+#endif
+    while (p < e && *p != '\\') *d++ = *p++;
     if (p == e) break;
-    uint8_t c = p[1];
-    p += 2;
-    switch (c) {
+  escape:
+    if (e - p < 2) goto bad;
+    switch (p[1]) {
+      case '"': *d++ = '"'; break;
+      case '\\': *d++ = '\\'; break;
+      case '/': *d++ = '/'; break;
       case 'b': *d++ = '\b'; break;
       case 'f': *d++ = '\f'; break;
       case 'n': *d++ = '\n'; break;
       case 'r': *d++ = '\r'; break;
       case 't': *d++ = '\t'; break;
       case 'u': {
-        uint32_t cp = uint32_t(hex4(p));
-        p += 4;
+        if (e - p < 6) goto bad;
+        int cp = hex4(p + 2);
+        if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) goto bad;
         if (cp >= 0xD800 && cp <= 0xDBFF) {
-          uint32_t lo = uint32_t(hex4(p + 2));
-          p += 6;
+          // A high surrogate must be followed by an escaped low surrogate.
+          if (e - p < 12 || p[6] != '\\' || p[7] != 'u') goto bad;
+          int lo = hex4(p + 8);
+          if (lo < 0xDC00 || lo > 0xDFFF) goto bad;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          p += 6;
         }
         if (cp >= 0x80) utf8 = true;
-        d += put_utf8(d, cp);
-        break;
+        d += put_utf8(reinterpret_cast<char *>(d), uint32_t(cp));
+        p += 6;
+        continue;
       }
-      default: *d++ = char(c); break;  // '"', '\\', '/'
+      default: goto bad;
     }
+    p += 2;
   }
-  size_t n = d - (out.data() + start);
-  out.resize(start + n);
-  return n;
+  {
+    size_t n = size_t(d - reinterpret_cast<uint8_t *>(out.data())) - start;
+    out.resize(start + n);
+    return n;
+  }
+bad:
+  out.resize(start);
+  return SIZE_MAX;
 }
 
 locale_t c_locale() {
@@ -423,13 +453,16 @@ __attribute__((always_inline)) inline int parse_fraction(const uint8_t *in, size
   t.len = size_t(p - in) - pos;
   t.aux = 0;
   t.integer = 0;
-  if (nsig <= 19 && levee::json_decimal_to_double(w, q, neg, &t.number)) {
-    if (__builtin_expect(std::isinf(t.number), 0)) {
+  if (nsig <= 19) {
+    int r = levee::json_decimal_to_double(w, q, neg, &t.number);
+    if (__builtin_expect(r > 0, 1)) {
+      *at = size_t(p - in);
+      return 1;
+    }
+    if (r < 0) {  // JSON has no infinity
       *at = pos;
       return LEVEE_JSON_ESIZE;
     }
-    *at = size_t(p - in);
-    return 1;
   }
   return slow_double(in, pos, size_t(p - in), t, at);
 more:
@@ -538,56 +571,19 @@ struct ScalarEnd {
 };
 constexpr ScalarEnd kScalarEnd;
 
-// True when every backslash in [p, e) starts a valid escape (surrogates
-// paired), as scan_string checks them.
-bool escapes_valid(const uint8_t *p, const uint8_t *e) {
-  while ((p = static_cast<const uint8_t *>(memchr(p, '\\', size_t(e - p))))) {
-    if (e - p < 2) return false;
-    switch (p[1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-        p += 2;
-        continue;
-      case 'u': break;
-      default: return false;
-    }
-    if (e - p < 6) return false;
-    int cp = hex4(p + 2);
-    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return false;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-      if (e - p < 12 || p[6] != '\\' || p[7] != 'u') return false;
-      int lo = hex4(p + 8);
-      if (lo < 0xDC00 || lo > 0xDFFF) return false;
-      p += 12;
-    } else {
-      p += 6;
-    }
-  }
-  return true;
-}
-
 constexpr size_t kFirstWindow = 512, kMaxWindow = 16384;
 static_assert(kMaxWindow <= levee::scan::kJsonIndexMaxWindow);
 
 }  // namespace
 
-// The string whose content is in[start, close) (close: its closing quote,
-// UTF-8 and control bytes already checked by stage 1): pushes its token, or
-// returns false when an escape is invalid.
-inline bool levee_json::string_token(const uint8_t *in, size_t start, size_t close, uint32_t entry, bool escaped,
-                                     bool high) {
-  escaped |= (entry & levee::scan::kJsonEntryEscaped) != 0;
-  high |= (entry & levee::scan::kJsonEntryHigh) != 0;
-  if (__builtin_expect(escaped, 0)) return escaped_string_token(in, start, close, high);
-  if (ntape == tape_cap) grow();
-  tape[ntape++] = levee_json_token{LEVEE_JSON_STRING, high ? uint32_t(LEVEE_JSON_FUTF8) : 0u, start, close - start, 0, 0, 0};
-  return true;
-}
-
+// An escaped string whose content is in[start, close) (close: its closing
+// quote; UTF-8 and control bytes already checked by stage 1): pushes its
+// token, or returns false when an escape is invalid.
 __attribute__((noinline)) bool levee_json::escaped_string_token(const uint8_t *in, size_t start, size_t close,
                                                                 bool high) {
-  if (!escapes_valid(in + start, in + close)) return false;
   size_t aux = strings.size();
   size_t n = unescape(in + start, in + close, strings, high);
+  if (n == SIZE_MAX) return false;
   levee_json_token &t = push();
   t.type = LEVEE_JSON_STRING;
   t.flags = LEVEE_JSON_FESCAPED | (high ? LEVEE_JSON_FUTF8 : 0);
@@ -598,43 +594,99 @@ __attribute__((noinline)) bool levee_json::escaped_string_token(const uint8_t *i
   return true;
 }
 
+namespace {
+
+// The windows of the structural index that stage 2 reads: indexed one
+// after another, each from the end of the last (growing from kFirstWindow
+// to kMaxWindow, so a small value followed by more bytes costs little).
+struct IndexWindows {
+  levee::scan::JsonIndex fn;
+  uint32_t *buf;
+  const uint8_t *in;
+  size_t next, end, win, base;
+  bool dirty;
+  levee::scan::JsonIndexCarry carry;
+  struct Range {
+    const uint32_t *ip, *ie;
+  };
+  // The entries of the next window that has any (base: its start), or an
+  // empty range at the end of the input or after a bad block.
+  __attribute__((noinline)) Range refill() {
+    while (!dirty && next < end) {
+      size_t n = end - next < win ? end - next : win, clean;
+      size_t count = fn(&carry, in + next, n, buf, &clean);
+      base = next;
+      next += n;
+      dirty = clean < n;
+      if (win < kMaxWindow) win *= 4;
+      if (count) return Range{buf, buf + count};
+    }
+    return Range{buf, buf};
+  }
+};
+
+}  // namespace
+
 int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
   using namespace levee::scan;
-  const JsonIndex index_fn = kern->json_index;
   if (!index) {
     index = static_cast<uint32_t *>(malloc(json_index_room(kMaxWindow) * sizeof(uint32_t)));
     if (!index) throw std::bad_alloc();
   }
-  JsonIndexCarry carry;
-  if (state == kInString) carry.in_string = ~uint64_t(0);
-  size_t next = pos, win = kFirstWindow, base = 0;
-  bool dirty = false;
+  IndexWindows w{kern->json_index, index, in, pos, end, kFirstWindow, 0, false, {}};
+  if (state == kInString) w.carry.in_string = ~uint64_t(0);
   const uint32_t *ip = index, *ie = index;
-  size_t p = pos;      // the end of the last token read
-  State hs = state;    // the state to leave for the one-pass loop
-  size_t i = 0, j = 0;
-  uint32_t e = 0;
+  size_t base = 0;
+  size_t p = pos;  // the end of the last token read
+  State hs;        // where `value` hands over: kValue or kArrayFirst
+  size_t i, j;
+  uint32_t e;
   uint8_t c;
+  Frame *top = stack.empty() ? nullptr : &stack.back();  // the innermost container
+  levee_json_token *tk = tape + ntape, *tk_end = tape + tape_cap;  // the next free token
 
-  // The next entry (refilling the index window by window); none: hand over.
-#define LEVEE_NEXT(idx)                                              \
-  do {                                                               \
-    while (ip == ie) {                                               \
-      if (dirty || next >= end) goto handover;                       \
-      size_t n_ = end - next < win ? end - next : win, clean_;       \
-      ie = index + index_fn(&carry, in + next, n_, index, &clean_);  \
-      ip = index;                                                    \
-      base = next;                                                   \
-      next += n_;                                                    \
-      dirty = clean_ < n_;                                           \
-      if (win < kMaxWindow) win *= 4;                                \
-    }                                                                \
-    e = *ip++;                                                       \
-    idx = base + (e & kJsonEntryOffset);                             \
+  // The next entry into idx; none: hand over at `fail`.
+#define LEVEE_NEXT(idx, fail)                \
+  do {                                       \
+    if (__builtin_expect(ip == ie, 0)) {     \
+      IndexWindows::Range r_ = w.refill();   \
+      if (r_.ip == r_.ie) goto fail;         \
+      ip = r_.ip;                            \
+      ie = r_.ie;                            \
+      base = w.base;                         \
+    }                                        \
+    e = *ip++;                               \
+    idx = base + (e & kJsonEntryOffset);     \
+  } while (0)
+  // Room for one more token at tk.
+#define LEVEE_ROOM()                         \
+  do {                                       \
+    if (__builtin_expect(tk == tk_end, 0)) { \
+      ntape = size_t(tk - tape);             \
+      grow();                                \
+      tk = tape + ntape;                     \
+      tk_end = tape + tape_cap;              \
+    }                                        \
+  } while (0)
+  // Pushes the string in[start, close) (entry e: its closing quote), or
+  // hands over at fail when an escape in it is invalid.
+#define LEVEE_STRING(start, close, esc, high, fail)                                                          \
+  do {                                                                                                      \
+    if (__builtin_expect((e & kJsonEntryEscaped) || (esc), 0)) {                                            \
+      ntape = size_t(tk - tape);                                                                            \
+      bool ok_ = escaped_string_token(in, start, close, (high) || (e & kJsonEntryHigh));                    \
+      tk = tape + ntape;                                                                                    \
+      tk_end = tape + tape_cap;                                                                             \
+      if (!ok_) goto fail;                                                                                  \
+    } else {                                                                                                \
+      LEVEE_ROOM();                                                                                         \
+      *tk++ = levee_json_token{LEVEE_JSON_STRING, ((high) || (e & kJsonEntryHigh)) ? uint32_t(LEVEE_JSON_FUTF8) : 0u, \
+                               start, (close) - (start), 0, 0, 0};                                          \
+    }                                                                                                       \
   } while (0)
 
   switch (state) {
-    case kValue: goto value;
+    case kValue: hs = kValue; goto value;
     case kArrayFirst: goto array_first;
     case kObjectFirst: goto object_first;
     case kKey: goto key;
@@ -645,39 +697,48 @@ int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
   }
 
 in_string:  // resuming a string cut by the end of the last input
-  LEVEE_NEXT(j);
-  if (!string_token(in, str_start, j, e, str_escaped, str_utf8)) goto handover;
+  LEVEE_NEXT(j, hand_in_string);
+  LEVEE_STRING(str_start, j, str_escaped, str_utf8, hand_in_string);
   p = j + 1;
   if (str_key) goto colon;
   goto value_done;
 
 array_first:
-  hs = kArrayFirst;
-  LEVEE_NEXT(i);
+  LEVEE_NEXT(i, hand_array_first);
   c = in[i];
   if (c == ']') goto close;
+  hs = kArrayFirst;
   goto value_at;
 
 value:  // hs is kValue or kArrayFirst
-  LEVEE_NEXT(i);
+  LEVEE_NEXT(i, hand_value);
   c = in[i];
 value_at:
+  if (uint8_t(c - '0') < 10 || c == '-') {  // numbers first: canada.json is made of them
+    size_t at;
+    LEVEE_ROOM();
+    if (parse_number(in, i, end, eof, *tk, &at) != 1) goto hand_value;
+    if (at < end && top && !kScalarEnd.v[in[at]]) goto hand_value;
+    tk++;
+    p = at;
+    goto value_done;
+  }
   switch (c) {
     case '"':
-      LEVEE_NEXT(j);
-      if (!string_token(in, i + 1, j, e, false, false)) goto handover;
+      LEVEE_NEXT(j, hand_value);
+      LEVEE_STRING(i + 1, j, false, false, hand_value);
       p = j + 1;
       goto value_done;
     case '[':
-    case '{': {
-      if (stack.size() >= max_depth) goto handover;
-      if (ntape == tape_cap) grow();
-      tape[ntape++] = levee_json_token{c == '[' ? uint32_t(LEVEE_JSON_ARRAY) : uint32_t(LEVEE_JSON_OBJECT), 0, i, 0, 0, 0, 0};
-      stack.push_back(Frame{ntape - 1, 0, c == '{'});
+    case '{':
+      if (stack.size() >= max_depth) goto hand_value;
+      LEVEE_ROOM();
+      *tk++ = levee_json_token{c == '[' ? uint32_t(LEVEE_JSON_ARRAY) : uint32_t(LEVEE_JSON_OBJECT), 0, i, 0, 0, 0, 0};
+      stack.push_back(Frame{size_t(tk - tape) - 1, 0, c == '{'});
+      top = &stack.back();
       p = i + 1;
       if (c == '[') goto array_first;
       goto object_first;
-    }
     case 't':
     case 'f':
     case 'n': {
@@ -685,84 +746,96 @@ value_at:
       size_t n = c == 'f' ? 5 : 4;
       const char *word = c == 't' ? "true" : c == 'f' ? "alse" : "null";
       uint32_t have, want;
-      if (end - i < n) goto handover;
+      if (end - i < n) goto hand_value;
       memcpy(&have, in + i + n - 4, 4);
       memcpy(&want, word, 4);
-      if (have != want) goto handover;
-      if (i + n < end && !stack.empty() && !kScalarEnd.v[in[i + n]]) goto handover;
-      if (ntape == tape_cap) grow();
-      tape[ntape++] = levee_json_token{c == 't' ? uint32_t(LEVEE_JSON_TRUE) : c == 'f' ? uint32_t(LEVEE_JSON_FALSE) : uint32_t(LEVEE_JSON_NULL),
-                                       0, i, n, 0, 0, 0};
+      if (have != want) goto hand_value;
+      if (i + n < end && top && !kScalarEnd.v[in[i + n]]) goto hand_value;
+      LEVEE_ROOM();
+      *tk++ = levee_json_token{c == 't' ? uint32_t(LEVEE_JSON_TRUE) : c == 'f' ? uint32_t(LEVEE_JSON_FALSE) : uint32_t(LEVEE_JSON_NULL),
+                               0, i, n, 0, 0, 0};
       p = i + n;
       goto value_done;
     }
-    case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
-      size_t at;
-      if (ntape == tape_cap) grow();
-      if (parse_number(in, i, end, eof, tape[ntape], &at) != 1) goto handover;
-      if (at < end && !stack.empty() && !kScalarEnd.v[in[at]]) goto handover;
-      ntape++;
-      p = at;
-      goto value_done;
-    }
     default:
-      goto handover;
+      goto hand_value;
   }
 
 value_done:
-  if (stack.empty()) {
+  if (!top) {
+    ntape = size_t(tk - tape);
     state = kDone;
     done = true;
     pos = p;
     return int64_t(p);
   }
-  stack.back().count++;
+  top->count++;
 after:
-  hs = kAfter;
-  LEVEE_NEXT(i);
+  LEVEE_NEXT(i, hand_after);
   c = in[i];
   if (c == ',') {
     p = i + 1;
-    if (stack.back().object) goto key;
+    if (top->object) goto key;
     hs = kValue;
     goto value;
   }
-close: {  // c = in[i] closes the innermost container, or hands over
-  Frame &f = stack.back();
-  if (c != (f.object ? '}' : ']')) goto handover;
-  tape[f.token].len = f.count;
+close:  // c = in[i] closes the innermost container (always, but after a value)
+  if (c != (top->object ? '}' : ']')) goto hand_after;
+  tape[top->token].len = top->count;
   stack.pop_back();
+  top = stack.empty() ? nullptr : top - 1;
   p = i + 1;
   goto value_done;
-}
 
 object_first:
-  hs = kObjectFirst;
-  LEVEE_NEXT(i);
+  LEVEE_NEXT(i, hand_object_first);
   c = in[i];
   if (c == '}') goto close;
-  goto key_at;
+  if (c != '"') goto hand_object_first;
+  LEVEE_NEXT(j, hand_object_first);
+  LEVEE_STRING(i + 1, j, false, false, hand_object_first);
+  p = j + 1;
+  goto colon;
 key:
-  hs = kKey;
-  LEVEE_NEXT(i);
-key_at:
-  if (in[i] != '"') goto handover;
-  LEVEE_NEXT(j);
-  if (!string_token(in, i + 1, j, e, false, false)) goto handover;
+  LEVEE_NEXT(i, hand_key);
+  if (in[i] != '"') goto hand_key;
+  LEVEE_NEXT(j, hand_key);
+  LEVEE_STRING(i + 1, j, false, false, hand_key);
   p = j + 1;
 colon:
-  hs = kColon;
-  LEVEE_NEXT(i);
-  if (in[i] != ':') goto handover;
+  LEVEE_NEXT(i, hand_colon);
+  if (in[i] != ':') goto hand_colon;
   p = i + 1;
   hs = kValue;
   goto value;
 
+hand_in_string:
+  hs = kInString;
+  goto handover;
+hand_array_first:
+  hs = kArrayFirst;
+  goto handover;
+hand_object_first:
+  hs = kObjectFirst;
+  goto handover;
+hand_key:
+  hs = kKey;
+  goto handover;
+hand_colon:
+  hs = kColon;
+  goto handover;
+hand_after:
+  hs = kAfter;
+  goto handover;
+hand_value:
 handover:
+  ntape = size_t(tk - tape);
   state = hs;
   pos = p;
   return 0;
 #undef LEVEE_NEXT
+#undef LEVEE_ROOM
+#undef LEVEE_STRING
 }
 
 int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {

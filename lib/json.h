@@ -3,6 +3,7 @@
 // levee.h). See docs/design/json.md.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -132,7 +133,6 @@ struct levee_json {
   // 0 with the state left where the one-pass loop must go on (the end of
   // the input, or anything but valid JSON, which that loop reports).
   int64_t feed_indexed(const uint8_t *in, size_t end, bool eof);
-  bool string_token(const uint8_t *in, size_t start, size_t close, uint32_t entry, bool escaped, bool high);
   bool escaped_string_token(const uint8_t *in, size_t start, size_t close, bool high);
 };
 
@@ -175,7 +175,13 @@ size_t json_format_pyfloat(char *dst, double x);
 // path of every non-integer number.
 constexpr int kJsonMinQ = -342, kJsonMaxQ = 308;
 // The table: for q in [kJsonMinQ, kJsonMaxQ], two words at 2 * (q - kJsonMinQ).
-const uint64_t *json_pow5();
+// Built on first use (json_pow5_build), then read through one atomic load.
+extern std::atomic<const uint64_t *> g_json_pow5;
+const uint64_t *json_pow5_build();
+inline const uint64_t *json_pow5() {
+  const uint64_t *t = g_json_pow5.load(std::memory_order_acquire);
+  return __builtin_expect(t != nullptr, 1) ? t : json_pow5_build();
+}
 
 constexpr double kJsonPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -188,24 +194,22 @@ inline double json_with_sign(uint64_t bits, bool neg) {
 }
 
 // The double nearest to (neg ? -1 : 1) * w * 10^q (ties to even), as strtod
-// gives it (0 / infinity beyond the range). false when it cannot tell (the
-// caller then parses the text with std::from_chars). w holds at most 19
-// decimal digits.
-inline bool json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out) {
+// gives it (0 beyond the range). Returns 1 with *out set, -1 when the value
+// overflows the double range (strtod: infinity), or 0 when it cannot tell
+// (the caller then parses the text with std::from_chars). w holds at most
+// 19 decimal digits.
+__attribute__((always_inline)) inline int json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out) {
   if (w == 0 || q < kJsonMinQ) {
     *out = json_with_sign(0, neg);
-    return true;
+    return 1;
   }
-  if (q > kJsonMaxQ) {
-    *out = json_with_sign(uint64_t(0x7FF) << 52, neg);
-    return true;
-  }
+  if (q > kJsonMaxQ) return -1;
   // Clinger: w and 10^|q| are exact doubles, one rounding.
   if (w <= (uint64_t(1) << 53) && q >= -22 && q <= 22) {
     double d = double(w);
     d = q < 0 ? d / kJsonPow10[-q] : d * kJsonPow10[q];
     *out = neg ? -d : d;
-    return true;
+    return 1;
   }
   int lz = __builtin_clzll(w);
   w <<= lz;
@@ -218,21 +222,21 @@ inline bool json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out)
     lo += shi;
     if (shi > lo) hi++;
   }
-  if (lo == ~uint64_t(0) && (q < -27 || q > 55)) return false;
+  if (lo == ~uint64_t(0) && (q < -27 || q > 55)) return 0;
   int upper = int(hi >> 63);
   uint64_t m = hi >> (upper + 64 - 52 - 3);
   int64_t p2 = (((152170 + 65536) * q) >> 16) + 63 + upper - lz + 1023;
   if (p2 <= 0) {  // subnormal
     if (-p2 + 1 >= 64) {
       *out = json_with_sign(0, neg);
-      return true;
+      return 1;
     }
     m >>= -p2 + 1;
     m += m & 1;
     m >>= 1;
     p2 = m < (uint64_t(1) << 52) ? 0 : 1;
     *out = json_with_sign(m | (uint64_t(p2) << 52), neg);
-    return true;
+    return 1;
   }
   // Exactly halfway between two doubles: round to even.
   if (lo <= 1 && q >= -4 && q <= 23 && (m & 3) == 1 && (m << (upper + 64 - 52 - 3)) == hi) m &= ~uint64_t(1);
@@ -243,12 +247,9 @@ inline bool json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out)
     p2++;
   }
   m &= ~(uint64_t(1) << 52);
-  if (p2 >= 0x7FF) {
-    *out = json_with_sign(uint64_t(0x7FF) << 52, neg);
-    return true;
-  }
+  if (p2 >= 0x7FF) return -1;
   *out = json_with_sign(m | (uint64_t(p2) << 52), neg);
-  return true;
+  return 1;
 }
 
 

@@ -109,8 +109,11 @@ struct Pow5 {
 
 namespace levee {
 
-const uint64_t *json_pow5() {
+std::atomic<const uint64_t *> g_json_pow5{nullptr};
+
+const uint64_t *json_pow5_build() {
   static const Pow5 *table = new Pow5();  // built once, never freed
+  g_json_pow5.store(table->v, std::memory_order_release);
   return table->v;
 }
 

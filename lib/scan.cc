@@ -198,8 +198,16 @@ struct Carry {
   }
 };
 
-#define LEVEE_FLATTEN_ONE(j)                                           \
-  w[j] = off + uint32_t(__builtin_ctzll(s | (uint64_t(1) << 63))); \
+// tzcnt (bsf where BMI1 is missing) of a word that may be zero: the entries
+// written for a zero word lie past the count and are never read.
+inline uint32_t tz_any(uint64_t s) {
+  uint64_t r;
+  __asm__("tzcnt %1, %0" : "=r"(r) : "r"(s) : "cc");
+  return uint32_t(r);
+}
+
+#define LEVEE_FLATTEN_ONE(j)  \
+  w[j] = off + tz_any(s);     \
   s &= s - 1;
 
 // The rest of a block once its string mask S is known (S: the opening
@@ -559,12 +567,40 @@ LEVEE_AVX2 inline uint64_t bits32(__m256i a, __m256i b) {
 LEVEE_AVX2 inline Masks classify32(__m256i x0, __m256i x1) {
   __m256i ws = table32(kWsByLow), op = table32(kOpByLow), q = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\');
   __m256i up = _mm256_set1_epi8(0x20);
+  // signed: bytes >= 0x80 are negative, so "< 0x20" takes them too (high removes them)
+  uint64_t high = bits32(x0, x1);
+  uint64_t low = bits32(_mm256_cmpgt_epi8(up, x0), _mm256_cmpgt_epi8(up, x1));
   return Masks{bits32(_mm256_cmpeq_epi8(x0, q), _mm256_cmpeq_epi8(x1, q)),
                bits32(_mm256_cmpeq_epi8(x0, bs), _mm256_cmpeq_epi8(x1, bs)),
                bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws, x0), x0), _mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws, x1), x1)),
                bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(op, x0), _mm256_or_si256(x0, up)),
                       _mm256_cmpeq_epi8(_mm256_shuffle_epi8(op, x1), _mm256_or_si256(x1, up))),
-               bits32(ctl32(x0), ctl32(x1)), bits32(x0, x1)};
+               low & ~high, high};
+}
+
+// True when the 64 bytes x0, x1 (after the block whose last 32 bytes are
+// prev) break UTF-8. Out of line: most blocks are ASCII, and the main loop
+// keeps its registers.
+__attribute__((target("avx2"), noinline)) bool utf8_bad64(__m256i x0, __m256i x1, __m256i prev) {
+  __m256i err = _mm256_or_si256(utf8_errors32(x0, prev), utf8_errors32(x1, x0));
+  return !_mm256_testz_si256(err, err);
+}
+
+// One 64-byte block of the AVX2 index; false when it is bad (nothing written).
+LEVEE_AVX2_INDEX __attribute__((always_inline)) inline bool index_block_avx2(const uint8_t *b, uint32_t off, Carry &cy,
+                                                                             __m256i &prev, bool &check, uint32_t *&o) {
+  __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
+  __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
+  Masks m = classify32(x0, x1);
+  if (__builtin_expect(m.high || check, 0)) {
+    if (utf8_bad64(x0, x1, prev)) return false;
+  }
+  check = m.high != 0;
+  prev = x1;
+  uint64_t quotes = m.quote & ~find_escaped(m.bs, &cy.escaped);
+  uint64_t S = uint64_t(_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_cvtsi64_si128(int64_t(quotes)), _mm_set1_epi8(-1), 0))) ^
+               cy.in_string;
+  return finish_block(cy, m, quotes, S, off, o);
 }
 
 LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t *out, size_t *clean) {
@@ -572,30 +608,18 @@ LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, siz
   Carry cy(*c);
   __m256i prev = _mm256_inserti128_si256(_mm256_setzero_si256(), _mm_loadu_si128(reinterpret_cast<const __m128i *>(c->prev)), 1);
   bool check = may_continue(c->prev);
-  alignas(32) uint8_t tail[64];
-  for (size_t k = 0; k < n; k += 64) {
-    const uint8_t *b = p + k;
-    if (n - k < 64) {
-      memset(tail, ' ', 64);
-      memcpy(tail, b, n - k);
-      b = tail;
+  size_t k = 0;
+  for (; n - k >= 64; k += 64) {
+    if (!index_block_avx2(p + k, uint32_t(k), cy, prev, check, o)) {
+      *clean = k;
+      return size_t(o - out);
     }
-    __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
-    __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
-    Masks m = classify32(x0, x1);
-    if (m.high || check) {
-      __m256i err = _mm256_or_si256(utf8_errors32(x0, prev), utf8_errors32(x1, x0));
-      if (!_mm256_testz_si256(err, err)) {
-        *clean = k;
-        return size_t(o - out);
-      }
-    }
-    check = m.high != 0;
-    prev = x1;
-    uint64_t quotes = m.quote & ~find_escaped(m.bs, &cy.escaped);
-    uint64_t S = uint64_t(_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_cvtsi64_si128(int64_t(quotes)), _mm_set1_epi8(-1), 0))) ^
-                 cy.in_string;
-    if (!finish_block(cy, m, quotes, S, uint32_t(k), o)) {
+  }
+  if (k < n) {  // the last partial block, read as if spaces followed
+    alignas(32) uint8_t tail[64];
+    memset(tail, ' ', 64);
+    memcpy(tail, p + k, n - k);
+    if (!index_block_avx2(tail, uint32_t(k), cy, prev, check, o)) {
       *clean = k;
       return size_t(o - out);
     }
