@@ -31,47 +31,55 @@ inline const uint8_t *skip_ws(const levee::scan::Kernels &k, const uint8_t *p, c
   return k.json_ws(p, e);
 }
 
-// Accumulates the decimal digits from in[i] into *acc (modulo 2^64) and
-// returns the index of the first other byte (or end).
-inline size_t digit_run(const uint8_t *in, size_t i, size_t end, uint64_t *acc) {
+// Accumulates the decimal digits from p into *acc (modulo 2^64) and
+// returns the first other byte (or e).
+inline const uint8_t *digit_run(const uint8_t *p, const uint8_t *e, uint64_t *acc) {
   uint64_t a = *acc;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  // Eight digits at a time (SWAR, as simdjson and fast_float do).
-  while (end - i >= 8) {
+  // Eight digits at a time while there are eight (SWAR, as simdjson and
+  // fast_float do), then a few more at once when there are four or more,
+  // then one at a time.
+  while (e - p >= 8) {
     uint64_t x;
-    memcpy(&x, in + i, 8);
-    if (((x & 0xF0F0F0F0F0F0F0F0ull) | (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
-        0x3333333333333333ull)
-      break;
-    x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
-    x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
-    a = a * 100000000 + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
-    i += 8;
-  }
-  if (end - i >= 8) {
-    // Fewer than eight digits left: count them (a byte's test can only be
-    // disturbed by a carry out of an earlier non-digit byte, after the
-    // count), move them to the low-order end, convert as above.
-    uint64_t x;
-    memcpy(&x, in + i, 8);
+    memcpy(&x, p, 8);
     uint64_t bad = ((x & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
                    (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull);
-    unsigned n = unsigned(__builtin_ctzll(bad)) / 8;  // bad != 0: the loop above stopped
-    if (n) {
-      x = (x & ((uint64_t(1) << (8 * n)) - 1)) << (8 * (8 - n));
+    if (bad) {
+      // The digits before the first other byte (a byte's test is only
+      // disturbed by a carry out of an earlier non-digit byte).
+      unsigned n = unsigned(__builtin_ctzll(bad)) >> 3;
+      if (n < 4) break;
+      x = (x << (8 * (8 - n)));
       x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
       x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
       static constexpr uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
-      a = a * kPow10[n] + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
-      i += n;
+      *acc = a * kPow10[n] + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
+      return p + n;
     }
-    *acc = a;
-    return i;
+    x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
+    x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
+    a = a * 100000000 + uint32_t((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
+    p += 8;
   }
 #endif
-  while (i < end && is_digit(in[i])) a = a * 10 + uint64_t(in[i++] - '0');
+  while (p < e && uint8_t(*p - '0') < 10) a = a * 10 + uint64_t(*p++ - '0');
   *acc = a;
-  return i;
+  return p;
+}
+
+// The integer part of a number: usually 1 to 3 digits, read one at a time
+// (the first one is already known to be 1..9).
+inline const uint8_t *int_run(const uint8_t *p, const uint8_t *e, uint64_t *acc) {
+  uint64_t a = uint64_t(*p++ - '0');
+  for (int k = 0; k < 3; k++) {
+    if (p == e || uint8_t(*p - '0') >= 10) {
+      *acc = a;
+      return p;
+    }
+    a = a * 10 + uint64_t(*p++ - '0');
+  }
+  *acc = a;
+  return digit_run(p, e, acc);
 }
 
 inline int hexval(uint8_t c) {
@@ -141,44 +149,74 @@ inline size_t put_utf8(char *d, uint32_t cp) {
   return 4;
 }
 
-// Unescapes an already validated string body into out; returns its length.
+// Appends the unescaped text of the string body [p, e) to out and returns
+// its length, or SIZE_MAX (out unchanged) when an escape is invalid (a
+// lone or unpaired surrogate included). Sets utf8 when an escape writes
+// non-ASCII text.
 size_t unescape(const uint8_t *p, const uint8_t *e, std::string &out, bool &utf8) {
   size_t start = out.size();
-  out.resize(start + (e - p));  // unescaped text is never longer
-  char *d = out.data() + start;
-  while (p < e) {
-    const uint8_t *q = static_cast<const uint8_t *>(memchr(p, '\\', size_t(e - p)));
-    if (!q) q = e;
-    memcpy(d, p, q - p);
-    d += q - p;
-    p = q;
+  out.resize(start + size_t(e - p));  // unescaped text is never longer
+  uint8_t *d = reinterpret_cast<uint8_t *>(out.data()) + start;
+  for (;;) {
+    // Copy up to the next backslash (16 bytes at a time: d never passes p,
+    // so the copy stays inside the room made above).
+#if defined(__SSE2__)
+    while (e - p >= 16) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(d), x);
+      unsigned m = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+      if (m) {
+        unsigned k = unsigned(__builtin_ctz(m));
+        p += k;
+        d += k;
+        goto escape;
+      }
+      p += 16;
+      d += 16;
+    }
+#endif
+    while (p < e && *p != '\\') *d++ = *p++;
     if (p == e) break;
-    uint8_t c = p[1];
-    p += 2;
-    switch (c) {
+  escape:
+    if (e - p < 2) goto bad;
+    switch (p[1]) {
+      case '"': *d++ = '"'; break;
+      case '\\': *d++ = '\\'; break;
+      case '/': *d++ = '/'; break;
       case 'b': *d++ = '\b'; break;
       case 'f': *d++ = '\f'; break;
       case 'n': *d++ = '\n'; break;
       case 'r': *d++ = '\r'; break;
       case 't': *d++ = '\t'; break;
       case 'u': {
-        uint32_t cp = uint32_t(hex4(p));
-        p += 4;
+        if (e - p < 6) goto bad;
+        int cp = hex4(p + 2);
+        if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) goto bad;
         if (cp >= 0xD800 && cp <= 0xDBFF) {
-          uint32_t lo = uint32_t(hex4(p + 2));
-          p += 6;
+          // A high surrogate must be followed by an escaped low surrogate.
+          if (e - p < 12 || p[6] != '\\' || p[7] != 'u') goto bad;
+          int lo = hex4(p + 8);
+          if (lo < 0xDC00 || lo > 0xDFFF) goto bad;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          p += 6;
         }
         if (cp >= 0x80) utf8 = true;
-        d += put_utf8(d, cp);
-        break;
+        d += put_utf8(reinterpret_cast<char *>(d), uint32_t(cp));
+        p += 6;
+        continue;
       }
-      default: *d++ = char(c); break;  // '"', '\\', '/'
+      default: goto bad;
     }
+    p += 2;
   }
-  size_t n = d - (out.data() + start);
-  out.resize(start + n);
-  return n;
+  {
+    size_t n = size_t(d - reinterpret_cast<uint8_t *>(out.data())) - start;
+    out.resize(start + n);
+    return n;
+  }
+bad:
+  out.resize(start);
+  return SIZE_MAX;
 }
 
 locale_t c_locale() {
@@ -194,6 +232,14 @@ void levee_json::grow() {
   if (!p) throw std::bad_alloc();
   tape = p;
   tape_cap = cap;
+}
+
+void levee_json::Stack::grow() {
+  size_t c = cap ? cap * 2 : 32;
+  auto *p = static_cast<Frame *>(realloc(v, c * sizeof(Frame)));
+  if (!p) throw std::bad_alloc();
+  v = p;
+  cap = c;
 }
 
 void levee_json::reset() {
@@ -336,76 +382,135 @@ int levee_json::scan_string(const uint8_t *in, size_t end, bool eof) {
   return 0;
 }
 
-int levee_json::number(const uint8_t *in, size_t end, bool eof) {
-  size_t i = pos;
-  bool neg = false;
-  auto more = [&]() -> int {
-    if (eof) return int(error(LEVEE_JSON_ESYNTAX, i));
-    return 0;
-  };
-  if (in[i] == '-') {
-    neg = true;
-    if (++i == end) return more();
+namespace {
+
+// Reads the number that starts at in[pos] (a '-' or a digit) without
+// touching the tokenizer: returns 1 with the token in t and its end in *at,
+// 0 when the number may go on past end (not eof), or an error code with its
+// offset in *at. Both scanning paths call it, so numbers are read alike.
+// The double of the number text in[pos, i) by std::from_chars (strtod
+// beyond the range); sets t.number, or returns the error.
+__attribute__((noinline)) int slow_double(const uint8_t *in, size_t pos, size_t i, levee_json_token &t, size_t *at) {
+  const char *first = reinterpret_cast<const char *>(in + pos), *last = reinterpret_cast<const char *>(in + i);
+  double d = 0;
+  auto r = std::from_chars(first, last, d);
+  if (r.ec == std::errc::result_out_of_range) {
+    std::string text(first, last);
+    d = strtod_l(text.c_str(), nullptr, c_locale());
+  } else if (r.ec != std::errc() || r.ptr != last) {
+    *at = pos;
+    return LEVEE_JSON_ESYNTAX;
   }
-  size_t digits = i;
-  uint64_t acc = 0;  // the integer part, exact while it has <= 19 digits
-  if (in[i] == '0') {
-    i++;
-  } else if (in[i] >= '1' && in[i] <= '9') {
-    i = digit_run(in, i, end, &acc);
-  } else {
-    return int(error(LEVEE_JSON_ESYNTAX, i));
+  if (std::isinf(d)) {
+    *at = pos;
+    return LEVEE_JSON_ESIZE;
   }
-  size_t ndigits = i - digits;
-  bool integral = true;
-  // For non-integers: the significant digits as an integer w (exact while
-  // nsig <= 19) and the power of ten q, value = w * 10^q.
+  t.number = d;
+  *at = i;
+  return 1;
+}
+
+// The rest of a number whose integer part (acc, ndigits digits) ends at p,
+// at a '.' or an exponent.
+__attribute__((always_inline)) inline int parse_fraction(const uint8_t *in, size_t pos, size_t end, bool eof, levee_json_token &t, size_t *at,
+                   const uint8_t *p, bool neg, uint64_t acc, size_t ndigits) {
+  const uint8_t *e = in + end;
+  // The significant digits as an integer w (exact while nsig <= 19) and
+  // the power of ten q: value = w * 10^q.
   uint64_t w = acc;
   size_t nsig = acc ? ndigits : 0;
   int64_t q = 0;
-  if (i < end && in[i] == '.') {
-    integral = false;
-    if (++i == end) return more();
-    if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
-    size_t f = i;
+  if (*p == '.') {
+    if (++p == e) goto more;
+    if (uint8_t(*p - '0') >= 10) goto syntax;
+    const uint8_t *f = p;
     if (!nsig)
-      while (i < end && in[i] == '0') i++;  // leading zeros are not significant
-    size_t s = i;
-    i = digit_run(in, i, end, &w);
-    nsig += i - s;
-    q = -int64_t(i - f);
+      while (p < e && *p == '0') p++;  // leading zeros are not significant
+    const uint8_t *s = p;
+    p = digit_run(p, e, &w);
+    nsig += size_t(p - s);
+    q = -int64_t(p - f);
   }
-  if (i < end && (in[i] == 'e' || in[i] == 'E')) {
-    integral = false;
-    if (++i == end) return more();
+  if (p < e && (*p | 0x20) == 'e') {
+    if (++p == e) goto more;
     bool eneg = false;
-    if (in[i] == '+' || in[i] == '-') {
-      eneg = in[i] == '-';
-      if (++i == end) return more();
+    if (*p == '+' || *p == '-') {
+      eneg = *p == '-';
+      if (++p == e) goto more;
     }
-    if (!is_digit(in[i])) return int(error(LEVEE_JSON_ESYNTAX, i));
+    if (uint8_t(*p - '0') >= 10) goto syntax;
     int64_t x = 0;
-    while (i < end && is_digit(in[i])) {
-      if (x < 100000000) x = x * 10 + (in[i] - '0');  // beyond: 0 or infinity anyway
-      i++;
+    while (p < e && uint8_t(*p - '0') < 10) {
+      if (x < 100000000) x = x * 10 + (*p - '0');  // beyond: 0 or infinity anyway
+      p++;
     }
     q += eneg ? -x : x;
   }
-  if (i == end && !eof) return 0;  // the number may go on
+  if (p == e && !eof) return 0;  // the number may go on
+  t.type = LEVEE_JSON_NUMBER;
+  t.flags = 0;
+  t.off = pos;
+  t.len = size_t(p - in) - pos;
+  t.aux = 0;
+  t.integer = 0;
+  if (nsig <= 19) {
+    int r = levee::json_decimal_to_double(w, q, neg, &t.number);
+    if (__builtin_expect(r > 0, 1)) {
+      *at = size_t(p - in);
+      return 1;
+    }
+    if (r < 0) {  // JSON has no infinity
+      *at = pos;
+      return LEVEE_JSON_ESIZE;
+    }
+  }
+  return slow_double(in, pos, size_t(p - in), t, at);
+more:
+  if (!eof) return 0;
+syntax:
+  *at = size_t(p - in);
+  return LEVEE_JSON_ESYNTAX;
+}
 
-  levee_json_token t{};
+__attribute__((always_inline)) inline int parse_number(const uint8_t *in, size_t pos, size_t end, bool eof,
+                                                      levee_json_token &t, size_t *at) {
+  const uint8_t *p = in + pos, *e = in + end;
+  bool neg = *p == '-';
+  const uint8_t *digits;
+  uint64_t acc = 0;  // the integer part, exact while it has <= 19 digits
+  size_t ndigits;
+  p += neg;
+  if (p == e) goto more;
+  digits = p;
+  if (*p == '0') {
+    p++;
+  } else if (uint8_t(*p - '1') < 9) {
+    p = int_run(p, e, &acc);
+  } else {
+    *at = size_t(p - in);
+    return LEVEE_JSON_ESYNTAX;
+  }
+  ndigits = size_t(p - digits);
+  if (p == e) {
+    if (!eof) return 0;  // the number may go on
+  } else if (*p == '.' || (*p | 0x20) == 'e') {
+    return parse_fraction(in, pos, end, eof, t, at, p, neg, acc, ndigits);
+  }
+  // An integer.
   t.type = LEVEE_JSON_NUMBER;
   t.off = pos;
-  t.len = i - pos;
-  bool need_double = true;
-  if (integral && ndigits <= 20) {
+  t.len = size_t(p - in) - pos;
+  t.aux = 0;
+  if (__builtin_expect(ndigits <= 19, 1) || ndigits == 20) {
     uint64_t v = acc;
     bool fits = true;
-    for (size_t k = digits; ndigits == 20 && k < i; k++) {
-      if (k == digits) v = 0;
-      if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, uint64_t(in[k] - '0'), &v)) {
-        fits = false;
-        break;
+    if (ndigits == 20) {
+      v = 0;
+      for (const uint8_t *k = digits; k < p; k++) {
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, uint64_t(*k - '0'), &v)) {
+          fits = false;
+          break;
+        }
       }
     }
     if (fits) {
@@ -413,42 +518,324 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
         t.flags = LEVEE_JSON_FINT;
         t.integer = int64_t(v);
         t.number = double(v);
-        need_double = false;
       } else if (!neg) {
         t.flags = LEVEE_JSON_FUINT;
         t.integer = int64_t(v);
         t.number = double(v);
-        need_double = false;
       } else if (v <= uint64_t(INT64_MAX) + 1) {
         t.flags = LEVEE_JSON_FINT;
         t.integer = v == uint64_t(INT64_MAX) + 1 ? INT64_MIN : -int64_t(v);
         t.number = -double(v);
-        need_double = false;
+      } else {
+        fits = false;
       }
     }
-  }
-  if (need_double && !integral && nsig <= 19 && levee::json_decimal_to_double(w, q, neg, &t.number)) {
-    if (std::isinf(t.number)) return int(error(LEVEE_JSON_ESIZE, pos));
-    need_double = false;
-  }
-  if (need_double) {
-    if (integral) t.flags = LEVEE_JSON_FBIG;
-    const char *first = reinterpret_cast<const char *>(in + pos), *last = reinterpret_cast<const char *>(in + i);
-    double d = 0;
-    auto r = std::from_chars(first, last, d);
-    if (r.ec == std::errc::result_out_of_range) {
-      std::string text(first, last);
-      d = strtod_l(text.c_str(), nullptr, c_locale());
-    } else if (r.ec != std::errc() || r.ptr != last) {
-      return int(error(LEVEE_JSON_ESYNTAX, pos));
+    if (fits) {
+      *at = size_t(p - in);
+      return 1;
     }
-    if (std::isinf(d)) return int(error(LEVEE_JSON_ESIZE, pos));
-    t.number = d;
   }
+  t.flags = LEVEE_JSON_FBIG;
+  t.integer = 0;
+  return slow_double(in, pos, size_t(p - in), t, at);
+more:
+  if (!eof) return 0;
+  *at = size_t(p - in);
+  return LEVEE_JSON_ESYNTAX;
+}
+}  // namespace
+
+int levee_json::number(const uint8_t *in, size_t end, bool eof) {
+  levee_json_token t;
+  size_t at;
+  int r = parse_number(in, pos, end, eof, t, &at);
+  if (r < 0) return int(error(r, at));
+  if (r == 0) return 0;
   push() = t;
-  pos = i;
+  pos = at;
   value_done();
   return 1;
+}
+
+// ---------------------------------------------------------------- stage 2
+
+namespace {
+
+// Bytes that may follow a number or a literal inside a container (anything
+// else continues it: the one-pass loop reports the error).
+struct ScalarEnd {
+  bool v[256];
+  constexpr ScalarEnd() : v() {
+    for (const char *s = " \t\n\r{}[]:,\""; *s; s++) v[uint8_t(*s)] = true;
+  }
+};
+constexpr ScalarEnd kScalarEnd;
+
+constexpr size_t kFirstWindow = 512, kMaxWindow = 16384;
+static_assert(kMaxWindow <= levee::scan::kJsonIndexMaxWindow);
+
+}  // namespace
+
+// An escaped string whose content is in[start, close) (close: its closing
+// quote; UTF-8 and control bytes already checked by stage 1): pushes its
+// token, or returns false when an escape is invalid.
+__attribute__((noinline)) bool levee_json::escaped_string_token(const uint8_t *in, size_t start, size_t close,
+                                                                bool high) {
+  size_t aux = strings.size();
+  size_t n = unescape(in + start, in + close, strings, high);
+  if (n == SIZE_MAX) return false;
+  levee_json_token &t = push();
+  t.type = LEVEE_JSON_STRING;
+  t.flags = LEVEE_JSON_FESCAPED | (high ? LEVEE_JSON_FUTF8 : 0);
+  t.off = start;
+  t.len = close - start;
+  t.aux = aux;
+  t.integer = int64_t(n);
+  return true;
+}
+
+namespace {
+
+// The windows of the structural index that stage 2 reads: indexed one
+// after another, each from the end of the last (growing from kFirstWindow
+// to kMaxWindow, so a small value followed by more bytes costs little).
+struct IndexWindows {
+  levee::scan::JsonIndex fn;
+  uint32_t *buf;
+  const uint8_t *in;
+  size_t next, end, win, base;
+  bool dirty;
+  levee::scan::JsonIndexCarry carry;
+  struct Range {
+    const uint32_t *ip, *ie;
+  };
+  // The entries of the next window that has any (base: its start), or an
+  // empty range at the end of the input or after a bad block.
+  __attribute__((noinline)) Range refill() {
+    while (!dirty && next < end) {
+      size_t n = end - next < win ? end - next : win, clean;
+      size_t count = fn(&carry, in + next, n, buf, &clean);
+      base = next;
+      next += n;
+      dirty = clean < n;
+      if (win < kMaxWindow) win *= 4;
+      if (count) return Range{buf, buf + count};
+    }
+    return Range{buf, buf};
+  }
+};
+
+}  // namespace
+
+int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
+  using namespace levee::scan;
+  if (!index) {
+    index = static_cast<uint32_t *>(malloc(json_index_room(kMaxWindow) * sizeof(uint32_t)));
+    if (!index) throw std::bad_alloc();
+  }
+  IndexWindows w{kern->json_index, index, in, pos, end, kFirstWindow, 0, false, {}};
+  if (state == kInString) w.carry.in_string = ~uint64_t(0);
+  const uint32_t *ip = index, *ie = index;
+  size_t base = 0;
+  size_t p = pos;  // the end of the last token read
+  State hs;        // where `value` hands over: kValue or kArrayFirst
+  size_t i, j;
+  uint32_t e;
+  uint8_t c;
+  Frame *top = stack.empty() ? nullptr : &stack.back();  // the innermost container
+  levee_json_token *tk = tape + ntape, *tk_end = tape + tape_cap;  // the next free token
+
+  // The next entry into idx; none: hand over at `fail`.
+#define LEVEE_NEXT(idx, fail)                \
+  do {                                       \
+    if (__builtin_expect(ip == ie, 0)) {     \
+      IndexWindows::Range r_ = w.refill();   \
+      if (r_.ip == r_.ie) goto fail;         \
+      ip = r_.ip;                            \
+      ie = r_.ie;                            \
+      base = w.base;                         \
+    }                                        \
+    e = *ip++;                               \
+    idx = base + (e & kJsonEntryOffset);     \
+  } while (0)
+  // Room for one more token at tk.
+#define LEVEE_ROOM()                         \
+  do {                                       \
+    if (__builtin_expect(tk == tk_end, 0)) { \
+      ntape = size_t(tk - tape);             \
+      grow();                                \
+      tk = tape + ntape;                     \
+      tk_end = tape + tape_cap;              \
+    }                                        \
+  } while (0)
+  // Pushes the string in[start, close) (entry e: its closing quote), or
+  // hands over at fail when an escape in it is invalid.
+#define LEVEE_STRING(start, close, esc, high, fail)                                                          \
+  do {                                                                                                      \
+    if (__builtin_expect((e & kJsonEntryEscaped) || (esc), 0)) {                                            \
+      ntape = size_t(tk - tape);                                                                            \
+      bool ok_ = escaped_string_token(in, start, close, (high) || (e & kJsonEntryHigh));                    \
+      tk = tape + ntape;                                                                                    \
+      tk_end = tape + tape_cap;                                                                             \
+      if (!ok_) goto fail;                                                                                  \
+    } else {                                                                                                \
+      LEVEE_ROOM();                                                                                         \
+      *tk++ = levee_json_token{LEVEE_JSON_STRING, ((high) || (e & kJsonEntryHigh)) ? uint32_t(LEVEE_JSON_FUTF8) : 0u, \
+                               start, (close) - (start), 0, 0, 0};                                          \
+    }                                                                                                       \
+  } while (0)
+
+  switch (state) {
+    case kValue: hs = kValue; goto value;
+    case kArrayFirst: goto array_first;
+    case kObjectFirst: goto object_first;
+    case kKey: goto key;
+    case kColon: goto colon;
+    case kAfter: goto after;
+    case kInString: goto in_string;
+    case kDone: return 0;
+  }
+
+in_string:  // resuming a string cut by the end of the last input
+  LEVEE_NEXT(j, hand_in_string);
+  LEVEE_STRING(str_start, j, str_escaped, str_utf8, hand_in_string);
+  p = j + 1;
+  if (str_key) goto colon;
+  goto value_done;
+
+array_first:
+  LEVEE_NEXT(i, hand_array_first);
+  c = in[i];
+  if (c == ']') goto close;
+  hs = kArrayFirst;
+  goto value_at;
+
+value:  // hs is kValue or kArrayFirst
+  LEVEE_NEXT(i, hand_value);
+  c = in[i];
+value_at:
+  if (uint8_t(c - '0') < 10 || c == '-') {  // numbers first: canada.json is made of them
+    size_t at;
+    LEVEE_ROOM();
+    if (parse_number(in, i, end, eof, *tk, &at) != 1) goto hand_value;
+    if (at < end && top && !kScalarEnd.v[in[at]]) goto hand_value;
+    tk++;
+    p = at;
+    goto value_done;
+  }
+  switch (c) {
+    case '"':
+      LEVEE_NEXT(j, hand_value);
+      LEVEE_STRING(i + 1, j, false, false, hand_value);
+      p = j + 1;
+      goto value_done;
+    case '[':
+    case '{':
+      if (stack.size() >= max_depth) goto hand_value;
+      LEVEE_ROOM();
+      *tk++ = levee_json_token{c == '[' ? uint32_t(LEVEE_JSON_ARRAY) : uint32_t(LEVEE_JSON_OBJECT), 0, i, 0, 0, 0, 0};
+      stack.push_back(Frame{size_t(tk - tape) - 1, 0, c == '{'});
+      top = &stack.back();
+      p = i + 1;
+      if (c == '[') goto array_first;
+      goto object_first;
+    case 't':
+    case 'f':
+    case 'n': {
+      // The four bytes at the end of the word, compared at once.
+      size_t n = c == 'f' ? 5 : 4;
+      const char *word = c == 't' ? "true" : c == 'f' ? "alse" : "null";
+      uint32_t have, want;
+      if (end - i < n) goto hand_value;
+      memcpy(&have, in + i + n - 4, 4);
+      memcpy(&want, word, 4);
+      if (have != want) goto hand_value;
+      if (i + n < end && top && !kScalarEnd.v[in[i + n]]) goto hand_value;
+      LEVEE_ROOM();
+      *tk++ = levee_json_token{c == 't' ? uint32_t(LEVEE_JSON_TRUE) : c == 'f' ? uint32_t(LEVEE_JSON_FALSE) : uint32_t(LEVEE_JSON_NULL),
+                               0, i, n, 0, 0, 0};
+      p = i + n;
+      goto value_done;
+    }
+    default:
+      goto hand_value;
+  }
+
+value_done:
+  if (!top) {
+    ntape = size_t(tk - tape);
+    state = kDone;
+    done = true;
+    pos = p;
+    return int64_t(p);
+  }
+  top->count++;
+after:
+  LEVEE_NEXT(i, hand_after);
+  c = in[i];
+  if (c == ',') {
+    p = i + 1;
+    if (top->object) goto key;
+    hs = kValue;
+    goto value;
+  }
+close:  // c = in[i] closes the innermost container (always, but after a value)
+  if (c != (top->object ? '}' : ']')) goto hand_after;
+  tape[top->token].len = top->count;
+  stack.pop_back();
+  top = stack.empty() ? nullptr : top - 1;
+  p = i + 1;
+  goto value_done;
+
+object_first:
+  LEVEE_NEXT(i, hand_object_first);
+  c = in[i];
+  if (c == '}') goto close;
+  if (c != '"') goto hand_object_first;
+  LEVEE_NEXT(j, hand_object_first);
+  LEVEE_STRING(i + 1, j, false, false, hand_object_first);
+  p = j + 1;
+  goto colon;
+key:
+  LEVEE_NEXT(i, hand_key);
+  if (in[i] != '"') goto hand_key;
+  LEVEE_NEXT(j, hand_key);
+  LEVEE_STRING(i + 1, j, false, false, hand_key);
+  p = j + 1;
+colon:
+  LEVEE_NEXT(i, hand_colon);
+  if (in[i] != ':') goto hand_colon;
+  p = i + 1;
+  hs = kValue;
+  goto value;
+
+hand_in_string:
+  hs = kInString;
+  goto handover;
+hand_array_first:
+  hs = kArrayFirst;
+  goto handover;
+hand_object_first:
+  hs = kObjectFirst;
+  goto handover;
+hand_key:
+  hs = kKey;
+  goto handover;
+hand_colon:
+  hs = kColon;
+  goto handover;
+hand_after:
+  hs = kAfter;
+  goto handover;
+hand_value:
+handover:
+  ntape = size_t(tk - tape);
+  state = hs;
+  pos = p;
+  return 0;
+#undef LEVEE_NEXT
+#undef LEVEE_ROOM
+#undef LEVEE_STRING
 }
 
 int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
@@ -460,6 +847,10 @@ int64_t levee_json::feed(const uint8_t *in, size_t len, bool eof) {
     end = size_t(max_size);
     clipped = true;
     eof = false;
+  }
+  if (kern->json_index && pos < end) {
+    int64_t r = feed_indexed(in, end, eof);
+    if (r > 0) return r;
   }
   for (;;) {
     if (state == kInString) {

@@ -3,9 +3,11 @@
 // levee.h). See docs/design/json.md.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,25 @@ struct levee_json {
     uint64_t count; // elements / members seen so far
     bool object;
   };
+  // The container stack: a vector whose push stays inline on the hot path.
+  struct Stack {
+    Frame *v = nullptr;
+    size_t n = 0, cap = 0;
+    Stack() = default;
+    Stack(const Stack &) = delete;
+    Stack &operator=(const Stack &) = delete;
+    ~Stack() { free(v); }
+    bool empty() const { return n == 0; }
+    size_t size() const { return n; }
+    Frame &back() { return v[n - 1]; }
+    void pop_back() { n--; }
+    void clear() { n = 0; }
+    void push_back(const Frame &f) {
+      if (n == cap) grow();
+      v[n++] = f;
+    }
+    void grow();
+  };
 
   // Limits.
   uint32_t max_depth = LEVEE_JSON_MAX_DEPTH;
@@ -37,7 +58,7 @@ struct levee_json {
   // Resumable scan state.
   State state = kValue;
   size_t pos = 0;          // next byte to scan
-  std::vector<Frame> stack;
+  Stack stack;
   // A string interrupted by the end of the input.
   size_t str_start = 0;    // first content byte
   bool str_key = false;    // the string is an object key
@@ -71,6 +92,8 @@ struct levee_json {
   };
   std::vector<MarshalRef> marshal_refs;
   std::vector<MarshalOpen> marshal_open;
+  // The structural index of the window stage 2 is reading (vector levels).
+  uint32_t *index = nullptr;
 
   levee_json() = default;
   levee_json(const levee_json &) = delete;
@@ -78,6 +101,7 @@ struct levee_json {
   ~levee_json() {
     free(tape);
     free(output);
+    free(index);
   }
 
   // A new zeroed token at the end of the tape.
@@ -104,6 +128,12 @@ struct levee_json {
   int scan_string(const uint8_t *in, size_t end, bool eof);
   int number(const uint8_t *in, size_t end, bool eof);
   void value_done();
+  // Stage 2 of the vector levels: reads tokens off the structural index
+  // from the current state; returns the value's end when it completes, or
+  // 0 with the state left where the one-pass loop must go on (the end of
+  // the input, or anything but valid JSON, which that loop reports).
+  int64_t feed_indexed(const uint8_t *in, size_t end, bool eof);
+  bool escaped_string_token(const uint8_t *in, size_t start, size_t close, bool high);
 };
 
 namespace levee {
@@ -138,10 +168,89 @@ inline uint8_t *json_put_escape(uint8_t *d, uint8_t c) {
 // Python's repr() of a finite double (dst >= 32 bytes); returns the length.
 size_t json_format_pyfloat(char *dst, double x);
 
+// Decimal to double, correctly rounded, for the JSON tokenizer: the exact
+// fast path of Clinger (1990) and the algorithm of Eisel and Lemire ("Number
+// Parsing at a Gigabyte per Second", 2021) with its table of 128-bit
+// truncated powers of five (lib/json_number.cc). Inline: it is on the hot
+// path of every non-integer number.
+constexpr int kJsonMinQ = -342, kJsonMaxQ = 308;
+// The table: for q in [kJsonMinQ, kJsonMaxQ], two words at 2 * (q - kJsonMinQ).
+// Built on first use (json_pow5_build), then read through one atomic load.
+extern std::atomic<const uint64_t *> g_json_pow5;
+const uint64_t *json_pow5_build();
+inline const uint64_t *json_pow5() {
+  const uint64_t *t = g_json_pow5.load(std::memory_order_acquire);
+  return __builtin_expect(t != nullptr, 1) ? t : json_pow5_build();
+}
+
+constexpr double kJsonPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+inline double json_with_sign(uint64_t bits, bool neg) {
+  bits |= uint64_t(neg) << 63;
+  double d;
+  memcpy(&d, &bits, 8);
+  return d;
+}
+
 // The double nearest to (neg ? -1 : 1) * w * 10^q (ties to even), as strtod
-// gives it (0 / infinity beyond the range). false when it cannot tell (the
-// caller then parses the text with std::from_chars). w holds at most 19
-// decimal digits.
-bool json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out);
+// gives it (0 beyond the range). Returns 1 with *out set, -1 when the value
+// overflows the double range (strtod: infinity), or 0 when it cannot tell
+// (the caller then parses the text with std::from_chars). w holds at most
+// 19 decimal digits.
+__attribute__((always_inline)) inline int json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out) {
+  if (w == 0 || q < kJsonMinQ) {
+    *out = json_with_sign(0, neg);
+    return 1;
+  }
+  if (q > kJsonMaxQ) return -1;
+  // Clinger: w and 10^|q| are exact doubles, one rounding.
+  if (w <= (uint64_t(1) << 53) && q >= -22 && q <= 22) {
+    double d = double(w);
+    d = q < 0 ? d / kJsonPow10[-q] : d * kJsonPow10[q];
+    *out = neg ? -d : d;
+    return 1;
+  }
+  int lz = __builtin_clzll(w);
+  w <<= lz;
+  const uint64_t *t = json_pow5() + 2 * (q - kJsonMinQ);
+  unsigned __int128 first = static_cast<unsigned __int128>(w) * t[0];
+  uint64_t hi = uint64_t(first >> 64), lo = uint64_t(first);
+  if ((hi & 0x1FF) == 0x1FF) {  // 64 - (52 + 3) low bits all ones: refine
+    unsigned __int128 second = static_cast<unsigned __int128>(w) * t[1];
+    uint64_t shi = uint64_t(second >> 64);
+    lo += shi;
+    if (shi > lo) hi++;
+  }
+  if (lo == ~uint64_t(0) && (q < -27 || q > 55)) return 0;
+  int upper = int(hi >> 63);
+  uint64_t m = hi >> (upper + 64 - 52 - 3);
+  int64_t p2 = (((152170 + 65536) * q) >> 16) + 63 + upper - lz + 1023;
+  if (p2 <= 0) {  // subnormal
+    if (-p2 + 1 >= 64) {
+      *out = json_with_sign(0, neg);
+      return 1;
+    }
+    m >>= -p2 + 1;
+    m += m & 1;
+    m >>= 1;
+    p2 = m < (uint64_t(1) << 52) ? 0 : 1;
+    *out = json_with_sign(m | (uint64_t(p2) << 52), neg);
+    return 1;
+  }
+  // Exactly halfway between two doubles: round to even.
+  if (lo <= 1 && q >= -4 && q <= 23 && (m & 3) == 1 && (m << (upper + 64 - 52 - 3)) == hi) m &= ~uint64_t(1);
+  m += m & 1;
+  m >>= 1;
+  if (m >= (uint64_t(2) << 52)) {
+    m = uint64_t(1) << 52;
+    p2++;
+  }
+  m &= ~(uint64_t(1) << 52);
+  if (p2 >= 0x7FF) return -1;
+  *out = json_with_sign(m | (uint64_t(p2) << 52), neg);
+  return 1;
+}
+
 
 }  // namespace levee

@@ -1,10 +1,6 @@
-// Decimal to double, correctly rounded, for the JSON tokenizer: the exact
-// fast path of Clinger (1990) and the algorithm of Eisel and Lemire ("Number
-// Parsing at a Gigabyte per Second", 2021) with its table of 128-bit
-// truncated powers of five. The table is computed once, on first use, with a
-// small big-integer loop (no generated source). Callers fall back to
-// std::from_chars when this answers false (more than 19 digits, or the rare
-// product the 128 bits cannot decide).
+// The table of 128-bit truncated powers of five behind
+// levee::json_decimal_to_double (lib/json.h), computed once, on first use,
+// with a small big-integer loop (no generated source).
 #include <cstring>
 #include <vector>
 
@@ -12,7 +8,7 @@
 
 namespace {
 
-constexpr int kMinQ = -342, kMaxQ = 308;
+constexpr int kMinQ = levee::kJsonMinQ, kMaxQ = levee::kJsonMaxQ;
 
 // Little-endian base-2^32 natural number, just the operations the table needs.
 struct Big {
@@ -109,83 +105,16 @@ struct Pow5 {
   }
 };
 
-const uint64_t *pow5() {
-  static const Pow5 *table = new Pow5();  // built once, never freed
-  return table->v;
-}
-
-constexpr double kPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-inline double with_sign(uint64_t bits, bool neg) {
-  bits |= uint64_t(neg) << 63;
-  double d;
-  memcpy(&d, &bits, 8);
-  return d;
-}
-
 }  // namespace
 
 namespace levee {
 
-bool json_decimal_to_double(uint64_t w, int64_t q, bool neg, double *out) {
-  if (w == 0 || q < kMinQ) {
-    *out = with_sign(0, neg);
-    return true;
-  }
-  if (q > kMaxQ) {
-    *out = with_sign(uint64_t(0x7FF) << 52, neg);
-    return true;
-  }
-  // Clinger: w and 10^|q| are exact doubles, one rounding.
-  if (w <= (uint64_t(1) << 53) && q >= -22 && q <= 22) {
-    double d = double(w);
-    d = q < 0 ? d / kPow10[-q] : d * kPow10[q];
-    *out = neg ? -d : d;
-    return true;
-  }
-  int lz = __builtin_clzll(w);
-  w <<= lz;
-  const uint64_t *t = pow5() + 2 * (q - kMinQ);
-  unsigned __int128 first = static_cast<unsigned __int128>(w) * t[0];
-  uint64_t hi = uint64_t(first >> 64), lo = uint64_t(first);
-  if ((hi & 0x1FF) == 0x1FF) {  // 64 - (52 + 3) low bits all ones: refine
-    unsigned __int128 second = static_cast<unsigned __int128>(w) * t[1];
-    uint64_t shi = uint64_t(second >> 64);
-    lo += shi;
-    if (shi > lo) hi++;
-  }
-  if (lo == ~uint64_t(0) && (q < -27 || q > 55)) return false;
-  int upper = int(hi >> 63);
-  uint64_t m = hi >> (upper + 64 - 52 - 3);
-  int64_t p2 = (((152170 + 65536) * q) >> 16) + 63 + upper - lz + 1023;
-  if (p2 <= 0) {  // subnormal
-    if (-p2 + 1 >= 64) {
-      *out = with_sign(0, neg);
-      return true;
-    }
-    m >>= -p2 + 1;
-    m += m & 1;
-    m >>= 1;
-    p2 = m < (uint64_t(1) << 52) ? 0 : 1;
-    *out = with_sign(m | (uint64_t(p2) << 52), neg);
-    return true;
-  }
-  // Exactly halfway between two doubles: round to even.
-  if (lo <= 1 && q >= -4 && q <= 23 && (m & 3) == 1 && (m << (upper + 64 - 52 - 3)) == hi) m &= ~uint64_t(1);
-  m += m & 1;
-  m >>= 1;
-  if (m >= (uint64_t(2) << 52)) {
-    m = uint64_t(1) << 52;
-    p2++;
-  }
-  m &= ~(uint64_t(1) << 52);
-  if (p2 >= 0x7FF) {
-    *out = with_sign(uint64_t(0x7FF) << 52, neg);
-    return true;
-  }
-  *out = with_sign(m | (uint64_t(p2) << 52), neg);
-  return true;
+std::atomic<const uint64_t *> g_json_pow5{nullptr};
+
+const uint64_t *json_pow5_build() {
+  static const Pow5 *table = new Pow5();  // built once, never freed
+  g_json_pow5.store(table->v, std::memory_order_release);
+  return table->v;
 }
 
 }  // namespace levee

@@ -9,6 +9,8 @@
 // marks where a third or fourth byte of a sequence must follow.
 #include "scan.h"
 
+#include <cstring>
+
 #if LEVEE_SIMD_X86
 #include <immintrin.h>
 #endif
@@ -149,6 +151,113 @@ inline const uint8_t *boundary(const uint8_t *start, const uint8_t *p) {
   return p;
 }
 
+// ---------------------------------------------------------------- JSON index
+
+// The classes of one 64-byte block, one bit per byte.
+struct Masks {
+  uint64_t quote, bs, ws, op, ctl, high;
+};
+
+// The bytes escaped by a backslash (simdjson's branchless method: odd runs
+// of backslashes escape the byte after them). *prev is 1 when the block's
+// first byte is escaped and becomes the same for the next block.
+inline uint64_t find_escaped(uint64_t bs, uint64_t *prev) {
+  bs &= ~*prev;
+  uint64_t follows = bs << 1 | *prev;
+  const uint64_t even = 0x5555555555555555ull;
+  uint64_t odd_starts = bs & ~even & ~follows;
+  unsigned long long even_starts;
+  *prev = _addcarry_u64(0, odd_starts, bs, &even_starts);
+  return (even ^ (uint64_t(even_starts) << 1)) & follows;
+}
+
+// Prefix XOR by shifts (the SSE4.2 level does without PCLMULQDQ).
+inline uint64_t prefix_xor_shifts(uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// What is carried between blocks, in registers while a window is indexed.
+struct Carry {
+  uint64_t in_string, escaped, scalar;
+  unsigned char esc, high;
+  explicit Carry(const JsonIndexCarry &c)
+      : in_string(c.in_string), escaped(c.escaped), scalar(c.scalar), esc((unsigned char)c.carry_esc),
+        high((unsigned char)c.carry_high) {}
+  void save(JsonIndexCarry &c) const {
+    c.in_string = in_string;
+    c.escaped = escaped;
+    c.scalar = scalar;
+    c.carry_esc = esc;
+    c.carry_high = high;
+  }
+};
+
+// tzcnt (bsf where BMI1 is missing) of a word that may be zero: the entries
+// written for a zero word lie past the count and are never read.
+inline uint32_t tz_any(uint64_t s) {
+  uint64_t r;
+  __asm__("tzcnt %1, %0" : "=r"(r) : "r"(s) : "cc");
+  return uint32_t(r);
+}
+
+#define LEVEE_FLATTEN_ONE(j)  \
+  w[j] = off + tz_any(s);     \
+  s &= s - 1;
+
+// The rest of a block once its string mask S is known (S: the opening
+// quote and content of strings; quotes: the quotes that open or close one).
+// Writes the block's entries at *o (8 at a time: up to 7 past the last one)
+// and returns false, writing nothing, when a control byte lies inside a
+// string.
+__attribute__((always_inline)) inline bool finish_block(Carry &c, const Masks &m, uint64_t quotes, uint64_t S,
+                                                        uint32_t off, uint32_t *&o) {
+  if (m.ctl & S) return false;
+  uint64_t scalar = ~(m.ws | m.op | m.quote | S);
+  uint64_t starts = scalar & ~(scalar << 1 | c.scalar);
+  uint64_t structural = (m.op & ~S) | quotes | starts;
+  // A string's flags land on its closing quote: adding its backslashes (or
+  // high bytes) to the run of ones S holds for it carries a one out of the
+  // run, onto the closing quote, when it has any (carried across blocks).
+  unsigned long long se, sh;
+  c.esc = _addcarry_u64(c.esc, S, m.bs & S, &se);
+  c.high = _addcarry_u64(c.high, S, m.high & S, &sh);
+  uint64_t fe = se & ~S, fh = sh & ~S;
+  c.scalar = scalar >> 63;
+  c.in_string = uint64_t(int64_t(S) >> 63);
+  uint32_t cnt = uint32_t(__builtin_popcountll(structural));
+  uint64_t s = structural;
+  uint32_t *w = o;
+  LEVEE_FLATTEN_ONE(0) LEVEE_FLATTEN_ONE(1) LEVEE_FLATTEN_ONE(2) LEVEE_FLATTEN_ONE(3)
+  LEVEE_FLATTEN_ONE(4) LEVEE_FLATTEN_ONE(5) LEVEE_FLATTEN_ONE(6) LEVEE_FLATTEN_ONE(7)
+  if (__builtin_expect(cnt > 8, 0)) {
+    w += 8;
+    for (uint32_t k = 8; k < cnt; k += 8) {
+      LEVEE_FLATTEN_ONE(0) LEVEE_FLATTEN_ONE(1) LEVEE_FLATTEN_ONE(2) LEVEE_FLATTEN_ONE(3)
+      LEVEE_FLATTEN_ONE(4) LEVEE_FLATTEN_ONE(5) LEVEE_FLATTEN_ONE(6) LEVEE_FLATTEN_ONE(7)
+      w += 8;
+    }
+  }
+  if (__builtin_expect((fe | fh) != 0, 0)) {
+    for (uint64_t f = fe | fh; f; f &= f - 1) {
+      unsigned t = unsigned(__builtin_ctzll(f));
+      uint32_t k = uint32_t(__builtin_popcountll(structural & ((uint64_t(1) << t) - 1)));
+      o[k] |= uint32_t((fe >> t) & 1) << 31 | uint32_t((fh >> t) & 1) << 30;
+    }
+  }
+  o += cnt;
+  return true;
+}
+#undef LEVEE_FLATTEN_ONE
+
+// True when the 16 bytes before a block may end inside a UTF-8 sequence.
+inline bool may_continue(const uint8_t *prev16) { return (prev16[13] | prev16[14] | prev16[15]) >= 0x80; }
+
 // ---------------------------------------------------------------- SSE4.2
 
 #define LEVEE_SSE __attribute__((target("sse4.2")))
@@ -269,6 +378,67 @@ LEVEE_SSE LEVEE_OVERREAD const uint8_t *target_sse42(const uint8_t *p, const uin
 }
 LEVEE_SSE LEVEE_OVERREAD const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) { return find16<Value16>(p, e, value_portable); }
 
+LEVEE_SSE inline uint64_t bits16(__m128i a, __m128i b, __m128i c, __m128i d) {
+  return uint64_t(uint32_t(_mm_movemask_epi8(a)) | uint32_t(_mm_movemask_epi8(b)) << 16) |
+         uint64_t(uint32_t(_mm_movemask_epi8(c)) | uint32_t(_mm_movemask_epi8(d)) << 16) << 32;
+}
+
+// simdjson's operator lookup: by low nibble, compared with the byte | 0x20
+// (so '[' and ']' match '{' and '}'); 0x0c and 0x1a match too.
+constexpr uint8_t kOpByLow[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ':', '{', ',', '}', 0, 0};
+
+LEVEE_SSE inline Masks classify16(const __m128i x[4]) {
+  __m128i q[4], b[4], w[4], o[4], c[4];
+  for (int i = 0; i < 4; i++) {
+    q[i] = _mm_cmpeq_epi8(x[i], _mm_set1_epi8('"'));
+    b[i] = _mm_cmpeq_epi8(x[i], _mm_set1_epi8('\\'));
+    w[i] = _mm_cmpeq_epi8(_mm_shuffle_epi8(table16(kWsByLow), x[i]), x[i]);
+    o[i] = _mm_cmpeq_epi8(_mm_shuffle_epi8(table16(kOpByLow), x[i]), _mm_or_si128(x[i], _mm_set1_epi8(0x20)));
+    c[i] = ctl16(x[i]);
+  }
+  return Masks{bits16(q[0], q[1], q[2], q[3]), bits16(b[0], b[1], b[2], b[3]), bits16(w[0], w[1], w[2], w[3]),
+               bits16(o[0], o[1], o[2], o[3]), bits16(c[0], c[1], c[2], c[3]), bits16(x[0], x[1], x[2], x[3])};
+}
+
+LEVEE_SSE size_t json_index_sse42(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t *out, size_t *clean) {
+  uint32_t *o = out;
+  Carry cy(*c);
+  __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i *>(c->prev));
+  bool check = may_continue(c->prev);
+  alignas(16) uint8_t tail[64];
+  for (size_t k = 0; k < n; k += 64) {
+    const uint8_t *b = p + k;
+    if (n - k < 64) {
+      memset(tail, ' ', 64);
+      memcpy(tail, b, n - k);
+      b = tail;
+    }
+    __m128i x[4];
+    for (int i = 0; i < 4; i++) x[i] = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16 * i));
+    Masks m = classify16(x);
+    if (m.high || check) {
+      __m128i err = _mm_or_si128(_mm_or_si128(utf8_errors16(x[0], prev), utf8_errors16(x[1], x[0])),
+                                 _mm_or_si128(utf8_errors16(x[2], x[1]), utf8_errors16(x[3], x[2])));
+      if (!_mm_testz_si128(err, err)) {
+        *clean = k;
+        return size_t(o - out);
+      }
+    }
+    check = m.high != 0;
+    prev = x[3];
+    uint64_t quotes = m.quote & ~find_escaped(m.bs, &cy.escaped);
+    uint64_t S = prefix_xor_shifts(quotes) ^ cy.in_string;
+    if (!finish_block(cy, m, quotes, S, uint32_t(k), o)) {
+      *clean = k;
+      return size_t(o - out);
+    }
+  }
+  cy.save(*c);
+  _mm_storeu_si128(reinterpret_cast<__m128i *>(c->prev), prev);
+  *clean = n;
+  return size_t(o - out);
+}
+
 // ---------------------------------------------------------------- AVX2
 
 #define LEVEE_AVX2 __attribute__((target("avx2")))
@@ -388,18 +558,90 @@ LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *target_avx2(const uint8_t *p, const uin
 }
 LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) { return find32<Value32>(p, e, value_portable); }
 
+#define LEVEE_AVX2_INDEX __attribute__((target("avx2,bmi,pclmul"), optimize("no-tree-slp-vectorize")))
+
+LEVEE_AVX2 inline uint64_t bits32(__m256i a, __m256i b) {
+  return uint64_t(uint32_t(_mm256_movemask_epi8(a))) | uint64_t(uint32_t(_mm256_movemask_epi8(b))) << 32;
+}
+
+LEVEE_AVX2 inline Masks classify32(__m256i x0, __m256i x1) {
+  __m256i ws = table32(kWsByLow), op = table32(kOpByLow), q = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\');
+  __m256i up = _mm256_set1_epi8(0x20);
+  // signed: bytes >= 0x80 are negative, so "< 0x20" takes them too (high removes them)
+  uint64_t high = bits32(x0, x1);
+  uint64_t low = bits32(_mm256_cmpgt_epi8(up, x0), _mm256_cmpgt_epi8(up, x1));
+  return Masks{bits32(_mm256_cmpeq_epi8(x0, q), _mm256_cmpeq_epi8(x1, q)),
+               bits32(_mm256_cmpeq_epi8(x0, bs), _mm256_cmpeq_epi8(x1, bs)),
+               bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws, x0), x0), _mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws, x1), x1)),
+               bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(op, x0), _mm256_or_si256(x0, up)),
+                      _mm256_cmpeq_epi8(_mm256_shuffle_epi8(op, x1), _mm256_or_si256(x1, up))),
+               low & ~high, high};
+}
+
+// True when the 64 bytes x0, x1 (after the block whose last 32 bytes are
+// prev) break UTF-8. Out of line: most blocks are ASCII, and the main loop
+// keeps its registers.
+__attribute__((target("avx2"), noinline)) bool utf8_bad64(__m256i x0, __m256i x1, __m256i prev) {
+  __m256i err = _mm256_or_si256(utf8_errors32(x0, prev), utf8_errors32(x1, x0));
+  return !_mm256_testz_si256(err, err);
+}
+
+// One 64-byte block of the AVX2 index; false when it is bad (nothing written).
+LEVEE_AVX2_INDEX __attribute__((always_inline)) inline bool index_block_avx2(const uint8_t *b, uint32_t off, Carry &cy,
+                                                                             __m256i &prev, bool &check, uint32_t *&o) {
+  __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
+  __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
+  Masks m = classify32(x0, x1);
+  if (__builtin_expect(m.high || check, 0)) {
+    if (utf8_bad64(x0, x1, prev)) return false;
+  }
+  check = m.high != 0;
+  prev = x1;
+  uint64_t quotes = m.quote & ~find_escaped(m.bs, &cy.escaped);
+  uint64_t S = uint64_t(_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_cvtsi64_si128(int64_t(quotes)), _mm_set1_epi8(-1), 0))) ^
+               cy.in_string;
+  return finish_block(cy, m, quotes, S, off, o);
+}
+
+LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t *out, size_t *clean) {
+  uint32_t *o = out;
+  Carry cy(*c);
+  __m256i prev = _mm256_inserti128_si256(_mm256_setzero_si256(), _mm_loadu_si128(reinterpret_cast<const __m128i *>(c->prev)), 1);
+  bool check = may_continue(c->prev);
+  size_t k = 0;
+  for (; n - k >= 64; k += 64) {
+    if (!index_block_avx2(p + k, uint32_t(k), cy, prev, check, o)) {
+      *clean = k;
+      return size_t(o - out);
+    }
+  }
+  if (k < n) {  // the last partial block, read as if spaces followed
+    alignas(32) uint8_t tail[64];
+    memset(tail, ' ', 64);
+    memcpy(tail, p + k, n - k);
+    if (!index_block_avx2(tail, uint32_t(k), cy, prev, check, o)) {
+      *clean = k;
+      return size_t(o - out);
+    }
+  }
+  cy.save(*c);
+  _mm_storeu_si128(reinterpret_cast<__m128i *>(c->prev), _mm256_extracti128_si256(prev, 1));
+  *clean = n;
+  return size_t(o - out);
+}
+
 #endif  // LEVEE_SIMD_X86
 
 }  // namespace
 
 const Kernels kKernels[simd::kLevels] = {
-    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable, nullptr},
 #if LEVEE_SIMD_X86
-    {text_sse42, ws_sse42, plain_sse42, token_sse42, target_sse42, value_sse42},
-    {text_avx2, ws_avx2, plain_avx2, token_avx2, target_avx2, value_avx2},
+    {text_sse42, ws_sse42, plain_sse42, token_sse42, target_sse42, value_sse42, json_index_sse42},
+    {text_avx2, ws_avx2, plain_avx2, token_avx2, target_avx2, value_avx2, json_index_avx2},
 #else
-    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
-    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable},
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable, nullptr},
+    {text_portable, ws_portable, plain_portable, token_portable, target_portable, value_portable, nullptr},
 #endif
 };
 

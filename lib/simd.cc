@@ -12,7 +12,8 @@ int detected() noexcept {
 #if LEVEE_SIMD_X86
   // libgcc's checks include the OS's consent (XGETBV) for the AVX state.
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2")) return kAVX2;
+  // The AVX2 kernels also use BMI1 and PCLMULQDQ (every AVX2 CPU has them).
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("pclmul")) return kAVX2;
   if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("ssse3")) return kSSE42;
 #endif
   return kPortable;
