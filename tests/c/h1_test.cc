@@ -878,6 +878,9 @@ TEST(H1, EncodeWithoutAConnection) {
   o.status = 299;
   EXPECT_EQ(LEVEE_H1_R_DONE, levee_h1_encode(b, &o));
   EXPECT_EQ(0u, take(b).find("HTTP/1.1 299 Unknown\r\n"));
+  o.status = 420;  // an unofficial code of the one reason table (levee_http_reason)
+  EXPECT_EQ(LEVEE_H1_R_DONE, levee_h1_encode(b, &o));
+  EXPECT_EQ(0u, take(b).find("HTTP/1.1 420 Enhance Your Calm\r\n"));
   levee_buffer_free(b);
 }
 
