@@ -310,7 +310,8 @@ TEST(H1, SmugglingVectorsAreRefusedWith400AndNothingAfterIsRead) {
     EXPECT_EQ(std::string::npos, r.find("smuggled")) << v;
   }
   // NUL inside a value (strlen would stop at it)
-  std::string nul("GET / HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n", 37);
+  const char raw[] = "GET / HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n";
+  std::string nul(raw, sizeof raw - 1);
   EXPECT_EQ("HTTP/1.1 400 Bad Request (close) |E-1010 S_CLOSE", refused(nul));
   // after the refusal nothing more is read
   Conn c(LEVEE_H1_SERVER);
