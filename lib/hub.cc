@@ -47,7 +47,8 @@ struct Watch {
   levee_hub *hub = nullptr;
   int fd = -1;
   uint64_t rtoken = 0, wtoken = 0;
-  struct event *rev = nullptr, *wev = nullptr;
+  struct event *ev = nullptr;  // one event for both directions (memory per fd)
+  bool r = false, w = false;    // the directions registered
   bool live = true;
   bool priv = false;  // LEVEE_HUB_PRIVATE: not counted by levee_hub_registered
   bool fifo = false;  // a pipe: its hang-up arrives as plain readability
@@ -161,8 +162,7 @@ struct levee_hub {
   }
 
   void drop_watch(Watch *w) {
-    if (w->rev) event_free(w->rev);
-    if (w->wev) event_free(w->wev);
+    if (w->ev) event_free(w->ev);
     delete w;
   }
 };
@@ -173,16 +173,16 @@ void on_fd(evutil_socket_t fd, short what, void *arg) {
   (void)fd;
   auto *w = static_cast<Watch *>(arg);
   levee_hub *hub = w->hub;
-  // One callback per direction: the read event carries EV_CLOSED for a
-  // peer hang-up (or a pipe's EPOLLHUP), which is reported as -1 so a
-  // reader stops waiting.
+  // One event per fd for both directions (epoll registers the fd once
+  // anyway); what says which are ready. The read side carries EV_CLOSED
+  // for a peer hang-up (or a pipe's EPOLLHUP), reported as -1 so a reader
+  // stops waiting.
   if (what & EV_CLOSED) {
     hub->pending.push_back(levee_event{w->rtoken, LEVEE_HUB_READ, -1});
   } else if (what & EV_READ) {
     hub->pending.push_back(levee_event{w->rtoken, LEVEE_HUB_READ, w->fifo && hung_up(w->fd) ? -1 : 1});
-  } else if (what & EV_WRITE) {
-    hub->pending.push_back(levee_event{w->wtoken, LEVEE_HUB_WRITE, 1});
   }
+  if (what & EV_WRITE) hub->pending.push_back(levee_event{w->wtoken, LEVEE_HUB_WRITE, 1});
 }
 
 void on_wake(evutil_socket_t fd, short, void *arg) {
@@ -270,18 +270,14 @@ int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint6
     if (!hub || fd < 0 || !(flags & (LEVEE_HUB_R | LEVEE_HUB_W))) return LEVEE_EINVAL;
     if (hub->forked()) return LEVEE_EFORKED;
     if (hub->watches.count(fd)) return LEVEE_EEXIST;
-    auto *w = new Watch{hub, fd, rtoken, wtoken, nullptr, nullptr, true};
+    auto *w = new Watch{hub, fd, rtoken, wtoken};
+    w->r = (flags & LEVEE_HUB_R) != 0;
+    w->w = (flags & LEVEE_HUB_W) != 0;
     struct stat st;
-    w->fifo = (flags & LEVEE_HUB_R) && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
-    bool ok = true;
-    if (flags & LEVEE_HUB_R) {
-      w->rev = event_new(hub->base, fd, EV_READ | EV_CLOSED | EV_ET | EV_PERSIST, on_fd, w);
-      ok = w->rev && event_add(w->rev, nullptr) == 0;
-    }
-    if (ok && (flags & LEVEE_HUB_W)) {
-      w->wev = event_new(hub->base, fd, EV_WRITE | EV_ET | EV_PERSIST, on_fd, w);
-      ok = w->wev && event_add(w->wev, nullptr) == 0;
-    }
+    w->fifo = w->r && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+    short what = EV_ET | EV_PERSIST | (w->r ? EV_READ | EV_CLOSED : 0) | (w->w ? EV_WRITE : 0);
+    w->ev = event_new(hub->base, fd, what, on_fd, w);
+    bool ok = w->ev && event_add(w->ev, nullptr) == 0;
     if (!ok) {
       int code = errno == EBADF ? LEVEE_EBADF : errno ? levee::last_errno_code() : LEVEE_ENOMEM;
       hub->drop_watch(w);
@@ -305,8 +301,8 @@ int levee_hub_unregister(levee_hub *hub, int fd) {
     // Drop readiness already collected for this fd: its tokens may be
     // reused by the binding for the next fd with the same number.
     for (auto e = hub->pending.begin(); e != hub->pending.end();) {
-      bool mine = (e->kind == LEVEE_HUB_READ && w->rev && e->token == w->rtoken) ||
-                  (e->kind == LEVEE_HUB_WRITE && w->wev && e->token == w->wtoken);
+      bool mine = (e->kind == LEVEE_HUB_READ && w->r && e->token == w->rtoken) ||
+                  (e->kind == LEVEE_HUB_WRITE && w->w && e->token == w->wtoken);
       e = mine ? hub->pending.erase(e) : e + 1;
     }
     hub->drop_watch(w);
