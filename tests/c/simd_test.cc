@@ -251,6 +251,25 @@ TEST(SimdJson, WhiteSpaceRunsOfEveryLengthAroundBlockEdges) {
   }
 }
 
+TEST(SimdJson, ScalarsRunningIntoOtherBytesGiveThePortableErrorAtEveryBlockEdge) {
+  // Stage 2 indexes only the first byte of a run of non-structural bytes:
+  // whatever follows a number or a literal must still be reported where the
+  // portable path reports it, with the scalar's end on every block edge.
+  const char *scalars[] = {"0", "-1", "12", "1.5", "2e5", "true", "false", "null"};
+  const char *after[] = {"x", "-", "+", ".", "e", "0", "\"", "\x0c", "\x1a", "\x80", "/", "t", " x", "\t-", "\n\"k\""};
+  for (const char *scalar : scalars) {
+    for (const char *next : after) {
+      for (size_t pad = 0; pad <= 66; pad++) {
+        std::string fill(pad, ' ');
+        json_compare("[" + fill + scalar + next + "]", false);
+        json_compare("[" + fill + scalar + next + ", 1]", false);
+        json_compare("{\"k\":" + fill + scalar + next + "}", false);
+        json_compare("[" + fill + scalar + " " + next + "]", false);
+      }
+    }
+  }
+}
+
 TEST(SimdJson, NumbersGiveThePortableValues) {
   std::mt19937_64 rng(4);
   char text[64];
