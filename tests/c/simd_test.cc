@@ -428,6 +428,19 @@ TEST(SimdHttp, HostileBytesAtEveryBlockEdgeOfTargetNameAndValue) {
   }
 }
 
+TEST(SimdHttp, GetHeadsWithAndWithoutFramingFieldsReadAsTokenByToken) {
+  // The whole-head path takes "GET " with one compare and ends a head
+  // without Content-Length / Transfer-Encoding itself: every prefix of these
+  // must read as the token loop reads it.
+  for (const char *start : {"GET / ", "GET /x ", "GETS / ", "GET\t/ ", "GET  / ", "GE / ", "GET/ ", "GEt / "}) {
+    for (const char *fields : {"", "Host: a\r\n", "Content-Length: 3\r\n", "Transfer-Encoding: chunked\r\n",
+                               "Transfer-Encoding: gzip\r\n", "Content-Length: 1\r\nTransfer-Encoding: chunked\r\n",
+                               "Host: a\r\nContent-Length: 0\r\n"}) {
+      http_compare(LEVEE_HTTP_MODE_REQUEST, std::string(start) + "HTTP/1.1\r\n" + fields + "\r\nabc", true);
+    }
+  }
+}
+
 TEST(SimdHttp, LimitsGiveThePortableErrorsAtEveryLevel) {
   LevelGuard keep;
   for (size_t n : {size_t(31), size_t(32), size_t(33), size_t(255), size_t(256), size_t(257), size_t(1023),
