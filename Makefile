@@ -41,6 +41,9 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
+# Parallel jobs of the build steps `make test` and `make demo` run.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 CXX ?= g++
 CC ?= gcc
 OPT ?= -O2
@@ -142,16 +145,23 @@ GTEST_LIBS := -lgtest -lgtest_main -lpthread
 C_TEST_SRCS := $(sort $(wildcard tests/c/*.cc))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cc))
 
-# Black-box tests: only levee.h and the shared library.
-$(BUILD)/tests/c_tests: $(C_TEST_SRCS) $(wildcard tests/c/*.h) include/levee.h $(BUILD)/$(SONAME)
+# Black-box tests: only levee.h and the shared library. One object per
+# file, so `make -j` compiles them side by side.
+C_TEST_OBJS := $(patsubst tests/c/%.cc,$(BUILD)/tests/c/%.o,$(C_TEST_SRCS))
+$(BUILD)/tests/c/%.o: tests/c/%.cc $(wildcard tests/c/*.h) include/levee.h
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++20 $(CXXFLAGS) $(SANFLAGS) -Wall -Wextra -Iinclude -o $@ $(C_TEST_SRCS) \
+	$(CXX) -std=c++20 $(CXXFLAGS) $(SANFLAGS) -Wall -Wextra -Iinclude -c $< -o $@
+$(BUILD)/tests/c_tests: $(C_TEST_OBJS) $(BUILD)/$(SONAME)
+	$(CXX) $(CXXFLAGS) $(SANFLAGS) -o $@ $(C_TEST_OBJS) \
 		-L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee $(GTEST_LIBS)
 
 # White-box tests of the C++ core: link the static library, see lib/*.h.
-$(BUILD)/tests/unit_tests: $(UNIT_TEST_SRCS) $(LIB_HDRS) $(STLIB)
+UNIT_TEST_OBJS := $(patsubst tests/unit/%.cc,$(BUILD)/tests/unit/%.o,$(UNIT_TEST_SRCS))
+$(BUILD)/tests/unit/%.o: tests/unit/%.cc $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -o $@ $(UNIT_TEST_SRCS) $(STLIB) $(LEVEE_LIBS) $(GTEST_LIBS)
+	$(CXX) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -c $< -o $@
+$(BUILD)/tests/unit_tests: $(UNIT_TEST_OBJS) $(STLIB)
+	$(CXX) $(CXXFLAGS) $(LEVEE_CXXFLAGS) -o $@ $(UNIT_TEST_OBJS) $(STLIB) $(LEVEE_LIBS) $(GTEST_LIBS)
 
 # The header compiles as strict C99 and as C++.
 $(BUILD)/tests/header_c.o: tests/header/header_test.c include/levee.h
@@ -166,13 +176,13 @@ test-build: all $(BUILD)/tests/c_tests $(BUILD)/tests/unit_tests \
 
 test:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory -j$(JOBS) test-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) PYTHON=$(PYTHON) tests/run-all
 
 # ---------------------------------------------------------------- demo
 demo:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@BUILD=$(BUILD) examples/demo
 
 # ---------------------------------------------------------------- install

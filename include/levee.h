@@ -980,6 +980,12 @@ int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_t
  * BODY_END read), 0 otherwise (also for NULL). */
 int levee_http_is_done(const levee_http *p);
 
+/* The standard reason phrase of an HTTP status (the IANA registry and the
+ * common unofficial codes: 420, 444, 499, 52x, ...), or NULL for a status
+ * without one. Static storage. Both bindings' status tables and the
+ * connection engine's status lines come from it. */
+const char *levee_http_reason(int32_t status);
+
 
 /* levee:section endpoint */
 /* (declarations of the endpoint module go after this line) */

@@ -310,7 +310,8 @@ TEST(H1, SmugglingVectorsAreRefusedWith400AndNothingAfterIsRead) {
     EXPECT_EQ(std::string::npos, r.find("smuggled")) << v;
   }
   // NUL inside a value (strlen would stop at it)
-  std::string nul("GET / HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n", 37);
+  const char raw[] = "GET / HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n";
+  std::string nul(raw, sizeof raw - 1);
   EXPECT_EQ("HTTP/1.1 400 Bad Request (close) |E-1010 S_CLOSE", refused(nul));
   // after the refusal nothing more is read
   Conn c(LEVEE_H1_SERVER);
@@ -878,6 +879,9 @@ TEST(H1, EncodeWithoutAConnection) {
   o.status = 299;
   EXPECT_EQ(LEVEE_H1_R_DONE, levee_h1_encode(b, &o));
   EXPECT_EQ(0u, take(b).find("HTTP/1.1 299 Unknown\r\n"));
+  o.status = 420;  // an unofficial code of the one reason table (levee_http_reason)
+  EXPECT_EQ(LEVEE_H1_R_DONE, levee_h1_encode(b, &o));
+  EXPECT_EQ(0u, take(b).find("HTTP/1.1 420 Enhance Your Calm\r\n"));
   levee_buffer_free(b);
 }
 

@@ -373,3 +373,12 @@ TEST(HttpTokenizer, BadArgumentsAreEinval) {
 }
 
 }  // namespace
+
+TEST(HttpReason, StandardAndUnofficialCodesHaveTheirPhraseOthersNone) {
+  EXPECT_STREQ("OK", levee_http_reason(200));
+  EXPECT_STREQ("Not Found", levee_http_reason(404));
+  EXPECT_STREQ("Request Header Fields Too Large", levee_http_reason(431));
+  EXPECT_STREQ("Enhance Your Calm", levee_http_reason(420));
+  EXPECT_STREQ("Network Connect Timeout Error", levee_http_reason(599));
+  for (int32_t code : {-1, 0, 99, 299, 600, 999, 1000}) EXPECT_EQ(nullptr, levee_http_reason(code)) << code;
+}

@@ -453,6 +453,22 @@ describe("h.http over TLS (the same engine, through the core stream)", function(
     -- an https:// URL without the CA is refused, never plaintext
     assert.is_not_nil((h.http:connect(url)))
     serve:close()
+  end)
+
+  it("serve() answers a request the TLS handshake already read (no readiness follows it)", function()
+    -- curl sends its request with the end of the handshake: the listener's
+    -- handshake can take both, and the request then waits in the TLS
+    -- session with nothing left on the socket to announce it
+    local h = levee.Hub()
+    local _, serve = h.http:listen({port = 0, tls = SERVER})
+    serve:serve(function(req) req.response:send({200, {}, "n=" .. req.query.n}) end)
+    local cmd = ("for i in $(seq 20); do timeout 5 curl -s --cacert %s 'https://127.0.0.1:%d/?n='$i; echo; done")
+      :format(CA, serve:port())
+    local out = peers.bg(h, cmd).wait()
+    local want = {}
+    for i = 1, 20 do want[i] = "n=" .. i end
+    assert.equal(table.concat(want, "\n") .. "\n", out)
+    serve:close()
     os.execute("rm -rf " .. dir)
   end)
 end)

@@ -694,8 +694,11 @@ function Server:serve(handler)
   self.hub:spawn(function()
     for c in self do
       c.conn.r_ev.http = nil
-      -- a new connection waits for its first head like a parked one
-      if not park(c, self._head_timeout) then activate(c) end
+      -- a new connection waits for its first head like a parked one; but
+      -- a TLS handshake may have read the first request into the TLS
+      -- session already, and no readiness would announce it: such a
+      -- connection is served at once (it parks when a read says WANT)
+      if c.conn.tls or not park(c, self._head_timeout) then activate(c) end
     end
   end)
   return self
