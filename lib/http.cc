@@ -395,7 +395,11 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
   const levee::scan::Kernels &k = levee::scan::kernels();
   const uint8_t *end = buf + len;
   const uint8_t *m = buf;
-  while (m < end && is(*m, C_TCHAR)) m++;
+  if (len >= 4 && memcmp(buf, "GET ", 4) == 0) {
+    m = buf + 3;  // most requests: what the loop finds, with one compare
+  } else {
+    while (m < end && is(*m, C_TCHAR)) m++;
+  }
   if (m == buf || m == end || *m != ' ') return 0;
   const uint8_t *t = m + 1, *te = scan_target(t, end, k.http_target);
   if (te == t || end - te < 11 || te[0] != ' ' || version(te + 1) < 0 || te[9] != '\r' || te[10] != '\n') return 0;
@@ -413,7 +417,13 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
     tok = toks + n;
     clear(tok);
     if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
-      if (hd + 2 > lim.max_head || end_of_head(tok) < 0) break;
+      if (hd + 2 > lim.max_head) break;
+      if (__builtin_expect(cl_seen || te_seen, 0)) {
+        if (end_of_head(tok) < 0) break;
+      } else {  // end_of_head of a request without framing fields: no body
+        tok->type = LEVEE_HTTP_T_BODY_START;
+        state = S_DONE;
+      }
       head = hd + 2;
       tok->end = uint32_t(a + 2);
       return int(n + 1);
@@ -522,6 +532,35 @@ int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
   }
 }
 
+namespace {
+
+// levee_http_parse past the one-pass head: token by token. Out of line, so
+// the call that fast_head answers saves no registers for this loop.
+__attribute__((noinline)) int parse_tokens(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks,
+                                           uint32_t cap) {
+  uint32_t n = 0;
+  size_t off = 0;
+  while (n < cap) {
+    levee_http_token *t = &toks[n];
+    int rc = p->next(buf + off, len - off, t);
+    if (rc < 0) return n ? int(n) : rc;
+    if (rc == 0) break;
+    if (off) {
+      t->end += uint32_t(off);
+      if (t->type <= LEVEE_HTTP_T_FIELD) {
+        t->a_off += uint32_t(off);
+        t->b_off += uint32_t(off);
+      }
+    }
+    off += size_t(rc);
+    n++;
+    if (t->type >= LEVEE_HTTP_T_BODY_START) break;
+  }
+  return int(n);
+}
+
+}  // namespace
+
 extern "C" {
 
 int levee_http_new(levee_http **out, int32_t mode) {
@@ -577,25 +616,7 @@ int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_t
     int n = p->fast_head(buf, len, toks, cap);
     if (n > 0) return n;
   }
-  uint32_t n = 0;
-  size_t off = 0;
-  while (n < cap) {
-    levee_http_token *t = &toks[n];
-    int rc = p->next(buf + off, len - off, t);
-    if (rc < 0) return n ? int(n) : rc;
-    if (rc == 0) break;
-    if (off) {
-      t->end += uint32_t(off);
-      if (t->type <= LEVEE_HTTP_T_FIELD) {
-        t->a_off += uint32_t(off);
-        t->b_off += uint32_t(off);
-      }
-    }
-    off += size_t(rc);
-    n++;
-    if (t->type >= LEVEE_HTTP_T_BODY_START) break;
-  }
-  return int(n);
+  return parse_tokens(p, buf, len, toks, cap);
 }
 
 int levee_http_is_done(const levee_http *p) { return p && p->state == S_DONE ? 1 : 0; }

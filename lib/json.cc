@@ -561,16 +561,6 @@ int levee_json::number(const uint8_t *in, size_t end, bool eof) {
 
 namespace {
 
-// Bytes that may follow a number or a literal inside a container (anything
-// else continues it: the one-pass loop reports the error).
-struct ScalarEnd {
-  bool v[256];
-  constexpr ScalarEnd() : v() {
-    for (const char *s = " \t\n\r{}[]:,\""; *s; s++) v[uint8_t(*s)] = true;
-  }
-};
-constexpr ScalarEnd kScalarEnd;
-
 constexpr size_t kFirstWindow = 512, kMaxWindow = 16384;
 static_assert(kMaxWindow <= levee::scan::kJsonIndexMaxWindow);
 
@@ -718,7 +708,6 @@ value_at:
     size_t at;
     LEVEE_ROOM();
     if (parse_number(in, i, end, eof, *tk, &at) != 1) goto hand_value;
-    if (at < end && top && !kScalarEnd.v[in[at]]) goto hand_value;
     tk++;
     p = at;
     goto value_done;
@@ -750,7 +739,6 @@ value_at:
       memcpy(&have, in + i + n - 4, 4);
       memcpy(&want, word, 4);
       if (have != want) goto hand_value;
-      if (i + n < end && top && !kScalarEnd.v[in[i + n]]) goto hand_value;
       LEVEE_ROOM();
       *tk++ = levee_json_token{c == 't' ? uint32_t(LEVEE_JSON_TRUE) : c == 'f' ? uint32_t(LEVEE_JSON_FALSE) : uint32_t(LEVEE_JSON_NULL),
                                0, i, n, 0, 0, 0};
@@ -772,6 +760,10 @@ value_done:
   top->count++;
 after:
   LEVEE_NEXT(i, hand_after);
+  // Between a value and the next entry lies white space, or the rest of a
+  // number or literal that went on (a scalar's bytes after its start are no
+  // entries): the one-pass loop reports that.
+  if (__builtin_expect(i != p, 0) && !is_ws(in[p])) goto hand_after;
   c = in[i];
   if (c == ',') {
     p = i + 1;

@@ -251,6 +251,25 @@ TEST(SimdJson, WhiteSpaceRunsOfEveryLengthAroundBlockEdges) {
   }
 }
 
+TEST(SimdJson, ScalarsRunningIntoOtherBytesGiveThePortableErrorAtEveryBlockEdge) {
+  // Stage 2 indexes only the first byte of a run of non-structural bytes:
+  // whatever follows a number or a literal must still be reported where the
+  // portable path reports it, with the scalar's end on every block edge.
+  const char *scalars[] = {"0", "-1", "12", "1.5", "2e5", "true", "false", "null"};
+  const char *after[] = {"x", "-", "+", ".", "e", "0", "\"", "\x0c", "\x1a", "\x80", "/", "t", " x", "\t-", "\n\"k\""};
+  for (const char *scalar : scalars) {
+    for (const char *next : after) {
+      for (size_t pad = 0; pad <= 66; pad++) {
+        std::string fill(pad, ' ');
+        json_compare("[" + fill + scalar + next + "]", false);
+        json_compare("[" + fill + scalar + next + ", 1]", false);
+        json_compare("{\"k\":" + fill + scalar + next + "}", false);
+        json_compare("[" + fill + scalar + " " + next + "]", false);
+      }
+    }
+  }
+}
+
 TEST(SimdJson, NumbersGiveThePortableValues) {
   std::mt19937_64 rng(4);
   char text[64];
@@ -405,6 +424,19 @@ TEST(SimdHttp, HostileBytesAtEveryBlockEdgeOfTargetNameAndValue) {
       http_compare(LEVEE_HTTP_MODE_REQUEST, "GET / HTTP/1.1\r\n" + run + b + "Name: v\r\n\r\n", false);
       http_compare(LEVEE_HTTP_MODE_REQUEST, "GET / HTTP/1.1\r\nName: " + run + b + "z\r\n\r\n", false);
       http_compare(LEVEE_HTTP_MODE_RESPONSE, "HTTP/1.1 200 " + run + b + "\r\nName: " + run + b + "\r\n\r\n", false);
+    }
+  }
+}
+
+TEST(SimdHttp, GetHeadsWithAndWithoutFramingFieldsReadAsTokenByToken) {
+  // The whole-head path takes "GET " with one compare and ends a head
+  // without Content-Length / Transfer-Encoding itself: every prefix of these
+  // must read as the token loop reads it.
+  for (const char *start : {"GET / ", "GET /x ", "GETS / ", "GET\t/ ", "GET  / ", "GE / ", "GET/ ", "GEt / "}) {
+    for (const char *fields : {"", "Host: a\r\n", "Content-Length: 3\r\n", "Transfer-Encoding: chunked\r\n",
+                               "Transfer-Encoding: gzip\r\n", "Content-Length: 1\r\nTransfer-Encoding: chunked\r\n",
+                               "Host: a\r\nContent-Length: 0\r\n"}) {
+      http_compare(LEVEE_HTTP_MODE_REQUEST, std::string(start) + "HTTP/1.1\r\n" + fields + "\r\nabc", true);
     }
   }
 }
