@@ -26,13 +26,14 @@ import traceback
 import greenlet
 
 from ._ffi import ffi, lib
+from ._native import io as _native
 from .errors import Closed, Timeout, check, error_for
 from .message import check_callable, check_ms
 
 _MAX_EVENTS = 256
 _HUB_READ, _HUB_WRITE, _HUB_TIMER, _HUB_WAKE = 1, 2, 3, 4
 _HUB_SIGNAL = lib.LEVEE_HUB_SIGNAL
-_TIMEOUT = object()  # resume marker of an expired timer
+_TIMEOUT = _native.TIMEOUT if _native else object()  # resume marker of an expired timer
 _EVENT = struct.Struct("=Qii")  # levee_event: token, kind, value
 assert _EVENT.size == ffi.sizeof("levee_event")
 _INTERRUPT = object()  # ready-queue marker: wake main to raise an interrupt
@@ -51,8 +52,9 @@ def _fatal():
     os._exit(1)
 
 
-class State:
-    """An fd readiness latch returned by Hub.register."""
+class _PyState:
+    """An fd readiness latch returned by Hub.register (levee._io.State,
+    the same in C, when the compiled module is there)."""
 
     __slots__ = ("hub", "waiter", "has", "value", "nopoll")
 
@@ -86,6 +88,9 @@ class State:
             self.hub._wake_now(g, (None, value))
         else:
             self.has, self.value = True, value
+
+
+State = _native.State if _native else _PyState
 
 
 # ---- signals and the main greenlet ----------------------------------------
@@ -174,7 +179,6 @@ class Hub:
             if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
                 _signal.signal(_signal.SIGINT, _on_sigint)
         self._main = greenlet.getcurrent()
-        self._loop = greenlet.greenlet(self._run, parent=self._main)
         self._ready = collections.deque()
         self._events = ffi.new("levee_event[]", _MAX_EVENTS)
         # the events read as tuples in one C-level pass (a cffi attribute
@@ -188,6 +192,12 @@ class Hub:
         self._closing = []
         self._nopoll = 0
         self._polled = 0    # fds registered with the C hub (not nopoll)
+        run = self._run
+        if _native:  # _pump in C (levee._io.Loop), over the queues above
+            address = ffi.cast("uintptr_t", ffi.cast("void *", self._h))
+            run = _native.Loop(self, int(address), int(ffi.cast("uintptr_t", self._events)),
+                               _MAX_EVENTS).run
+        self._loop = greenlet.greenlet(run, parent=self._main)
 
     @functools.cached_property
     def io(self):
@@ -468,21 +478,13 @@ class Hub:
     def _pump(self):
         ready = self._ready
         for _ in range(len(ready)):
-            g, value, kwargs = ready.popleft()
-            if kwargs is None:
-                g.switch(value)
-            elif kwargs is _INTERRUPT:  # value: the interrupt generation
-                if value == self._interrupt_gen and self._interrupt is not None:
-                    g.switch(None)
-            else:                       # a new green thread: value is its args
-                g.switch(*value, **kwargs)
+            entry = ready.popleft()
+            if entry[2] is None:
+                entry[0].switch(entry[1])
+            else:
+                self._pump_special(entry)
         if self._closing:
-            closing, self._closing = self._closing, []
-            for fd in closing:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            self._close_pending()
         # While green threads are runnable, poll without waiting on every
         # tick (a thread blocked on an fd runs before the writer's write,
         # continue_ or spawn returns); skip the system call while no fd is
@@ -501,26 +503,52 @@ class Hub:
             n = lib.levee_hub_poll(self._h, 0, events, _MAX_EVENTS)
         if n < 0:
             check(n)
-        timers, states = self._timers, self._states
+        states = self._states
         for token, kind, value in _EVENT.iter_unpack(self._event_view[:n * _EVENT.size]):
-            if kind == _HUB_TIMER:
-                target = timers.pop(token, None)
-                if target is None:
-                    continue
-                if isinstance(target, tuple):
-                    f, args, kwargs = target
-                    self._green(f).switch(*args, **kwargs)
-                else:
-                    self._paused.pop(target, None)
-                    target.switch(_TIMEOUT)
-            elif kind == _HUB_READ or kind == _HUB_WRITE:
+            if kind == _HUB_READ or kind == _HUB_WRITE:
                 state = states.get(token)
                 if state is not None:
                     state.set(value)
-                elif token == _WAKEUP_TOKEN and _wakeup:
-                    _drain(_wakeup[0])
-            elif kind == _HUB_SIGNAL:
-                self.signal._deliver(int(token), value)
+                    continue
+            self._event(token, kind, value)
+
+    # The parts of a tick that levee._io.Loop leaves to Python.
+    def _pump_special(self, entry):
+        """A ready-queue entry other than a plain resume."""
+        g, value, kwargs = entry
+        if kwargs is _INTERRUPT:  # value: the interrupt generation
+            if value == self._interrupt_gen and self._interrupt is not None:
+                g.switch(None)
+        else:                     # a new green thread: value is its args
+            g.switch(*value, **kwargs)
+
+    def _close_pending(self):
+        """Closes the fds unregistered since the last tick."""
+        closing = self._closing[:]
+        del self._closing[:]   # in place: levee._io.Loop holds the list
+        for fd in closing:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _event(self, token, kind, value):
+        """An event other than the readiness of a registered fd State."""
+        if kind == _HUB_TIMER:
+            target = self._timers.pop(token, None)
+            if target is None:
+                return
+            if isinstance(target, tuple):
+                f, args, kwargs = target
+                self._green(f).switch(*args, **kwargs)
+            else:
+                self._paused.pop(target, None)
+                target.switch(_TIMEOUT)
+        elif kind == _HUB_READ or kind == _HUB_WRITE:
+            if token == _WAKEUP_TOKEN and _wakeup:
+                _drain(_wakeup[0])
+        elif kind == _HUB_SIGNAL:
+            self.signal._deliver(int(token), value)
 
     # ---- message primitives -------------------------------------------------
     def pipe(self):

@@ -17,6 +17,7 @@ import os
 from . import errors as levee_errors
 from . import sys
 from ._ffi import ffi, lib
+from ._native import io as _native
 from .d import Buffer, _bytes_like
 from .errors import Closed, check, error_for
 from .sys import Endpoint, resolve
@@ -76,14 +77,18 @@ def _sockopt(fd, name, value=None):
     return sys.getsockopt(fd, name)
 
 
-class IO:
+class IO(_native.IOBase if _native else object):
     """An fd registered with the hub: read/write/close and socket extras.
     The bytes move through a levee_stream (the core's non-blocking byte
-    mover); the IO waits on the hub when the stream would block."""
+    mover); the IO waits on the hub when the stream would block. With the
+    compiled module, read() and write() of bytes run in C
+    (levee._io.IOBase), the same steps as _read_py and _write_py here."""
 
     def __init__(self, hub, fd, timeout=None, readable=True, writable=True, nopoll=False,
                  stream=None):
         self._s = stream if stream is not None else _new_stream(fd)
+        if _native:
+            self._bind(int(ffi.cast("uintptr_t", self._s)))
         self._scratch = _scratch(hub)
         self.hub, self.no, self.timeout = hub, fd, timeout
         self.closed = False
@@ -133,7 +138,7 @@ class IO:
         self.close()
         raise Closed()
 
-    def read(self, n=65536):
+    def _read_py(self, n=65536):
         """Up to n bytes (at least 1): blocks the green thread until data.
         Raises Closed at EOF or on a read error (the io closes) and Timeout
         after self.timeout ms (the io stays open)."""
@@ -151,6 +156,9 @@ class IO:
                     self.r_error = True
             else:
                 self._failed(rc)
+
+    if not _native:
+        read = _read_py
 
     def readinto(self, buf, n=None):
         """Reads into a levee.Buffer: once (making room), or until
@@ -207,7 +215,7 @@ class IO:
             self.close()
             raise error_for(rc)
 
-    def write(self, data):
+    def _write_py(self, data):
         """Writes all of data (bytes-like, str or levee.Buffer); returns its
         length. It returns as soon as the kernel took everything (it yields
         while it waits for the peer to take more, and one tick after 16
@@ -227,10 +235,20 @@ class IO:
                     self._streak = 0
                     self.hub.continue_()
                 return total
-            p = keep = data
-        else:
-            p, total, keep = _bytes_like(data)
-            rc = _write(s, p, total)
+            return self._write_rest(data, total, rc)
+        p, total, keep = _bytes_like(data)
+        return self._write_rest(keep, total, _write(s, p, total), p)
+
+    if not _native:
+        write = _write_py
+
+    def _write_rest(self, keep, total, rc, p=None):
+        """write() after its first try wrote rc of total bytes (or failed):
+        waits and writes the rest. keep holds the data alive; p points at
+        it (None: keep is bytes)."""
+        s = self._s
+        if p is None:
+            p = keep
         sent = 0
         while True:
             if rc >= 0:

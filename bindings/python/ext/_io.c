@@ -1,0 +1,731 @@
+/* levee._io: the hot paths of the Python binding's I/O in C.
+ *
+ * The pure-Python binding (levee/hub.py, levee/io.py) spends most of an
+ * echo round trip in the interpreter and in cffi: per round trip two
+ * Python method calls, three cffi calls and the hub's dispatch loop in
+ * Python. This module runs the same steps in C, calling liblevee directly
+ * (the copy levee._ffi loaded: the module links the soname):
+ *
+ *   State      the fd readiness latch of levee.hub (same fields, same
+ *              recv/set); a wait with no timeout outside the main greenlet
+ *              switches straight to the hub's loop greenlet.
+ *   IOBase     the base of levee.io.IO: read() and write() of bytes, the
+ *              would-block wait included; every other case calls the
+ *              Python method it mirrors (_failed, _write_rest, _read_py).
+ *   Loop       the hub's scheduler loop (Hub._pump): runs the ready queue,
+ *              polls, and wakes the waiter of each fd event; timers,
+ *              signals, interrupts and new green threads go to Python.
+ *
+ * Greenlets are switched through their Python API (g.switch). Behaviour
+ * is that of the pure-Python code, which stays the fallback
+ * (LEVEE_PURE_PYTHON=1 or no compiled module) and is tested as well.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdint.h>
+
+#include "levee.h"
+
+static PyObject *getcurrent;   /* greenlet.getcurrent */
+static PyObject *exc_closed;   /* levee.Closed */
+static PyObject *exc_timeout;  /* levee.Timeout */
+static PyObject *check_ms;     /* levee.message.check_ms */
+static PyObject *check_rc;     /* levee.errors.check */
+static PyObject *TIMEOUT;      /* the resume marker of an expired timer */
+
+static PyObject *s_switch, *s_wait, *s_write_rest, *s_write_py, *s_read_py, *s_continue,
+    *s_popleft, *s_polled, *s_close_pending, *s_pump_special, *s_cancel_pause,
+    *s_wake_now, *s_recv, *s_loop, *s_main, *s_in_main_thread;
+
+/* Reads land here and are copied into a bytes object at once: no Python
+ * code runs in between, and the GIL is held throughout. */
+#define SCRATCH 65536
+static char scratch[SCRATCH];
+
+#define WRITE_STREAK 16
+
+static int ready(void) {
+  if (getcurrent == NULL) {
+    PyErr_SetString(PyExc_RuntimeError, "levee._io: init() was not called");
+    return 0;
+  }
+  return 1;
+}
+
+static PyObject *current(void) { return PyObject_CallNoArgs(getcurrent); }
+
+/* g.switch(*args) */
+static PyObject *gswitch(PyObject *g, PyObject *arg) {
+  PyObject *args[2] = {g, arg};
+  return PyObject_VectorcallMethod(s_switch, args, (arg ? 2 : 1) | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                   NULL);
+}
+
+static int raise_new(PyObject *cls) {
+  PyObject *e = PyObject_CallNoArgs(cls);
+  if (e != NULL) {
+    PyErr_SetObject(cls, e);
+    Py_DECREF(e);
+  }
+  return -1;
+}
+
+/* ------------------------------------------------------------------ State */
+
+typedef struct {
+  PyObject_HEAD
+  PyObject *hub;
+  PyObject *waiter; /* None or the greenlet waiting */
+  PyObject *value;  /* the latched value while has */
+  PyObject *loop;   /* hub._loop */
+  PyObject *main;   /* hub._main when the hub belongs to the main thread, else None */
+  char has, nopoll;
+} State;
+
+static PyTypeObject StateType;
+
+static int state_init(State *self, PyObject *args, PyObject *kw) {
+  static char *names[] = {"hub", "nopoll", NULL};
+  PyObject *hub;
+  int nopoll = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|p:State", names, &hub, &nopoll)) return -1;
+  PyObject *loop = PyObject_GetAttr(hub, s_loop);
+  if (loop == NULL) return -1;
+  PyObject *main = PyObject_GetAttr(hub, s_main);
+  if (main == NULL) {
+    Py_DECREF(loop);
+    return -1;
+  }
+  PyObject *inmain = PyObject_GetAttr(hub, s_in_main_thread);
+  int im = inmain ? PyObject_IsTrue(inmain) : -1;
+  Py_XDECREF(inmain);
+  if (im < 0) {
+    Py_DECREF(loop);
+    Py_DECREF(main);
+    return -1;
+  }
+  if (!im) {
+    Py_DECREF(main);
+    main = Py_NewRef(Py_None);
+  }
+  Py_INCREF(hub);
+  Py_XSETREF(self->hub, hub);
+  Py_XSETREF(self->loop, loop);
+  Py_XSETREF(self->main, main);
+  Py_XSETREF(self->waiter, Py_NewRef(Py_None));
+  Py_XSETREF(self->value, Py_NewRef(Py_None));
+  self->has = 0;
+  self->nopoll = (char)nopoll;
+  return 0;
+}
+
+static int state_traverse(State *self, visitproc visit, void *arg) {
+  Py_VISIT(self->hub);
+  Py_VISIT(self->waiter);
+  Py_VISIT(self->value);
+  Py_VISIT(self->loop);
+  Py_VISIT(self->main);
+  return 0;
+}
+
+static int state_clear(State *self) {
+  Py_CLEAR(self->hub);
+  Py_CLEAR(self->waiter);
+  Py_CLEAR(self->value);
+  Py_CLEAR(self->loop);
+  Py_CLEAR(self->main);
+  return 0;
+}
+
+static void state_dealloc(State *self) {
+  PyObject_GC_UnTrack(self);
+  state_clear(self);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* State.recv: 1 when ready, -1 on hang-up, error or unregister; Timeout
+ * after ms. A new reference, or NULL with an exception. */
+static PyObject *state_wait(State *self, PyObject *ms) {
+  if (ms != Py_None) {
+    PyObject *r = PyObject_CallFunction(check_ms, "Os", ms, "State.recv");
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+  }
+  if (self->has) {
+    PyObject *v = self->value;
+    self->value = Py_NewRef(Py_None);
+    self->has = 0;
+    return v;
+  }
+  if (self->nopoll) return PyLong_FromLong(1);
+  if (self->waiter != Py_None) {
+    PyErr_SetString(PyExc_RuntimeError,
+                    "levee: a second green thread cannot wait on the same fd state");
+    return NULL;
+  }
+  PyObject *me = current();
+  if (me == NULL) return NULL;
+  Py_SETREF(self->waiter, Py_NewRef(me));
+  PyObject *got;
+  if (ms == Py_None && me != self->main) {
+    /* Hub._wait without a timer, for a green thread other than main */
+    got = gswitch(self->loop, NULL);
+    if (got == TIMEOUT) {
+      Py_DECREF(got);
+      got = NULL;
+      raise_new(exc_timeout);
+    }
+  } else {
+    got = PyObject_CallMethodOneArg(self->hub, s_wait, ms);
+  }
+  if (self->waiter == me) Py_SETREF(self->waiter, Py_NewRef(Py_None));
+  Py_DECREF(me);
+  if (got == NULL) return NULL;
+  PyObject *v;
+  if (PyTuple_Check(got) && PyTuple_GET_SIZE(got) == 2) {
+    v = Py_NewRef(PyTuple_GET_ITEM(got, 1));
+  } else {
+    v = PySequence_GetItem(got, 1);
+  }
+  Py_DECREF(got);
+  return v;
+}
+
+static PyObject *state_recv(State *self, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames) {
+  PyObject *ms = Py_None;
+  Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  if (nargs + nkw > 1 || (nkw == 1 && !_PyUnicode_EqualToASCIIString(
+                                           PyTuple_GET_ITEM(kwnames, 0), "ms"))) {
+    PyErr_SetString(PyExc_TypeError, "State.recv() takes one optional argument: ms");
+    return NULL;
+  }
+  if (nargs + nkw == 1) ms = args[0];
+  return state_wait(self, ms);
+}
+
+/* Wakes the waiter from the hub's loop greenlet (Hub._wake_now there), or
+ * latches value. 0, or -1 with an exception. */
+static int state_fire(State *self, PyObject *value, PyObject *paused) {
+  PyObject *g = self->waiter;
+  if (g == Py_None) {
+    self->has = 1;
+    Py_SETREF(self->value, Py_NewRef(value));
+    return 0;
+  }
+  self->waiter = Py_NewRef(Py_None);   /* g's reference is now ours */
+  if (PyDict_GET_SIZE(paused) > 0) {
+    PyObject *r = PyObject_CallMethodOneArg(self->hub, s_cancel_pause, g);
+    if (r == NULL) {
+      Py_DECREF(g);
+      return -1;
+    }
+    Py_DECREF(r);
+  }
+  PyObject *t = PyTuple_Pack(2, Py_None, value);
+  if (t == NULL) {
+    Py_DECREF(g);
+    return -1;
+  }
+  PyObject *r = gswitch(g, t);
+  Py_DECREF(t);
+  Py_DECREF(g);
+  if (r == NULL) return -1;
+  Py_DECREF(r);
+  return 0;
+}
+
+static PyObject *state_set(State *self, PyObject *value) {
+  PyObject *g = self->waiter;
+  if (g == Py_None) {
+    self->has = 1;
+    Py_SETREF(self->value, Py_NewRef(value));
+    Py_RETURN_NONE;
+  }
+  self->waiter = Py_NewRef(Py_None);
+  PyObject *t = PyTuple_Pack(2, Py_None, value);
+  if (t == NULL) {
+    Py_DECREF(g);
+    return NULL;
+  }
+  PyObject *args[3] = {self->hub, g, t};
+  PyObject *r = PyObject_VectorcallMethod(s_wake_now, args, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                          NULL);
+  Py_DECREF(t);
+  Py_DECREF(g);
+  return r;
+}
+
+static PyMethodDef state_methods[] = {
+    {"recv", (PyCFunction)(void (*)(void))state_recv, METH_FASTCALL | METH_KEYWORDS,
+     "recv(ms=None): 1 when ready, -1 on hang-up, error or unregister; raises Timeout."},
+    {"set", (PyCFunction)state_set, METH_O, "set(value): wakes the waiter, or latches value."},
+    {NULL, NULL, 0, NULL}};
+
+static PyMemberDef state_members[] = {
+    {"hub", T_OBJECT, offsetof(State, hub), READONLY, NULL},
+    {"waiter", T_OBJECT, offsetof(State, waiter), 0, NULL},
+    {"value", T_OBJECT, offsetof(State, value), 0, NULL},
+    {"has", T_BOOL, offsetof(State, has), 0, NULL},
+    {"nopoll", T_BOOL, offsetof(State, nopoll), 0, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+static PyTypeObject StateType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "levee._io.State",
+    .tp_basicsize = sizeof(State),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "State(hub, nopoll=False): an fd readiness latch (levee.hub.State in C).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)state_init,
+    .tp_dealloc = (destructor)state_dealloc,
+    .tp_traverse = (traverseproc)state_traverse,
+    .tp_clear = (inquiry)state_clear,
+    .tp_methods = state_methods,
+    .tp_members = state_members,
+};
+
+/* ev.recv(ms): inline for a State */
+static PyObject *ev_recv(PyObject *ev, PyObject *ms) {
+  if (Py_TYPE(ev) == &StateType) return state_wait((State *)ev, ms);
+  return PyObject_CallMethodOneArg(ev, s_recv, ms);
+}
+
+/* ----------------------------------------------------------------- IOBase */
+
+typedef struct {
+  PyObject_HEAD
+  levee_stream *s;
+  PyObject *hub, *r_ev, *w_ev, *timeout;
+  char closed, r_error;
+  int streak;
+} IOBase;
+
+static int io_traverse(IOBase *self, visitproc visit, void *arg) {
+  Py_VISIT(self->hub);
+  Py_VISIT(self->r_ev);
+  Py_VISIT(self->w_ev);
+  Py_VISIT(self->timeout);
+  return 0;
+}
+
+static int io_clear(IOBase *self) {
+  Py_CLEAR(self->hub);
+  Py_CLEAR(self->r_ev);
+  Py_CLEAR(self->w_ev);
+  Py_CLEAR(self->timeout);
+  return 0;
+}
+
+static void io_dealloc(IOBase *self) {
+  PyObject_GC_UnTrack(self);
+  io_clear(self);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *io_bind(IOBase *self, PyObject *addr) {
+  void *p = PyLong_AsVoidPtr(addr);
+  if (p == NULL && PyErr_Occurred()) return NULL;
+  self->s = (levee_stream *)p;
+  Py_RETURN_NONE;
+}
+
+/* self.<name>(*args) through the Python implementation */
+static PyObject *delegate(PyObject *self, PyObject *name, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames) {
+  Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  PyObject *stack[8];
+  if (nargs + nkw + 1 > 8) {
+    PyErr_SetString(PyExc_TypeError, "levee._io: too many arguments");
+    return NULL;
+  }
+  stack[0] = self;
+  for (Py_ssize_t i = 0; i < nargs + nkw; i++) stack[i + 1] = args[i];
+  return PyObject_VectorcallMethod(name, stack, (size_t)(nargs + 1), kwnames);
+}
+
+static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
+                         PyObject *kwnames) {
+  Py_ssize_t n = SCRATCH;
+  if (kwnames != NULL || nargs > 1 || self->s == NULL || !ready())
+    return delegate((PyObject *)self, s_read_py, args, nargs, kwnames);
+  if (nargs == 1) {
+    if (!PyLong_CheckExact(args[0])) return delegate((PyObject *)self, s_read_py, args, nargs, NULL);
+    n = PyLong_AsSsize_t(args[0]);
+    if (n <= 0 || n > SCRATCH) {
+      PyErr_Clear();
+      return delegate((PyObject *)self, s_read_py, args, nargs, NULL);
+    }
+  }
+  if (self->closed) {
+    raise_new(exc_closed);
+    return NULL;
+  }
+  for (;;) {
+    int64_t rc = levee_stream_read(self->s, scratch, (size_t)n);
+    if (rc > 0) return PyBytes_FromStringAndSize(scratch, (Py_ssize_t)rc);
+    if (rc == LEVEE_WANT_READ && !self->r_error) {
+      self->streak = 0;
+      PyObject *ev = Py_NewRef(self->r_ev);
+      PyObject *v = ev_recv(ev, self->timeout);
+      Py_DECREF(ev);
+      if (v == NULL) return NULL;
+      int neg = PyLong_Check(v) && PyLong_AsLong(v) < 0;
+      Py_DECREF(v);
+      if (neg) self->r_error = 1;
+    } else {
+      PyObject *r = PyObject_CallMethod((PyObject *)self, "_failed", "L", (long long)rc);
+      if (r == NULL) return NULL;
+      Py_DECREF(r);
+    }
+  }
+}
+
+static PyObject *io_write(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames) {
+  if (kwnames != NULL || nargs != 1 || self->s == NULL || !ready() ||
+      !PyBytes_CheckExact(args[0]))
+    return delegate((PyObject *)self, s_write_py, args, nargs, kwnames);
+  if (self->closed) {
+    raise_new(exc_closed);
+    return NULL;
+  }
+  PyObject *data = args[0];
+  Py_ssize_t total = PyBytes_GET_SIZE(data);
+  int64_t rc = levee_stream_write(self->s, PyBytes_AS_STRING(data), (size_t)total);
+  if (rc == total) {
+    if (++self->streak >= WRITE_STREAK) {
+      self->streak = 0;
+      PyObject *hub = Py_NewRef(self->hub);
+      PyObject *r = PyObject_CallMethodNoArgs(hub, s_continue);
+      Py_DECREF(hub);
+      if (r == NULL) return NULL;
+      Py_DECREF(r);
+    }
+    return PyLong_FromSsize_t(total);
+  }
+  /* the rest as the Python write does it: _write_rest(data, total, rc) */
+  PyObject *t = PyLong_FromSsize_t(total), *r = PyLong_FromLongLong(rc);
+  PyObject *out = NULL;
+  if (t != NULL && r != NULL) {
+    PyObject *stack[4] = {(PyObject *)self, data, t, r};
+    out = PyObject_VectorcallMethod(s_write_rest, stack, 4, NULL);
+  }
+  Py_XDECREF(t);
+  Py_XDECREF(r);
+  return out;
+}
+
+static PyMethodDef io_methods[] = {
+    {"_bind", (PyCFunction)io_bind, METH_O, "_bind(address): the levee_stream * to move bytes through."},
+    {"read", (PyCFunction)(void (*)(void))io_read, METH_FASTCALL | METH_KEYWORDS,
+     "read(n=65536): up to n bytes (at least 1); see levee.io.IO.read."},
+    {"write", (PyCFunction)(void (*)(void))io_write, METH_FASTCALL | METH_KEYWORDS,
+     "write(data): writes all of data; see levee.io.IO.write."},
+    {NULL, NULL, 0, NULL}};
+
+static PyMemberDef io_members[] = {
+    {"hub", T_OBJECT, offsetof(IOBase, hub), 0, NULL},
+    {"r_ev", T_OBJECT, offsetof(IOBase, r_ev), 0, NULL},
+    {"w_ev", T_OBJECT, offsetof(IOBase, w_ev), 0, NULL},
+    {"timeout", T_OBJECT, offsetof(IOBase, timeout), 0, NULL},
+    {"closed", T_BOOL, offsetof(IOBase, closed), 0, NULL},
+    {"r_error", T_BOOL, offsetof(IOBase, r_error), 0, NULL},
+    {"_streak", T_INT, offsetof(IOBase, streak), 0, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+static PyTypeObject IOBaseType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "levee._io.IOBase",
+    .tp_basicsize = sizeof(IOBase),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "The C base of levee.io.IO: read() and write() of bytes.",
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)io_dealloc,
+    .tp_traverse = (traverseproc)io_traverse,
+    .tp_clear = (inquiry)io_clear,
+    .tp_methods = io_methods,
+    .tp_members = io_members,
+};
+
+/* ------------------------------------------------------------------- Loop */
+
+typedef struct {
+  PyObject_HEAD
+  PyObject *hub, *ready, *closing, *timers, *states, *paused;
+  levee_hub *h;
+  levee_event *events;
+  int max;
+} Loop;
+
+static int loop_init(Loop *self, PyObject *args, PyObject *kw) {
+  static char *names[] = {"hub", "handle", "events", "max", NULL};
+  PyObject *hub, *ha, *ea;
+  int max;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOi:Loop", names, &hub, &ha, &ea, &max)) return -1;
+  levee_hub *h = (levee_hub *)PyLong_AsVoidPtr(ha);
+  levee_event *ev = (levee_event *)PyLong_AsVoidPtr(ea);
+  if (PyErr_Occurred()) return -1;
+  if (h == NULL || ev == NULL || max <= 0) {
+    PyErr_SetString(PyExc_ValueError, "Loop: NULL hub or events, or max <= 0");
+    return -1;
+  }
+  PyObject *ready = PyObject_GetAttrString(hub, "_ready");
+  PyObject *closing = PyObject_GetAttrString(hub, "_closing");
+  PyObject *timers = PyObject_GetAttrString(hub, "_timers");
+  PyObject *states = PyObject_GetAttrString(hub, "_states");
+  PyObject *paused = PyObject_GetAttrString(hub, "_paused");
+  if (!ready || !closing || !timers || !states || !paused || !PyList_CheckExact(closing) ||
+      !PyDict_CheckExact(timers) || !PyDict_CheckExact(states) || !PyDict_CheckExact(paused)) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "Loop: the hub's queues have the wrong types");
+    Py_XDECREF(ready);
+    Py_XDECREF(closing);
+    Py_XDECREF(timers);
+    Py_XDECREF(states);
+    Py_XDECREF(paused);
+    return -1;
+  }
+  Py_INCREF(hub);
+  Py_XSETREF(self->hub, hub);
+  Py_XSETREF(self->ready, ready);
+  Py_XSETREF(self->closing, closing);
+  Py_XSETREF(self->timers, timers);
+  Py_XSETREF(self->states, states);
+  Py_XSETREF(self->paused, paused);
+  self->h = h;
+  self->events = ev;
+  self->max = max;
+  return 0;
+}
+
+static int loop_traverse(Loop *self, visitproc visit, void *arg) {
+  Py_VISIT(self->hub);
+  Py_VISIT(self->ready);
+  Py_VISIT(self->closing);
+  Py_VISIT(self->timers);
+  Py_VISIT(self->states);
+  Py_VISIT(self->paused);
+  return 0;
+}
+
+static int loop_clear(Loop *self) {
+  Py_CLEAR(self->hub);
+  Py_CLEAR(self->ready);
+  Py_CLEAR(self->closing);
+  Py_CLEAR(self->timers);
+  Py_CLEAR(self->states);
+  Py_CLEAR(self->paused);
+  return 0;
+}
+
+static void loop_dealloc(Loop *self) {
+  PyObject_GC_UnTrack(self);
+  loop_clear(self);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* hub._event(token, kind, value): the events handled in Python */
+static int py_event(Loop *self, levee_event *e) {
+  PyObject *r = PyObject_CallMethod(self->hub, "_event", "Kii", (unsigned long long)e->token,
+                                    (int)e->kind, (int)e->value);
+  if (r == NULL) return -1;
+  Py_DECREF(r);
+  return 0;
+}
+
+/* One tick of Hub._pump. 0, or -1 with an exception. */
+static int pump(Loop *self) {
+  PyObject *hub = self->hub;
+  Py_ssize_t n = PyObject_Length(self->ready);
+  if (n < 0) return -1;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *item = PyObject_CallMethodNoArgs(self->ready, s_popleft);
+    if (item == NULL) return -1;
+    PyObject *r;
+    if (PyTuple_CheckExact(item) && PyTuple_GET_SIZE(item) == 3 &&
+        PyTuple_GET_ITEM(item, 2) == Py_None) {
+      r = gswitch(PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1));
+    } else {
+      r = PyObject_CallMethodOneArg(hub, s_pump_special, item);
+    }
+    Py_DECREF(item);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+  }
+  if (PyList_GET_SIZE(self->closing) > 0) {
+    PyObject *r = PyObject_CallMethodNoArgs(hub, s_close_pending);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+  }
+  n = PyObject_Length(self->ready);
+  if (n < 0) return -1;
+  int got;
+  if (n == 0) {
+    Py_BEGIN_ALLOW_THREADS
+    got = levee_hub_poll(self->h, -1, self->events, self->max);
+    Py_END_ALLOW_THREADS
+  } else {
+    PyObject *polled = PyObject_GetAttr(hub, s_polled);
+    if (polled == NULL) return -1;
+    int busy = PyObject_IsTrue(polled);
+    Py_DECREF(polled);
+    if (busy < 0) return -1;
+    if (busy) {
+      got = levee_hub_poll(self->h, 0, self->events, self->max);
+    } else {
+      if (PyDict_GET_SIZE(self->timers) == 0) return 0;
+      got = levee_hub_expire(self->h, self->events, self->max);
+    }
+  }
+  if (got < 0) {
+    PyObject *r = PyObject_CallFunction(check_rc, "i", got);
+    Py_XDECREF(r);
+    return -1;
+  }
+  /* a signal ended the wait: its Python handler runs now, in this greenlet */
+  if (PyErr_CheckSignals() < 0) return -1;
+  for (int i = 0; i < got; i++) {
+    levee_event *e = &self->events[i];
+    if (e->kind == LEVEE_HUB_READ || e->kind == LEVEE_HUB_WRITE) {
+      PyObject *key = PyLong_FromUnsignedLongLong(e->token);
+      if (key == NULL) return -1;
+      PyObject *st = PyDict_GetItemWithError(self->states, key);
+      Py_DECREF(key);
+      if (st == NULL && PyErr_Occurred()) return -1;
+      if (st != NULL && st != Py_None) {
+        Py_INCREF(st);
+        int rc;
+        if (Py_TYPE(st) == &StateType) {
+          PyObject *v = PyLong_FromLong(e->value);
+          rc = v ? state_fire((State *)st, v, self->paused) : -1;
+          Py_XDECREF(v);
+        } else {
+          PyObject *r = PyObject_CallMethod(st, "set", "i", (int)e->value);
+          rc = r ? 0 : -1;
+          Py_XDECREF(r);
+        }
+        Py_DECREF(st);
+        if (rc < 0) return -1;
+        continue;
+      }
+    }
+    if (py_event(self, e) < 0) return -1;
+  }
+  return 0;
+}
+
+static PyObject *loop_run(Loop *self, PyObject *unused) {
+  (void)unused;
+  if (!ready()) return NULL;
+  Py_INCREF(self);
+  for (;;) {
+    if (pump(self) < 0) {
+      Py_DECREF(self);
+      return NULL;
+    }
+  }
+}
+
+static PyObject *loop_pump(Loop *self, PyObject *unused) {
+  (void)unused;
+  if (!ready()) return NULL;
+  if (pump(self) < 0) return NULL;
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef loop_methods[] = {
+    {"run", (PyCFunction)loop_run, METH_NOARGS, "run(): ticks forever (the hub's loop greenlet)."},
+    {"pump", (PyCFunction)loop_pump, METH_NOARGS, "pump(): one tick (Hub._pump)."},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject LoopType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "levee._io.Loop",
+    .tp_basicsize = sizeof(Loop),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Loop(hub, handle, events, max): the scheduler loop of a levee.Hub.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)loop_init,
+    .tp_dealloc = (destructor)loop_dealloc,
+    .tp_traverse = (traverseproc)loop_traverse,
+    .tp_clear = (inquiry)loop_clear,
+    .tp_methods = loop_methods,
+};
+
+/* ----------------------------------------------------------------- module */
+
+static PyObject *object(PyObject *d, const char *name) {
+  PyObject *v = PyDict_GetItemString(d, name);
+  if (v == NULL) PyErr_Format(PyExc_KeyError, "levee._io.init: no %s", name);
+  return Py_XNewRef(v);
+}
+
+static PyObject *mod_init(PyObject *m, PyObject *d) {
+  (void)m;
+  if (!PyDict_Check(d)) {
+    PyErr_SetString(PyExc_TypeError, "levee._io.init takes a dict");
+    return NULL;
+  }
+  PyObject *gc = object(d, "getcurrent"), *cl = object(d, "Closed"), *to = object(d, "Timeout"),
+           *cm = object(d, "check_ms"), *ck = object(d, "check");
+  if (!gc || !cl || !to || !cm || !ck) {
+    Py_XDECREF(gc);
+    Py_XDECREF(cl);
+    Py_XDECREF(to);
+    Py_XDECREF(cm);
+    Py_XDECREF(ck);
+    return NULL;
+  }
+  Py_XSETREF(getcurrent, gc);
+  Py_XSETREF(exc_closed, cl);
+  Py_XSETREF(exc_timeout, to);
+  Py_XSETREF(check_ms, cm);
+  Py_XSETREF(check_rc, ck);
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef mod_methods[] = {
+    {"init", (PyCFunction)mod_init, METH_O,
+     "init(dict): the Python objects the module uses (getcurrent, Closed, Timeout, check_ms, check)."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef moddef = {
+    PyModuleDef_HEAD_INIT, "levee._io",
+    "The hot paths of levee's Python I/O in C (State, IOBase, Loop).", -1, mod_methods,
+    NULL, NULL, NULL, NULL};
+
+#define INTERN(var, text)                          \
+  do {                                             \
+    if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL; \
+  } while (0)
+
+PyMODINIT_FUNC PyInit__io(void) {
+  INTERN(s_switch, "switch");
+  INTERN(s_wait, "_wait");
+  INTERN(s_write_rest, "_write_rest");
+  INTERN(s_write_py, "_write_py");
+  INTERN(s_read_py, "_read_py");
+  INTERN(s_continue, "continue_");
+  INTERN(s_popleft, "popleft");
+  INTERN(s_polled, "_polled");
+  INTERN(s_close_pending, "_close_pending");
+  INTERN(s_pump_special, "_pump_special");
+  INTERN(s_cancel_pause, "_cancel_pause");
+  INTERN(s_wake_now, "_wake_now");
+  INTERN(s_recv, "recv");
+  INTERN(s_loop, "_loop");
+  INTERN(s_main, "_main");
+  INTERN(s_in_main_thread, "_in_main_thread");
+  if (PyType_Ready(&StateType) < 0 || PyType_Ready(&IOBaseType) < 0 ||
+      PyType_Ready(&LoopType) < 0)
+    return NULL;
+  PyObject *m = PyModule_Create(&moddef);
+  if (m == NULL) return NULL;
+  TIMEOUT = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
+  if (TIMEOUT == NULL || PyModule_AddObjectRef(m, "TIMEOUT", TIMEOUT) < 0 ||
+      PyModule_AddObjectRef(m, "State", (PyObject *)&StateType) < 0 ||
+      PyModule_AddObjectRef(m, "IOBase", (PyObject *)&IOBaseType) < 0 ||
+      PyModule_AddObjectRef(m, "Loop", (PyObject *)&LoopType) < 0) {
+    Py_DECREF(m);
+    return NULL;
+  }
+  return m;
+}
