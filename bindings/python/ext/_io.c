@@ -15,6 +15,8 @@
  *   Loop       the hub's scheduler loop (Hub._pump): runs the ready queue,
  *              polls, and wakes the waiter of each fd event; timers,
  *              signals, interrupts and new green threads go to Python.
+ *   h1_step    the HTTP server's one call per head (levee_h1_step) with
+ *              the head handed back as Python values, and h1_reply.
  *
  * Greenlets are switched through their Python API (g.switch). Behaviour
  * is that of the pure-Python code, which stays the fallback
@@ -24,6 +26,7 @@
 #include <Python.h>
 #include <structmember.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "levee.h"
 
@@ -650,6 +653,129 @@ static PyTypeObject LoopType = {
     .tp_methods = loop_methods,
 };
 
+/* -------------------------------------------------------------- HTTP/1.1 */
+
+/* The record, token array and pack buffer of levee.http.wire (one per
+ * process: a head is turned into Python values right after the call). */
+static levee_h1_msg *h1_msg;
+static levee_http_token *h1_toks;
+static uint32_t h1_cap;
+static uint8_t *h1_pack;
+static size_t h1_pack_cap;
+
+static int address_of(PyObject *o, void **out) {
+  *out = PyLong_AsVoidPtr(o);
+  if (*out == NULL) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "levee._io: NULL handle");
+    return -1;
+  }
+  return 0;
+}
+
+/* h1_step(h, s, ready): levee_h1_step into the shared record. HEAD gives
+ * (parts, length, id, version, body, flags), parts being the packed head
+ * split at NUL as bytes.split(b"\0") does; anything else the int code
+ * (the record's flags carry the state for NEED). */
+static PyObject *h1_step(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
+  (void)m;
+  void *h, *st;
+  if (nargs != 3) {
+    PyErr_SetString(PyExc_TypeError, "h1_step(h, s, ready)");
+    return NULL;
+  }
+  if (h1_msg == NULL) {
+    PyErr_SetString(PyExc_RuntimeError, "levee._io: h1_init() was not called");
+    return NULL;
+  }
+  if (address_of(args[0], &h) < 0 || address_of(args[1], &st) < 0) return NULL;
+  long ready = PyLong_AsLong(args[2]);
+  if (ready == -1 && PyErr_Occurred()) return NULL;
+  int rc = levee_h1_step((levee_h1 *)h, (levee_stream *)st, (int32_t)ready, h1_msg, h1_toks, h1_cap,
+                         h1_pack, h1_pack_cap);
+  if (rc != LEVEE_H1_HEAD) return PyLong_FromLong(rc);
+  const char *p = (const char *)h1_pack, *end = p + h1_msg->packed;
+  PyObject *parts = PyList_New(0);
+  if (parts == NULL) return NULL;
+  for (;;) {
+    const char *z = memchr(p, 0, (size_t)(end - p));
+    const char *stop = z ? z : end;
+    PyObject *b = PyBytes_FromStringAndSize(p, stop - p);
+    if (b == NULL || PyList_Append(parts, b) < 0) {
+      Py_XDECREF(b);
+      Py_DECREF(parts);
+      return NULL;
+    }
+    Py_DECREF(b);
+    if (z == NULL) break;
+    p = z + 1;
+  }
+  const levee_h1_msg *g = h1_msg;
+  return Py_BuildValue("(NKIIiI)", parts, (unsigned long long)g->length, g->id, g->version,
+                       (int)g->body, g->flags);
+}
+
+/* h1_reply(h, id, status, reason, fields, body, kind, length, flags):
+ * levee_h1_reply; reason None or bytes, fields bytes, body bytes-like. */
+static PyObject *h1_reply(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
+  (void)m;
+  void *h;
+  if (nargs != 9) {
+    PyErr_SetString(PyExc_TypeError,
+                    "h1_reply(h, id, status, reason, fields, body, kind, length, flags)");
+    return NULL;
+  }
+  if (address_of(args[0], &h) < 0) return NULL;
+  unsigned long id = PyLong_AsUnsignedLong(args[1]);
+  unsigned long status = PyLong_AsUnsignedLong(args[2]);
+  long kind = PyLong_AsLong(args[6]);
+  unsigned long long length = PyLong_AsUnsignedLongLong(args[7]);
+  unsigned long flags = PyLong_AsUnsignedLong(args[8]);
+  if (PyErr_Occurred()) return NULL;
+  const char *reason = NULL;
+  Py_ssize_t reason_len = 0;
+  if (args[3] != Py_None && PyBytes_AsStringAndSize(args[3], (char **)&reason, &reason_len) < 0)
+    return NULL;
+  char *fields;
+  Py_ssize_t fields_len;
+  if (PyBytes_AsStringAndSize(args[4], &fields, &fields_len) < 0) return NULL;
+  int rc;
+  if (PyBytes_CheckExact(args[5])) {
+    rc = levee_h1_reply((levee_h1 *)h, (uint32_t)id, (uint32_t)status, reason, (size_t)reason_len,
+                        fields, (size_t)fields_len, (const uint8_t *)PyBytes_AS_STRING(args[5]),
+                        (size_t)PyBytes_GET_SIZE(args[5]), (int32_t)kind, length, (uint32_t)flags);
+  } else {
+    Py_buffer body;
+    if (PyObject_GetBuffer(args[5], &body, PyBUF_SIMPLE) < 0) return NULL;
+    rc = levee_h1_reply((levee_h1 *)h, (uint32_t)id, (uint32_t)status, reason, (size_t)reason_len,
+                        fields, (size_t)fields_len, (const uint8_t *)body.buf, (size_t)body.len,
+                        (int32_t)kind, length, (uint32_t)flags);
+    PyBuffer_Release(&body);
+  }
+  return PyLong_FromLong(rc);
+}
+
+/* h1_init(msg, toks, cap, pack, pack_cap): the addresses of the shared
+ * record, token array and pack buffer. */
+static PyObject *h1_init(PyObject *m, PyObject *args) {
+  (void)m;
+  PyObject *ma, *ta, *pa;
+  unsigned int cap;
+  Py_ssize_t pcap;
+  if (!PyArg_ParseTuple(args, "OOIOn:h1_init", &ma, &ta, &cap, &pa, &pcap)) return NULL;
+  void *mp, *tp, *pp;
+  if (address_of(ma, &mp) < 0 || address_of(ta, &tp) < 0 || address_of(pa, &pp) < 0) return NULL;
+  if (cap == 0 || pcap <= 0) {
+    PyErr_SetString(PyExc_ValueError, "h1_init: empty token array or pack buffer");
+    return NULL;
+  }
+  h1_msg = mp;
+  h1_toks = tp;
+  h1_cap = cap;
+  h1_pack = pp;
+  h1_pack_cap = (size_t)pcap;
+  Py_RETURN_NONE;
+}
+
 /* ----------------------------------------------------------------- module */
 
 static PyObject *object(PyObject *d, const char *name) {
@@ -683,6 +809,12 @@ static PyObject *mod_init(PyObject *m, PyObject *d) {
 }
 
 static PyMethodDef mod_methods[] = {
+    {"h1_init", (PyCFunction)h1_init, METH_VARARGS,
+     "h1_init(msg, toks, cap, pack, pack_cap): the shared HTTP record and buffers (addresses)."},
+    {"h1_step", (PyCFunction)(void (*)(void))h1_step, METH_FASTCALL,
+     "h1_step(h, s, ready): levee_h1_step; HEAD as (parts, length, id, version, body, flags)."},
+    {"h1_reply", (PyCFunction)(void (*)(void))h1_reply, METH_FASTCALL,
+     "h1_reply(h, id, status, reason, fields, body, kind, length, flags): levee_h1_reply."},
     {"init", (PyCFunction)mod_init, METH_O,
      "init(dict): the Python objects the module uses (getcurrent, Closed, Timeout, check_ms, check)."},
     {NULL, NULL, 0, NULL}};

@@ -17,12 +17,11 @@ from .status import Status, REASONS
 
 __all__ = ["Request", "ResponseWriter", "Connection", "Server"]
 
-_next, _reply, _send, _finish = W._next, lib.levee_h1_reply, lib.levee_h1_send, lib.levee_h1_finish
-_read, _wbuf, _wbuf_len, _msg = W._read, W._wbuf, W._wbuf_len, W.msg
-_step, _buffer = lib.levee_h1_step, W._buffer
-_PACK, _PACK_CAP, _MAX_TOKENS = W.PACK, W.PACK_CAP, W.MAX_TOKENS
+_next, _reply, _send, _finish = W._next, W.reply, lib.levee_h1_send, lib.levee_h1_finish
+_wbuf, _wbuf_len = W._wbuf, W._wbuf_len
+_step = W.step
 _state, _due, _inflight, _discard = W._state, lib.levee_h1_due, lib.levee_h1_inflight, lib.levee_h1_discard
-MSG, TOKS, NULL = W.MSG, W.TOKS, W.NULL
+MSG, NULL = W.MSG, W.NULL
 _reasons = {code: reason.encode("latin-1") for code, reason in REASONS.items()}
 _packed = W._packed
 _current = greenlet.getcurrent
@@ -61,11 +60,10 @@ class Request(Message):
                  "_wire", "_eid", "_kind", "_length", "_done", "_body", "_rest",
                  "_flags", "responded", "_response", "_query")
 
-    def __init__(self, connection, parts):
+    def __init__(self, connection, head):
         self.connection = connection
-        self._parts = parts
+        self._parts, length, eid, self.version, kind, self._flags = head
         self._method = self._path = self._headers = self._query = self._response = None
-        _, length, eid, _, _, self.version, kind, self._flags, _, _ = _msg()
         # the body (Message._init_body, written out: this runs per request)
         self._wire = connection
         self._eid = eid
@@ -175,8 +173,7 @@ class Request(Message):
             self.responded = True
             return self.response
         while True:
-            rc = _reply(conn._h, self._eid, code, reason, len(reason) if reason else 0, fields,
-                        len(fields), data, len(data), kind, length, flags)
+            rc = _reply(conn._hk, self._eid, code, reason, fields, data, kind, length, flags)
             if rc != W.EAGAIN:
                 break
             conn._wait_turn(self)   # a streamed answer waits for its turn
@@ -377,6 +374,7 @@ class Connection(W.Wire):
 
     def __init__(self, server, io):
         W.Wire.__init__(self, server.hub, io, W.engine(W.SERVER, server._limits, server.max_body))
+        self._hk, self._sk = W.handle(self._h), W.handle(self._s)   # for step() and reply()
         self.server = server
         self._last = None       # the request handed out last
         self._loop = None       # the green thread iterating the requests
@@ -409,7 +407,7 @@ class Connection(W.Wire):
     def _next(self):
         """The next Request, or None when the connection is done."""
         self._loop = greenlet.getcurrent()
-        h, s = self._h, self._s
+        h, hk, sk = self._h, self._hk, self._sk
         prev = self._last
         if prev is not None:
             self._last = None
@@ -419,12 +417,12 @@ class Connection(W.Wire):
             if self.closed or self._ended:
                 return None
             # one C call: write what the last answers left, read if there is
-            # no request buffered, read the next head and pack its text
-            rc = _step(h, s, ready, MSG, TOKS, _MAX_TOKENS, _PACK, _PACK_CAP)
+            # no request buffered, read the next head and hand it over
+            rc = _step(hk, sk, ready)
             ready = 0
-            if rc == W.HEAD:
+            if rc.__class__ is tuple:   # HEAD
                 self._deadline = None
-                req = self._last = Request(self, _buffer(_PACK, MSG.packed)[:].split(b"\0"))
+                req = self._last = Request(self, rc)
                 return req
             if rc == W.NEED:
                 st = MSG.flags   # the engine's state comes with NEED

@@ -8,6 +8,7 @@ text in one copy), one reply (the response, fields packed into one bytes
 object), one flush.
 """
 from .._ffi import ffi, lib
+from .._native import io as _native
 from ..errors import Closed, check, error_for
 from .parser import LIMITS
 
@@ -49,6 +50,39 @@ _msg_struct = _struct.Struct("<QQIIIIiIII")
 def msg():
     """The fields of MSG as a tuple (see above)."""
     return _msg_struct.unpack_from(_MSG_BYTES)
+
+
+_address = ffi.cast
+
+
+def handle(p):
+    """What step() and reply() take for the engine or stream p: its
+    address with the compiled module, else p itself."""
+    return int(_address("uintptr_t", p)) if _native else p
+
+
+if _native:
+    _native.h1_init(int(_address("uintptr_t", MSG)), int(_address("uintptr_t", TOKS)), MAX_TOKENS,
+                    int(_address("uintptr_t", PACK)), PACK_CAP)
+    step, reply = _native.h1_step, _native.h1_reply
+else:
+    _step, _reply = lib.levee_h1_step, lib.levee_h1_reply
+
+    def reply(h, eid, status, reason, fields, body, kind, length, flags):
+        """levee_h1_reply (levee._io.h1_reply in C): reason None or bytes,
+        fields bytes, body bytes-like."""
+        return _reply(h, eid, status, reason, len(reason) if reason else 0, fields, len(fields),
+                      body, len(body), kind, length, flags)
+
+    def step(h, s, ready):
+        """levee_h1_step: for HEAD (parts, length, id, version, body,
+        flags), parts the packed head split at NUL; else the code (MSG's
+        flags carry the state for NEED). levee._io.h1_step in C."""
+        rc = _step(h, s, ready, MSG, TOKS, MAX_TOKENS, PACK, PACK_CAP)
+        if rc != HEAD:
+            return rc
+        _, length, eid, _, _, version, kind, flags, _, packed = _msg_struct.unpack_from(_MSG_BYTES)
+        return ffi.buffer(PACK, packed)[:].split(b"\0"), length, eid, version, kind, flags
 
 
 _next = lib.levee_h1_next
