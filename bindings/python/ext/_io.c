@@ -74,6 +74,20 @@ static int raise_new(PyObject *cls) {
   return -1;
 }
 
+/* The hub's loop (below): the events of the last poll and how far their
+ * dispatch went, shared by the loop greenlet and the green threads that
+ * hand over to the next waiter directly (see handoff). */
+typedef struct {
+  PyObject_HEAD
+  PyObject *hub, *ready, *closing, *timers, *states, *paused;
+  levee_hub *h;
+  levee_event *events;
+  int max;
+  int cursor, count; /* events[cursor..count) are still to dispatch */
+} Loop;
+
+static PyTypeObject LoopType;
+
 /* ------------------------------------------------------------------ State */
 
 typedef struct {
@@ -83,6 +97,7 @@ typedef struct {
   PyObject *value;  /* the latched value while has */
   PyObject *loop;   /* hub._loop */
   PyObject *main;   /* hub._main when the hub belongs to the main thread, else None */
+  PyObject *core;   /* hub._core: the Loop, or None */
   char has, nopoll;
 } State;
 
@@ -112,6 +127,13 @@ static int state_init(State *self, PyObject *args, PyObject *kw) {
     Py_DECREF(main);
     main = Py_NewRef(Py_None);
   }
+  PyObject *core = PyObject_GetAttrString(hub, "_core");
+  if (core == NULL || Py_TYPE(core) != &LoopType) {
+    PyErr_Clear();
+    Py_XDECREF(core);
+    core = Py_NewRef(Py_None);
+  }
+  Py_XSETREF(self->core, core);
   Py_INCREF(hub);
   Py_XSETREF(self->hub, hub);
   Py_XSETREF(self->loop, loop);
@@ -129,6 +151,7 @@ static int state_traverse(State *self, visitproc visit, void *arg) {
   Py_VISIT(self->value);
   Py_VISIT(self->loop);
   Py_VISIT(self->main);
+  Py_VISIT(self->core);
   return 0;
 }
 
@@ -138,6 +161,7 @@ static int state_clear(State *self) {
   Py_CLEAR(self->value);
   Py_CLEAR(self->loop);
   Py_CLEAR(self->main);
+  Py_CLEAR(self->core);
   return 0;
 }
 
@@ -145,6 +169,57 @@ static void state_dealloc(State *self) {
   PyObject_GC_UnTrack(self);
   state_clear(self);
   Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int state_fire(State *self, PyObject *value, PyObject *paused);
+
+/* The caller (a green thread) parks: rather than switching to the loop
+ * greenlet, which would switch on to the waiter of the next fd event of
+ * its batch, go on with that batch here and switch to that waiter at
+ * once: one switch per hand-over instead of two. Readiness nobody waits
+ * for is latched on the way; any other event (a timer, a signal, a
+ * waiter with a timeout, a Python State) is left to the loop. Returns
+ * what the caller is resumed with. */
+static PyObject *handoff(State *self) {
+  Loop *L = (Loop *)self->core;
+  if ((PyObject *)L != Py_None) {
+    while (L->cursor < L->count) {
+      levee_event *e = &L->events[L->cursor];
+      if (e->kind != LEVEE_HUB_READ && e->kind != LEVEE_HUB_WRITE) break;
+      PyObject *key = PyLong_FromUnsignedLongLong(e->token);
+      if (key == NULL) return NULL;
+      PyObject *st = PyDict_GetItemWithError(L->states, key);
+      Py_DECREF(key);
+      if (st == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        break;
+      }
+      if (Py_TYPE(st) != &StateType) break;
+      State *t = (State *)st;
+      if (t->waiter != Py_None && PyDict_GET_SIZE(L->paused) > 0) break;
+      L->cursor++;
+      PyObject *v = PyLong_FromLong(e->value);
+      if (v == NULL) return NULL;
+      if (t->waiter == Py_None) {   /* latch */
+        t->has = 1;
+        Py_SETREF(t->value, v);
+        continue;
+      }
+      PyObject *g = t->waiter;     /* its reference is now ours */
+      t->waiter = Py_NewRef(Py_None);
+      PyObject *tup = PyTuple_Pack(2, Py_None, v);
+      Py_DECREF(v);
+      if (tup == NULL) {
+        Py_DECREF(g);
+        return NULL;
+      }
+      PyObject *got = gswitch(g, tup);
+      Py_DECREF(tup);
+      Py_DECREF(g);
+      return got;
+    }
+  }
+  return gswitch(self->loop, NULL);
 }
 
 /* State.recv: 1 when ready, -1 on hang-up, error or unregister; Timeout
@@ -173,7 +248,7 @@ static PyObject *state_wait(State *self, PyObject *ms) {
   PyObject *got;
   if (ms == Py_None && me != self->main) {
     /* Hub._wait without a timer, for a green thread other than main */
-    got = gswitch(self->loop, NULL);
+    got = handoff(self);
     if (got == TIMEOUT) {
       Py_DECREF(got);
       got = NULL;
@@ -452,14 +527,6 @@ static PyTypeObject IOBaseType = {
 
 /* ------------------------------------------------------------------- Loop */
 
-typedef struct {
-  PyObject_HEAD
-  PyObject *hub, *ready, *closing, *timers, *states, *paused;
-  levee_hub *h;
-  levee_event *events;
-  int max;
-} Loop;
-
 static int loop_init(Loop *self, PyObject *args, PyObject *kw) {
   static char *names[] = {"hub", "handle", "events", "max", NULL};
   PyObject *hub, *ha, *ea;
@@ -497,6 +564,7 @@ static int loop_init(Loop *self, PyObject *args, PyObject *kw) {
   self->h = h;
   self->events = ev;
   self->max = max;
+  self->cursor = self->count = 0;
   return 0;
 }
 
@@ -584,16 +652,23 @@ static int pump(Loop *self) {
     Py_XDECREF(r);
     return -1;
   }
+  self->cursor = 0;
+  self->count = got;
   /* a signal ended the wait: its Python handler runs now, in this greenlet */
-  if (PyErr_CheckSignals() < 0) return -1;
-  for (int i = 0; i < got; i++) {
-    levee_event *e = &self->events[i];
+  if (PyErr_CheckSignals() < 0) {
+    self->count = 0;
+    return -1;
+  }
+  /* the green threads woken here may dispatch events of the batch
+   * themselves (handoff): the cursor is shared */
+  while (self->cursor < self->count) {
+    levee_event *e = &self->events[self->cursor++];
     if (e->kind == LEVEE_HUB_READ || e->kind == LEVEE_HUB_WRITE) {
       PyObject *key = PyLong_FromUnsignedLongLong(e->token);
-      if (key == NULL) return -1;
+      if (key == NULL) goto fail;
       PyObject *st = PyDict_GetItemWithError(self->states, key);
       Py_DECREF(key);
-      if (st == NULL && PyErr_Occurred()) return -1;
+      if (st == NULL && PyErr_Occurred()) goto fail;
       if (st != NULL && st != Py_None) {
         Py_INCREF(st);
         int rc;
@@ -607,13 +682,16 @@ static int pump(Loop *self) {
           Py_XDECREF(r);
         }
         Py_DECREF(st);
-        if (rc < 0) return -1;
+        if (rc < 0) goto fail;
         continue;
       }
     }
-    if (py_event(self, e) < 0) return -1;
+    if (py_event(self, e) < 0) goto fail;
   }
   return 0;
+fail:
+  self->count = 0; /* the loop ends: nobody dispatches the rest */
+  return -1;
 }
 
 static PyObject *loop_run(Loop *self, PyObject *unused) {

@@ -192,11 +192,11 @@ class Hub:
         self._closing = []
         self._nopoll = 0
         self._polled = 0    # fds registered with the C hub (not nopoll)
-        run = self._run
+        self._core, run = None, self._run
         if _native:  # _pump in C (levee._io.Loop), over the queues above
-            address = ffi.cast("uintptr_t", ffi.cast("void *", self._h))
-            run = _native.Loop(self, int(address), int(ffi.cast("uintptr_t", self._events)),
-                               _MAX_EVENTS).run
+            self._core = _native.Loop(self, int(ffi.cast("uintptr_t", self._h)),
+                                      int(ffi.cast("uintptr_t", self._events)), _MAX_EVENTS)
+            run = self._core.run
         self._loop = greenlet.greenlet(run, parent=self._main)
 
     @functools.cached_property
