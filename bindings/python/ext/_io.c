@@ -58,11 +58,17 @@ static int ready(void) {
 
 static PyObject *current(void) { return PyObject_CallNoArgs(getcurrent); }
 
-/* g.switch(*args) */
+static PyObject *greenlet_type;   /* greenlet.greenlet */
+static PyObject *greenlet_switch; /* greenlet.greenlet.switch, the unbound method */
+
+/* g.switch(*args); for a plain greenlet through the unbound method, which
+ * skips a method lookup per switch */
 static PyObject *gswitch(PyObject *g, PyObject *arg) {
-  PyObject *args[2] = {g, arg};
-  return PyObject_VectorcallMethod(s_switch, args, (arg ? 2 : 1) | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                   NULL);
+  PyObject *args[3] = {NULL, g, arg};
+  if ((PyObject *)Py_TYPE(g) == greenlet_type)
+    return PyObject_Vectorcall(greenlet_switch, args + 1, arg ? 2 : 1, NULL);
+  return PyObject_VectorcallMethod(s_switch, args + 1,
+                                   (arg ? 2 : 1) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
 }
 
 static int raise_new(PyObject *cls) {
@@ -868,6 +874,14 @@ static PyObject *mod_init(PyObject *m, PyObject *d) {
     PyErr_SetString(PyExc_TypeError, "levee._io.init takes a dict");
     return NULL;
   }
+  PyObject *gt = object(d, "greenlet");
+  PyObject *gsw = gt ? PyObject_GetAttr(gt, s_switch) : NULL;
+  if (gsw == NULL) {
+    Py_XDECREF(gt);
+    return NULL;
+  }
+  Py_XSETREF(greenlet_type, gt);
+  Py_XSETREF(greenlet_switch, gsw);
   PyObject *gc = object(d, "getcurrent"), *cl = object(d, "Closed"), *to = object(d, "Timeout"),
            *cm = object(d, "check_ms"), *ck = object(d, "check");
   if (!gc || !cl || !to || !cm || !ck) {
@@ -894,7 +908,7 @@ static PyMethodDef mod_methods[] = {
     {"h1_reply", (PyCFunction)(void (*)(void))h1_reply, METH_FASTCALL,
      "h1_reply(h, id, status, reason, fields, body, kind, length, flags): levee_h1_reply."},
     {"init", (PyCFunction)mod_init, METH_O,
-     "init(dict): the Python objects the module uses (getcurrent, Closed, Timeout, check_ms, check)."},
+     "init(dict): the Python objects the module uses (greenlet, getcurrent, Closed, Timeout, check_ms, check)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef moddef = {

@@ -19,5 +19,5 @@ if not os.environ.get("LEVEE_PURE_PYTHON"):
     except ImportError:
         io = None
 if io is not None:
-    io.init({"getcurrent": greenlet.getcurrent, "Closed": Closed, "Timeout": Timeout,
-             "check_ms": check_ms, "check": check})
+    io.init({"greenlet": greenlet.greenlet, "getcurrent": greenlet.getcurrent,
+             "Closed": Closed, "Timeout": Timeout, "check_ms": check_ms, "check": check})
