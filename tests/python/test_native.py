@@ -140,3 +140,42 @@ def test_an_error_raised_in_the_loop_reaches_the_main_green_thread():
     hub.spawn_later(1, lambda: None)     # a timer event goes to _event
     with pytest.raises(ValueError, match="from the loop"):
         hub.sleep(20)
+
+
+def test_many_connections_echo_in_step_when_waiters_hand_over_to_each_other(h):
+    # 20 echo pairs: every round wakes many readers from one poll, so
+    # parked green threads hand over to the next waiter of the batch
+    pairs = [h.io.socketpair() for _ in range(20)]
+    rounds = 50
+
+    def echo(conn):
+        while True:
+            try:
+                data = conn.read()
+            except levee.Closed:
+                return
+            conn.write(data)
+
+    for a, _ in pairs:
+        h.spawn(echo, a)
+    done = []
+
+    def client(i, b):
+        for n in range(rounds):
+            msg = b"%d:%d;" % (i, n)
+            b.write(msg)
+            got = b""
+            while len(got) < len(msg):
+                got += b.read()
+            assert got == msg
+        done.append(i)
+
+    for i, (_, b) in enumerate(pairs):
+        h.spawn(client, i, b)
+    while len(done) < len(pairs):
+        h.sleep(5)
+    assert sorted(done) == list(range(len(pairs)))
+    for a, b in pairs:
+        b.close()
+    h.sleep(1)   # the echo threads see EOF and close their ends
+    assert all(a.closed for a, _ in pairs)

@@ -431,7 +431,8 @@ static PyObject *delegate(PyObject *self, PyObject *name, PyObject *const *args,
 static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
                          PyObject *kwnames) {
   Py_ssize_t n = SCRATCH;
-  if (kwnames != NULL || nargs > 1 || self->s == NULL || !ready())
+  if (kwnames != NULL || nargs > 1 || self->s == NULL || self->r_ev == NULL ||
+      self->timeout == NULL || !ready())
     return delegate((PyObject *)self, s_read_py, args, nargs, kwnames);
   if (nargs == 1) {
     if (!PyLong_CheckExact(args[0])) return delegate((PyObject *)self, s_read_py, args, nargs, NULL);
@@ -467,7 +468,7 @@ static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
 
 static PyObject *io_write(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
                           PyObject *kwnames) {
-  if (kwnames != NULL || nargs != 1 || self->s == NULL || !ready() ||
+  if (kwnames != NULL || nargs != 1 || self->s == NULL || self->hub == NULL || !ready() ||
       !PyBytes_CheckExact(args[0]))
     return delegate((PyObject *)self, s_write_py, args, nargs, kwnames);
   if (self->closed) {
@@ -712,16 +713,8 @@ static PyObject *loop_run(Loop *self, PyObject *unused) {
   }
 }
 
-static PyObject *loop_pump(Loop *self, PyObject *unused) {
-  (void)unused;
-  if (!ready()) return NULL;
-  if (pump(self) < 0) return NULL;
-  Py_RETURN_NONE;
-}
-
 static PyMethodDef loop_methods[] = {
     {"run", (PyCFunction)loop_run, METH_NOARGS, "run(): ticks forever (the hub's loop greenlet)."},
-    {"pump", (PyCFunction)loop_pump, METH_NOARGS, "pump(): one tick (Hub._pump)."},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject LoopType = {
