@@ -531,3 +531,17 @@ def test_loads_and_dumps_leave_no_python_objects_behind():
         tracemalloc.stop()
     # one leaked reference per value or key would be megabytes
     assert grown < 256 * 1024, grown
+
+
+def test_dumps_escapes_at_every_position_of_every_width():
+    # the bulk copy scans 16, 8 or 4 characters at a time: an escape must be
+    # found at any position of a block, in text of each storage width
+    specials = ['"', "\\", "\x00", "\x1f", "\n", "\x7f", " ", "\x9f", "\u2028", "\ud800"]
+    for fill in ("a", "\xe9", "\u6f22", "\U0001f600"):
+        texts = []
+        for n in (1, 7, 15, 16, 17, 33):
+            for c in specials:
+                for at in range(n):
+                    texts.append(fill * at + c + fill * (n - at - 1))
+        _same_as_stdlib(texts)
+        _same_as_stdlib({t: 0 for t in texts[::7]})

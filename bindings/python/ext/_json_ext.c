@@ -411,6 +411,10 @@ static int grow(struct writer *w, Py_ssize_t more) {
   return 0;
 }
 
+static inline void widen_1_2(Py_UCS2 *d, const Py_UCS1 *s, Py_ssize_t n);
+static inline void widen_1_4(Py_UCS4 *d, const Py_UCS1 *s, Py_ssize_t n);
+static inline void widen_2_4(Py_UCS4 *d, const Py_UCS2 *s, Py_ssize_t n);
+
 /* Rewrites what was written at a wider kind. */
 static int widen(struct writer *w, int kind) {
   void *b = PyMem_Malloc((size_t)(w->cap ? w->cap : 1) * (size_t)kind);
@@ -418,13 +422,12 @@ static int widen(struct writer *w, int kind) {
     PyErr_NoMemory();
     return -1;
   }
-  Py_ssize_t i;
   if (w->kind == 1 && kind == 2)
-    for (i = 0; i < w->n; i++) ((Py_UCS2 *)b)[i] = ((Py_UCS1 *)w->buf)[i];
+    widen_1_2(b, w->buf, w->n);
   else if (w->kind == 1)
-    for (i = 0; i < w->n; i++) ((Py_UCS4 *)b)[i] = ((Py_UCS1 *)w->buf)[i];
+    widen_1_4(b, w->buf, w->n);
   else
-    for (i = 0; i < w->n; i++) ((Py_UCS4 *)b)[i] = ((Py_UCS2 *)w->buf)[i];
+    widen_2_4(b, w->buf, w->n);
   PyMem_Free(w->buf);
   w->buf = b;
   w->kind = kind;
@@ -464,20 +467,124 @@ static void init_escapes(void) {
   escape_of['\\'] = '\\';
 }
 
+/* The length of the run at s[0, n) that needs no escape (no control
+ * character, '"' or '\\'), 16 bytes at a time with SSE2. */
+static inline Py_ssize_t clean_1(const Py_UCS1 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i ctl = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+  for (; n - i >= 16; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs)));
+    int bits = _mm_movemask_epi8(m);
+    if (bits) return i + __builtin_ctz((unsigned)bits);
+  }
+#endif
+  for (; i < n; i++)
+    if (s[i] < 128 && escape_of[s[i]]) break;
+  return i;
+}
+
+static inline Py_ssize_t clean_2(const Py_UCS2 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i ctl = _mm_set1_epi16(0x1F), quote = _mm_set1_epi16('"'), bs = _mm_set1_epi16('\\'),
+                zero = _mm_setzero_si128();
+  for (; n - i >= 8; i += 8) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi16(_mm_subs_epu16(x, ctl), zero),
+                             _mm_or_si128(_mm_cmpeq_epi16(x, quote), _mm_cmpeq_epi16(x, bs)));
+    int bits = _mm_movemask_epi8(m);
+    if (bits) return i + __builtin_ctz((unsigned)bits) / 2;
+  }
+#endif
+  for (; i < n; i++)
+    if (s[i] < 128 && escape_of[s[i]]) break;
+  return i;
+}
+
+static inline Py_ssize_t clean_4(const Py_UCS4 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi32(0x20), quote = _mm_set1_epi32('"'), bs = _mm_set1_epi32('\\');
+  for (; n - i >= 4; i += 4) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i m = _mm_or_si128(_mm_cmplt_epi32(x, sp), /* code points fit in 21 bits */
+                             _mm_or_si128(_mm_cmpeq_epi32(x, quote), _mm_cmpeq_epi32(x, bs)));
+    int bits = _mm_movemask_epi8(m);
+    if (bits) return i + __builtin_ctz((unsigned)bits) / 4;
+  }
+#endif
+  for (; i < n; i++)
+    if (s[i] < 128 && escape_of[s[i]]) break;
+  return i;
+}
+
+/* Copies n code units of kind SRC to kind DST (DST >= SRC). */
+static inline void widen_1_2(Py_UCS2 *d, const Py_UCS1 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i z = _mm_setzero_si128();
+  for (; n - i >= 16; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    _mm_storeu_si128((__m128i *)(d + i), _mm_unpacklo_epi8(x, z));
+    _mm_storeu_si128((__m128i *)(d + i + 8), _mm_unpackhi_epi8(x, z));
+  }
+#endif
+  for (; i < n; i++) d[i] = s[i];
+}
+
+static inline void widen_1_4(Py_UCS4 *d, const Py_UCS1 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i z = _mm_setzero_si128();
+  for (; n - i >= 16; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i lo = _mm_unpacklo_epi8(x, z), hi = _mm_unpackhi_epi8(x, z);
+    _mm_storeu_si128((__m128i *)(d + i), _mm_unpacklo_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(d + i + 4), _mm_unpackhi_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(d + i + 8), _mm_unpacklo_epi16(hi, z));
+    _mm_storeu_si128((__m128i *)(d + i + 12), _mm_unpackhi_epi16(hi, z));
+  }
+#endif
+  for (; i < n; i++) d[i] = s[i];
+}
+
+static inline void widen_2_4(Py_UCS4 *d, const Py_UCS2 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i z = _mm_setzero_si128();
+  for (; n - i >= 8; i += 8) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    _mm_storeu_si128((__m128i *)(d + i), _mm_unpacklo_epi16(x, z));
+    _mm_storeu_si128((__m128i *)(d + i + 4), _mm_unpackhi_epi16(x, z));
+  }
+#endif
+  for (; i < n; i++) d[i] = s[i];
+}
+
+#define same_1_1(d, s, n) memcpy(d, s, (size_t)(n))
+#define same_2_2(d, s, n) memcpy(d, s, 2 * (size_t)(n))
+#define same_4_4(d, s, n) memcpy(d, s, 4 * (size_t)(n))
+
 /* Copies a str of kind SRC into the buffer of kind DST (DST >= SRC) with
- * json.dumps' escapes; d has room for 6 units per character. Returns the
- * units written. */
-#define ESCAPE_COPY(NAME, SRC, DST)                                     \
+ * json.dumps' escapes: runs that need none in bulk (CLEAN finds their end,
+ * MOVE copies them), then one escape. d has room for 6 units per
+ * character. Returns the units written. */
+#define ESCAPE_COPY(NAME, SRC, DST, CLEAN, MOVE)                        \
   static Py_ssize_t NAME(DST *d, const SRC *s, Py_ssize_t n) {          \
     static const char hex[] = "0123456789abcdef";                       \
     DST *d0 = d;                                                        \
-    for (Py_ssize_t i = 0; i < n; i++) {                                \
-      Py_UCS4 c = s[i];                                                 \
-      char e;                                                           \
-      if (c >= 128 || !(e = escape_of[c])) {                            \
-        *d++ = (DST)c;                                                  \
-        continue;                                                       \
-      }                                                                 \
+    Py_ssize_t i = 0;                                                   \
+    for (;;) {                                                          \
+      Py_ssize_t k = CLEAN(s + i, n - i);                               \
+      MOVE(d, s + i, k);                                                \
+      d += k;                                                           \
+      i += k;                                                           \
+      if (i == n) break;                                                \
+      Py_UCS4 c = s[i++];                                               \
+      char e = escape_of[c];                                            \
       *d++ = '\\';                                                      \
       *d++ = (DST)e;                                                    \
       if (e == 'u') {                                                   \
@@ -489,12 +596,12 @@ static void init_escapes(void) {
     }                                                                   \
     return d - d0;                                                      \
   }
-ESCAPE_COPY(copy_1_1, Py_UCS1, Py_UCS1)
-ESCAPE_COPY(copy_1_2, Py_UCS1, Py_UCS2)
-ESCAPE_COPY(copy_1_4, Py_UCS1, Py_UCS4)
-ESCAPE_COPY(copy_2_2, Py_UCS2, Py_UCS2)
-ESCAPE_COPY(copy_2_4, Py_UCS2, Py_UCS4)
-ESCAPE_COPY(copy_4_4, Py_UCS4, Py_UCS4)
+ESCAPE_COPY(copy_1_1, Py_UCS1, Py_UCS1, clean_1, same_1_1)
+ESCAPE_COPY(copy_1_2, Py_UCS1, Py_UCS2, clean_1, widen_1_2)
+ESCAPE_COPY(copy_1_4, Py_UCS1, Py_UCS4, clean_1, widen_1_4)
+ESCAPE_COPY(copy_2_2, Py_UCS2, Py_UCS2, clean_2, same_2_2)
+ESCAPE_COPY(copy_2_4, Py_UCS2, Py_UCS4, clean_2, widen_2_4)
+ESCAPE_COPY(copy_4_4, Py_UCS4, Py_UCS4, clean_4, same_4_4)
 
 /* Appends the quoted, escaped str s. */
 static int put_str(struct writer *w, PyObject *s) {
