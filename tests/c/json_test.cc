@@ -222,6 +222,22 @@ TEST(JsonEncode, EscapesAndValidates) {
   EXPECT_EQ(LEVEE_EINVAL, levee_json_escape(nullptr, nullptr, 0));
 }
 
+// fmt(x) of 10,000 random finite doubles reads back (strtod) as exactly x.
+template <class F>
+void ExpectRandomDoublesRoundTrip(F fmt, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 10000; i++) {
+    uint64_t bits = rng();
+    double x;
+    memcpy(&x, &bits, 8);
+    if (!std::isfinite(x)) continue;
+    std::string s = fmt(x);
+    ASSERT_LE(s.size(), 32u);
+    double back = strtod(s.c_str(), nullptr);
+    EXPECT_EQ(0, memcmp(&x, &back, 8)) << s;
+  }
+}
+
 TEST(JsonEncode, ShortestRoundTripNumbers) {
   uint8_t out[32];
   auto fmt = [&](double x) {
@@ -235,16 +251,7 @@ TEST(JsonEncode, ShortestRoundTripNumbers) {
   EXPECT_EQ("5e-324", fmt(5e-324));
   EXPECT_EQ(LEVEE_EINVAL, levee_json_format_number(out, NAN));
   EXPECT_EQ(LEVEE_EINVAL, levee_json_format_number(out, INFINITY));
-  std::mt19937_64 rng(7);
-  for (int i = 0; i < 10000; i++) {
-    uint64_t bits = rng();
-    double x;
-    memcpy(&x, &bits, 8);
-    if (!std::isfinite(x)) continue;
-    std::string s = fmt(x);
-    double back = strtod(s.c_str(), nullptr);
-    EXPECT_EQ(0, memcmp(&x, &back, 8)) << s;
-  }
+  ExpectRandomDoublesRoundTrip(fmt, 7);
 }
 
 TEST(JsonEncode, PythonReprOfDoubles) {
@@ -270,17 +277,7 @@ TEST(JsonEncode, PythonReprOfDoubles) {
   EXPECT_EQ(LEVEE_EINVAL, levee_json_format_pyfloat(out, NAN));
   EXPECT_EQ(LEVEE_EINVAL, levee_json_format_pyfloat(out, -INFINITY));
   EXPECT_EQ(LEVEE_EINVAL, levee_json_format_pyfloat(nullptr, 1.0));
-  std::mt19937_64 rng(11);
-  for (int i = 0; i < 10000; i++) {
-    uint64_t bits = rng();
-    double x;
-    memcpy(&x, &bits, 8);
-    if (!std::isfinite(x)) continue;
-    std::string s = fmt(x);
-    ASSERT_LE(s.size(), 32u);
-    double back = strtod(s.c_str(), nullptr);
-    EXPECT_EQ(0, memcmp(&x, &back, 8)) << s;
-  }
+  ExpectRandomDoublesRoundTrip(fmt, 11);
 }
 
 TEST(Json, Utf8FlagMarksNonAsciiText) {

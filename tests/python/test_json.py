@@ -255,23 +255,32 @@ def test_non_ascii_and_escaped_strings_decode_to_the_same_text():
 def test_loads_from_many_threads_at_once():
     import threading
     docs = [('{"n": %d, "s": "%s"}' % (i, "x" * (i * 37 % 500))).encode() for i in range(64)]
-    errors = []
 
     def work():
+        for _ in range(50):
+            for i, d in enumerate(docs):
+                v = lj.loads(d)
+                assert v["n"] == i and len(v["s"]) == i * 37 % 500
+
+    assert _in_threads(work, 4) == []
+
+
+def _in_threads(work, n):
+    """Runs work() on n threads at once; the exceptions they raised."""
+    errors = []
+
+    def run():
         try:
-            for _ in range(50):
-                for i, d in enumerate(docs):
-                    v = lj.loads(d)
-                    assert v["n"] == i and len(v["s"]) == i * 37 % 500
-        except Exception as e:  # pragma: no cover - reported below
+            work()
+        except Exception as e:  # pragma: no cover - returned to the test
             errors.append(e)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
-    assert not errors
+        t.join(120)
+    return errors
 
 
 def test_loads_str_of_every_storage_width():
@@ -478,22 +487,13 @@ def test_large_documents_decode_in_threads_at_once():
     doc = stdjson.dumps([{"id": i, "s": "\u6f22" * (i % 7), "f": i / 7} for i in range(4000)]).encode()
     assert len(doc) > 65536
     want = stdjson.loads(doc)
-    errors = []
 
     def work():
-        try:
-            for _ in range(15):
-                assert lj.loads(doc) == want
-                assert lj.loads(b'{"small": [1, 2]}') == {"small": [1, 2]}
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+        for _ in range(15):
+            assert lj.loads(doc) == want
+            assert lj.loads(b'{"small": [1, 2]}') == {"small": [1, 2]}
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors
+    assert _in_threads(work, 4) == []
 
 
 def test_loads_and_dumps_leave_no_python_objects_behind():
