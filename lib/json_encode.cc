@@ -97,11 +97,6 @@ int levee_json_format_number(uint8_t *dst, double x) {
   return int(levee::json_format_double(reinterpret_cast<char *>(dst), x));
 }
 
-int levee_json_format_pyfloat(uint8_t *dst, double x) {
-  if (!dst || !std::isfinite(x)) return LEVEE_EINVAL;
-  return levee::guard([&] { return int(levee::json_format_pyfloat(reinterpret_cast<char *>(dst), x)); });
-}
-
 }  // extern "C"
 
 extern "C" int64_t levee_utf16_to_utf8(uint8_t *dst, const uint16_t *src, size_t n) {

@@ -26,6 +26,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "levee.h"
 
@@ -42,28 +45,92 @@ static struct key_slot {
   uint64_t hash;
 } key_cache[KEY_SLOTS];
 
+/* A hash of a key (1..KEY_MAX bytes) from its length and its first and
+ * last 8 bytes: a collision only costs a miss. */
 static inline uint64_t key_hash(const uint8_t *p, size_t n) {
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-  while (n >= 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDull;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    memcpy(&a, p, 8);
+    memcpy(&b, p + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t x, y;
+    memcpy(&x, p, 4);
+    memcpy(&y, p + n - 4, 4);
+    a = x;
+    b = y;
+  } else if (n) {
+    a = p[0] | ((uint64_t)p[n / 2] << 8) | ((uint64_t)p[n - 1] << 16);
   }
-  if (n) {
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
-  }
-  return h ^ (h >> 32);
+  uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ n;
+  return h ^ (h >> 31);
 }
 
 /* A str of n ASCII bytes. */
 static inline PyObject *ascii_str(const uint8_t *p, size_t n) {
   PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
   if (s) memcpy(PyUnicode_1BYTE_DATA(s), p, n);
+  return s;
+}
+
+/* Decodes valid UTF-8 at [p, e) into code units of type T. */
+#define DECODE_UTF8(NAME, T)                                                          \
+  static void NAME(T *d, const uint8_t *p, const uint8_t *e) {                        \
+    while (p < e) {                                                                   \
+      Py_UCS4 c = *p;                                                                 \
+      if (c < 0x80) {                                                                 \
+        p++;                                                                          \
+      } else if (c < 0xE0) {                                                          \
+        c = ((c & 0x1F) << 6) | (p[1] & 0x3Fu);                                       \
+        p += 2;                                                                       \
+      } else if (c < 0xF0) {                                                          \
+        c = ((c & 0x0F) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);              \
+        p += 3;                                                                       \
+      } else {                                                                        \
+        c = ((c & 0x07) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |     \
+            (p[3] & 0x3Fu);                                                           \
+        p += 4;                                                                       \
+      }                                                                               \
+      *d++ = (T)c;                                                                    \
+    }                                                                                 \
+  }
+DECODE_UTF8(decode_1, Py_UCS1)
+DECODE_UTF8(decode_2, Py_UCS2)
+DECODE_UTF8(decode_4, Py_UCS4)
+
+/* A str of the n bytes of valid UTF-8 at p (the tokenizer validated
+ * them): one pass counts the characters (bytes that are not continuation
+ * bytes 80-BF) and finds the largest byte, which tells the width (leads
+ * C2-C3 reach U+00FF, C4-EF U+FFFF, F0-F4 beyond); a second pass writes
+ * the code points at that width. */
+static PyObject *utf8_str(const uint8_t *p, size_t n) {
+  const uint8_t *q = p, *e = p + n;
+  Py_ssize_t cont = 0;
+  uint8_t top = 0;
+#if defined(__SSE2__)
+  __m128i vmax = _mm_setzero_si128();
+  const __m128i below = _mm_set1_epi8(-64); /* signed: 80-BF are -128..-65 */
+  for (; e - q >= 16; q += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)q);
+    vmax = _mm_max_epu8(vmax, x);
+    cont += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, below)));
+  }
+  uint8_t lanes[16];
+  _mm_storeu_si128((__m128i *)lanes, vmax);
+  for (int i = 0; i < 16; i++)
+    if (lanes[i] > top) top = lanes[i];
+#endif
+  for (; q < e; q++) {
+    cont += (*q & 0xC0) == 0x80;
+    if (*q > top) top = *q;
+  }
+  Py_UCS4 max = top >= 0xF0 ? 0x10FFFF : top >= 0xC4 ? 0xFFFF : top >= 0x80 ? 0xFF : 0x7F;
+  PyObject *s = PyUnicode_New((Py_ssize_t)n - cont, max);
+  if (!s) return NULL;
+  switch (PyUnicode_KIND(s)) {
+    case PyUnicode_1BYTE_KIND: decode_1(PyUnicode_1BYTE_DATA(s), p, e); break;
+    case PyUnicode_2BYTE_KIND: decode_2(PyUnicode_2BYTE_DATA(s), p, e); break;
+    default: decode_4(PyUnicode_4BYTE_DATA(s), p, e);
+  }
   return s;
 }
 
@@ -80,10 +147,10 @@ static inline PyObject *string_of(const levee_json_token *t, const uint8_t *in, 
     p = in + t->off;
     n = (size_t)t->len;
   }
-  if (t->flags & LEVEE_JSON_FUTF8) return PyUnicode_DecodeUTF8((const char *)p, (Py_ssize_t)n, NULL);
+  if (t->flags & LEVEE_JSON_FUTF8) return utf8_str(p, n);
   if (!key || n > KEY_MAX) return ascii_str(p, n);
   uint64_t h = key_hash(p, n);
-  struct key_slot *slot = &key_cache[h & (KEY_SLOTS - 1)];
+  struct key_slot *slot = &key_cache[(h >> 20) & (KEY_SLOTS - 1)];
   PyObject *s = slot->str;
   if (s && slot->hash == h && (size_t)PyUnicode_GET_LENGTH(s) == n &&
       memcmp(PyUnicode_1BYTE_DATA(s), p, n) == 0) {
@@ -221,7 +288,14 @@ static PyObject *build_from(const levee_json *j, const uint8_t *in) {
     PyErr_SetString(PyExc_ValueError, "levee.json: no complete value on the handle");
     return NULL;
   }
-  return build_tape(levee_json_tape(j), levee_json_count(j), in, levee_json_strings(j));
+  /* Every object built here is reachable from the result and none is in a
+   * cycle, so the collector's passes during the build (one per 700 new
+   * containers, each walking the young containers) find nothing: they are
+   * held off until the value is complete. */
+  int was_enabled = PyGC_Disable();
+  PyObject *v = build_tape(levee_json_tape(j), levee_json_count(j), in, levee_json_strings(j));
+  if (was_enabled) PyGC_Enable();
+  return v;
 }
 
 /* The module's tokenizer. The GIL serialises its users, but a large parse
@@ -337,6 +411,10 @@ static int grow(struct writer *w, Py_ssize_t more) {
   return 0;
 }
 
+static inline void widen_1_2(Py_UCS2 *d, const Py_UCS1 *s, Py_ssize_t n);
+static inline void widen_1_4(Py_UCS4 *d, const Py_UCS1 *s, Py_ssize_t n);
+static inline void widen_2_4(Py_UCS4 *d, const Py_UCS2 *s, Py_ssize_t n);
+
 /* Rewrites what was written at a wider kind. */
 static int widen(struct writer *w, int kind) {
   void *b = PyMem_Malloc((size_t)(w->cap ? w->cap : 1) * (size_t)kind);
@@ -344,13 +422,12 @@ static int widen(struct writer *w, int kind) {
     PyErr_NoMemory();
     return -1;
   }
-  Py_ssize_t i;
   if (w->kind == 1 && kind == 2)
-    for (i = 0; i < w->n; i++) ((Py_UCS2 *)b)[i] = ((Py_UCS1 *)w->buf)[i];
+    widen_1_2(b, w->buf, w->n);
   else if (w->kind == 1)
-    for (i = 0; i < w->n; i++) ((Py_UCS4 *)b)[i] = ((Py_UCS1 *)w->buf)[i];
+    widen_1_4(b, w->buf, w->n);
   else
-    for (i = 0; i < w->n; i++) ((Py_UCS4 *)b)[i] = ((Py_UCS2 *)w->buf)[i];
+    widen_2_4(b, w->buf, w->n);
   PyMem_Free(w->buf);
   w->buf = b;
   w->kind = kind;
@@ -390,20 +467,124 @@ static void init_escapes(void) {
   escape_of['\\'] = '\\';
 }
 
+/* The length of the run at s[0, n) that needs no escape (no control
+ * character, '"' or '\\'), 16 bytes at a time with SSE2. */
+static inline Py_ssize_t clean_1(const Py_UCS1 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i ctl = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+  for (; n - i >= 16; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs)));
+    int bits = _mm_movemask_epi8(m);
+    if (bits) return i + __builtin_ctz((unsigned)bits);
+  }
+#endif
+  for (; i < n; i++)
+    if (s[i] < 128 && escape_of[s[i]]) break;
+  return i;
+}
+
+static inline Py_ssize_t clean_2(const Py_UCS2 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i ctl = _mm_set1_epi16(0x1F), quote = _mm_set1_epi16('"'), bs = _mm_set1_epi16('\\'),
+                zero = _mm_setzero_si128();
+  for (; n - i >= 8; i += 8) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi16(_mm_subs_epu16(x, ctl), zero),
+                             _mm_or_si128(_mm_cmpeq_epi16(x, quote), _mm_cmpeq_epi16(x, bs)));
+    int bits = _mm_movemask_epi8(m);
+    if (bits) return i + __builtin_ctz((unsigned)bits) / 2;
+  }
+#endif
+  for (; i < n; i++)
+    if (s[i] < 128 && escape_of[s[i]]) break;
+  return i;
+}
+
+static inline Py_ssize_t clean_4(const Py_UCS4 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi32(0x20), quote = _mm_set1_epi32('"'), bs = _mm_set1_epi32('\\');
+  for (; n - i >= 4; i += 4) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i m = _mm_or_si128(_mm_cmplt_epi32(x, sp), /* code points fit in 21 bits */
+                             _mm_or_si128(_mm_cmpeq_epi32(x, quote), _mm_cmpeq_epi32(x, bs)));
+    int bits = _mm_movemask_epi8(m);
+    if (bits) return i + __builtin_ctz((unsigned)bits) / 4;
+  }
+#endif
+  for (; i < n; i++)
+    if (s[i] < 128 && escape_of[s[i]]) break;
+  return i;
+}
+
+/* Copies n code units of kind SRC to kind DST (DST >= SRC). */
+static inline void widen_1_2(Py_UCS2 *d, const Py_UCS1 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i z = _mm_setzero_si128();
+  for (; n - i >= 16; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    _mm_storeu_si128((__m128i *)(d + i), _mm_unpacklo_epi8(x, z));
+    _mm_storeu_si128((__m128i *)(d + i + 8), _mm_unpackhi_epi8(x, z));
+  }
+#endif
+  for (; i < n; i++) d[i] = s[i];
+}
+
+static inline void widen_1_4(Py_UCS4 *d, const Py_UCS1 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i z = _mm_setzero_si128();
+  for (; n - i >= 16; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    __m128i lo = _mm_unpacklo_epi8(x, z), hi = _mm_unpackhi_epi8(x, z);
+    _mm_storeu_si128((__m128i *)(d + i), _mm_unpacklo_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(d + i + 4), _mm_unpackhi_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(d + i + 8), _mm_unpacklo_epi16(hi, z));
+    _mm_storeu_si128((__m128i *)(d + i + 12), _mm_unpackhi_epi16(hi, z));
+  }
+#endif
+  for (; i < n; i++) d[i] = s[i];
+}
+
+static inline void widen_2_4(Py_UCS4 *d, const Py_UCS2 *s, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+#if defined(__SSE2__)
+  const __m128i z = _mm_setzero_si128();
+  for (; n - i >= 8; i += 8) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    _mm_storeu_si128((__m128i *)(d + i), _mm_unpacklo_epi16(x, z));
+    _mm_storeu_si128((__m128i *)(d + i + 4), _mm_unpackhi_epi16(x, z));
+  }
+#endif
+  for (; i < n; i++) d[i] = s[i];
+}
+
+#define same_1_1(d, s, n) memcpy(d, s, (size_t)(n))
+#define same_2_2(d, s, n) memcpy(d, s, 2 * (size_t)(n))
+#define same_4_4(d, s, n) memcpy(d, s, 4 * (size_t)(n))
+
 /* Copies a str of kind SRC into the buffer of kind DST (DST >= SRC) with
- * json.dumps' escapes; d has room for 6 units per character. Returns the
- * units written. */
-#define ESCAPE_COPY(NAME, SRC, DST)                                     \
+ * json.dumps' escapes: runs that need none in bulk (CLEAN finds their end,
+ * MOVE copies them), then one escape. d has room for 6 units per
+ * character. Returns the units written. */
+#define ESCAPE_COPY(NAME, SRC, DST, CLEAN, MOVE)                        \
   static Py_ssize_t NAME(DST *d, const SRC *s, Py_ssize_t n) {          \
     static const char hex[] = "0123456789abcdef";                       \
     DST *d0 = d;                                                        \
-    for (Py_ssize_t i = 0; i < n; i++) {                                \
-      Py_UCS4 c = s[i];                                                 \
-      char e;                                                           \
-      if (c >= 128 || !(e = escape_of[c])) {                            \
-        *d++ = (DST)c;                                                  \
-        continue;                                                       \
-      }                                                                 \
+    Py_ssize_t i = 0;                                                   \
+    for (;;) {                                                          \
+      Py_ssize_t k = CLEAN(s + i, n - i);                               \
+      MOVE(d, s + i, k);                                                \
+      d += k;                                                           \
+      i += k;                                                           \
+      if (i == n) break;                                                \
+      Py_UCS4 c = s[i++];                                               \
+      char e = escape_of[c];                                            \
       *d++ = '\\';                                                      \
       *d++ = (DST)e;                                                    \
       if (e == 'u') {                                                   \
@@ -415,12 +596,12 @@ static void init_escapes(void) {
     }                                                                   \
     return d - d0;                                                      \
   }
-ESCAPE_COPY(copy_1_1, Py_UCS1, Py_UCS1)
-ESCAPE_COPY(copy_1_2, Py_UCS1, Py_UCS2)
-ESCAPE_COPY(copy_1_4, Py_UCS1, Py_UCS4)
-ESCAPE_COPY(copy_2_2, Py_UCS2, Py_UCS2)
-ESCAPE_COPY(copy_2_4, Py_UCS2, Py_UCS4)
-ESCAPE_COPY(copy_4_4, Py_UCS4, Py_UCS4)
+ESCAPE_COPY(copy_1_1, Py_UCS1, Py_UCS1, clean_1, same_1_1)
+ESCAPE_COPY(copy_1_2, Py_UCS1, Py_UCS2, clean_1, widen_1_2)
+ESCAPE_COPY(copy_1_4, Py_UCS1, Py_UCS4, clean_1, widen_1_4)
+ESCAPE_COPY(copy_2_2, Py_UCS2, Py_UCS2, clean_2, same_2_2)
+ESCAPE_COPY(copy_2_4, Py_UCS2, Py_UCS4, clean_2, widen_2_4)
+ESCAPE_COPY(copy_4_4, Py_UCS4, Py_UCS4, clean_4, same_4_4)
 
 /* Appends the quoted, escaped str s. */
 static int put_str(struct writer *w, PyObject *s) {

@@ -32,8 +32,11 @@ from .errors import error_for
 
 try:  # after _ffi: the module links the liblevee that _ffi loaded
     from . import _json_ext as _ext
+    _ext_loads, _ext_dumps, _ext_build = _ext.loads, _ext.dumps, _ext.build
 except ImportError:  # a pure-Python install: the marshal paths below
     _ext = None
+# Every function tests _ext itself (None switches the extension off, as the
+# tests do) and calls the bound functions above.
 
 __all__ = ["loads", "dumps", "decode", "encode", "Decoder", "JSONError"]
 
@@ -57,7 +60,7 @@ def _value(h, data):
     if _ext is not None:
         if not isinstance(data, _CData):
             data = ffi.from_buffer(data)
-        return _ext.build(int(_address("uintptr_t", h)), int(_address("uintptr_t", data)))
+        return _ext_build(int(_address("uintptr_t", h)), int(_address("uintptr_t", data)))
     n = _to_marshal(h, data)
     if n >= 0:
         return _loads_marshal(_buffer(_output(h), n))
@@ -103,7 +106,7 @@ def loads(s):
     Raises levee.JSONError (with .offset) for anything that is not exactly
     one strict RFC 8259 value surrounded by white space."""
     if _ext is not None:  # bytes, bytearray, memoryview, ASCII str
-        v = _ext.loads(s)
+        v = _ext_loads(s)
         if type(v) is tuple:  # (code, offset): JSON values are never tuples
             raise _offset_error(*v)
         if v is not NotImplemented:
@@ -197,7 +200,7 @@ def dumps(obj):
         # declines (subclasses, other types, NaN, non-str keys, nesting past
         # 512, cycles) takes the standard library's encoder, which gives the
         # same text or the error.
-        text = _ext.dumps(obj)
+        text = _ext_dumps(obj)
         return text if text is not None else _encode(obj)
     # marshal.dumps walks the objects in C; the core transcodes its bytes.
     # What marshal cannot write (subclasses, other types, deep nesting) or
