@@ -57,6 +57,17 @@ def curl(h, *args):
     return rc, b"".join(out), text
 
 
+def echo(conn):
+    """Writes back everything conn sends until it closes (then closes it)."""
+    with conn:
+        while True:
+            try:
+                data = conn.read()
+            except levee.Closed:
+                return
+            conn.write(data)
+
+
 def read_all(conn):
     """Everything conn sends until it closes."""
     out = []

@@ -11,6 +11,8 @@ import pytest
 
 import levee
 
+from conftest import echo  # noqa: E402
+
 
 @pytest.fixture
 def h():
@@ -19,15 +21,6 @@ def h():
 
 def echo_server(h, **opts):
     serve = h.stream.listen(**(opts or {"port": 0}))
-
-    def echo(conn):
-        with conn:
-            while True:
-                try:
-                    data = conn.read()
-                except levee.Closed:
-                    return
-                conn.write(data)
     serve.spawn_every(echo)
     return serve
 

@@ -10,6 +10,8 @@ import pytest
 import levee
 from levee import _native, hub as hubmod, io as iomod
 
+from conftest import echo  # noqa: E402  (the fixture h comes from conftest too)
+
 PURE = bool(os.environ.get("LEVEE_PURE_PYTHON"))
 
 
@@ -147,15 +149,6 @@ def test_many_connections_echo_in_step_when_waiters_hand_over_to_each_other(h):
     # parked green threads hand over to the next waiter of the batch
     pairs = [h.io.socketpair() for _ in range(20)]
     rounds = 50
-
-    def echo(conn):
-        while True:
-            try:
-                data = conn.read()
-            except levee.Closed:
-                return
-            conn.write(data)
-
     for a, _ in pairs:
         h.spawn(echo, a)
     done = []
