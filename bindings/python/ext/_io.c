@@ -706,6 +706,11 @@ static PyObject *loop_run(Loop *self, PyObject *unused) {
   if (!ready()) return NULL;
   Py_INCREF(self);
   for (;;) {
+    if (self->h == NULL) {
+      PyErr_SetString(PyExc_RuntimeError, "levee: the hub was closed");
+      Py_DECREF(self);
+      return NULL;
+    }
     if (pump(self) < 0) {
       Py_DECREF(self);
       return NULL;
@@ -713,8 +718,17 @@ static PyObject *loop_run(Loop *self, PyObject *unused) {
   }
 }
 
+/* Forgets the C hub (Hub._close frees it): run() refuses to tick after. */
+static PyObject *loop_close(Loop *self, PyObject *unused) {
+  (void)unused;
+  self->h = NULL;
+  self->cursor = self->count = 0;
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef loop_methods[] = {
     {"run", (PyCFunction)loop_run, METH_NOARGS, "run(): ticks forever (the hub's loop greenlet)."},
+    {"close", (PyCFunction)loop_close, METH_NOARGS, "close(): forgets the C hub, which is freed next."},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject LoopType = {

@@ -472,6 +472,8 @@ class Hub:
         collected, nor what they hold). The hub is unusable afterwards."""
         if self._loop and not self._loop.dead and greenlet.getcurrent() is self._main:
             self._loop.throw(greenlet.GreenletExit)
+        if self._core is not None:
+            self._core.close()
         ffi.release(self._h)
 
     # ---- the loop -----------------------------------------------------------
