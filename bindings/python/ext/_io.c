@@ -30,6 +30,23 @@
 
 #include "levee.h"
 
+/* Greenlets switch by copying the C stack between the switch and the
+ * greenlet's start (memcpy): the redzones AddressSanitizer puts around
+ * the locals of frames on that stack would be reported as overflows. So
+ * the frames of this module that can sit under a switch (everything that
+ * calls Python code or switches) are not instrumented; their heap
+ * accesses and everything they call still are. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NOASAN __attribute__((no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NOASAN __attribute__((no_sanitize_address))
+#endif
+#endif
+#ifndef NOASAN
+#define NOASAN
+#endif
+
 static PyObject *getcurrent;   /* greenlet.getcurrent */
 static PyObject *exc_closed;   /* levee.Closed */
 static PyObject *exc_timeout;  /* levee.Timeout */
@@ -56,14 +73,26 @@ static int ready(void) {
   return 1;
 }
 
-static PyObject *current(void) { return PyObject_CallNoArgs(getcurrent); }
+/* PyObject_CallMethodNoArgs / OneArg, whose inline versions in the
+ * CPython headers put an array on the stack (instrumented). */
+NOASAN static PyObject *call_method0(PyObject *o, PyObject *name) {
+  PyObject *a[1] = {o};
+  return PyObject_VectorcallMethod(name, a, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+NOASAN static PyObject *call_method1(PyObject *o, PyObject *name, PyObject *x) {
+  PyObject *a[2] = {o, x};
+  return PyObject_VectorcallMethod(name, a, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+NOASAN static PyObject *current(void) { return PyObject_CallNoArgs(getcurrent); }
 
 static PyObject *greenlet_type;   /* greenlet.greenlet */
 static PyObject *greenlet_switch; /* greenlet.greenlet.switch, the unbound method */
 
 /* g.switch(*args); for a plain greenlet through the unbound method, which
  * skips a method lookup per switch */
-static PyObject *gswitch(PyObject *g, PyObject *arg) {
+NOASAN static PyObject *gswitch(PyObject *g, PyObject *arg) {
   PyObject *args[3] = {NULL, g, arg};
   if ((PyObject *)Py_TYPE(g) == greenlet_type)
     return PyObject_Vectorcall(greenlet_switch, args + 1, arg ? 2 : 1, NULL);
@@ -71,7 +100,7 @@ static PyObject *gswitch(PyObject *g, PyObject *arg) {
                                    (arg ? 2 : 1) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
 }
 
-static int raise_new(PyObject *cls) {
+NOASAN static int raise_new(PyObject *cls) {
   PyObject *e = PyObject_CallNoArgs(cls);
   if (e != NULL) {
     PyErr_SetObject(cls, e);
@@ -109,7 +138,7 @@ typedef struct {
 
 static PyTypeObject StateType;
 
-static int state_init(State *self, PyObject *args, PyObject *kw) {
+NOASAN static int state_init(State *self, PyObject *args, PyObject *kw) {
   static char *names[] = {"hub", "nopoll", NULL};
   PyObject *hub;
   int nopoll = 0;
@@ -186,7 +215,7 @@ static int state_fire(State *self, PyObject *value, PyObject *paused);
  * for is latched on the way; any other event (a timer, a signal, a
  * waiter with a timeout, a Python State) is left to the loop. Returns
  * what the caller is resumed with. */
-static PyObject *handoff(State *self) {
+NOASAN static PyObject *handoff(State *self) {
   Loop *L = (Loop *)self->core;
   if ((PyObject *)L != Py_None) {
     while (L->cursor < L->count) {
@@ -230,7 +259,7 @@ static PyObject *handoff(State *self) {
 
 /* State.recv: 1 when ready, -1 on hang-up, error or unregister; Timeout
  * after ms. A new reference, or NULL with an exception. */
-static PyObject *state_wait(State *self, PyObject *ms) {
+NOASAN static PyObject *state_wait(State *self, PyObject *ms) {
   if (ms != Py_None) {
     PyObject *r = PyObject_CallFunction(check_ms, "Os", ms, "State.recv");
     if (r == NULL) return NULL;
@@ -261,7 +290,7 @@ static PyObject *state_wait(State *self, PyObject *ms) {
       raise_new(exc_timeout);
     }
   } else {
-    got = PyObject_CallMethodOneArg(self->hub, s_wait, ms);
+    got = call_method1(self->hub, s_wait, ms);
   }
   if (self->waiter == me) Py_SETREF(self->waiter, Py_NewRef(Py_None));
   Py_DECREF(me);
@@ -276,7 +305,7 @@ static PyObject *state_wait(State *self, PyObject *ms) {
   return v;
 }
 
-static PyObject *state_recv(State *self, PyObject *const *args, Py_ssize_t nargs,
+NOASAN static PyObject *state_recv(State *self, PyObject *const *args, Py_ssize_t nargs,
                             PyObject *kwnames) {
   PyObject *ms = Py_None;
   Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
@@ -291,7 +320,7 @@ static PyObject *state_recv(State *self, PyObject *const *args, Py_ssize_t nargs
 
 /* Wakes the waiter from the hub's loop greenlet (Hub._wake_now there), or
  * latches value. 0, or -1 with an exception. */
-static int state_fire(State *self, PyObject *value, PyObject *paused) {
+NOASAN static int state_fire(State *self, PyObject *value, PyObject *paused) {
   PyObject *g = self->waiter;
   if (g == Py_None) {
     self->has = 1;
@@ -300,7 +329,7 @@ static int state_fire(State *self, PyObject *value, PyObject *paused) {
   }
   self->waiter = Py_NewRef(Py_None);   /* g's reference is now ours */
   if (PyDict_GET_SIZE(paused) > 0) {
-    PyObject *r = PyObject_CallMethodOneArg(self->hub, s_cancel_pause, g);
+    PyObject *r = call_method1(self->hub, s_cancel_pause, g);
     if (r == NULL) {
       Py_DECREF(g);
       return -1;
@@ -320,7 +349,7 @@ static int state_fire(State *self, PyObject *value, PyObject *paused) {
   return 0;
 }
 
-static PyObject *state_set(State *self, PyObject *value) {
+NOASAN static PyObject *state_set(State *self, PyObject *value) {
   PyObject *g = self->waiter;
   if (g == Py_None) {
     self->has = 1;
@@ -370,9 +399,9 @@ static PyTypeObject StateType = {
 };
 
 /* ev.recv(ms): inline for a State */
-static PyObject *ev_recv(PyObject *ev, PyObject *ms) {
+NOASAN static PyObject *ev_recv(PyObject *ev, PyObject *ms) {
   if (Py_TYPE(ev) == &StateType) return state_wait((State *)ev, ms);
-  return PyObject_CallMethodOneArg(ev, s_recv, ms);
+  return call_method1(ev, s_recv, ms);
 }
 
 /* ----------------------------------------------------------------- IOBase */
@@ -415,7 +444,7 @@ static PyObject *io_bind(IOBase *self, PyObject *addr) {
 }
 
 /* self.<name>(*args) through the Python implementation */
-static PyObject *delegate(PyObject *self, PyObject *name, PyObject *const *args, Py_ssize_t nargs,
+NOASAN static PyObject *delegate(PyObject *self, PyObject *name, PyObject *const *args, Py_ssize_t nargs,
                           PyObject *kwnames) {
   Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
   PyObject *stack[8];
@@ -428,7 +457,7 @@ static PyObject *delegate(PyObject *self, PyObject *name, PyObject *const *args,
   return PyObject_VectorcallMethod(name, stack, (size_t)(nargs + 1), kwnames);
 }
 
-static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
+NOASAN static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
                          PyObject *kwnames) {
   Py_ssize_t n = SCRATCH;
   if (kwnames != NULL || nargs > 1 || self->s == NULL || self->r_ev == NULL ||
@@ -466,7 +495,7 @@ static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
   }
 }
 
-static PyObject *io_write(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
+NOASAN static PyObject *io_write(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
                           PyObject *kwnames) {
   if (kwnames != NULL || nargs != 1 || self->s == NULL || self->hub == NULL || !ready() ||
       !PyBytes_CheckExact(args[0]))
@@ -482,7 +511,7 @@ static PyObject *io_write(IOBase *self, PyObject *const *args, Py_ssize_t nargs,
     if (++self->streak >= WRITE_STREAK) {
       self->streak = 0;
       PyObject *hub = Py_NewRef(self->hub);
-      PyObject *r = PyObject_CallMethodNoArgs(hub, s_continue);
+      PyObject *r = call_method0(hub, s_continue);
       Py_DECREF(hub);
       if (r == NULL) return NULL;
       Py_DECREF(r);
@@ -602,7 +631,7 @@ static void loop_dealloc(Loop *self) {
 }
 
 /* hub._event(token, kind, value): the events handled in Python */
-static int py_event(Loop *self, levee_event *e) {
+NOASAN static int py_event(Loop *self, levee_event *e) {
   PyObject *r = PyObject_CallMethod(self->hub, "_event", "Kii", (unsigned long long)e->token,
                                     (int)e->kind, (int)e->value);
   if (r == NULL) return -1;
@@ -611,26 +640,26 @@ static int py_event(Loop *self, levee_event *e) {
 }
 
 /* One tick of Hub._pump. 0, or -1 with an exception. */
-static int pump(Loop *self) {
+NOASAN static int pump(Loop *self) {
   PyObject *hub = self->hub;
   Py_ssize_t n = PyObject_Length(self->ready);
   if (n < 0) return -1;
   for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *item = PyObject_CallMethodNoArgs(self->ready, s_popleft);
+    PyObject *item = call_method0(self->ready, s_popleft);
     if (item == NULL) return -1;
     PyObject *r;
     if (PyTuple_CheckExact(item) && PyTuple_GET_SIZE(item) == 3 &&
         PyTuple_GET_ITEM(item, 2) == Py_None) {
       r = gswitch(PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1));
     } else {
-      r = PyObject_CallMethodOneArg(hub, s_pump_special, item);
+      r = call_method1(hub, s_pump_special, item);
     }
     Py_DECREF(item);
     if (r == NULL) return -1;
     Py_DECREF(r);
   }
   if (PyList_GET_SIZE(self->closing) > 0) {
-    PyObject *r = PyObject_CallMethodNoArgs(hub, s_close_pending);
+    PyObject *r = call_method0(hub, s_close_pending);
     if (r == NULL) return -1;
     Py_DECREF(r);
   }
@@ -701,7 +730,7 @@ fail:
   return -1;
 }
 
-static PyObject *loop_run(Loop *self, PyObject *unused) {
+NOASAN static PyObject *loop_run(Loop *self, PyObject *unused) {
   (void)unused;
   if (!ready()) return NULL;
   Py_INCREF(self);
