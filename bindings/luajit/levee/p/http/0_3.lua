@@ -56,9 +56,15 @@ local URI = require("levee.p.uri")
 local Request = {}
 local request_body -- set below
 
+-- conn and response are derived, not stored: a request table then has at
+-- most 8 keys (method, path, version, headers, serve, _id, body or chunks,
+-- _state), the smallest hash LuaJIT gives 5-8 keys, instead of 16 slots
+-- (the garbage each request leaves: docs/design.md)
 Request.__index = function(self, key)
   local m = Request[key]
   if m ~= nil then return m end
+  if key == "response" then return self end
+  if key == "conn" then return self.serve.conn end
   if key == "query" then
     -- the query parsed by p.uri (+ and %XX decoded, repeats as lists)
     local t = {}
@@ -338,9 +344,8 @@ local function new_request(self)
   local req = setmetatable({
     method = fstring(p + t.a_off, t.a_len), path = fstring(p + t.b_off, t.b_len),
     version = msg.version, headers = W.head_fields(table_new(0, msg.ntoks - 2)),
-    conn = self.conn, serve = self, response = false, _id = msg.id, _state = false,
+    serve = self, _id = msg.id, _state = false,
   }, Request)
-  req.response = req
   local body = msg.body
   if body == BODY_LENGTH then
     req.body = H.body(self, msg.id)
