@@ -467,6 +467,44 @@ struct Exchange {
   levee_buffer *held;  // complete response waiting for its turn
 };
 
+// Released buffers of the smallest capacity, kept per thread for the next
+// connection that reads or writes: an idle connection holds no buffer, and
+// a busy server does not pay a malloc/free pair of 8 KB per buffer per
+// request (a short read drains the socket, the connection goes idle after
+// every request under a keep-alive load, and gives its buffers back).
+struct BufferCache {
+  static constexpr int kMax = 32;  // at most 256 KB per thread
+  uint8_t *bufs[kMax];
+  int n = 0;
+  ~BufferCache() {
+    while (n) free(bufs[--n]);
+  }
+};
+thread_local BufferCache buffer_cache;
+
+// gives b's memory back (to the cache when it has the cached size); b must
+// hold no bytes (a buffer with bytes is left as it is)
+void give_back(levee_buffer *b) {
+  if (!b->buf || b->len || b->sav) return;
+  BufferCache &c = buffer_cache;
+  if (b->cap == levee::buffer_capacity(1) && c.n < BufferCache::kMax) {
+    c.bufs[c.n++] = b->buf;
+    b->buf = nullptr;
+    b->off = b->cap = 0;
+    return;
+  }
+  levee_buffer_release(b);
+}
+
+// gives an empty b a cached buffer, when there is one
+void take(levee_buffer *b) {
+  BufferCache &c = buffer_cache;
+  if (b->buf || !c.n) return;
+  b->buf = c.bufs[--c.n];
+  b->cap = levee::buffer_capacity(1);
+  b->off = 0;
+}
+
 }  // namespace
 
 struct levee_h1 {
@@ -504,8 +542,9 @@ struct levee_h1 {
     levee_http_free(tok);
     delete part;
     delete lim;
-    free(rb.buf);
-    free(wb.buf);
+    rb.len = rb.sav = wb.len = wb.sav = 0;
+    give_back(&rb);
+    give_back(&wb);
   }
 
   void drop_part() {
@@ -528,8 +567,8 @@ struct levee_h1 {
 
   // gives back what an idle connection does not need
   void release() {
-    levee_buffer_release(&rb);
-    levee_buffer_release(&wb);
+    give_back(&rb);
+    give_back(&wb);
     if ((rs == R_HEAD || rs == R_DONE) && !part && rb.len == 0) {
       levee_http_free(tok);
       tok = nullptr;
@@ -1240,7 +1279,10 @@ int with_state(const levee_h1 *h, int rc) {
 
 int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o) {
   if (!h || !o) return LEVEE_EINVAL;
-  return levee::guard([&] { return with_state(h, h->respond(id, o)); });
+  return levee::guard([&] {
+    take(&h->wb);
+    return with_state(h, h->respond(id, o));
+  });
 }
 
 namespace {
@@ -1345,7 +1387,10 @@ int levee_h1_request(levee_h1 *h, const levee_h1_out *o) {
 
 int levee_h1_send(levee_h1 *h, uint32_t id, const uint8_t *data, size_t len) {
   if (!h) return LEVEE_EINVAL;
-  return levee::guard([&] { return h->send(id, data, len); });
+  return levee::guard([&] {
+    take(&h->wb);
+    return h->send(id, data, len);
+  });
 }
 
 int levee_h1_finish(levee_h1 *h, uint32_t id) {
@@ -1384,6 +1429,7 @@ int64_t levee_h1_read(levee_h1 *h, struct levee_stream *s) {
   if (!h || !s) return LEVEE_EINVAL;
   return levee::guard([&]() -> int64_t {
     levee_buffer *b = (&h->rb);
+    take(b);
     if (b->available() < 2048) b->ensure(b->len < 4096 ? 4096 : b->len);
     size_t room = b->available();
     int64_t n = levee_stream_read(s, b->tail(), room);

@@ -940,6 +940,42 @@ TEST(H1, ReadAndFlushMoveBytesThroughTheCoreStream) {
   EXPECT_EQ(LEVEE_EPIPE, levee_h1_flush(c.h, p.s));
 }
 
+TEST(H1, EnginesAfterAnIdleReleaseServeFromReusedBuffersWithoutStaleBytes) {
+  // sequential engines on one thread, each released while idle, as a
+  // keep-alive server does after every request: the memory one gives back
+  // serves the next (the per-thread cache), which reads and writes only its
+  // own bytes
+  const char *reqs[] = {"GET /first-and-longer HTTP/1.1\r\nHost: xyz\r\n\r\n",
+                        "GET /b HTTP/1.1\r\nHost: y\r\n\r\n",
+                        "GET /c HTTP/1.1\r\nHost: z\r\n\r\n"};
+  const char *bodies[] = {"a long first body", "b", "c"};
+  const char *events[] = {"|GET /first-and-longer 1.1 Host=xyz [none]|NEED",
+                          "|GET /b 1.1 Host=y [none]|NEED", "|GET /c 1.1 Host=z [none]|NEED"};
+  for (int round = 0; round < 3; round++) {
+    StreamPair p;
+    Conn c(LEVEE_H1_SERVER);
+    const char *req = reqs[round];
+    ASSERT_EQ(ssize_t(strlen(req)), write(p.peer, req, strlen(req)));
+    EXPECT_EQ(int64_t(strlen(req)), levee_h1_read(c.h, p.s));
+    EXPECT_EQ(events[round], c.pump());
+    Resp r(200);
+    r.with_body(bodies[round]);
+    c.respond(c.ids[0], r);
+    EXPECT_EQ(0, levee_h1_flush(c.h, p.s));
+    char got[512];
+    ssize_t n = read(p.peer, got, sizeof got);
+    ASSERT_GT(n, 0);
+    std::string text(got, size_t(n));
+    EXPECT_EQ(0u, text.find("HTTP/1.1 200 OK\r\n")) << text;
+    std::string body = bodies[round];
+    EXPECT_EQ(body, text.substr(text.size() - body.size()));
+    EXPECT_NE(std::string::npos, text.find("Content-Length: " + std::to_string(body.size()) + "\r\n"));
+    levee_h1_release(c.h);
+    EXPECT_EQ(0u, levee_buffer_cap(levee_h1_rbuf(c.h)));
+    EXPECT_EQ(0u, levee_buffer_cap(levee_h1_wbuf(c.h)));
+  }
+}
+
 TEST(H1, FlushStopsWhenTheStreamIsFull) {
   StreamPair p;
   Conn c(LEVEE_H1_CLIENT);
