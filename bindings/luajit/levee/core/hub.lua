@@ -308,7 +308,8 @@ function Hub:register(fd, r, w)
   local r_ev = r and new_state(self) or nil
   local w_ev = w and new_state(self) or nil
   self._states[fd * 2], self._states[fd * 2 + 1] = r_ev, w_ev
-  self.registered[fd] = {r_ev, w_ev}
+  -- the states are in _states: no table per fd (memory per connection)
+  self.registered[fd] = true
   return r_ev, w_ev
 end
 
@@ -329,15 +330,19 @@ function Hub:unregister(fd)
   local reg = self.registered[fd]
   if not reg then return end
   self.registered[fd] = nil
-  if reg.nopoll then
-    self._nopoll = self._nopoll - 1
-  else
+  local r_ev, w_ev
+  if reg == true then
+    local states = self._states
+    r_ev, w_ev = states[fd * 2], states[fd * 2 + 1]
     L.levee_hub_unregister(self.handle, fd)
-    self._states[fd * 2], self._states[fd * 2 + 1] = nil, nil
+    states[fd * 2], states[fd * 2 + 1] = nil, nil
+  else
+    r_ev, w_ev = reg[1], reg[2]
+    self._nopoll = self._nopoll - 1
   end
   self.closing[#self.closing + 1] = fd
-  if reg[1] then reg[1]:set(-1) end
-  if reg[2] then reg[2]:set(-1) end
+  if r_ev then r_ev:set(-1) end
+  if w_ev then w_ev:set(-1) end
 end
 
 -- ---------------------------------------------------------------------
