@@ -294,8 +294,24 @@ function State:set(v)
   self.has, self.value = true, v
 end
 
+-- The States of one hub share a metatable that holds the hub, so a State
+-- table keeps only what changes (has, value, co): two hash slots for an
+-- fd's State that never had a waiter instead of four (memory per
+-- connection; docs/design.md).
+local function state_class(hub)
+  local mt = hub._state_mt
+  if not mt then
+    mt = setmetatable({hub = hub}, State)
+    mt.__index = mt
+    hub._state_mt = mt
+  end
+  return mt
+end
+
 local function new_state(hub, nopoll)
-  return setmetatable({hub = hub, co = nil, has = false, value = nil, nopoll = nopoll}, State)
+  local st = setmetatable({has = false}, state_class(hub))
+  if nopoll then st.nopoll = true end
+  return st
 end
 
 -- register(fd, r, w) -> r_ev, w_ev (States; nil for a false flag). On

@@ -471,24 +471,27 @@ end
 -- a connection with nothing in flight closes itself (and leaves the hub),
 -- one still answering closes after its last response.
 
-local ConnState
+local ConnStates = setmetatable({}, {__mode = "k"})  -- per hub State class
 local activate
 
 local function conn_state(r_ev, self)
+  local State = getmetatable(r_ev)
+  local ConnState = ConnStates[State]
   if not ConnState then
-    local State = getmetatable(r_ev)
     ConnState = setmetatable({}, {__index = State})
     ConnState.__index = ConnState
+    ConnStates[State] = ConnState
     function ConnState:set(v)
-      State.set(self, v)
       local c = self.http
-      if not c then return end
-      if c.server._handler then
-        -- the worker reads at once: the latch is spent
-        self.http, self.has, self.value = nil, false, nil
+      if c and not self.co and c.server._handler then
+        -- parked: the worker reads at once, nothing is latched (and the
+        -- State keeps its two slots)
+        self.http = nil
         if v < 0 then c.conn.r_error = true end
         return activate(c)
       end
+      State.set(self, v)
+      if not c then return end
       if v < 0 and not self.co and not c.closed then
         c._hup = true
         -- closed from a green thread of its own: this runs in the hub's
