@@ -467,27 +467,32 @@ struct Exchange {
   levee_buffer *held;  // complete response waiting for its turn
 };
 
-// Released buffers of the smallest capacity, kept per thread for the next
-// connection that reads or writes: an idle connection holds no buffer, and
-// a busy server does not pay a malloc/free pair of 8 KB per buffer per
-// request (a short read drains the socket, the connection goes idle after
-// every request under a keep-alive load, and gives its buffers back).
+// Released buffers of the smallest capacity, and tokenizers with the
+// default limits, kept per thread for the next connection that reads or
+// writes: an idle connection holds neither, and a busy server does not pay
+// a malloc/free pair per buffer and tokenizer per request (a short read
+// drains the socket, the connection goes idle after every request under a
+// keep-alive load, and gives them back).
 struct BufferCache {
-  static constexpr int kMax = 32;  // at most 256 KB per thread
+  static constexpr int kMax = 32;  // at most 256 KB of buffers per thread
   uint8_t *bufs[kMax];
   int n = 0;
+  levee_http *toks[kMax];
+  int ntoks = 0;
+  bool dead = false;  // the thread is ending: give memory back for good
   ~BufferCache() {
+    dead = true;
     while (n) free(bufs[--n]);
+    while (ntoks) levee_http_free(toks[--ntoks]);
   }
 };
 thread_local BufferCache buffer_cache;
 
-// gives b's memory back (to the cache when it has the cached size); b must
-// hold no bytes (a buffer with bytes is left as it is)
-void give_back(levee_buffer *b) {
+// gives b's memory back (to the cache c when it has the cached size); b
+// must hold no bytes (a buffer with bytes is left as it is)
+void give_back(levee_buffer *b, BufferCache &c = buffer_cache) {
   if (!b->buf || b->len || b->sav) return;
-  BufferCache &c = buffer_cache;
-  if (b->cap == levee::buffer_capacity(1) && c.n < BufferCache::kMax) {
+  if (b->cap == levee::buffer_capacity(1) && c.n < BufferCache::kMax && !c.dead) {
     c.bufs[c.n++] = b->buf;
     b->buf = nullptr;
     b->off = b->cap = 0;
@@ -539,7 +544,7 @@ struct levee_h1 {
   ~levee_h1() {
     for (auto &e : q)
       if (e.held) levee_buffer_free(e.held);
-    levee_http_free(tok);
+    drop_tok();
     delete part;
     delete lim;
     rb.len = rb.sav = wb.len = wb.sav = 0;
@@ -557,9 +562,24 @@ struct levee_h1 {
     part->assign(toks, toks + count);
   }
 
+  // gives the tokenizer back (to the cache when it has the default limits)
+  void drop_tok(BufferCache &c = buffer_cache) {
+    if (!tok) return;
+    if (!lim && c.ntoks < BufferCache::kMax && !c.dead) c.toks[c.ntoks++] = tok;
+    else levee_http_free(tok);
+    tok = nullptr;
+  }
+
   levee_http *parser() {
     if (!tok) {
-      check(levee_http_new(&tok, side == LEVEE_H1_SERVER ? LEVEE_HTTP_MODE_REQUEST : LEVEE_HTTP_MODE_RESPONSE));
+      int32_t mode = side == LEVEE_H1_SERVER ? LEVEE_HTTP_MODE_REQUEST : LEVEE_HTTP_MODE_RESPONSE;
+      BufferCache &c = buffer_cache;
+      if (!lim && c.ntoks) {
+        tok = c.toks[--c.ntoks];
+        levee_http_init(tok, mode);
+        return tok;
+      }
+      check(levee_http_new(&tok, mode));
       if (lim) levee_http_limits_set(tok, lim);
     }
     return tok;
@@ -567,12 +587,10 @@ struct levee_h1 {
 
   // gives back what an idle connection does not need
   void release() {
-    give_back(&rb);
-    give_back(&wb);
-    if ((rs == R_HEAD || rs == R_DONE) && !part && rb.len == 0) {
-      levee_http_free(tok);
-      tok = nullptr;
-    }
+    BufferCache &c = buffer_cache;  // one thread-local lookup
+    give_back(&rb, c);
+    give_back(&wb, c);
+    if ((rs == R_HEAD || rs == R_DONE) && !part && rb.len == 0) drop_tok(c);
     if (q.empty()) std::vector<Exchange>().swap(q);
   }
 

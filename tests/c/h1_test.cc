@@ -782,6 +782,36 @@ int request(levee_h1 *h, const char *method, const char *target, std::vector<lev
 
 }  // namespace
 
+TEST(H1, EnginesReleasedInTurnKeepTheirOwnLimitsAndModes) {
+  // tokenizers go back to a per-thread cache when an engine is released or
+  // freed: each engine still reads with its own limits and its own side
+  levee_http_limits lim{};
+  lim.max_uri = 16;
+  std::string long_get = "GET /" + std::string(40, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int round = 0; round < 3; round++) {
+    {
+      Conn plain(LEVEE_H1_SERVER);
+      plain.feed("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+      EXPECT_EQ("|GET /a 1.1 Host=x [none]|NEED", plain.pump());
+      levee_h1_release(plain.h);
+    }
+    EXPECT_EQ("HTTP/1.1 414 URI Too Long (close) |E-1011 S_CLOSE", refused(long_get, lim)) << round;
+    {
+      Conn plain(LEVEE_H1_SERVER);  // after a limited engine: default limits
+      plain.feed(long_get);
+      EXPECT_EQ("|GET /" + std::string(40, 'u') + " 1.1 Host=x [none]|NEED", plain.pump()) << round;
+    }
+    {
+      Conn client(LEVEE_H1_CLIENT);  // after server engines: reads responses
+      ASSERT_EQ(0, request(client.h, "GET", "/", {}, {}, LEVEE_H1_BODY_NONE, ""));
+      levee_buffer_trim(levee_h1_wbuf(client.h), levee_buffer_len(levee_h1_wbuf(client.h)));
+      client.feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      std::string got = client.pump();
+      EXPECT_EQ(0u, got.find("|200 OK 1.1 Content-Length=2 [len 2]")) << got;
+    }
+  }
+}
+
 TEST(H1, ClientRequestHasDefaultsUnlessTheAppGaveThem) {
   Conn c(LEVEE_H1_CLIENT);
   std::vector<levee_h1_field> defaults = {F("Host", "example:80"), F("User-Agent", "levee/x"),
