@@ -471,6 +471,16 @@ end
 -- nothing): then only the clock is read and the expired timers are
 -- collected.
 local function tick_end(self)
+  local hooks = self._hooks
+  if hooks then
+    for i = #hooks - 1, 1, -2 do
+      if hooks[i](hooks[i + 1]) then
+        table.remove(hooks, i + 1)
+        table.remove(hooks, i)
+      end
+    end
+    if not hooks[1] then self._hooks = nil end
+  end
   local closing = self.closing
   if closing[1] then
     for i = 1, #closing do
@@ -492,6 +502,15 @@ local function tick_end(self)
   if n > 0 then dispatch(self, n)
   elseif n < 0 then error("levee.Hub: " .. tostring(errors.get(n)), 0) end
   self._tick = self._rtail
+end
+
+-- _tick_hook(f, arg): f(arg) runs at the end of every tick, before the
+-- poll (it may resume threads: the poll then does not wait), until it
+-- returns true. Internal: the HTTP server checks its run queue with it.
+function Hub:_tick_hook(f, arg)
+  local hooks = self._hooks or {}
+  hooks[#hooks + 1], hooks[#hooks + 2] = f, arg
+  self._hooks = hooks
 end
 
 -- pump(): one tick (main() runs the same ticks without the call).
