@@ -467,6 +467,49 @@ struct Exchange {
   levee_buffer *held;  // complete response waiting for its turn
 };
 
+// Released buffers of the smallest capacity, and tokenizers with the
+// default limits, kept per thread for the next connection that reads or
+// writes: an idle connection holds neither, and a busy server does not pay
+// a malloc/free pair per buffer and tokenizer per request (a short read
+// drains the socket, the connection goes idle after every request under a
+// keep-alive load, and gives them back).
+struct BufferCache {
+  static constexpr int kMax = 32;  // at most 256 KB of buffers per thread
+  uint8_t *bufs[kMax];
+  int n = 0;
+  levee_http *toks[kMax];
+  int ntoks = 0;
+  bool dead = false;  // the thread is ending: give memory back for good
+  ~BufferCache() {
+    dead = true;
+    while (n) free(bufs[--n]);
+    while (ntoks) levee_http_free(toks[--ntoks]);
+  }
+};
+thread_local BufferCache buffer_cache;
+
+// gives b's memory back (to the cache c when it has the cached size); b
+// must hold no bytes (a buffer with bytes is left as it is)
+void give_back(levee_buffer *b, BufferCache &c = buffer_cache) {
+  if (!b->buf || b->len || b->sav) return;
+  if (b->cap == levee::buffer_capacity(1) && c.n < BufferCache::kMax && !c.dead) {
+    c.bufs[c.n++] = b->buf;
+    b->buf = nullptr;
+    b->off = b->cap = 0;
+    return;
+  }
+  levee_buffer_release(b);
+}
+
+// gives an empty b a cached buffer, when there is one
+void take(levee_buffer *b) {
+  BufferCache &c = buffer_cache;
+  if (b->buf || !c.n) return;
+  b->buf = c.bufs[--c.n];
+  b->cap = levee::buffer_capacity(1);
+  b->off = 0;
+}
+
 }  // namespace
 
 struct levee_h1 {
@@ -501,11 +544,12 @@ struct levee_h1 {
   ~levee_h1() {
     for (auto &e : q)
       if (e.held) levee_buffer_free(e.held);
-    levee_http_free(tok);
+    drop_tok();
     delete part;
     delete lim;
-    free(rb.buf);
-    free(wb.buf);
+    rb.len = rb.sav = wb.len = wb.sav = 0;
+    give_back(&rb);
+    give_back(&wb);
   }
 
   void drop_part() {
@@ -518,9 +562,24 @@ struct levee_h1 {
     part->assign(toks, toks + count);
   }
 
+  // gives the tokenizer back (to the cache when it has the default limits)
+  void drop_tok(BufferCache &c = buffer_cache) {
+    if (!tok) return;
+    if (!lim && c.ntoks < BufferCache::kMax && !c.dead) c.toks[c.ntoks++] = tok;
+    else levee_http_free(tok);
+    tok = nullptr;
+  }
+
   levee_http *parser() {
     if (!tok) {
-      check(levee_http_new(&tok, side == LEVEE_H1_SERVER ? LEVEE_HTTP_MODE_REQUEST : LEVEE_HTTP_MODE_RESPONSE));
+      int32_t mode = side == LEVEE_H1_SERVER ? LEVEE_HTTP_MODE_REQUEST : LEVEE_HTTP_MODE_RESPONSE;
+      BufferCache &c = buffer_cache;
+      if (!lim && c.ntoks) {
+        tok = c.toks[--c.ntoks];
+        levee_http_init(tok, mode);
+        return tok;
+      }
+      check(levee_http_new(&tok, mode));
       if (lim) levee_http_limits_set(tok, lim);
     }
     return tok;
@@ -528,12 +587,10 @@ struct levee_h1 {
 
   // gives back what an idle connection does not need
   void release() {
-    levee_buffer_release(&rb);
-    levee_buffer_release(&wb);
-    if ((rs == R_HEAD || rs == R_DONE) && !part && rb.len == 0) {
-      levee_http_free(tok);
-      tok = nullptr;
-    }
+    BufferCache &c = buffer_cache;  // one thread-local lookup
+    give_back(&rb, c);
+    give_back(&wb, c);
+    if ((rs == R_HEAD || rs == R_DONE) && !part && rb.len == 0) drop_tok(c);
     if (q.empty()) std::vector<Exchange>().swap(q);
   }
 
@@ -1240,7 +1297,10 @@ int with_state(const levee_h1 *h, int rc) {
 
 int levee_h1_respond(levee_h1 *h, uint32_t id, const levee_h1_out *o) {
   if (!h || !o) return LEVEE_EINVAL;
-  return levee::guard([&] { return with_state(h, h->respond(id, o)); });
+  return levee::guard([&] {
+    take(&h->wb);
+    return with_state(h, h->respond(id, o));
+  });
 }
 
 namespace {
@@ -1345,7 +1405,10 @@ int levee_h1_request(levee_h1 *h, const levee_h1_out *o) {
 
 int levee_h1_send(levee_h1 *h, uint32_t id, const uint8_t *data, size_t len) {
   if (!h) return LEVEE_EINVAL;
-  return levee::guard([&] { return h->send(id, data, len); });
+  return levee::guard([&] {
+    take(&h->wb);
+    return h->send(id, data, len);
+  });
 }
 
 int levee_h1_finish(levee_h1 *h, uint32_t id) {
@@ -1384,6 +1447,7 @@ int64_t levee_h1_read(levee_h1 *h, struct levee_stream *s) {
   if (!h || !s) return LEVEE_EINVAL;
   return levee::guard([&]() -> int64_t {
     levee_buffer *b = (&h->rb);
+    take(b);
     if (b->available() < 2048) b->ensure(b->len < 4096 ? 4096 : b->len);
     size_t room = b->available();
     int64_t n = levee_stream_read(s, b->tail(), room);

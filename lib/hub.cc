@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <unordered_map>
+#include <new>
 #include <vector>
 
 #include "internal.h"
@@ -43,15 +43,32 @@ struct levee_hub;
 
 namespace {
 
+// One registered fd. Its libevent event (one for both directions: epoll
+// registers the fd once anyway) lives in the same allocation, right after
+// the Watch (event_assign; the size comes from libevent at run time, so a
+// newer libevent's larger struct event still fits): memory per connection.
 struct Watch {
   levee_hub *hub = nullptr;
   int fd = -1;
   uint64_t rtoken = 0, wtoken = 0;
-  struct event *ev = nullptr;  // one event for both directions (memory per fd)
   bool r = false, w = false;    // the directions registered
-  bool live = true;
+  bool added = false;  // the event is assigned and added
   bool priv = false;  // LEVEE_HUB_PRIVATE: not counted by levee_hub_registered
   bool fifo = false;  // a pipe: its hang-up arrives as plain readability
+
+  struct event *ev() { return reinterpret_cast<struct event *>(this + 1); }
+
+  static Watch *make(levee_hub *hub, int fd, uint64_t rtoken, uint64_t wtoken) {
+    static_assert(sizeof(Watch) % alignof(void *) == 0, "the event after the Watch is aligned");
+    void *mem = ::operator new(sizeof(Watch) + event_get_struct_event_size());
+    return new (mem) Watch{hub, fd, rtoken, wtoken};
+  }
+
+  static void destroy(Watch *w) {
+    if (w->added) event_del(w->ev());
+    w->~Watch();
+    ::operator delete(w);
+  }
 };
 
 // epoll reports a pipe whose last writer closed as EPOLLHUP, which libevent
@@ -84,7 +101,12 @@ struct levee_hub {
   std::vector<int> heap;  // slot indices ordered by (deadline, seq)
   uint64_t seq = 0;
 
-  std::unordered_map<int, Watch *> watches;
+  // registered fds, indexed by fd (fds are small and dense: a slot per fd
+  // costs less than a hash node per watch)
+  std::vector<Watch *> watches;
+  int nwatches = 0;
+
+  Watch *watch(int fd) const { return size_t(fd) < watches.size() ? watches[size_t(fd)] : nullptr; }
   std::deque<levee_event> pending;  // fd and wake events not yet pulled
 
   bool before(int a, int b) const {
@@ -161,10 +183,7 @@ struct levee_hub {
     return n;
   }
 
-  void drop_watch(Watch *w) {
-    if (w->ev) event_free(w->ev);
-    delete w;
-  }
+  void drop_watch(Watch *w) { Watch::destroy(w); }
 };
 
 namespace {
@@ -256,7 +275,8 @@ int levee_hub_new(levee_hub **out) {
 
 void levee_hub_free(levee_hub *hub) {
   if (!hub) return;
-  for (auto &kv : hub->watches) hub->drop_watch(kv.second);
+  for (Watch *w : hub->watches)
+    if (w) hub->drop_watch(w);
   hub->drop_signals();
   event_free(hub->wake_ev);
   event_free(hub->tick);
@@ -269,22 +289,25 @@ int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint6
   return levee::guard([&]() -> int {
     if (!hub || fd < 0 || !(flags & (LEVEE_HUB_R | LEVEE_HUB_W))) return LEVEE_EINVAL;
     if (hub->forked()) return LEVEE_EFORKED;
-    if (hub->watches.count(fd)) return LEVEE_EEXIST;
-    auto *w = new Watch{hub, fd, rtoken, wtoken};
+    if (hub->watch(fd)) return LEVEE_EEXIST;
+    if (size_t(fd) >= hub->watches.size()) hub->watches.resize(size_t(fd) + 1 + size_t(fd) / 2, nullptr);
+    auto *w = Watch::make(hub, fd, rtoken, wtoken);
     w->r = (flags & LEVEE_HUB_R) != 0;
     w->w = (flags & LEVEE_HUB_W) != 0;
     struct stat st;
     w->fifo = w->r && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
     short what = EV_ET | EV_PERSIST | (w->r ? EV_READ | EV_CLOSED : 0) | (w->w ? EV_WRITE : 0);
-    w->ev = event_new(hub->base, fd, what, on_fd, w);
-    bool ok = w->ev && event_add(w->ev, nullptr) == 0;
+    errno = 0;
+    bool ok = event_assign(w->ev(), hub->base, fd, what, on_fd, w) == 0 && event_add(w->ev(), nullptr) == 0;
+    w->added = ok;
     if (!ok) {
       int code = errno == EBADF ? LEVEE_EBADF : errno ? levee::last_errno_code() : LEVEE_ENOMEM;
       hub->drop_watch(w);
       return code;
     }
     w->priv = (flags & LEVEE_HUB_PRIVATE) != 0;
-    hub->watches.emplace(fd, w);
+    hub->watches[size_t(fd)] = w;
+    hub->nwatches++;
     if (w->priv) hub->private_count++;
     return 0;
   });
@@ -293,10 +316,10 @@ int levee_hub_register(levee_hub *hub, int fd, int flags, uint64_t rtoken, uint6
 int levee_hub_unregister(levee_hub *hub, int fd) {
   return levee::guard([&]() -> int {
     if (!hub) return LEVEE_EINVAL;
-    auto it = hub->watches.find(fd);
-    if (it == hub->watches.end()) return LEVEE_ENOENT;
-    Watch *w = it->second;
-    hub->watches.erase(it);
+    Watch *w = fd < 0 ? nullptr : hub->watch(fd);
+    if (!w) return LEVEE_ENOENT;
+    hub->watches[size_t(fd)] = nullptr;
+    hub->nwatches--;
     if (w->priv) hub->private_count--;
     // Drop readiness already collected for this fd: its tokens may be
     // reused by the binding for the next fd with the same number.
@@ -311,7 +334,7 @@ int levee_hub_unregister(levee_hub *hub, int fd) {
 }
 
 int levee_hub_registered(const levee_hub *hub) {
-  return hub ? int(hub->watches.size()) - hub->private_count : 0;
+  return hub ? hub->nwatches - hub->private_count : 0;
 }
 
 int levee_hub_timer_add(levee_hub *hub, double deadline_ms, uint64_t token) {

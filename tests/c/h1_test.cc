@@ -782,6 +782,36 @@ int request(levee_h1 *h, const char *method, const char *target, std::vector<lev
 
 }  // namespace
 
+TEST(H1, EnginesReleasedInTurnKeepTheirOwnLimitsAndModes) {
+  // tokenizers go back to a per-thread cache when an engine is released or
+  // freed: each engine still reads with its own limits and its own side
+  levee_http_limits lim{};
+  lim.max_uri = 16;
+  std::string long_get = "GET /" + std::string(40, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int round = 0; round < 3; round++) {
+    {
+      Conn plain(LEVEE_H1_SERVER);
+      plain.feed("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+      EXPECT_EQ("|GET /a 1.1 Host=x [none]|NEED", plain.pump());
+      levee_h1_release(plain.h);
+    }
+    EXPECT_EQ("HTTP/1.1 414 URI Too Long (close) |E-1011 S_CLOSE", refused(long_get, lim)) << round;
+    {
+      Conn plain(LEVEE_H1_SERVER);  // after a limited engine: default limits
+      plain.feed(long_get);
+      EXPECT_EQ("|GET /" + std::string(40, 'u') + " 1.1 Host=x [none]|NEED", plain.pump()) << round;
+    }
+    {
+      Conn client(LEVEE_H1_CLIENT);  // after server engines: reads responses
+      ASSERT_EQ(0, request(client.h, "GET", "/", {}, {}, LEVEE_H1_BODY_NONE, ""));
+      levee_buffer_trim(levee_h1_wbuf(client.h), levee_buffer_len(levee_h1_wbuf(client.h)));
+      client.feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      std::string got = client.pump();
+      EXPECT_EQ(0u, got.find("|200 OK 1.1 Content-Length=2 [len 2]")) << got;
+    }
+  }
+}
+
 TEST(H1, ClientRequestHasDefaultsUnlessTheAppGaveThem) {
   Conn c(LEVEE_H1_CLIENT);
   std::vector<levee_h1_field> defaults = {F("Host", "example:80"), F("User-Agent", "levee/x"),
@@ -938,6 +968,42 @@ TEST(H1, ReadAndFlushMoveBytesThroughTheCoreStream) {
   // a write to a vanished peer is EPIPE, not a signal
   levee_buffer_write(levee_h1_wbuf(c.h), "x", 1);
   EXPECT_EQ(LEVEE_EPIPE, levee_h1_flush(c.h, p.s));
+}
+
+TEST(H1, EnginesAfterAnIdleReleaseServeFromReusedBuffersWithoutStaleBytes) {
+  // sequential engines on one thread, each released while idle, as a
+  // keep-alive server does after every request: the memory one gives back
+  // serves the next (the per-thread cache), which reads and writes only its
+  // own bytes
+  const char *reqs[] = {"GET /first-and-longer HTTP/1.1\r\nHost: xyz\r\n\r\n",
+                        "GET /b HTTP/1.1\r\nHost: y\r\n\r\n",
+                        "GET /c HTTP/1.1\r\nHost: z\r\n\r\n"};
+  const char *bodies[] = {"a long first body", "b", "c"};
+  const char *events[] = {"|GET /first-and-longer 1.1 Host=xyz [none]|NEED",
+                          "|GET /b 1.1 Host=y [none]|NEED", "|GET /c 1.1 Host=z [none]|NEED"};
+  for (int round = 0; round < 3; round++) {
+    StreamPair p;
+    Conn c(LEVEE_H1_SERVER);
+    const char *req = reqs[round];
+    ASSERT_EQ(ssize_t(strlen(req)), write(p.peer, req, strlen(req)));
+    EXPECT_EQ(int64_t(strlen(req)), levee_h1_read(c.h, p.s));
+    EXPECT_EQ(events[round], c.pump());
+    Resp r(200);
+    r.with_body(bodies[round]);
+    c.respond(c.ids[0], r);
+    EXPECT_EQ(0, levee_h1_flush(c.h, p.s));
+    char got[512];
+    ssize_t n = read(p.peer, got, sizeof got);
+    ASSERT_GT(n, 0);
+    std::string text(got, size_t(n));
+    EXPECT_EQ(0u, text.find("HTTP/1.1 200 OK\r\n")) << text;
+    std::string body = bodies[round];
+    EXPECT_EQ(body, text.substr(text.size() - body.size()));
+    EXPECT_NE(std::string::npos, text.find("Content-Length: " + std::to_string(body.size()) + "\r\n"));
+    levee_h1_release(c.h);
+    EXPECT_EQ(0u, levee_buffer_cap(levee_h1_rbuf(c.h)));
+    EXPECT_EQ(0u, levee_buffer_cap(levee_h1_wbuf(c.h)));
+  }
 }
 
 TEST(H1, FlushStopsWhenTheStreamIsFull) {

@@ -138,6 +138,46 @@ TEST(Hub, EventsBeyondMaxWaitForTheNextPoll) {
   EXPECT_EQ(3u, hub.poll(-1, 10).size());
 }
 
+TEST(Hub, ManyFdsRegisterReportAndUnregisterEachByItsOwnTokens) {
+  // fds registered in any order (the hub indexes them by number), each
+  // reporting its own tokens; unregistered ones are gone, the others stay
+  Hub hub;
+  std::vector<int> mine, peers;
+  for (int i = 0; i < 64; i++) {
+    int sv[2];
+    ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+    mine.push_back(sv[0]);
+    peers.push_back(sv[1]);
+  }
+  for (int i = 63; i >= 0; i--)
+    ASSERT_EQ(0, levee_hub_register(hub.h, mine[i], LEVEE_HUB_R, 1000 + uint64_t(i), 5000 + uint64_t(i)));
+  EXPECT_EQ(64, levee_hub_registered(hub.h));
+  EXPECT_EQ(LEVEE_ENOENT, levee_hub_unregister(hub.h, 100000)) << "far beyond every fd seen";
+  for (int i = 0; i < 64; i += 2) EXPECT_EQ(0, levee_hub_unregister(hub.h, mine[i]));
+  EXPECT_EQ(32, levee_hub_registered(hub.h));
+  for (int i = 0; i < 64; i++) ASSERT_EQ(1, write(peers[i], "x", 1));
+  std::vector<int> seen(64, 0);
+  for (int round = 0; round < 10; round++)
+    for (auto &e : hub.poll(100)) {
+      ASSERT_EQ(LEVEE_HUB_READ, e.kind);
+      ASSERT_GE(e.token, 1000u);
+      ASSERT_LT(e.token, 1064u);
+      seen[e.token - 1000]++;
+    }
+  for (int i = 0; i < 64; i++) EXPECT_EQ(i % 2 ? 1 : 0, seen[i]) << "fd " << i;
+  // a number given back registers again, with new tokens
+  ASSERT_EQ(0, levee_hub_register(hub.h, mine[0], LEVEE_HUB_R, 7, 8));
+  ASSERT_EQ(1, write(peers[0], "y", 1));
+  auto ev = hub.poll(100);
+  ASSERT_EQ(1u, ev.size());
+  EXPECT_EQ(7u, ev[0].token);
+  EXPECT_EQ(33, levee_hub_registered(hub.h));
+  for (int i = 0; i < 64; i++) {
+    close(mine[i]);
+    close(peers[i]);
+  }
+}
+
 TEST(Hub, BadInputIsAnErrorNotACrash) {
   Hub hub;
   levee_event ev[1];

@@ -37,6 +37,43 @@ describe("h.http serve(handler)", function()
     serve:close()
   end)
 
+  it("a handler that waits for another connection's request holds up no connection behind it", function()
+    -- the three requests arrive together, so one green thread takes them in
+    -- turn; /wait blocks until /wake runs, which it must not hold up
+    local h = levee.Hub()
+    local s, r = h:value()
+    local _, serve = h.http:listen({port = 0})
+    serve:serve(function(req)
+      if req.path == "/wait" then
+        local err, v = r:recv(3000)
+        req.response:send({Status(200), {}, err and "timed out" or ("waited for " .. v)})
+      elseif req.path == "/wake" then
+        s:send("wake")
+        hello(req)
+      else
+        hello(req)
+      end
+    end)
+    local conns = {}
+    for i = 1, 3 do
+      local err, conn = h.stream:dial({port = serve:port(), timeout = 5000})
+      assert.is_nil(err)
+      conns[i] = conn
+    end
+    h:sleep(20)  -- accepted and parked
+    local paths = {"/wait", "/wake", "/x"}
+    for i = 1, 3 do conns[i]:write("GET " .. paths[i] .. " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") end
+    local got = {}
+    for i = 1, 3 do
+      local buf = levee.d.Buffer(4096)
+      while not conns[i]:readinto(buf) do end
+      got[i] = buf:take():match("\r\n\r\n(.*)$")
+      conns[i]:close()
+    end
+    assert.same({"waited for wake", "hello /wake", "hello /x"}, got)
+    serve:close()
+  end)
+
   it("an error in the handler answers 500 through the hook and closes that connection", function()
     local h = levee.Hub()
     local seen = {}

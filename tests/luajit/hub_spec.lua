@@ -202,6 +202,19 @@ describe("Hub fds", function()
     ffi.C.close(w)
   end)
 
+  it("States of two hubs in one Lua state each wait on their own hub", function()
+    -- (a State reaches its hub through a per-hub class, not a field of its own)
+    local h1, h2 = levee.Hub(), levee.Hub()
+    for _, h in ipairs({h2, h1, h2}) do
+      local r, w = pipe()
+      local r_ev = h:register(r, true, false)
+      h:spawn(function() h:sleep(5) ffi.C.write(w, "x", 1) end)
+      assert.same({nil, nil, 1}, {r_ev:recv(1000)})
+      h:unregister(r)
+      ffi.C.close(w)
+    end
+  end)
+
   it("fd readiness reaches a waiter while threads keep each other runnable", function()
     local h = levee.Hub()
     local r, w = pipe()

@@ -294,8 +294,24 @@ function State:set(v)
   self.has, self.value = true, v
 end
 
+-- The States of one hub share a metatable that holds the hub, so a State
+-- table keeps only what changes (has, value, co): two hash slots for an
+-- fd's State that never had a waiter instead of four (memory per
+-- connection; docs/design.md).
+local function state_class(hub)
+  local mt = hub._state_mt
+  if not mt then
+    mt = setmetatable({hub = hub}, State)
+    mt.__index = mt
+    hub._state_mt = mt
+  end
+  return mt
+end
+
 local function new_state(hub, nopoll)
-  return setmetatable({hub = hub, co = nil, has = false, value = nil, nopoll = nopoll}, State)
+  local st = setmetatable({has = false}, state_class(hub))
+  if nopoll then st.nopoll = true end
+  return st
 end
 
 -- register(fd, r, w) -> r_ev, w_ev (States; nil for a false flag). On
@@ -308,7 +324,8 @@ function Hub:register(fd, r, w)
   local r_ev = r and new_state(self) or nil
   local w_ev = w and new_state(self) or nil
   self._states[fd * 2], self._states[fd * 2 + 1] = r_ev, w_ev
-  self.registered[fd] = {r_ev, w_ev}
+  -- the states are in _states: no table per fd (memory per connection)
+  self.registered[fd] = true
   return r_ev, w_ev
 end
 
@@ -329,15 +346,19 @@ function Hub:unregister(fd)
   local reg = self.registered[fd]
   if not reg then return end
   self.registered[fd] = nil
-  if reg.nopoll then
-    self._nopoll = self._nopoll - 1
-  else
+  local r_ev, w_ev
+  if reg == true then
+    local states = self._states
+    r_ev, w_ev = states[fd * 2], states[fd * 2 + 1]
     L.levee_hub_unregister(self.handle, fd)
-    self._states[fd * 2], self._states[fd * 2 + 1] = nil, nil
+    states[fd * 2], states[fd * 2 + 1] = nil, nil
+  else
+    r_ev, w_ev = reg[1], reg[2]
+    self._nopoll = self._nopoll - 1
   end
   self.closing[#self.closing + 1] = fd
-  if reg[1] then reg[1]:set(-1) end
-  if reg[2] then reg[2]:set(-1) end
+  if r_ev then r_ev:set(-1) end
+  if w_ev then w_ev:set(-1) end
 end
 
 -- ---------------------------------------------------------------------
@@ -450,6 +471,16 @@ end
 -- nothing): then only the clock is read and the expired timers are
 -- collected.
 local function tick_end(self)
+  local hooks = self._hooks
+  if hooks then
+    for i = #hooks - 1, 1, -2 do
+      if hooks[i](hooks[i + 1]) then
+        table.remove(hooks, i + 1)
+        table.remove(hooks, i)
+      end
+    end
+    if not hooks[1] then self._hooks = nil end
+  end
   local closing = self.closing
   if closing[1] then
     for i = 1, #closing do
@@ -471,6 +502,15 @@ local function tick_end(self)
   if n > 0 then dispatch(self, n)
   elseif n < 0 then error("levee.Hub: " .. tostring(errors.get(n)), 0) end
   self._tick = self._rtail
+end
+
+-- _tick_hook(f, arg): f(arg) runs at the end of every tick, before the
+-- poll (it may resume threads: the poll then does not wait), until it
+-- returns true. Internal: the HTTP server checks its run queue with it.
+function Hub:_tick_hook(f, arg)
+  local hooks = self._hooks or {}
+  hooks[#hooks + 1], hooks[#hooks + 2] = f, arg
+  self._hooks = hooks
 end
 
 -- pump(): one tick (main() runs the same ticks without the call).

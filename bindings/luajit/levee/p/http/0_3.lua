@@ -56,9 +56,15 @@ local URI = require("levee.p.uri")
 local Request = {}
 local request_body -- set below
 
+-- conn and response are derived, not stored: a request table then has at
+-- most 8 keys (method, path, version, headers, serve, _id, body or chunks,
+-- _state), the smallest hash LuaJIT gives 5-8 keys, instead of 16 slots
+-- (the garbage each request leaves: docs/design.md)
 Request.__index = function(self, key)
   local m = Request[key]
   if m ~= nil then return m end
+  if key == "response" then return self end
+  if key == "conn" then return self.serve.conn end
   if key == "query" then
     -- the query parsed by p.uri (+ and %XX decoded, repeats as lists)
     local t = {}
@@ -338,9 +344,8 @@ local function new_request(self)
   local req = setmetatable({
     method = fstring(p + t.a_off, t.a_len), path = fstring(p + t.b_off, t.b_len),
     version = msg.version, headers = W.head_fields(table_new(0, msg.ntoks - 2)),
-    conn = self.conn, serve = self, response = false, _id = msg.id, _state = false,
+    serve = self, _id = msg.id, _state = false,
   }, Request)
-  req.response = req
   local body = msg.body
   if body == BODY_LENGTH then
     req.body = H.body(self, msg.id)
@@ -466,24 +471,27 @@ end
 -- a connection with nothing in flight closes itself (and leaves the hub),
 -- one still answering closes after its last response.
 
-local ConnState
+local ConnStates = setmetatable({}, {__mode = "k"})  -- per hub State class
 local activate
 
 local function conn_state(r_ev, self)
+  local State = getmetatable(r_ev)
+  local ConnState = ConnStates[State]
   if not ConnState then
-    local State = getmetatable(r_ev)
     ConnState = setmetatable({}, {__index = State})
     ConnState.__index = ConnState
+    ConnStates[State] = ConnState
     function ConnState:set(v)
-      State.set(self, v)
       local c = self.http
-      if not c then return end
-      if c.server._handler then
-        -- the worker reads at once: the latch is spent
-        self.http, self.has, self.value = nil, false, nil
+      if c and not self.co and c.server._handler then
+        -- parked: the worker reads at once, nothing is latched (and the
+        -- State keeps its two slots)
+        self.http = nil
         if v < 0 then c.conn.r_error = true end
         return activate(c)
       end
+      State.set(self, v)
+      if not c then return end
       if v < 0 and not self.co and not c.closed then
         c._hup = true
         -- closed from a green thread of its own: this runs in the hub's
@@ -570,59 +578,87 @@ end
 local S_IDLE_DRAINED = S_IDLE + S_DRAINED
 local C_read = L.levee_h1_read
 
--- serve(): reads and answers requests on c until it is idle (then it
--- parks) or ends. Straight-line in the common case (the JIT compiles it):
--- the read the readiness asked for, a head, the handler, a write.
-local function serve_conn(c, handler)
-  local h = c.h
-  local server = c.server
-  server.conns[c] = true
-  c._loop_co = server.hub:current()
-  C_read(h, c.conn.s)  -- readiness was reported (EOF and errors: the engine knows)
+-- serve(): serves the connections of the run queue (_rq, from _rh to _rt)
+-- in turn, each until it is idle (then it parks) or ends; returns when the
+-- queue is empty. One loop, straight-line in the common case (the JIT
+-- compiles it as one trace): take a connection, the read its readiness
+-- asked for, a head, the handler, a write, park, the next connection.
+local function serve_queue(server, handler, me)
+  local rq = server._rq
+  local c, h
   while true do
-    local rc = C_next(h, MSG, TOKS, NTOKS)
-    if rc == HEAD then
-      local req = new_request(c)
-      if not handle(c, req, handler) then return end
-      if C_discard(h) ~= 1 and not skip_body(c) then return end
-    elseif rc == NEED then
-      if H.flush_pending(c) or server.conns[c] == nil then return end
-      local st = C_state(h)
-      if band(st, S_IDLE_DRAINED) == S_IDLE_DRAINED then
-        if c._draining then
-          c:close()
-          return
-        end
-        -- an idle connection keeps no buffer memory (freed now rather than
-        -- by the reaper: 10,000 connections answered at once would
-        -- otherwise hold their buffers at the same time, and the allocator
-        -- keeps that peak)
-        C_release(h)
-        if park(c, server._keepalive_timeout) then return end
+    if not c then
+      local i = server._rh
+      if i >= server._rt then return end
+      c = rq[i]
+      rq[i] = nil
+      server._rh = i + 1
+      if server.conns[c] == nil then
+        c = nil  -- closed while it waited
+      else
+        h = c.h
+        server.conns[c] = true
+        c._loop_co = me
+        C_read(h, c.conn.s)  -- readiness was reported (EOF and errors: the engine knows)
       end
-      if not more(c) then return end
     else
-      ended(c)
-      return
+      local rc = C_next(h, MSG, TOKS, NTOKS)
+      if rc == HEAD then
+        local req = new_request(c)
+        if not handle(c, req, handler) or (C_discard(h) ~= 1 and not skip_body(c)) then c = nil end
+      elseif rc == NEED then
+        local idle = false
+        if H.flush_pending(c) or server.conns[c] == nil then
+          c = nil
+        else
+          idle = band(C_state(h), S_IDLE_DRAINED) == S_IDLE_DRAINED
+        end
+        if idle and c._draining then
+          c:close()
+          c = nil
+        elseif c then
+          if idle then
+            -- an idle connection keeps no buffer memory (freed now rather
+            -- than by the reaper: 10,000 connections answered at once would
+            -- otherwise hold their buffers at the same time, and the
+            -- allocator keeps that peak; the engine keeps freed buffers
+            -- for the next connection)
+            C_release(h)
+            if park(c, server._keepalive_timeout) then c = nil end
+          end
+          if c and not more(c) then c = nil end
+        end
+      else
+        ended(c)
+        c = nil
+      end
     end
   end
 end
 
--- a worker: serves connections the pool hands it, then waits in the pool
-local function worker(c)
-  while c do
-    local server = c.server
-    serve_conn(c, server._handler)
+-- Connections with input wait in the server's run queue, and one worker,
+-- the runner, serves them one after the other: a hub event per connection
+-- costs no switch between green threads (the runner goes back to the pool
+-- once the queue is empty). A runner that blocks (a handler waiting, a
+-- slow peer) must not hold up the queue: the hub's tick hook (`check`)
+-- sees a queue that a started runner left and hands it to a new runner
+-- before the hub polls.
+local function worker(server)
+  local hub = server.hub
+  local me = hub:current()
+  while true do
+    if server._runner == me then server._started = true end
+    serve_queue(server, server._handler, me)
+    if server._runner == me then server._runner = false end
     local pool = server._workers
     if #pool >= 64 then return end
-    pool[#pool + 1] = server.hub:current()
-    c = server.hub:pause()
+    pool[#pool + 1] = me
+    hub:pause()
   end
 end
 
--- from the hub's dispatch: c's parked State saw readiness
-activate = function(c)
-  local server = c.server
+-- a runner for the queue: from the pool, or a new one
+local function start_runner(server)
   local pool = server._workers
   local co = pool[#pool]
   if co then
@@ -630,7 +666,28 @@ activate = function(c)
   else
     co = coroutine.create(worker)
   end
-  server.hub:resume(co, c)
+  server._runner, server._started = co, false
+  server.hub:resume(co, server)
+end
+
+-- from the hub's dispatch (or the accept thread): c's parked State saw
+-- readiness
+activate = function(c)
+  local server = c.server
+  local t = server._rt
+  server._rq[t] = c
+  server._rt = t + 1
+  if not server._runner then start_runner(server) end
+end
+
+-- the hub's tick hook: a runner that started and blocked left connections
+-- in the queue (true: the server is closed and done, drop the hook)
+local function check(server)
+  if server._rh < server._rt then
+    if server._started then start_runner(server) end
+  elseif server.closed and server.nconns == 0 then
+    return true
+  end
 end
 
 -- ---------------------------------------------------------------------
@@ -691,6 +748,8 @@ end
 function Server:serve(handler)
   self._handler = handler
   self._workers = {}
+  self._rq, self._rh, self._rt, self._runner, self._started = {}, 1, 1, false, false
+  self.hub:_tick_hook(check, self)
   self.hub:spawn(function()
     for c in self do
       c.conn.r_ev.http = nil
