@@ -10,7 +10,7 @@ JSON_RUNS ?= 5
 
 ORJSON_PYTHON ?= python3
 
-$(BUILD)/bench/json_tokenizer: bench/json/tokenizer.cc include/levee.h $(BUILD)/$(SONAME)
+$(BUILD)/bench/json_tokenizer: bench/json/tokenizer.cc bench/json/timing.h include/levee.h $(BUILD)/$(SONAME)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -o $@ $< -L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee -lsimdjson
 
@@ -19,7 +19,7 @@ $(BUILD)/bench/json_tokenizer: bench/json/tokenizer.cc include/levee.h $(BUILD)/
 JSON_AB_A ?= $(BUILD)/$(SONAME)
 JSON_AB_B ?= $(BUILD)/$(SONAME)
 
-$(BUILD)/bench/json_ab: bench/json/ab.cc include/levee.h
+$(BUILD)/bench/json_ab: bench/json/ab.cc bench/json/timing.h include/levee.h
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -o $@ $< -lsimdjson -ldl
 

@@ -8,7 +8,6 @@
 // Usage: ab LIB_A LIB_B RUNS FILE...
 #include <dlfcn.h>
 #include <simdjson.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -20,31 +19,10 @@
 #include <vector>
 
 #include "levee.h"
+#include "timing.h"
 
 namespace {
 
-double cpu_seconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-}
-
-template <class F>
-double rate(size_t bytes, F f) {
-  double t0 = cpu_seconds(), dt = 0;
-  long n = 0;
-  do {
-    f();
-    n++;
-    dt = cpu_seconds() - t0;
-  } while (dt < 0.1);
-  return double(bytes) * double(n) / dt / 1e9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 struct Build {
   int (*make)(levee_json **);
@@ -105,16 +83,16 @@ int main(int argc, char **argv) {
       printf("%s: the two tapes differ\n", name);
     std::vector<double> ra, rb, rba;
     for (int r = 0; r < runs; r++) {
-      double x = rate(s.size(), [&] { a.parse(a.j, p, s.size()); });
-      double y = rate(s.size(), [&] { b.parse(b.j, p, s.size()); });
-      double z = rate(s.size(), [&] {
+      double x = bench::rate(s.size(), [&] { a.parse(a.j, p, s.size()); }, 0.1);
+      double y = bench::rate(s.size(), [&] { b.parse(b.j, p, s.size()); }, 0.1);
+      double z = bench::rate(s.size(), [&] {
         if (parser.parse(padded).error()) abort();
-      });
+      }, 0.1);
       ra.push_back(x / z);
       rb.push_back(y / z);
       rba.push_back(y / x);
     }
-    printf("%-18s %11.3fx %11.3fx %7.3fx\n", name, median(ra), median(rb), median(rba));
+    printf("%-18s %11.3fx %11.3fx %7.3fx\n", name, bench::median(ra), bench::median(rb), bench::median(rba));
   }
   return 0;
 }
