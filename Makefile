@@ -66,7 +66,7 @@ LIB_OBJS := $(LIB_SRCS:lib/%.cc=$(BUILD)/obj/%.o)
 LIB_HDRS := include/levee.h $(wildcard lib/*.h)
 
 .PHONY: all bindings lua-binding python-binding deps test demo env version install install-lib \
-	install-lua install-python install-docs uninstall clean bench fuzz check-deps abi-baseline \
+	install-lua install-python install-python-ext install-docs uninstall clean bench fuzz check-deps abi-baseline \
 	symbols deb
 
 # The declaration block of levee.h as a module of each binding, generated
@@ -75,16 +75,41 @@ LIB_HDRS := include/levee.h $(wildcard lib/*.h)
 LUA_CDEF := $(BUILD)/bindings/luajit/levee/_cdef.lua
 PY_CDEF := $(BUILD)/bindings/python/levee/_cdef.py
 
+# CPython extension modules (see their rule below).
+PYEXT_SRCS := $(sort $(wildcard bindings/python/ext/*.c))
+PYEXT_DIR := $(BUILD)/bindings/python/levee
+PYEXT_STAMPS := $(PYEXT_SRCS:bindings/python/ext/%.c=$(BUILD)/obj/pyext/%.stamp)
+
 all: $(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblevee.so $(STLIB) $(BUILD)/levee.pc bindings
 
 bindings: lua-binding python-binding
 lua-binding: $(LUA_CDEF)
-python-binding: $(PY_CDEF)
+python-binding: $(PY_CDEF) $(PYEXT_STAMPS)
 
 $(LUA_CDEF): include/levee.h tools/gen-cdef
 	tools/gen-cdef lua include/levee.h $@
 $(PY_CDEF): include/levee.h tools/gen-cdef
 	tools/gen-cdef python include/levee.h $@
+
+# CPython extension modules of the Python binding: every
+# bindings/python/ext/NAME.c becomes the module levee.NAME, built for
+# $(PYTHON) as $(BUILD)/bindings/python/levee/NAME<EXT_SUFFIX> and linked
+# against liblevee.so.0 (no rpath: the loader resolves the soname to the
+# copy levee._ffi loaded first; docs/design.md, "Python JSON extension").
+# EXT_SUFFIX and the include directory are asked of $(PYTHON) in the recipe,
+# after `make deps` installed python3-dev; a stamp stands for the module.
+PYEXT_SUFFIX = $$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+# Python builds extensions with NDEBUG (the asserts of its headers' inline
+# functions cost a type check per access); sanitizer builds keep them.
+PYEXT_NDEBUG = $(if $(SANITIZE),,-DNDEBUG)
+PYEXT_INCLUDE = $$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+
+$(BUILD)/obj/pyext/%.stamp: bindings/python/ext/%.c include/levee.h $(BUILD)/$(SONAME)
+	@mkdir -p $(dir $@) $(PYEXT_DIR)
+	$(CC) -std=c11 -shared -fPIC -fvisibility=hidden -Wall -Wextra $(PYEXT_NDEBUG) -Iinclude -I"$(PYEXT_INCLUDE)" \
+		-ffile-prefix-map=$(CURDIR)=. $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) \
+		-o $(PYEXT_DIR)/$*$(PYEXT_SUFFIX) $< -L$(BUILD) -llevee
+	touch $@
 
 $(BUILD)/obj/%.o: lib/%.cc $(LIB_HDRS)
 	@mkdir -p $(dir $@)
@@ -191,7 +216,7 @@ demo:
 # (packages rely on the soname alone).
 RECORD_LIBRARY ?= yes
 
-install: install-lib install-lua install-python install-docs
+install: install-lib install-lua install-python install-python-ext install-docs
 	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 install-lib: $(SHLIB) $(BUILD)/$(SONAME) $(STLIB)
@@ -219,6 +244,13 @@ install-python: $(PY_CDEF)
 	find $(DESTDIR)$(PYDIR)/levee -name __pycache__ -prune -exec rm -rf {} +
 	install -m 0644 $(PY_CDEF) $(DESTDIR)$(PYDIR)/levee/_cdef.py
 	if [ "$(RECORD_LIBRARY)" = yes ]; then tools/write-install-paths python $(DESTDIR)$(PYDIR)/levee $(LIBDIR)/$(SONAME); fi
+
+# The extension modules (levee.json's native path) beside the package;
+# without them the package runs its pure-Python paths. Not part of the
+# architecture-independent python3-levee Debian package.
+install-python-ext: install-python $(PYEXT_STAMPS)
+	for f in $(PYEXT_SRCS:bindings/python/ext/%.c=%); do \
+		install -m 0644 $(PYEXT_DIR)/$$f$(PYEXT_SUFFIX) $(DESTDIR)$(PYDIR)/levee/ || exit 1; done
 
 install-docs:
 	install -d $(DESTDIR)$(DOCDIR)

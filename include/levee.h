@@ -888,6 +888,14 @@ int64_t levee_utf32_to_utf8(uint8_t *dst, const uint32_t *src, size_t n);
  * LEVEE_EINVAL for NaN and infinities (JSON has none). */
 int levee_json_format_number(uint8_t *dst, double x);
 
+/* Writes Python's repr() of x at dst, which must hold 32 bytes: the
+ * shortest digits that read back as exactly x, positional for decimal
+ * exponents -4..15 with ".0" when integral ("100.0", "0.0001"), else
+ * d.ddde+XX ("1e+16", "5e-324"). Returns the bytes written, or
+ * LEVEE_EINVAL for NaN and infinities (and a NULL dst). The float format
+ * of Python's json.dumps, for bindings that write it (levee.json). */
+int levee_json_format_pyfloat(uint8_t *dst, double x);
+
 
 /* levee:section http */
 /* (declarations of the http module go after this line) */

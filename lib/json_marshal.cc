@@ -164,6 +164,11 @@ size_t json_format_pyfloat(char *dst, double x) {
 
 }  // namespace levee
 
+extern "C" int levee_json_format_pyfloat(uint8_t *dst, double x) {
+  if (!dst || !std::isfinite(x)) return LEVEE_EINVAL;
+  return levee::guard([&] { return int(levee::json_format_pyfloat(reinterpret_cast<char *>(dst), x)); });
+}
+
 int64_t levee_json::from_marshal(const uint8_t *m, size_t len) {
   constexpr int64_t kNo = LEVEE_ENOTSUP, kBad = LEVEE_EINVAL;
   Writer w{this};

@@ -7,7 +7,17 @@ Usage: python3 bench/json/py_bench.py DATA_DIR [runs] [orjson]
 Without "orjson": loads (str and bytes input) beside json.loads and
 ujson.loads, and dumps beside json.dumps. With "orjson" (run it under an
 interpreter that has orjson and cffi): loads(bytes) and dumps beside
-orjson.loads / orjson.dumps and json.dumps."""
+orjson.loads / orjson.dumps and json.dumps. Both print first which path
+levee.json took (the compiled levee._json_ext, or marshal when it is not
+importable under this interpreter), and the "marshal" column measures the
+marshal path in the same run (levee.json with the extension switched off).
+
+loads results are dropped at once, as a server drops a request's value.
+The extension holds the cyclic collector off while it builds a value (its
+objects cannot form cycles), where the others let it run every 700 new
+containers: "loads, no gc" runs everything with gc.disable(), to show the
+parse-and-build speed alone."""
+import gc
 import json
 import os
 import statistics
@@ -40,6 +50,33 @@ def measure(fns, x, size):
     return {k: statistics.median(v) for k, v in r.items()}
 
 
+def pure(f):
+    """f with levee.json's extension switched off (the marshal path)."""
+    def call(x):
+        ext, lj._ext = lj._ext, None
+        try:
+            return f(x)
+        finally:
+            lj._ext = ext
+    return call
+
+
+def nogc(f):
+    """f with the cyclic collector disabled."""
+    def call(x):
+        gc.disable()
+        try:
+            return f(x)
+        finally:
+            gc.enable()
+    return call
+
+
+print("levee.json path: %s (Python %s)" % (
+    "extension " + os.path.basename(lj._ext.__file__) if lj._ext else "marshal (no extension)",
+    sys.version.split()[0]))
+
+
 def load(name):
     with open(os.path.join(DATA, name), "rb") as f:
         b = f.read()
@@ -49,17 +86,24 @@ def load(name):
 
 if ORJSON:
     import orjson
-    print("%-18s %-6s %9s %9s %9s %8s" % ("file", "op", "levee", "orjson", "stdlib", "/orjson"))
+    print("%-18s %-12s %9s %9s %9s %9s %8s %8s" % (
+        "file", "op", "levee", "marshal", "orjson", "stdlib", "/orjson", "/stdlib"))
     for name in FILES:
         b = load(name)
         v = json.loads(b)
-        m = measure({"levee": lj.loads, "orjson": orjson.loads, "stdlib": json.loads}, b, len(b))
-        print("%-18s %-6s %9.1f %9.1f %9.1f %8.2f" % (
-            name, "loads", m["levee"], m["orjson"], m["stdlib"], m["levee"] / m["orjson"]))
         out = len(lj.dumps(v).encode())
-        m = measure({"levee": lj.dumps, "orjson": orjson.dumps, "stdlib": json.dumps}, v, out)
-        print("%-18s %-6s %9.1f %9.1f %9.1f %8.2f" % (
-            name, "dumps", m["levee"], m["orjson"], m["stdlib"], m["levee"] / m["orjson"]))
+        for op, fns, x, size in (
+                ("loads", (lj.loads, orjson.loads, json.loads), b, len(b)),
+                ("loads, no gc", (nogc(lj.loads), nogc(orjson.loads), nogc(json.loads)), b, len(b)),
+                ("dumps", (lj.dumps, orjson.dumps, json.dumps), v, out)):
+            levee, ref, std = fns
+            fns = {"levee": levee, "orjson": ref, "stdlib": std}
+            if lj._ext:
+                fns["marshal"] = pure(levee)
+            m = measure(fns, x, size)
+            print("%-18s %-12s %9.1f %9.1f %9.1f %9.1f %8.2f %8.2f" % (
+                name, op, m["levee"], m.get("marshal", float("nan")), m["orjson"], m["stdlib"],
+                m["levee"] / m["orjson"], m["levee"] / m["stdlib"]))
     sys.exit(0)
 
 try:
@@ -82,5 +126,10 @@ for name in FILES:
         print("%-18s %-12s %9.1f %9.1f %9.1f %8.2f %8.2f" % (
             name, label, m["levee"], m["stdlib"], u, m["levee"] / m["stdlib"], m["levee"] / u))
     out = len(lj.dumps(v).encode())
-    m = measure({"levee": lj.dumps, "stdlib": json.dumps}, v, out)
-    print("%-18s %-12s %9.1f %9.1f %9s %8.2f" % (name, "dumps", m["levee"], m["stdlib"], "", m["levee"] / m["stdlib"]))
+    fns = {"levee": lj.dumps, "stdlib": json.dumps}
+    if lj._ext:
+        fns["marshal"] = pure(lj.dumps)
+    m = measure(fns, v, out)
+    print("%-18s %-12s %9.1f %9.1f %9s %8.2f %8s   marshal path %.1f (%.2f)" % (
+        name, "dumps", m["levee"], m["stdlib"], "", m["levee"] / m["stdlib"], "",
+        m.get("marshal", float("nan")), m.get("marshal", float("nan")) / m["stdlib"]))

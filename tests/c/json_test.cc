@@ -222,6 +222,22 @@ TEST(JsonEncode, EscapesAndValidates) {
   EXPECT_EQ(LEVEE_EINVAL, levee_json_escape(nullptr, nullptr, 0));
 }
 
+// fmt(x) of 10,000 random finite doubles reads back (strtod) as exactly x.
+template <class F>
+void ExpectRandomDoublesRoundTrip(F fmt, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 10000; i++) {
+    uint64_t bits = rng();
+    double x;
+    memcpy(&x, &bits, 8);
+    if (!std::isfinite(x)) continue;
+    std::string s = fmt(x);
+    ASSERT_LE(s.size(), 32u);
+    double back = strtod(s.c_str(), nullptr);
+    EXPECT_EQ(0, memcmp(&x, &back, 8)) << s;
+  }
+}
+
 TEST(JsonEncode, ShortestRoundTripNumbers) {
   uint8_t out[32];
   auto fmt = [&](double x) {
@@ -235,16 +251,33 @@ TEST(JsonEncode, ShortestRoundTripNumbers) {
   EXPECT_EQ("5e-324", fmt(5e-324));
   EXPECT_EQ(LEVEE_EINVAL, levee_json_format_number(out, NAN));
   EXPECT_EQ(LEVEE_EINVAL, levee_json_format_number(out, INFINITY));
-  std::mt19937_64 rng(7);
-  for (int i = 0; i < 10000; i++) {
-    uint64_t bits = rng();
-    double x;
-    memcpy(&x, &bits, 8);
-    if (!std::isfinite(x)) continue;
-    std::string s = fmt(x);
-    double back = strtod(s.c_str(), nullptr);
-    EXPECT_EQ(0, memcmp(&x, &back, 8)) << s;
-  }
+  ExpectRandomDoublesRoundTrip(fmt, 7);
+}
+
+TEST(JsonEncode, PythonReprOfDoubles) {
+  uint8_t out[32];
+  auto fmt = [&](double x) {
+    int n = levee_json_format_pyfloat(out, x);
+    return n < 0 ? std::to_string(n) : std::string(reinterpret_cast<char *>(out), size_t(n));
+  };
+  // positional for decimal exponents -4..15, ".0" when integral, else e+XX
+  EXPECT_EQ("0.0", fmt(0.0));
+  EXPECT_EQ("-0.0", fmt(-0.0));
+  EXPECT_EQ("100.0", fmt(100));
+  EXPECT_EQ("0.1", fmt(0.1));
+  EXPECT_EQ("0.0001", fmt(0.0001));
+  EXPECT_EQ("1e-05", fmt(0.00001));
+  EXPECT_EQ("1000000000000000.0", fmt(1e15));
+  EXPECT_EQ("1e+16", fmt(1e16));
+  EXPECT_EQ("1.2345678901234567e+19", fmt(12345678901234567890.0));
+  EXPECT_EQ("5e-324", fmt(5e-324));
+  EXPECT_EQ("1.7976931348623157e+308", fmt(1.7976931348623157e308));
+  EXPECT_EQ("-2.5e-10", fmt(-2.5e-10));
+  EXPECT_EQ("0.30000000000000004", fmt(0.1 + 0.2));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_format_pyfloat(out, NAN));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_format_pyfloat(out, -INFINITY));
+  EXPECT_EQ(LEVEE_EINVAL, levee_json_format_pyfloat(nullptr, 1.0));
+  ExpectRandomDoublesRoundTrip(fmt, 11);
 }
 
 TEST(Json, Utf8FlagMarksNonAsciiText) {

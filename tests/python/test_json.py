@@ -1,7 +1,11 @@
 """levee.json: strict RFC 8259 decoding through the C++ tokenizer."""
+import gc
 import json as stdjson
 import math
 import os
+import sys
+import threading
+import tracemalloc
 
 import pytest
 
@@ -19,6 +23,27 @@ DATA = os.path.join(_here, "..", "data", "json")
 def _read(*parts):
     with open(os.path.join(DATA, *parts), "rb") as f:
         return f.read()
+
+
+# levee.json has two paths: the compiled levee._json_ext (objects built
+# from the tape, text written straight into a str) and, when that module is
+# missing, marshal/pickle. Every test of this file runs on both.
+EXT = lj._ext
+
+
+@pytest.fixture(autouse=True, params=["ext", "marshal"])
+def json_path(request, monkeypatch):
+    if request.param == "marshal":
+        monkeypatch.setattr(lj, "_ext", None)
+    return request.param
+
+
+def test_the_in_tree_build_has_the_extension():
+    # `make` builds it beside the library the tests load; without it the
+    # "ext" runs would silently test the marshal path twice.
+    assert EXT is not None, "levee._json_ext was not built or not found"
+    assert os.path.dirname(EXT.__file__) == os.path.join(
+        os.path.dirname(os.path.realpath(levee._ffi._path)), "bindings", "python", "levee")
 
 
 CHECKER = sorted(n for n in os.listdir(os.path.join(DATA, "jsonchecker"))
@@ -64,6 +89,33 @@ def test_strings_unescape_including_surrogate_pairs():
 def test_repeated_keys_share_one_string_and_last_wins():
     v = lj.loads('[{"key": 1}, {"key": 2}, {"a": 1, "a": 2}]')
     assert v[0].keys() == v[1].keys() and v[2] == {"a": 2}
+    assert list(v[0])[0] is list(v[1])[0]
+    v = lj.loads('{"a": [1], "b": 2, "a": {"c": [3, 4]}}')
+    assert v == {"a": {"c": [3, 4]}, "b": 2} and list(v) == ["a", "b"]
+
+
+def test_keys_that_collide_in_the_key_cache_stay_distinct():
+    # same length, same first and last 8 bytes: one cache slot for all
+    keys = ["aaaaaaaa%04dbbbbbbbb" % i for i in range(3000)] + ["k%d" % i for i in range(3000)]
+    keys += ["", "a", "ab", "abc", "abcd", "abcde", "x" * 64, "x" * 65, "\u00e9", "caf\u00e9", "\u6f22"]
+    doc = "[" + ", ".join('{"%s": %d}' % (k, i) for i, k in enumerate(keys * 2)) + "]"
+    assert lj.loads(doc) == stdjson.loads(doc)
+    assert lj.loads(doc.encode()) == stdjson.loads(doc)
+
+
+# Characters at each boundary of UTF-8 lengths and of CPython's storage
+# widths (1, 2 and 4 bytes per character).
+WIDTHS = ["\x7f", "\x80", "\xe9", "\xff", "\u0100", "\u07ff", "\u0800", "\u6f22", "\uffff",
+          "\U00010000", "\U0001f600", "\U0010ffff"]
+
+
+def test_strings_of_every_width_decode_as_the_stdlib_does():
+    texts = WIDTHS + ["a" + c + "b" for c in WIDTHS] + ["".join(WIDTHS), "x" * 40 + "\u6f22" * 40 + "\xe9" * 17]
+    for t in texts:
+        for doc in (stdjson.dumps([t, {t: t}], ensure_ascii=False), stdjson.dumps([t, {t: t}])):
+            got = lj.loads(doc.encode())
+            assert got == stdjson.loads(doc), ascii(t)
+            assert [sys.getsizeof(x) for x in (got[0], list(got[1])[0])] == [sys.getsizeof(t)] * 2
 
 
 @pytest.mark.parametrize("text,name,offset", [
@@ -203,23 +255,32 @@ def test_non_ascii_and_escaped_strings_decode_to_the_same_text():
 def test_loads_from_many_threads_at_once():
     import threading
     docs = [('{"n": %d, "s": "%s"}' % (i, "x" * (i * 37 % 500))).encode() for i in range(64)]
-    errors = []
 
     def work():
+        for _ in range(50):
+            for i, d in enumerate(docs):
+                v = lj.loads(d)
+                assert v["n"] == i and len(v["s"]) == i * 37 % 500
+
+    assert _in_threads(work, 4) == []
+
+
+def _in_threads(work, n):
+    """Runs work() on n threads at once; the exceptions they raised."""
+    errors = []
+
+    def run():
         try:
-            for _ in range(50):
-                for i, d in enumerate(docs):
-                    v = lj.loads(d)
-                    assert v["n"] == i and len(v["s"]) == i * 37 % 500
-        except Exception as e:  # pragma: no cover - reported below
+            work()
+        except Exception as e:  # pragma: no cover - returned to the test
             errors.append(e)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
-    assert not errors
+        t.join(120)
+    return errors
 
 
 def test_loads_str_of_every_storage_width():
@@ -352,3 +413,135 @@ def test_decoder_refuses_bad_arguments():
         levee.json.Decoder().feed(42)
     with pytest.raises(TypeError, match="Decoder: max_depth must be an int or None, not str"):
         levee.json.Decoder(max_depth="3")
+
+
+def test_dumps_widens_the_text_as_wider_strings_come():
+    # the output starts one byte per character and widens when a wider str
+    # comes; the result must be the str json.dumps gives (same width too)
+    for order in (WIDTHS, WIDTHS[::-1], ["a", "\U0001f600", "b", "\xe9"]):
+        for value in ([x * 3 for x in order], {x: [x, 1.5, "q\"\n"] for x in order},
+                      ["plain"] * 100 + order + ["\x01"] * 3):
+            want = _STD.encode(value)
+            got = lj.dumps(value)
+            assert got == want and sys.getsizeof(got) == sys.getsizeof(want)
+    assert lj.dumps("\xe9") == '"\xe9"' and lj.dumps(["\x80"]) == '["\x80"]'
+
+
+def test_dumps_values_past_the_native_depth_take_the_stdlib_path():
+    for depth in (511, 512, 513, 900):
+        deep = ["x"]
+        for _ in range(depth):
+            deep = [deep, {"k": 1.5}]
+        _same_as_stdlib(deep)
+    shared = {"a": [1, 2]}
+    _same_as_stdlib([shared, (shared, shared)])
+
+
+def test_dumps_integers_at_and_beyond_64_bits():
+    values = [2**63 - 1, -(2**63), 2**63, 2**64 - 1, 2**64, -(2**64), 10**300, -(10**300), 0, -1, True, False]
+    _same_as_stdlib(values)
+    _same_as_stdlib({"n": 3**2000})
+    # beyond the int -> str digit limit both raise the standard library's ValueError
+    _same_as_stdlib([10**5000])
+
+
+def test_dumps_subclasses_keep_the_stdlib_behaviour():
+    class S(str):
+        pass
+
+    class I(int):
+        def __repr__(self):
+            return "I!"
+
+    class F(float):
+        def __repr__(self):
+            return "F!"
+
+    class L(list):
+        pass
+
+    for value in [S("s"), [S("x")], {S("k"): 1}, I(5), [I(7)], F(1.5), [F(2.5)], L([1, 2]), {"a": L([3])}]:
+        _same_as_stdlib(value)
+
+
+def test_loads_of_a_bytes_subclass_a_str_subclass_and_a_strided_view():
+    class B(bytes):
+        pass
+
+    class S(str):
+        pass
+
+    assert lj.loads(B(b'{"a": [1]}')) == {"a": [1]}
+    assert lj.loads(S('{"a": "\u00e9"}')) == {"a": "\xe9"}
+    assert lj.loads(S('["\u6f22"]')) == ["\u6f22"]
+    strided = memoryview(b"".join(bytes([c]) + b"x" for c in b"[1, 2]"))[::2]
+    assert not strided.contiguous and lj.loads(strided) == [1, 2]
+    with pytest.raises(levee.JSONError) as info:
+        lj.loads(memoryview(b"[1,,]"))
+    assert (info.value.name, info.value.offset) == ("ESYNTAX", 3)
+
+
+def test_large_documents_decode_in_threads_at_once():
+    # inputs of 64 KiB and more are parsed with the GIL released: threads
+    # meanwhile decode with handles of their own
+    doc = stdjson.dumps([{"id": i, "s": "\u6f22" * (i % 7), "f": i / 7} for i in range(4000)]).encode()
+    assert len(doc) > 65536
+    want = stdjson.loads(doc)
+
+    def work():
+        for _ in range(15):
+            assert lj.loads(doc) == want
+            assert lj.loads(b'{"small": [1, 2]}') == {"small": [1, 2]}
+
+    assert _in_threads(work, 4) == []
+
+
+def test_loads_and_dumps_leave_no_python_objects_behind():
+    doc = _read("bench", "twitter.json")
+    value = stdjson.loads(doc)
+    bad = [b'{"a": [1, 2, {"b": "\xff"}]}', b"[" * 2000, b'{"k": [1, 2, "x"', b"[1e400]"]
+    declined = [[1, float("nan")], {(1, 2): 2}, [[]] * 3 + [object()]]
+
+    def round_():
+        assert lj.loads(doc) == value
+        assert lj.loads(doc.decode()) == value
+        assert lj.dumps(value)
+        d = lj.Decoder()
+        d.feed(doc[:1000])
+        assert d.feed(doc[1000:]) == [value]
+        for b in bad:
+            with pytest.raises(levee.JSONError):
+                lj.loads(b)
+        for v in declined:
+            with pytest.raises((ValueError, TypeError)):
+                lj.dumps(v)
+        assert lj.dumps({1: [2]}) == '{"1": [2]}'
+
+    tracemalloc.start()
+    try:
+        for _ in range(3):  # the key cache, scratch buffers and free lists fill
+            round_()
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(30):
+            round_()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # one leaked reference per value or key would be megabytes
+    assert grown < 256 * 1024, grown
+
+
+def test_dumps_escapes_at_every_position_of_every_width():
+    # the bulk copy scans 16, 8 or 4 characters at a time: an escape must be
+    # found at any position of a block, in text of each storage width
+    specials = ['"', "\\", "\x00", "\x1f", "\n", "\x7f", " ", "\x9f", "\u2028", "\ud800"]
+    for fill in ("a", "\xe9", "\u6f22", "\U0001f600"):
+        texts = []
+        for n in (1, 7, 15, 16, 17, 33):
+            for c in specials:
+                for at in range(n):
+                    texts.append(fill * at + c + fill * (n - at - 1))
+        _same_as_stdlib(texts)
+        _same_as_stdlib({t: 0 for t in texts[::7]})

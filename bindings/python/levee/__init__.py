@@ -8,7 +8,17 @@
 Green threads (levee.Hub), JSON (levee.json) and the rest live in
 submodules loaded on first use; each has its page under docs/.
 """
+import os as _os
+
 from ._ffi import ffi, lib, VERSION as __version__
+from . import _ffi
+
+# Compiled extension modules (levee._json_ext): installed inside this
+# package; in a source tree, built beside the library that _ffi loaded
+# (<build>/bindings/python/levee, see the Makefile), so a sanitizer build
+# pairs with its own extension. Packages without them run pure Python.
+if _ffi._tree and _os.path.isabs(_ffi._path):
+    __path__.append(_os.path.join(_os.path.dirname(_ffi._path), "bindings", "python", "levee"))
 from .errors import (Error, Timeout, Closed, SystemError, ConnectionRefused, ConnectionReset,
                      BrokenPipe, FileNotFound, PermissionDenied, AddressError, TLSError,
                      TLSConfigError, TLSHandshakeError, TLSVerifyError,

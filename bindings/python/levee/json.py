@@ -1,14 +1,20 @@
 """levee.json: strict RFC 8259 JSON over levee's C++ tokenizer.
 
-loads(s) / decode(s): the C core scans the whole document once and renders
-it as marshal data (pickle bytes for the rare values marshal cannot carry),
-which marshal.loads / pickle.loads turn into Python objects in C (no
-per-token Python loop). Integers are exact (any size), other numbers are
-the correctly rounded float, null is None.
+loads(s) / decode(s): the C core scans the whole document once into a tape
+of tokens; the compiled module levee._json_ext builds the Python objects
+from the tape with the CPython API. Without that module (a pure-Python
+install) the core renders the tape as marshal data (pickle bytes for the
+rare values marshal cannot carry), which marshal.loads / pickle.loads turn
+into Python objects in C. Either way no Python code runs per token.
+Integers are exact (any size), other numbers are the correctly rounded
+float, null is None.
 
 dumps(obj) / encode(obj): the text format of the Lua binding (", " and ": "
-separators, non-ASCII kept as UTF-8, shortest round-trip floats), produced
-by the standard library's C encoder with NaN and infinities refused.
+separators, non-ASCII kept, Python's float repr), exactly what the standard
+library's json.dumps gives with those settings and NaN refused: written by
+levee._json_ext straight from the objects, else transcoded from
+marshal.dumps by the core; what either declines goes to the standard
+library's encoder.
 
 Decoder(): a streaming decoder; feed it bytes as they arrive and it returns
 each complete value (see its docstring). Every decoding error is a
@@ -24,6 +30,14 @@ import threading
 from ._ffi import ffi, lib
 from .errors import error_for
 
+try:  # after _ffi: the module links the liblevee that _ffi loaded
+    from . import _json_ext as _ext
+    _ext_loads, _ext_dumps, _ext_build = _ext.loads, _ext.dumps, _ext.build
+except ImportError:  # a pure-Python install: the marshal paths below
+    _ext = None
+# Every function tests _ext itself (None switches the extension off, as the
+# tests do) and calls the bound functions above.
+
 __all__ = ["loads", "dumps", "decode", "encode", "Decoder", "JSONError"]
 
 from .errors import JSONError  # noqa: E402  (re-exported)
@@ -37,8 +51,16 @@ _to_pickle = lib.levee_json_pickle
 _output = lib.levee_json_output
 
 
+_address = ffi.cast
+_CData = ffi.CData
+
+
 def _value(h, data):
-    """The completed value of handle h, parsed from data."""
+    """The completed value of handle h, parsed from data (bytes or cdata)."""
+    if _ext is not None:
+        if not isinstance(data, _CData):
+            data = ffi.from_buffer(data)
+        return _ext_build(int(_address("uintptr_t", h)), int(_address("uintptr_t", data)))
     n = _to_marshal(h, data)
     if n >= 0:
         return _loads_marshal(_buffer(_output(h), n))
@@ -69,7 +91,10 @@ def _thread_handle():
 
 
 def _error(handle, rc, base=0):
-    off = int(lib.levee_json_error_offset(handle)) + base
+    return _offset_error(rc, int(lib.levee_json_error_offset(handle)) + base)
+
+
+def _offset_error(rc, off):
     err = error_for(int(rc), "at byte %d" % off)
     err.offset = off
     return err
@@ -80,6 +105,12 @@ def loads(s):
 
     Raises levee.JSONError (with .offset) for anything that is not exactly
     one strict RFC 8259 value surrounded by white space."""
+    if _ext is not None:  # bytes, bytearray, memoryview, ASCII str
+        v = _ext_loads(s)
+        if type(v) is tuple:  # (code, offset): JSON values are never tuples
+            raise _offset_error(*v)
+        if v is not NotImplemented:
+            return v
     try:
         h = _local.h
     except AttributeError:
@@ -164,6 +195,13 @@ def dumps(obj):
     """Encodes obj (dict with str keys, list/tuple, str, int, float, bool,
     None) as JSON text in levee's format: [1, 2], {"k": "v"}. Raises
     ValueError for NaN or infinities and TypeError for other types."""
+    if _ext is not None:
+        # The extension writes the exact types straight into a str; what it
+        # declines (subclasses, other types, NaN, non-str keys, nesting past
+        # 512, cycles) takes the standard library's encoder, which gives the
+        # same text or the error.
+        text = _ext_dumps(obj)
+        return text if text is not None else _encode(obj)
     # marshal.dumps walks the objects in C; the core transcodes its bytes.
     # What marshal cannot write (subclasses, other types, deep nesting) or
     # the core declines (NaN, non-str keys, big integers, cycles) takes the
