@@ -10,9 +10,24 @@ JSON_RUNS ?= 5
 
 ORJSON_PYTHON ?= python3
 
-$(BUILD)/bench/json_tokenizer: bench/json/tokenizer.cc include/levee.h $(BUILD)/$(SONAME)
+$(BUILD)/bench/json_tokenizer: bench/json/tokenizer.cc bench/json/timing.h include/levee.h $(BUILD)/$(SONAME)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -o $@ $< -L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee -lsimdjson
+
+# Two builds of the library side by side (bench/json/ab.cc):
+#   make bench-json-ab JSON_AB_A=old/liblevee.so.0 JSON_AB_B=build/liblevee.so.0
+JSON_AB_A ?= $(BUILD)/$(SONAME)
+JSON_AB_B ?= $(BUILD)/$(SONAME)
+
+$(BUILD)/bench/json_ab: bench/json/ab.cc bench/json/timing.h include/levee.h
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -o $@ $< -lsimdjson -ldl
+
+bench-json-ab: all
+	@$(MAKE) --no-print-directory bench-deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench/json_ab
+	@$(BUILD)/bench/json_ab $(abspath $(JSON_AB_A)) $(abspath $(JSON_AB_B)) $(JSON_RUNS) $(JSON_DATA)/canada.json \
+		$(JSON_DATA)/citm_catalog.json $(JSON_DATA)/twitter.json
 
 bench-json: all
 	@$(MAKE) --no-print-directory bench-deps

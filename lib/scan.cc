@@ -210,26 +210,40 @@ inline uint32_t tz_any(uint64_t s) {
   w[j] = off + tz_any(s);     \
   s &= s - 1;
 
-// The rest of a block once its string mask S is known (S: the opening
+// A block's entries, once classified (see Masks and JsonIndex).
+struct BlockBits {
+  uint64_t structural;  // the bytes that get an entry
+  uint64_t fe, fh;      // closing quotes of strings with a backslash / a byte >= 0x80
+};
+
+// The entries of a block once its string mask S is known (S: the opening
 // quote and content of strings; quotes: the quotes that open or close one).
-// Writes the block's entries at *o (8 at a time: up to 7 past the last one)
-// and returns false, writing nothing, when a control byte lies inside a
-// string.
-__attribute__((always_inline)) inline bool finish_block(Carry &c, const Masks &m, uint64_t quotes, uint64_t S,
-                                                        uint32_t off, uint32_t *&o) {
-  if (m.ctl & S) return false;
+// Carries the block's state to the next. The caller checks that no control
+// byte lies inside a string (m.ctl & S).
+__attribute__((always_inline)) inline BlockBits block_bits(Carry &c, const Masks &m, uint64_t quotes, uint64_t S) {
   uint64_t scalar = ~(m.ws | m.op | m.quote | S);
   uint64_t starts = scalar & ~(scalar << 1 | c.scalar);
   uint64_t structural = (m.op & ~S) | quotes | starts;
   // A string's flags land on its closing quote: adding its backslashes (or
   // high bytes) to the run of ones S holds for it carries a one out of the
   // run, onto the closing quote, when it has any (carried across blocks).
+  // Most blocks have neither inside a string, nor an open flagged string.
+  c.scalar = scalar >> 63;
+  if (__builtin_expect((((m.bs | m.high) & S) | c.esc | c.high) == 0, 1)) {
+    c.in_string = uint64_t(int64_t(S) >> 63);
+    return BlockBits{structural, 0, 0};
+  }
   unsigned long long se, sh;
   c.esc = _addcarry_u64(c.esc, S, m.bs & S, &se);
   c.high = _addcarry_u64(c.high, S, m.high & S, &sh);
-  uint64_t fe = se & ~S, fh = sh & ~S;
-  c.scalar = scalar >> 63;
   c.in_string = uint64_t(int64_t(S) >> 63);
+  return BlockBits{structural, se & ~S, sh & ~S};
+}
+
+// Writes a block's entries at *o (8 at a time: up to 7 past the last one;
+// a block without any writes 8 that lie past the count).
+__attribute__((always_inline)) inline void flatten(const BlockBits &b, uint32_t off, uint32_t *&o) {
+  uint64_t structural = b.structural, fe = b.fe, fh = b.fh;
   uint32_t cnt = uint32_t(__builtin_popcountll(structural));
   uint64_t s = structural;
   uint32_t *w = o;
@@ -251,6 +265,14 @@ __attribute__((always_inline)) inline bool finish_block(Carry &c, const Masks &m
     }
   }
   o += cnt;
+}
+
+// The SSE4.2 level's whole step for a block: false (nothing written) when
+// a control byte lies inside a string.
+__attribute__((always_inline)) inline bool finish_block(Carry &c, const Masks &m, uint64_t quotes, uint64_t S,
+                                                        uint32_t off, uint32_t *&o) {
+  if (m.ctl & S) return false;
+  flatten(block_bits(c, m, quotes, S), off, o);
   return true;
 }
 #undef LEVEE_FLATTEN_ONE
@@ -586,9 +608,12 @@ __attribute__((target("avx2"), noinline)) bool utf8_bad64(__m256i x0, __m256i x1
   return !_mm256_testz_si256(err, err);
 }
 
-// One 64-byte block of the AVX2 index; false when it is bad (nothing written).
-LEVEE_AVX2_INDEX __attribute__((always_inline)) inline bool index_block_avx2(const uint8_t *b, uint32_t off, Carry &cy,
-                                                                             __m256i &prev, bool &check, uint32_t *&o) {
+// One 64-byte block of the AVX2 index: its entries in *bits, or false
+// when it is bad. Its entries are written one block later (flatten), so the
+// serial bit-by-bit flattening of a block and the classification of the
+// next one lie side by side in the instruction stream and overlap.
+LEVEE_AVX2_INDEX __attribute__((always_inline)) inline bool index_block_avx2(const uint8_t *b, Carry &cy, __m256i &prev,
+                                                                             bool &check, BlockBits &bits) {
   __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
   __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
   Masks m = classify32(x0, x1);
@@ -600,7 +625,9 @@ LEVEE_AVX2_INDEX __attribute__((always_inline)) inline bool index_block_avx2(con
   uint64_t quotes = m.quote & ~find_escaped(m.bs, &cy.escaped);
   uint64_t S = uint64_t(_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_cvtsi64_si128(int64_t(quotes)), _mm_set1_epi8(-1), 0))) ^
                cy.in_string;
-  return finish_block(cy, m, quotes, S, off, o);
+  if (m.ctl & S) return false;
+  bits = block_bits(cy, m, quotes, S);
+  return true;
 }
 
 LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t *out, size_t *clean) {
@@ -608,25 +635,30 @@ LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, siz
   Carry cy(*c);
   __m256i prev = _mm256_inserti128_si256(_mm256_setzero_si256(), _mm_loadu_si128(reinterpret_cast<const __m128i *>(c->prev)), 1);
   bool check = may_continue(c->prev);
+  BlockBits last{0, 0, 0}, bits;  // the block before k, not yet flattened
   size_t k = 0;
   for (; n - k >= 64; k += 64) {
-    if (!index_block_avx2(p + k, uint32_t(k), cy, prev, check, o)) {
-      *clean = k;
-      return size_t(o - out);
-    }
+    if (!index_block_avx2(p + k, cy, prev, check, bits)) goto bad;
+    flatten(last, uint32_t(k - 64), o);
+    last = bits;
   }
   if (k < n) {  // the last partial block, read as if spaces followed
     alignas(32) uint8_t tail[64];
     memset(tail, ' ', 64);
     memcpy(tail, p + k, n - k);
-    if (!index_block_avx2(tail, uint32_t(k), cy, prev, check, o)) {
-      *clean = k;
-      return size_t(o - out);
-    }
+    if (!index_block_avx2(tail, cy, prev, check, bits)) goto bad;
+    flatten(last, uint32_t(k - 64), o);
+    last = bits;
+    k += 64;
   }
+  flatten(last, uint32_t(k - 64), o);
   cy.save(*c);
   _mm_storeu_si128(reinterpret_cast<__m128i *>(c->prev), _mm256_extracti128_si256(prev, 1));
   *clean = n;
+  return size_t(o - out);
+bad:
+  flatten(last, uint32_t(k - 64), o);
+  *clean = k;
   return size_t(o - out);
 }
 

@@ -7,7 +7,6 @@
 // thread's CPU time (other load on the machine does not count).
 // Usage: tokenizer RUNS FILE...
 #include <simdjson.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -19,33 +18,7 @@
 #include <vector>
 
 #include "levee.h"
-
-namespace {
-
-double cpu_seconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-}
-
-template <class F>
-double rate(size_t bytes, F f) {
-  double t0 = cpu_seconds(), dt = 0;
-  long n = 0;
-  do {
-    f();
-    n++;
-    dt = cpu_seconds() - t0;
-  } while (dt < 0.2);
-  return double(bytes) * double(n) / dt / 1e9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-}  // namespace
+#include "timing.h"
 
 int main(int argc, char **argv) {
   if (argc < 3) {
@@ -78,23 +51,23 @@ int main(int argc, char **argv) {
     for (int run = 0; run < runs; run++) {  // interleaved: the same machine load for all
       for (int l = 0; l <= best; l++) {
         levee_simd_set_level(l);
-        lv[size_t(l)].push_back(rate(s.size(), [&] { levee_json_parse(j, p, s.size()); }));
+        lv[size_t(l)].push_back(bench::rate(s.size(), [&] { levee_json_parse(j, p, s.size()); }, 0.2));
       }
-      sj.push_back(rate(s.size(), [&] {
+      sj.push_back(bench::rate(s.size(), [&] {
         if (parser.parse(padded).error()) abort();
-      }));
-      pk.push_back(rate(s.size(), [&] { levee_json_loads(j, p, s.size()); }));
+      }, 0.2));
+      pk.push_back(bench::rate(s.size(), [&] { levee_json_loads(j, p, s.size()); }, 0.2));
     }
     levee_simd_set_level(best);
-    double ms = median(sj), ml = median(lv[size_t(best)]);
+    double ms = bench::median(sj), ml = bench::median(lv[size_t(best)]);
     std::string per;
     for (int l = 0; l <= best; l++) {
       char b[40];
-      snprintf(b, sizeof b, "%s%s %.2fx", l ? ", " : "", names[l], median(lv[size_t(l)]) / ms);
+      snprintf(b, sizeof b, "%s%s %.2fx", l ? ", " : "", names[l], bench::median(lv[size_t(l)]) / ms);
       per += b;
     }
     const char *name = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
-    printf("%-18s %9.2f %9.2f %9.2f  %-36s %zu\n", name, ml, ms, median(pk), per.c_str(), levee_json_count(j));
+    printf("%-18s %9.2f %9.2f %9.2f  %-36s %zu\n", name, ml, ms, bench::median(pk), per.c_str(), levee_json_count(j));
   }
   levee_json_free(j);
   return 0;

@@ -238,6 +238,23 @@ TEST(SimdJson, SpecialBytesAtEveryBlockEdge) {
   }
 }
 
+TEST(SimdJson, StringFlagsCarriedThroughPlainBlocksReachOnlyTheirOwnString) {
+  // Stage 1 skips its flag carries on blocks without a backslash or a byte
+  // >= 0x80 inside a string; a flagged string whose closing quote lies one
+  // or more plain 64-byte blocks (and index windows) later must still get
+  // its flags, and the plain strings after it none.
+  for (const char *mark : {"\\n", "\\u00e9", "\xc3\xa9", "\xe4\xb8\xad"}) {
+    for (size_t lead : {0, 1, 30, 62, 63, 64, 65}) {
+      for (size_t plain : {0, 1, 63, 64, 65, 127, 128, 200, 520, 1100}) {
+        std::string doc = "[\"" + std::string(lead, 'a') + mark + std::string(plain, 'b') + "\"";
+        for (int k = 0; k < 3; k++) doc += ",\"" + std::string(plain / 2 + size_t(k), 'c') + "\"";
+        doc += ",\"" + std::string(plain, 'd') + mark + "\"]";
+        json_compare(doc, false);
+      }
+    }
+  }
+}
+
 TEST(SimdJson, WhiteSpaceRunsOfEveryLengthAroundBlockEdges) {
   for (size_t n = 0; n <= 100; n++) {
     for (const char *ws : {" ", "\n", "\t", "\r", " \n"}) {
