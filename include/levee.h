@@ -712,7 +712,7 @@ enum levee_json_limit {
   LEVEE_JSON_MAX_SIZE = 1073741824  /* a value longer than 1 GiB is LEVEE_JSON_ESIZE */
 };
 
-/* One tape record (40 bytes, frozen). off/len: strings: the raw content
+/* One tape record (48 bytes, frozen). off/len: strings: the raw content
  * between the quotes; numbers and literals: their text; arrays and objects:
  * off of the opening bracket, len = element / member count. number: the
  * correctly rounded double of a number (equal to strtod's). integer: see
