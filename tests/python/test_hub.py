@@ -663,3 +663,22 @@ def test_flag_send_never_yields_and_overwrites(h):
     assert r.recv() == 2
     with pytest.raises(levee.Timeout):
         r.recv(1)
+
+
+def test_a_closed_hub_raises_runtime_error_instead_of_using_freed_memory():
+    # _close frees the C hub (a thread's hub when its thread ends); a later
+    # call must name the closed hub, on the compiled and the pure-Python loop
+    # (tests/suites/python-pure runs this file again with LEVEE_PURE_PYTHON=1).
+    h = levee.Hub()
+    h._close()
+    with pytest.raises(RuntimeError, match="hub was closed"):
+        h.sleep(1)
+    h = levee.Hub()
+    h._close()
+    r, w = os.pipe()
+    try:
+        with pytest.raises(RuntimeError, match="hub was closed"):
+            h.register(r)
+    finally:
+        os.close(r)
+        os.close(w)

@@ -350,7 +350,7 @@ class Hub:
         token = self._token
         # measured from now: busy ticks without fds or timers do not
         # refresh the cached clock
-        slot = check(lib.levee_hub_timer_add(self._h, lib.levee_hub_update_time(self._h) + ms,
+        slot = self._check(lib.levee_hub_timer_add(self._h, lib.levee_hub_update_time(self._h) + ms,
                                              token))
         self._timers[token] = target
         return slot, token
@@ -404,7 +404,7 @@ class Hub:
         Raises levee.Error (EEXIST) if fd is already registered."""
         _check_fd(fd, "Hub.register")
         flags = (1 if r else 0) | (2 if w else 0)
-        check(lib.levee_hub_register(self._h, fd, flags, fd * 2, fd * 2 + 1))
+        self._check(lib.levee_hub_register(self._h, fd, flags, fd * 2, fd * 2 + 1))
         r_ev = State(self) if r else None
         w_ev = State(self) if w else None
         self._states[fd * 2], self._states[fd * 2 + 1] = r_ev, w_ev
@@ -449,7 +449,7 @@ class Hub:
     # ---- the hub's own plumbing (channels): fds not counted by in_use --------
     def _register_private(self, fd):
         """A State for the readability of fd, which in_use() does not count."""
-        check(lib.levee_hub_register(self._h, fd, lib.LEVEE_HUB_R | lib.LEVEE_HUB_PRIVATE,
+        self._check(lib.levee_hub_register(self._h, fd, lib.LEVEE_HUB_R | lib.LEVEE_HUB_PRIVATE,
                                      fd * 2, fd * 2 + 1))
         ev = State(self)
         self._states[fd * 2] = ev
@@ -466,6 +466,13 @@ class Hub:
         os.close(fd)
         ev.set(-1)
 
+    def _check(self, rc):
+        """check(rc), naming a closed hub as such (the core answers EINVAL
+        to the NULL handle _close leaves)."""
+        if rc < 0 and self._h == ffi.NULL:
+            raise RuntimeError("levee: the hub was closed")
+        return check(rc)
+
     def _close(self):
         """Ends the loop greenlet and frees the C hub now (a thread's hub
         when its thread ends: greenlets of a finished thread are never
@@ -475,6 +482,7 @@ class Hub:
         if self._core is not None:
             self._core.close()
         ffi.release(self._h)
+        self._h = ffi.NULL  # the core answers EINVAL to a NULL hub, never a freed one
 
     # ---- the loop -----------------------------------------------------------
     def _pump(self):
@@ -504,7 +512,7 @@ class Hub:
         else:
             n = lib.levee_hub_poll(self._h, 0, events, _MAX_EVENTS)
         if n < 0:
-            check(n)
+            self._check(n)
         states = self._states
         for token, kind, value in _EVENT.iter_unpack(self._event_view[:n * _EVENT.size]):
             if kind == _HUB_READ or kind == _HUB_WRITE:
