@@ -51,6 +51,7 @@ for _ in $(seq "$runs"); do
 	for s in $servers; do
 		port=$((20000 + RANDOM % 20000))
 		read -r pid worker < <(start "$s" "$port")
+		kill -0 "$worker" 2>/dev/null || { echo "$s (port $port) exited at start:"; cat "$tmp/out"; exit 1; }
 		c0=$(cpu_ticks "$worker")
 		out=$(wrk -t1 -c50 -d"${secs}s" --latency "http://127.0.0.1:$port/" 2>&1 || true)
 		c1=$(cpu_ticks "$worker")
