@@ -70,6 +70,40 @@ describe("h.http serve(handler)", function()
     serve:close()
   end)
 
+  it("a streamed answer to a pipelined request waits for the answer before it", function()
+    local h = levee.Hub()
+    local _, serve = h.http:listen({port = 0})
+    local slow_sent, waited = false, nil
+    h:spawn(function()
+      for conn in serve do
+        h:spawn(function()
+          for req in conn do
+            h:spawn(function()
+              if req.path == "/slow" then
+                h:sleep(50)
+                req.response:send({Status(200), {}, "slow\n"})
+                slow_sent = true
+              else
+                -- runs first: send returns once the answer before it went out
+                waited = not slow_sent
+                assert.is_nil(req.response:send({Status(200), {}}))
+                assert.is_true(slow_sent)
+                assert.is_nil(req.response:send("stream"))
+                req.response:close()
+              end
+            end)
+          end
+        end)
+      end
+    end)
+    local out = raw(h, serve:port(),
+      "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert.is_true(waited)
+    local a, b = out:find("slow", 1, true), out:find("6\r\nstream\r\n0\r\n\r\n", 1, true)
+    assert.truthy(a and b and a < b)
+    serve:close()
+  end)
+
   it("a handler that waits for another connection's request holds up no connection behind it", function()
     -- the three requests arrive together, so one green thread takes them in
     -- turn; /wait blocks until /wake runs, which it must not hold up
