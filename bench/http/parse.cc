@@ -22,35 +22,9 @@
 #include <vector>
 
 #include "levee.h"
+#include "requests.h"
 
 namespace {
-
-const char *kBrowser =
-    "GET /wp-content/uploads/2010/03/hello-kitty-darth-vader-pink.jpg HTTP/1.1\r\n"
-    "Host: www.kittyhell.com\r\n"
-    "User-Agent: Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10_6_8; ja-JP-mac; rv:1.9.2.3) "
-    "Gecko/20100401 Firefox/3.6.3 Pathtraq/0.9\r\n"
-    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
-    "Accept-Language: ja,en-us;q=0.7,en;q=0.3\r\n"
-    "Accept-Encoding: gzip,deflate\r\n"
-    "Accept-Charset: Shift_JIS,utf-8;q=0.7,*;q=0.7\r\n"
-    "Keep-Alive: 115\r\n"
-    "Connection: keep-alive\r\n"
-    "Cookie: wp_ozh_wsa_visits=2; wp_ozh_wsa_visit_lasttime=xxxxxxxxxx; "
-    "__utma=xxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.x; "
-    "__utmz=xxxxxxxxx.xxxxxxxxxx.x.x.utmccn=(referral)|utmcsr=reader.livedoor.com|utmcct=/reader/|utmcmd=referral\r\n"
-    "\r\n";
-const char *kApi =
-    "POST /api/v1/users/12345/orders?expand=items&limit=50 HTTP/1.1\r\n"
-    "Host: api.example.com\r\n"
-    "User-Agent: python-requests/2.31.0\r\n"
-    "Accept: application/json\r\n"
-    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
-    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\r\n"
-    "Content-Type: application/json\r\n"
-    "Content-Length: 128\r\n"
-    "\r\n";
-const char *kMinimal = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 
 double cpu_seconds() {
   timespec t;
@@ -151,16 +125,16 @@ double median(std::vector<double> v) {
 int main(int argc, char **argv) {
   int runs = argc > 1 ? atoi(argv[1]) : 7;
   long iters = argc > 2 ? atol(argv[2]) : 1000000;
-  struct {
-    const char *name;
-    std::string req;
-  } inputs[] = {{"browser", kBrowser}, {"api", kApi}, {"minimal", kMinimal}};
   static const char *level_names[] = {"portable", "sse4.2", "avx2"};
   int best = levee_simd_detected();
   printf("requests per second (median of %d runs of %ld requests, thread CPU time)\n", runs, iters);
   printf("%-8s %5s %12s %12s %12s  %-26s %s\n", "request", "bytes", "levee", "picohttp", "http_parser",
          "levee/picohttpparser", "levee/http_parser");
-  for (auto &in : inputs) {
+  for (const auto &r : bench_http::kRequests) {
+    struct {
+      const char *name;
+      std::string req;
+    } in = {r.name, r.text};
     std::vector<std::vector<double>> lv(size_t(best) + 1);
     std::vector<double> pico, hp;
     for (int r = 0; r < runs; r++) {  // interleaved, so all see the same machine load
