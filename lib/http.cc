@@ -7,6 +7,7 @@
 // call after "need more" only looks at the new bytes. A complete line is then
 // validated once against table-driven character classes. No allocation after
 // levee_http_new.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -66,6 +67,11 @@ inline bool iequal(const uint8_t *s, size_t n, const char *lit, size_t litn) {
 
 struct levee_http {
   levee_http_limits lim;
+  // A head within this many bytes cannot exceed any limit: not the method,
+  // target, name or value limits (each element is shorter than the head),
+  // the line limits (larger than those), max_head, nor max_headers (a field
+  // line takes at least 4 bytes). Follows lim (set_limits).
+  uint32_t quiet;
   int32_t mode;
   State state;
   Chunk chunk;
@@ -79,6 +85,12 @@ struct levee_http {
   uint32_t status;
   bool cl_seen, te_seen, te_chunked;
   uint64_t cl;
+
+  void set_limits(const levee_http_limits &l) {
+    lim = l;
+    uint64_t q = std::min({lim.max_method, lim.max_uri, lim.max_field, lim.max_value, lim.max_head});
+    quiet = uint32_t(std::min<uint64_t>(q, uint64_t(lim.max_headers) * 4));
+  }
 
   void begin(int32_t m) {
     mode = m;
@@ -123,11 +135,14 @@ struct levee_http {
     size_t n, v, ve, e;
   };
   bool scan_line(const uint8_t *buf, size_t len, Fast *f) const;
+  template <bool Checked>
   int fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap);
   int next(const uint8_t *buf, size_t len, levee_http_token *tok);
   int start_line(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok);
+  template <bool Checked = true>
   int request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e, levee_http_token *tok);
   int field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing);
+  template <bool Checked = true>
   int field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e, levee_http_token *tok, bool framing);
   int end_of_head(levee_http_token *tok);
   int chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *size);
@@ -189,9 +204,10 @@ int levee_http::start_line(const uint8_t *buf, size_t a, size_t e, levee_http_to
 
 // A request line whose syntax is known good: method [a, m), target [t, te),
 // "HTTP/1.x" at te + 1, CR at e.
+template <bool Checked>
 inline int levee_http::request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e,
                                levee_http_token *tok) {
-  if (m - a > lim.max_method || te - t > lim.max_uri) return LEVEE_HTTP_ESIZE;
+  if (Checked && (m - a > lim.max_method || te - t > lim.max_uri)) return LEVEE_HTTP_ESIZE;
   tok->type = LEVEE_HTTP_T_REQUEST;
   tok->a_off = uint32_t(a);
   tok->a_len = uint32_t(m - a);
@@ -220,14 +236,15 @@ int levee_http::field(const uint8_t *buf, size_t a, size_t e, levee_http_token *
 
 // A field whose syntax is known good: name [a, n), ':' and OWS, value from
 // v (trailing OWS included) to the CR at e.
-__attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e,
-                                levee_http_token *tok, bool framing) {
+template <bool Checked>
+__attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v,
+                                                               size_t e, levee_http_token *tok, bool framing) {
   size_t nlen = n - a;
-  if (nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
+  if (Checked && nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
   size_t ve = e;
   while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) ve--;
-  if (ve - v > lim.max_value) return LEVEE_HTTP_ESIZE;
-  if (++fields > lim.max_headers) return LEVEE_HTTP_ESIZE;
+  if (Checked && ve - v > lim.max_value) return LEVEE_HTTP_ESIZE;
+  if (Checked && ++fields > lim.max_headers) return LEVEE_HTTP_ESIZE;
   if (framing) {
     const uint8_t *name = buf + a;
     if (iequal(name, nlen, "content-length", 14)) {
@@ -391,6 +408,9 @@ inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::sca
 // inline. Anything else than a complete, plainly valid head within the
 // limits and cap (a cut, an error, an oversized element) returns 0 with the
 // parser reset, and the caller runs the token loop, which reports exactly.
+// Checked = false when the input is no longer than `quiet`: then no element
+// of the head can exceed its limit, and the size checks are left out.
+template <bool Checked>
 int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
   const levee::scan::Kernels &k = levee::scan::kernels();
   const uint8_t *end = buf + len;
@@ -403,28 +423,27 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
   if (m == buf || m == end || *m != ' ') return 0;
   const uint8_t *t = m + 1, *te = scan_target(t, end, k.http_target);
   if (te == t || end - te < 11 || te[0] != ' ' || version(te + 1) < 0 || te[9] != '\r' || te[10] != '\n') return 0;
-  size_t a = size_t(te + 11 - buf);  // the next line
-  if (a > max_line() || a > lim.max_head) return 0;
+  size_t a = size_t(te + 11 - buf);  // the next line, and the head so far
+  if (Checked && (a > max_line() || a > lim.max_head)) return 0;
   levee_http_token *tok = toks;
   clear(tok);
-  if (request(buf, 0, size_t(m - buf), size_t(t - buf), size_t(te - buf), a - 2, tok) < 0) return 0;
+  if (request<Checked>(buf, 0, size_t(m - buf), size_t(t - buf), size_t(te - buf), a - 2, tok) < 0) return 0;
   tok->end = uint32_t(a);
   state = S_FIELD;
-  uint64_t hd = a;  // head, kept in a register until the end
-  uint64_t field_line = max_line();
+  uint64_t field_line = Checked ? max_line() : 0;
   for (uint32_t n = 1; n < cap; n++) {
     const uint8_t *p = buf + a;
     tok = toks + n;
     clear(tok);
     if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
-      if (hd + 2 > lim.max_head) break;
+      if (Checked && a + 2 > lim.max_head) break;
       if (__builtin_expect(cl_seen || te_seen, 0)) {
         if (end_of_head(tok) < 0) break;
       } else {  // end_of_head of a request without framing fields: no body
         tok->type = LEVEE_HTTP_T_BODY_START;
         state = S_DONE;
       }
-      head = hd + 2;
+      head = a + 2;
       tok->end = uint32_t(a + 2);
       return int(n + 1);
     }
@@ -436,10 +455,9 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
     const uint8_t *e = scan_value(v, end, k.http_value);
     if (end - e < 2 || e[0] != '\r' || e[1] != '\n') break;
     size_t next = size_t(e + 2 - buf);
-    if (next - a > field_line || hd + (next - a) > lim.max_head) break;
-    if (field_at(buf, a, size_t(ne - buf), size_t(v - buf), size_t(e - buf), tok, true) < 0) break;
+    if (Checked && (next - a > field_line || next > lim.max_head)) break;
+    if (field_at<Checked>(buf, a, size_t(ne - buf), size_t(v - buf), size_t(e - buf), tok, true) < 0) break;
     tok->end = uint32_t(next);
-    hd += next - a;
     a = next;
   }
   begin(mode);
@@ -567,7 +585,7 @@ int levee_http_new(levee_http **out, int32_t mode) {
   if (!out || (mode != LEVEE_HTTP_MODE_REQUEST && mode != LEVEE_HTTP_MODE_RESPONSE)) return LEVEE_EINVAL;
   return levee::guard([&] {
     auto *p = new levee_http;
-    p->lim = kDefaults;
+    p->set_limits(kDefaults);
     p->begin(mode);
     *out = p;
     return 0;
@@ -590,10 +608,12 @@ int levee_http_reset(levee_http *p) {
 
 int levee_http_limits_set(levee_http *p, const levee_http_limits *l) {
   if (!p || !l) return LEVEE_EINVAL;
+  levee_http_limits now = p->lim;
   const uint32_t *src = &l->max_method;
-  uint32_t *dst = &p->lim.max_method;
+  uint32_t *dst = &now.max_method;
   for (size_t i = 0; i < sizeof *l / sizeof(uint32_t); i++)
     if (src[i]) dst[i] = src[i];
+  p->set_limits(now);
   return 0;
 }
 
@@ -613,7 +633,7 @@ int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_t
   if (!p || !toks || cap == 0 || (!buf && len)) return LEVEE_EINVAL;
   if (len > UINT32_MAX) len = UINT32_MAX;
   if (p->state == S_START && p->scan == 0 && p->mode == LEVEE_HTTP_MODE_REQUEST) {
-    int n = p->fast_head(buf, len, toks, cap);
+    int n = len <= p->quiet ? p->fast_head<false>(buf, len, toks, cap) : p->fast_head<true>(buf, len, toks, cap);
     if (n > 0) return n;
   }
   return parse_tokens(p, buf, len, toks, cap);
