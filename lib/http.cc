@@ -8,6 +8,7 @@
 // validated once against table-driven character classes. No allocation after
 // levee_http_new.
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -51,7 +52,7 @@ constexpr Classes kClass;
 inline bool is(uint8_t c, uint8_t k) { return (kClass.t[c] & k) != 0; }
 
 enum State : uint8_t { S_START, S_FIELD, S_CHUNK, S_DONE, S_FAILED };
-enum Chunk : uint8_t { K_DATA_END, K_SIZE, K_TRAILER };
+enum Chunk : uint8_t { K_SIZE, K_DATA_END, K_TRAILER };  // K_SIZE 0: begin clears
 
 constexpr levee_http_limits kDefaults = {32, 8192, 256, 256, 1024, 100, 65536};
 
@@ -73,8 +74,15 @@ struct levee_http {
   // line takes at least 4 bytes). Follows lim (set_limits).
   uint32_t quiet;
   int32_t mode;
+  // The message state, from `state` to the end: begin() zeroes it as one
+  // block (S_START, K_SIZE, nothing seen), then sets `fresh`.
   State state;
   Chunk chunk;
+  // 1 on a request parser that has seen nothing of its message (state
+  // S_START, scan 0): levee_http_parse may try the whole-head path. Only a
+  // hint: next() clears it, begin() sets it.
+  uint8_t fresh;
+  bool cl_seen, te_seen, te_chunked;
   int err;
   // current token
   size_t line;  // start of the current line, relative to the token start
@@ -83,7 +91,6 @@ struct levee_http {
   uint64_t head;      // bytes of head (or trailers) consumed
   uint32_t fields;    // fields (or trailers) seen
   uint32_t status;
-  bool cl_seen, te_seen, te_chunked;
   uint64_t cl;
 
   void set_limits(const levee_http_limits &l) {
@@ -94,15 +101,9 @@ struct levee_http {
 
   void begin(int32_t m) {
     mode = m;
-    state = S_START;
-    chunk = K_SIZE;
-    err = 0;
-    line = scan = 0;
-    head = 0;
-    fields = 0;
-    status = 0;
-    cl_seen = te_seen = te_chunked = false;
-    cl = 0;
+    static_assert(S_START == 0 && K_SIZE == 0, "begin() starts a message by zeroing its state");
+    memset(&state, 0, sizeof *this - offsetof(levee_http, state));
+    fresh = m == LEVEE_HTTP_MODE_REQUEST;
   }
 
   int fail(int code) {
@@ -136,14 +137,14 @@ struct levee_http {
   };
   bool scan_line(const uint8_t *buf, size_t len, Fast *f) const;
   template <bool Checked>
-  int fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap);
+  __attribute__((hot)) int fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap);
   int next(const uint8_t *buf, size_t len, levee_http_token *tok);
   int start_line(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok);
   template <bool Checked = true>
   int request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e, levee_http_token *tok);
   int field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing);
   template <bool Checked = true>
-  int field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e, levee_http_token *tok, bool framing);
+  __attribute__((always_inline)) int field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e, levee_http_token *tok, bool framing);
   int end_of_head(levee_http_token *tok);
   int chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *size);
 };
@@ -430,6 +431,7 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
   if (request<Checked>(buf, 0, size_t(m - buf), size_t(t - buf), size_t(te - buf), a - 2, tok) < 0) return 0;
   tok->end = uint32_t(a);
   state = S_FIELD;
+  fresh = 0;
   uint64_t field_line = Checked ? max_line() : 0;
   for (uint32_t n = 1; n < cap; n++) {
     const uint8_t *p = buf + a;
@@ -468,6 +470,7 @@ int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
   if (state == S_FAILED) return err;
   if (state == S_DONE) return LEVEE_HTTP_ESTATE;
   if (len < scan) return LEVEE_EINVAL;
+  fresh = 0;
   clear(tok);
   if (state == S_CHUNK && chunk == K_DATA_END) {  // the CRLF closing chunk data
     if (len < 1) return 0;
@@ -600,7 +603,7 @@ int levee_http_init(levee_http *p, int32_t mode) {
   return 0;
 }
 
-int levee_http_reset(levee_http *p) {
+__attribute__((hot)) int levee_http_reset(levee_http *p) {
   if (!p) return LEVEE_EINVAL;
   p->begin(p->mode);
   return 0;
@@ -629,10 +632,11 @@ int levee_http_next(levee_http *p, const uint8_t *buf, size_t len, levee_http_to
   return p->next(buf, len, tok);
 }
 
-int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
+__attribute__((hot)) int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks,
+                                          uint32_t cap) {
   if (!p || !toks || cap == 0 || (!buf && len)) return LEVEE_EINVAL;
   if (len > UINT32_MAX) len = UINT32_MAX;
-  if (p->state == S_START && p->scan == 0 && p->mode == LEVEE_HTTP_MODE_REQUEST) {
+  if (p->fresh) {  // a small head without size checks, a larger one with them
     int n = len <= p->quiet ? p->fast_head<false>(buf, len, toks, cap) : p->fast_head<true>(buf, len, toks, cap);
     if (n > 0) return n;
   }
