@@ -143,7 +143,7 @@ struct levee_http {
   template <bool Checked = true>
   int request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e, levee_http_token *tok);
   int field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing);
-  template <bool Checked = true>
+  template <bool Checked = true, bool Count = true>
   __attribute__((always_inline)) int field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e, levee_http_token *tok, bool framing);
   int end_of_head(levee_http_token *tok);
   int chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *size);
@@ -237,7 +237,7 @@ int levee_http::field(const uint8_t *buf, size_t a, size_t e, levee_http_token *
 
 // A field whose syntax is known good: name [a, n), ':' and OWS, value from
 // v (trailing OWS included) to the CR at e.
-template <bool Checked>
+template <bool Checked, bool Count>
 __attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v,
                                                                size_t e, levee_http_token *tok, bool framing) {
   size_t nlen = n - a;
@@ -245,7 +245,7 @@ __attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *bu
   size_t ve = e;
   while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) ve--;
   if (Checked && ve - v > lim.max_value) return LEVEE_HTTP_ESIZE;
-  if (Checked && ++fields > lim.max_headers) return LEVEE_HTTP_ESIZE;
+  if (Checked && Count && ++fields > lim.max_headers) return LEVEE_HTTP_ESIZE;
   if (framing) {
     const uint8_t *name = buf + a;
     if (iequal(name, nlen, "content-length", 14)) {
@@ -372,6 +372,9 @@ inline uint64_t bytes_below(uint64_t x, uint8_t n) { return (x - kOnes * n) & ~x
 inline uint64_t bytes_equal(uint64_t x, uint8_t c) { return bytes_below(x ^ (kOnes * c), 1); }
 #endif
 
+// Bounded = false: a byte outside the class (the LF that ends the input)
+// comes before e, so the byte loop needs no bound.
+template <bool Bounded>
 inline const uint8_t *scan_value(const uint8_t *p, const uint8_t *e, levee::scan::Find kernel) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (e - p >= 8) {
@@ -385,10 +388,11 @@ inline const uint8_t *scan_value(const uint8_t *p, const uint8_t *e, levee::scan
     return kernel(p, e);
   }
 #endif
-  while (p < e && is(*p, C_VALUE)) p++;  // fewer than 8 bytes left
+  while ((!Bounded || p < e) && is(*p, C_VALUE)) p++;  // fewer than 8 bytes left
   return p;
 }
 
+template <bool Bounded>
 inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::scan::Find kernel) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (e - p >= 8) {
@@ -399,7 +403,7 @@ inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::sca
     return kernel(p, e);
   }
 #endif
-  while (p < e && is(*p, C_TARGET)) p++;  // fewer than 8 bytes left
+  while ((!Bounded || p < e) && is(*p, C_TARGET)) p++;  // fewer than 8 bytes left
   return p;
 }
 
@@ -409,8 +413,12 @@ inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::sca
 // inline. Anything else than a complete, plainly valid head within the
 // limits and cap (a cut, an error, an oversized element) returns 0 with the
 // parser reset, and the caller runs the token loop, which reports exactly.
-// Checked = false when the input is no longer than `quiet`: then no element
-// of the head can exceed its limit, and the size checks are left out.
+// Checked = false when the input is no longer than `quiet` and ends with
+// LF: then no element of the head can exceed its limit, and the size checks
+// are left out; and every class scan (tchar, target, value, OWS) stops at
+// that LF at the latest, so the scans need no bound. Checked = true checks
+// the head size and the field count once, at the end of the head: the
+// head only grows, so a line beyond either limit fails there too.
 template <bool Checked>
 int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
   const levee::scan::Kernels &k = levee::scan::kernels();
@@ -419,13 +427,13 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
   if (len >= 4 && memcmp(buf, "GET ", 4) == 0) {
     m = buf + 3;  // most requests: what the loop finds, with one compare
   } else {
-    while (m < end && is(*m, C_TCHAR)) m++;
+    while ((!Checked || m < end) && is(*m, C_TCHAR)) m++;
   }
-  if (m == buf || m == end || *m != ' ') return 0;
-  const uint8_t *t = m + 1, *te = scan_target(t, end, k.http_target);
+  if (m == buf || (Checked && m == end) || *m != ' ') return 0;
+  const uint8_t *t = m + 1, *te = scan_target<Checked>(t, end, k.http_target);
   if (te == t || end - te < 11 || te[0] != ' ' || version(te + 1) < 0 || te[9] != '\r' || te[10] != '\n') return 0;
   size_t a = size_t(te + 11 - buf);  // the next line, and the head so far
-  if (Checked && (a > max_line() || a > lim.max_head)) return 0;
+  if (Checked && a > max_line()) return 0;
   levee_http_token *tok = toks;
   clear(tok);
   if (request<Checked>(buf, 0, size_t(m - buf), size_t(t - buf), size_t(te - buf), a - 2, tok) < 0) return 0;
@@ -437,8 +445,9 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
     const uint8_t *p = buf + a;
     tok = toks + n;
     clear(tok);
-    if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
-      if (Checked && a + 2 > lim.max_head) break;
+    if (end - p < 2) break;  // a cut line (and unchecked, no scan starts at end)
+    if (p[0] == '\r' && p[1] == '\n') {
+      if (Checked && (a + 2 > lim.max_head || n - 1 > lim.max_headers)) break;
       if (__builtin_expect(cl_seen || te_seen, 0)) {
         if (end_of_head(tok) < 0) break;
       } else {  // end_of_head of a request without framing fields: no body
@@ -450,15 +459,16 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
       return int(n + 1);
     }
     const uint8_t *ne = p;
-    while (ne < end && is(*ne, C_TCHAR)) ne++;
-    if (ne == p || ne == end || *ne != ':') break;
+    while ((!Checked || ne < end) && is(*ne, C_TCHAR)) ne++;
+    if (ne == p || (Checked && ne == end) || *ne != ':') break;
     const uint8_t *v = ne + 1;
-    while (v < end && (*v == ' ' || *v == '\t')) v++;
-    const uint8_t *e = scan_value(v, end, k.http_value);
-    if (end - e < 2 || e[0] != '\r' || e[1] != '\n') break;
+    while ((!Checked || v < end) && (*v == ' ' || *v == '\t')) v++;
+    const uint8_t *e = scan_value<Checked>(v, end, k.http_value);
+    // unchecked, e is before the final LF, and e[1] exists when e[0] is CR
+    if ((Checked && end - e < 2) || e[0] != '\r' || e[1] != '\n') break;
     size_t next = size_t(e + 2 - buf);
-    if (Checked && (next - a > field_line || next > lim.max_head)) break;
-    if (field_at<Checked>(buf, a, size_t(ne - buf), size_t(v - buf), size_t(e - buf), tok, true) < 0) break;
+    if (Checked && next - a > field_line) break;
+    if (field_at<Checked, false>(buf, a, size_t(ne - buf), size_t(v - buf), size_t(e - buf), tok, true) < 0) break;
     tok->end = uint32_t(next);
     a = next;
   }
@@ -637,7 +647,8 @@ __attribute__((hot)) int levee_http_parse(levee_http *p, const uint8_t *buf, siz
   if (!p || !toks || cap == 0 || (!buf && len)) return LEVEE_EINVAL;
   if (len > UINT32_MAX) len = UINT32_MAX;
   if (p->fresh) {  // a small head without size checks, a larger one with them
-    int n = len <= p->quiet ? p->fast_head<false>(buf, len, toks, cap) : p->fast_head<true>(buf, len, toks, cap);
+    int n = len <= p->quiet && len && buf[len - 1] == '\n' ? p->fast_head<false>(buf, len, toks, cap)
+                                                            : p->fast_head<true>(buf, len, toks, cap);
     if (n > 0) return n;
   }
   return parse_tokens(p, buf, len, toks, cap);
