@@ -16,7 +16,7 @@ $(BUILD)/bench/picohttpparser.o: $(PICO_DIR)/picohttpparser.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/bench/http_parse: bench/http/parse.cc bench/http/requests.h include/levee.h $(BUILD)/$(SONAME) $(PICO_OBJ)
+$(BUILD)/bench/http_parse: bench/http/parse.cc bench/http/common.h include/levee.h $(BUILD)/$(SONAME) $(PICO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude $(if $(PICO_DIR),-I$(PICO_DIR),-DLEVEE_BENCH_NO_PICO) -o $@ $< \
 		$(PICO_OBJ) -L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee -lhttp_parser
@@ -36,7 +36,7 @@ HTTP_AB_A ?= $(BUILD)/$(SONAME)
 HTTP_AB_B ?= $(BUILD)/$(SONAME)
 HTTP_AB_RUNS ?= 15
 
-$(BUILD)/bench/http_ab: bench/http/ab.cc bench/http/requests.h include/levee.h $(PICO_OBJ)
+$(BUILD)/bench/http_ab: bench/http/ab.cc bench/http/common.h bench/dl.h include/levee.h $(PICO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -I$(PICO_DIR) -o $@ $< $(PICO_OBJ) -ldl
 

@@ -7,34 +7,22 @@
 // per run; says when the two builds' tokens differ. How the changes of the
 // tiny-request work in docs/bench/http.md were measured.
 // Usage: http_ab LIB_A LIB_B RUNS ITERS
-#include <dlfcn.h>
-#include <time.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "../dl.h"
+#include "common.h"
 #include "levee.h"
-#include "picohttpparser.h"
-#include "requests.h"
 
 namespace {
 
-double cpu_seconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-volatile uint64_t sink;
+using bench_http::cpu_seconds;
+using bench_http::median;
+using bench_http::run_pico;
+using bench_http::sink;
 
 struct Build {
   int (*make)(levee_http **, int32_t);
@@ -43,25 +31,12 @@ struct Build {
   levee_http *p = nullptr;
 };
 
-template <class F>
-void sym(void *h, const char *name, F *out) {
-  *out = reinterpret_cast<F>(dlsym(h, name));
-  if (!*out) {
-    fprintf(stderr, "%s: %s\n", name, dlerror());
-    exit(1);
-  }
-}
-
 Build load(const char *path) {
-  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-  if (!h) {
-    fprintf(stderr, "%s\n", dlerror());
-    exit(1);
-  }
+  void *h = bench::open_build(path);
   Build b;
-  sym(h, "levee_http_new", &b.make);
-  sym(h, "levee_http_reset", &b.reset);
-  sym(h, "levee_http_parse", &b.parse);
+  bench::sym(h, "levee_http_new", &b.make);
+  bench::sym(h, "levee_http_reset", &b.reset);
+  bench::sym(h, "levee_http_parse", &b.parse);
   if (b.make(&b.p, LEVEE_HTTP_MODE_REQUEST) != 0) exit(1);
   return b;
 }
@@ -77,24 +52,6 @@ double run_levee(const Build &bd, const std::string &req, long iters) {
     int n = bd.parse(bd.p, b, req.size(), toks, 64);
     if (n <= 0 || toks[n - 1].type != LEVEE_HTTP_T_BODY_START) abort();
     acc += toks[n - 1].end + toks[n / 2].b_len;
-  }
-  double t1 = cpu_seconds();
-  sink = acc;
-  return double(iters) / (t1 - t0);
-}
-
-double run_pico(const std::string &req, long iters) {
-  const char *method, *path;
-  size_t mlen, plen, nh;
-  int minor;
-  phr_header h[64];
-  double t0 = cpu_seconds();
-  uint64_t acc = 0;
-  for (long i = 0; i < iters; i++) {
-    nh = 64;
-    int n = phr_parse_request(req.data(), req.size(), &method, &mlen, &path, &plen, &minor, h, &nh, 0);
-    if (n != int(req.size())) abort();
-    acc += size_t(n) + h[nh / 2].value_len;
   }
   double t1 = cpu_seconds();
   sink = acc;

@@ -10,10 +10,6 @@
 #include <http_parser.h>
 #include <time.h>
 
-#ifndef LEVEE_BENCH_NO_PICO
-#include "picohttpparser.h"
-#endif
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -22,17 +18,13 @@
 #include <vector>
 
 #include "levee.h"
-#include "requests.h"
+#include "common.h"
 
 namespace {
 
-double cpu_seconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-}
-
-volatile uint64_t sink;
+using bench_http::cpu_seconds;
+using bench_http::median;
+using bench_http::sink;
 
 struct Slices {
   const char *p[64];
@@ -97,27 +89,8 @@ double run_pico(const std::string &req, long iters) {
   (void)req, (void)iters;
   return 0;
 #else
-  const char *method, *path;
-  size_t mlen, plen, nh;
-  int minor;
-  phr_header h[64];
-  double t0 = cpu_seconds();
-  uint64_t acc = 0;
-  for (long i = 0; i < iters; i++) {
-    nh = 64;
-    int n = phr_parse_request(req.data(), req.size(), &method, &mlen, &path, &plen, &minor, h, &nh, 0);
-    if (n != int(req.size())) abort();
-    acc += size_t(n) + h[nh / 2].value_len;
-  }
-  double t1 = cpu_seconds();
-  sink = acc;
-  return iters / (t1 - t0);
+  return bench_http::run_pico(req, iters);
 #endif
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

@@ -1,8 +1,22 @@
-// The request heads of bench-http (parse.cc, ab.cc): "browser", a 705-byte
-// Firefox request with a long Cookie (10 headers); "api", a 336-byte POST
-// with a query, a bearer token, JSON content type and length; "minimal",
-// the 27-byte smallest useful request.
+// What bench-http's two programs (parse.cc, ab.cc) share: the request
+// heads ("browser", a 705-byte Firefox request with a long Cookie, 10
+// headers; "api", a 336-byte POST with a query, a bearer token, JSON
+// content type and length; "minimal", the 27-byte smallest useful request),
+// thread CPU time, the median, and the picohttpparser loop (left out when
+// built with LEVEE_BENCH_NO_PICO).
 #pragma once
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#ifndef LEVEE_BENCH_NO_PICO
+#include "picohttpparser.h"
+#endif
 
 namespace bench_http {
 
@@ -38,5 +52,39 @@ struct Request {
   const char *text;
 };
 inline const Request kRequests[] = {{"browser", kBrowser}, {"api", kApi}, {"minimal", kMinimal}};
+
+inline double cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+inline volatile uint64_t sink;
+
+#ifndef LEVEE_BENCH_NO_PICO
+// Requests per second of phr_parse_request on req (aborts if it fails).
+inline double run_pico(const std::string &req, long iters) {
+  const char *method, *path;
+  size_t mlen, plen, nh;
+  int minor;
+  phr_header h[64];
+  double t0 = cpu_seconds();
+  uint64_t acc = 0;
+  for (long i = 0; i < iters; i++) {
+    nh = 64;
+    int n = phr_parse_request(req.data(), req.size(), &method, &mlen, &path, &plen, &minor, h, &nh, 0);
+    if (n != int(req.size())) abort();
+    acc += size_t(n) + h[nh / 2].value_len;
+  }
+  double t1 = cpu_seconds();
+  sink = acc;
+  return double(iters) / (t1 - t0);
+}
+#endif
 
 }  // namespace bench_http
