@@ -697,7 +697,34 @@ array_first:
   LEVEE_NEXT(i, hand_array_first);
   c = in[i];
   if (c == ']') goto close;
+  if (uint8_t(c - '0') < 10 || c == '-') goto numbers;
   hs = kArrayFirst;
+  goto value_at;
+
+numbers:
+  // An array whose elements so far are numbers (canada.json's [x,y] pairs):
+  // in[i] starts the next element of the innermost container. Number, then
+  // ',' and the next number or ']', without the general states.
+  {
+    size_t at;
+    LEVEE_ROOM();
+    if (parse_number(in, i, end, eof, *tk, &at) != 1) {
+      hs = top->count ? kValue : kArrayFirst;
+      goto handover;
+    }
+    tk++;
+    top->count++;
+    p = at;
+  }
+  LEVEE_NEXT(i, hand_after);
+  if (__builtin_expect(i != p, 0) && !is_ws(in[p])) goto hand_after;
+  c = in[i];
+  if (c != ',') goto close;
+  p = i + 1;
+  LEVEE_NEXT(i, hand_numbers_value);
+  c = in[i];
+  if (uint8_t(c - '0') < 10 || c == '-') goto numbers;
+  hs = kValue;
   goto value_at;
 
 value:  // hs is kValue or kArrayFirst
@@ -801,6 +828,9 @@ colon:
   hs = kValue;
   goto value;
 
+hand_numbers_value:
+  hs = kValue;
+  goto handover;
 hand_in_string:
   hs = kInString;
   goto handover;

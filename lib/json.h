@@ -168,23 +168,20 @@ inline uint8_t *json_put_escape(uint8_t *d, uint8_t c) {
 // Python's repr() of a finite double (dst >= 32 bytes); returns the length.
 size_t json_format_pyfloat(char *dst, double x);
 
-// Decimal to double, correctly rounded, for the JSON tokenizer: the exact
-// fast path of Clinger (1990) and the algorithm of Eisel and Lemire ("Number
-// Parsing at a Gigabyte per Second", 2021) with its table of 128-bit
-// truncated powers of five (lib/json_number.cc). Inline: it is on the hot
-// path of every non-integer number.
+// Decimal to double, correctly rounded, for the JSON tokenizer: the
+// algorithm of Eisel and Lemire ("Number Parsing at a Gigabyte per Second",
+// 2021) with its table of 128-bit truncated powers of five
+// (lib/json_number.cc). Inline: it is on the hot path of every non-integer
+// number.
 constexpr int kJsonMinQ = -342, kJsonMaxQ = 308;
 // The table: for q in [kJsonMinQ, kJsonMaxQ], two words at 2 * (q - kJsonMinQ).
 // Built on first use (json_pow5_build), then read through one atomic load.
 extern std::atomic<const uint64_t *> g_json_pow5;
 const uint64_t *json_pow5_build();
-inline const uint64_t *json_pow5() {
+__attribute__((always_inline)) inline const uint64_t *json_pow5() {
   const uint64_t *t = g_json_pow5.load(std::memory_order_acquire);
   return __builtin_expect(t != nullptr, 1) ? t : json_pow5_build();
 }
-
-constexpr double kJsonPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 inline double json_with_sign(uint64_t bits, bool neg) {
   bits |= uint64_t(neg) << 63;
@@ -204,13 +201,11 @@ __attribute__((always_inline)) inline int json_decimal_to_double(uint64_t w, int
     return 1;
   }
   if (q > kJsonMaxQ) return -1;
-  // Clinger: w and 10^|q| are exact doubles, one rounding.
-  if (w <= (uint64_t(1) << 53) && q >= -22 && q <= 22) {
-    double d = double(w);
-    d = q < 0 ? d / kJsonPow10[-q] : d * kJsonPow10[q];
-    *out = neg ? -d : d;
-    return 1;
-  }
+  // No Clinger fast path first (w <= 2^53, |q| <= 22: one exact division
+  // or product): the test is data-dependent, and canada.json's 16- and
+  // 17-digit coordinates fall on both sides of it at random, so it cost a
+  // mispredicted branch on about one number in five; Eisel-Lemire is exact
+  // for those numbers as well (it cannot be undecided for q in [-27, 55]).
   int lz = __builtin_clzll(w);
   w <<= lz;
   const uint64_t *t = json_pow5() + 2 * (q - kJsonMinQ);

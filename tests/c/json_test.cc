@@ -395,6 +395,56 @@ TEST(Json, DecimalsAtEveryExponentEqualStrtod) {
   }
 }
 
+// Significands of at most 2^53 with |q| <= 22 (the range of Clinger's exact
+// fast path, which levee no longer takes) go through Eisel-Lemire like every
+// other number: random ones, quotients that are exact doubles, and products
+// that lie exactly halfway between two doubles (ties to even) read as strtod
+// reads them.
+TEST(Json, SmallSignificandsWithSmallExponentsEqualStrtod) {
+  std::mt19937_64 rng(7);
+  Json t;
+  char text[96];
+  uint64_t p5[23] = {1};
+  for (int q = 1; q <= 22; q++) p5[q] = p5[q - 1] * 5;
+  auto check = [&](const char *s) {
+    ASSERT_EQ(0, t.parse(s)) << s;
+    double want = strtod(s, nullptr);
+    EXPECT_EQ(0, memcmp(&want, &t.at(0).number, 8)) << s << " got " << t.at(0).number;
+  };
+  for (int i = 0; i < 20000; i++) {
+    uint64_t w = 1 + rng() % (uint64_t(1) << (1 + rng() % 53));
+    int q = int(rng() % 45) - 22;
+    snprintf(text, sizeof text, "%s%llue%d", i % 2 ? "-" : "", (unsigned long long)w, q);
+    check(text);
+    // the same value written with a fraction, as canada.json writes them
+    std::string digits = std::to_string(w);
+    if (q < 0 && size_t(-q) < digits.size()) {
+      digits.insert(digits.size() - size_t(-q), ".");
+      check(digits.c_str());
+    }
+  }
+  for (int q = 1; q <= 22; q++) {
+    for (int k = 0; k < 200; k++) {
+      // t odd with 54 bits and a multiple of 5^q: t * 2^s is halfway between
+      // two doubles; written as w * 10^q with w = t / 5^q * 2^(s - q).
+      uint64_t lo = ((uint64_t(1) << 53) + p5[q] - 1) / p5[q], hi = ((uint64_t(1) << 54) - 1) / p5[q];
+      if (lo > hi) break;
+      uint64_t m = lo + rng() % (hi - lo + 1);
+      if (m % 2 == 0) m = m + 1 <= hi ? m + 1 : m - 1;
+      if (m < lo) continue;
+      int s = q + int(rng() % 3);
+      uint64_t w = m << (s - q);
+      if (w > (uint64_t(1) << 53)) w = m;
+      snprintf(text, sizeof text, "%llue%d", (unsigned long long)w, q);
+      check(text);
+      // and a quotient that is an exact double: (r * 5^q) * 10^-q = r / 2^q
+      uint64_t r = 1 + rng() % ((uint64_t(1) << 53) / p5[q]);
+      snprintf(text, sizeof text, "%llue-%d", (unsigned long long)(r * p5[q]), q);
+      check(text);
+    }
+  }
+}
+
 namespace {
 
 struct Lexer {

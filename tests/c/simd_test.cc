@@ -300,6 +300,42 @@ TEST(SimdJson, NumbersGiveThePortableValues) {
   }
 }
 
+TEST(SimdJson, ArraysOfNumbersGiveThePortableTapeWithAnyByteReplacedAtEveryOffset) {
+  // Stage 2 reads an array that starts with a number in a loop of its own
+  // (number, ',' or ']', number...) and leaves it for anything else: every
+  // byte of such arrays replaced by each probe, at several alignments,
+  // every prefix of the plain document, and arrays left at each element.
+  const std::string doc =
+      "[[-65.613616999999977,43.420273000000009],[-65.625,43.421379000000059], [ 1 , -2 ,3e2] ,[0.5,[7]],"
+      "[8,\"s\"],[9,{\"k\":1}],[10,true,null],[],[-0],[4]]";
+  const char probes[] = {',', ']', '[', '}', '{', ' ', '\n', 'x', '-', '+', '.', 'e', '"', ':', '0', '9', '\0', '\x80'};
+  for (size_t pad : {0, 1, 7, 30}) {
+    std::string padded = std::string(pad, ' ') + doc;
+    json_compare(padded, pad == 0);
+    for (size_t k = pad; k < padded.size(); k++) {
+      for (char probe : probes) {
+        std::string bad = padded;
+        bad[k] = probe;
+        json_compare(bad, false);
+      }
+      json_compare(padded.substr(0, k) + padded.substr(k + 1), false);  // the byte left out
+    }
+  }
+}
+
+TEST(SimdJson, ArraysOfNumbersAtTheDepthLimitGiveThePortableResult) {
+  // The depth is checked when the array opens, before its numbers are read
+  // by stage 2's loop: [[...[1,2]...]] at, just under and just over the
+  // default limit.
+  const int max = int(LEVEE_JSON_MAX_DEPTH);
+  for (int depth : {1, 2, max - 1, max, max + 1}) {
+    std::string s = std::string(size_t(depth), '[') + "1,-2.5" + std::string(size_t(depth), ']');
+    json_compare(s, false);
+    json_compare(std::string(size_t(depth), '[') + "-3.25]" + std::string(size_t(depth - 1), ']'), false);
+    json_compare(std::string(size_t(depth), '[') + "1," + std::string(size_t(depth), ']'), false);
+  }
+}
+
 // ---------------------------------------------------------------- HTTP
 
 namespace {
