@@ -475,9 +475,19 @@ NOASAN static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t 
     raise_new(exc_closed);
     return NULL;
   }
+  /* The last read drained the fd and no readiness came since (the latch
+   * is empty): wait first, as if a read had answered LEVEE_WANT_READ,
+   * rather than make the system call that would (an echo's read right
+   * after its write). */
+  int64_t rc = LEVEE_WANT_READ;
+  int park = !self->r_error && Py_TYPE(self->r_ev) == &StateType &&
+             !((State *)self->r_ev)->has && levee_stream_drained(self->s);
   for (;;) {
-    int64_t rc = levee_stream_read(self->s, scratch, (size_t)n);
-    if (rc > 0) return PyBytes_FromStringAndSize(scratch, (Py_ssize_t)rc);
+    if (!park) {
+      rc = levee_stream_read(self->s, scratch, (size_t)n);
+      if (rc > 0) return PyBytes_FromStringAndSize(scratch, (Py_ssize_t)rc);
+    }
+    park = 0;
     if (rc == LEVEE_WANT_READ && !self->r_error) {
       self->streak = 0;
       PyObject *ev = Py_NewRef(self->r_ev);
