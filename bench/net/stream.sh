@@ -8,6 +8,11 @@
 # trip (user + system, from /proc), which the load of other processes on
 # the machine disturbs much less than the rate.
 #   bench/net/stream.sh LOADGEN BEFORE [RUNS=5] [SECONDS=5] [CONNS=50]
+# With PIN=1 (make bench-net-stream NET_PIN=1) every server runs on CPU 0
+# and the load generator on CPU 1, as a remote client would be: unpinned on
+# a 2-core machine the scheduler often puts both on one CPU, and then its
+# wake-up preemption between the two weighs on the figures as much as the
+# server's own work (docs/bench/net.md).
 set -eu
 cd "$(dirname "$0")/../.."
 loadgen=$1 before=$2 runs=${3:-5} secs=${4:-5} conns=${5:-50}
@@ -20,6 +25,8 @@ if [ ! -e "$btree/build/liblevee.so.0" ]; then
 	make --no-print-directory -C "$btree" -j2 all >/dev/null
 fi
 tick=$(getconf CLK_TCK)
+pin_server=() pin_load=()
+if [ "${PIN:-0}" = 1 ]; then pin_server=(taskset -c 0) pin_load=(taskset -c 1); fi
 
 cpu() { # pid -> user+system clock ticks
 	awk '{print $14 + $15}' "/proc/$1/stat"
@@ -30,9 +37,9 @@ start() { # server tree port out: the server in the background, its pid in $pid
 	(
 		cd "$tree" && eval "$(make --no-print-directory -s env)" && cd "$here"
 		case $server in
-			py-levee) exec /usr/bin/python3 bench/net/echo_levee.py "$port" ;;
-			py-asyncio) exec /usr/bin/python3 bench/net/echo_asyncio.py "$port" ;;
-			*) exec luajit "bench/net/echo_$server.lua" "$port" ;;
+			py-levee) exec "${pin_server[@]}" /usr/bin/python3 bench/net/echo_levee.py "$port" ;;
+			py-asyncio) exec "${pin_server[@]}" /usr/bin/python3 bench/net/echo_asyncio.py "$port" ;;
+			*) exec "${pin_server[@]}" luajit "bench/net/echo_$server.lua" "$port" ;;
 		esac
 	) >"$out" 2>&1 &
 	pid=$!
@@ -56,7 +63,7 @@ run() { # server tree -> "round_trips/s cpu_us_per_round_trip", or "fail"
 		done
 		if [ -n "$ok" ]; then
 			c0=$(cpu "$pid")
-			rate=$("$loadgen" "$port" "$conns" "$secs" 64 2>/dev/null) || rate=0
+			rate=$("${pin_load[@]}" "$loadgen" "$port" "$conns" "$secs" 64 2>/dev/null) || rate=0
 			c1=$(cpu "$pid" 2>/dev/null) || rate=0
 		fi
 		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
@@ -93,8 +100,8 @@ for _ in $(seq "$runs"); do
 		fi
 	done
 done
-printf 'echo: %d connections, 64-byte round trips, %d s, median of %d runs; before = %s\n' \
-	"$conns" "$secs" "$runs" "$rev"
+printf 'echo: %d connections, 64-byte round trips, %d s, median of %d runs; before = %s%s\n' \
+	"$conns" "$secs" "$runs" "$rev" "${pin_load:+; server on CPU 0, load generator on CPU 1}"
 printf '  %-11s %12s %14s %7s   %s\n' server "round trips/s" "server us/rt" failed "runs (round trips/s)"
 declare -A med medc
 for n in "${names[@]}"; do
