@@ -63,15 +63,19 @@ run() { # server tree -> "round_trips/s cpu_us_per_round_trip", or "fail"
 		done
 		if [ -n "$ok" ]; then
 			c0=$(cpu "$pid")
-			rate=$("${pin_load[@]}" "$loadgen" "$port" "$conns" "$secs" 64 2>/dev/null) || rate=0
+			rate=$("${pin_load[@]}" "$loadgen" "$port" "$conns" "$secs" 64 2>"$out.load") || rate=0
 			c1=$(cpu "$pid" 2>/dev/null) || rate=0
 		fi
 		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 		[[ $rate =~ ^[0-9]+$ ]] && [ "$rate" -gt 0 ] && break
 		rate=0
-		echo "  ($server: try $try failed: ${ok:+the load generator failed}${ok:-no ready within 20 s})" >&2
+		if [ -n "$ok" ]; then
+			echo "  ($server: try $try failed: the load generator said: $(head -n 1 "$out.load"))" >&2
+		else
+			echo "  ($server: try $try failed: no ready within 20 s)" >&2
+		fi
 	done
-	rm -f "$out"
+	rm -f "$out" "$out.load"
 	if [ "$rate" -eq 0 ]; then
 		echo fail
 	else
