@@ -9,10 +9,14 @@ the pure-Python path."""
 import os
 import socket
 
+import contextlib
+
 import greenlet
 import pytest
 
 import levee
+
+from conftest import echo  # noqa: E402  (the fixture h comes from conftest too)
 
 
 def drained(r, w):
@@ -23,6 +27,17 @@ def drained(r, w):
     r.write(b"pong")
     assert w.read() == b"pong"
     assert levee.io.lib.levee_stream_drained(r._s) == 1
+
+
+@contextlib.contextmanager
+def switches_out_of(g):
+    """The targets of the greenlet switches out of g while the block runs."""
+    targets = []
+    old = greenlet.settrace(lambda ev, args: targets.append(args[1]) if args[0] is g else None)
+    try:
+        yield targets
+    finally:
+        greenlet.settrace(old)
 
 
 class Reader:
@@ -73,13 +88,8 @@ def test_bytes_the_hub_already_saw_are_read_without_waiting(h, pair):
     w.write(b"seen")
     h.sleep(1)             # a poll round: the readiness is latched
     assert r.r_ev.has
-    switches = []
-    me = greenlet.getcurrent()
-    old = greenlet.settrace(lambda ev, args: switches.append(args) if args[0] is me else None)
-    try:
+    with switches_out_of(greenlet.getcurrent()) as switches:
         assert r.read() == b"seen"
-    finally:
-        greenlet.settrace(old)
     assert switches == []
 
 
@@ -136,15 +146,10 @@ def test_a_read_that_did_not_drain_the_socket_reads_again_without_switching(h, p
     h.continue_()
     if r.r_ev.has:
         r.r_ev.recv()   # no latched readiness: only the rule lets it read at once
-    switches = []
-    me = greenlet.getcurrent()
-    old = greenlet.settrace(lambda ev, args: switches.append(args) if args[0] is me else None)
-    try:
+    with switches_out_of(greenlet.getcurrent()) as switches:
         assert r.read(2) == b"ab"       # all it asked for: maybe more is there
         assert levee.io.lib.levee_stream_drained(r._s) == 0
         assert r.read(2) == b"cd"       # read at once, no poll round
-    finally:
-        greenlet.settrace(old)
     assert switches == []
 
 
@@ -153,13 +158,8 @@ def test_a_read_after_a_drained_read_waits_for_readiness_before_reading(h, pair)
     drained(r, w)
     assert not r.r_ev.has
     w.write(b"unseen")     # in the socket, but no poll round since
-    switches = []
-    me = greenlet.getcurrent()
-    old = greenlet.settrace(lambda ev, args: switches.append(args) if args[0] is me else None)
-    try:
+    with switches_out_of(greenlet.getcurrent()) as switches:
         assert r.read() == b"unseen"
-    finally:
-        greenlet.settrace(old)
     assert len(switches) == 1           # out to the hub once, which woke it
 
 
@@ -168,25 +168,12 @@ def test_a_parked_echo_switches_out_once_per_round_trip(h, pair):
     (to the hub's loop or the next green thread), and its read of the
     request makes none."""
     r, w = pair
-    out = []
-
-    def echo():
-        while True:
-            try:
-                data = r.read()
-            except levee.Closed:
-                return
-            r.write(data)
-
-    g = h.spawn(echo)
+    g = h.spawn(echo, r)
     me = greenlet.getcurrent()
-    old = greenlet.settrace(lambda ev, args: out.append(args[1]) if args[0] is g else None)
-    try:
+    with switches_out_of(g) as out:
         for i in range(100):
             w.write(b"%d" % i)
             assert w.read() == b"%d" % i
-    finally:
-        greenlet.settrace(old)
     assert len(out) == 100
     assert all(t is h._loop or t is me for t in out)
     w.close()
