@@ -404,9 +404,12 @@ int64_t levee_stream_inflight(const levee_stream *s) { return s ? static_cast<in
 int levee_stream_want(const levee_stream *s) { return s ? s->want : 0; }
 
 int levee_stream_drained(levee_stream *s) {
-  if (!s || s->fd < 0 || !s->short_read || !s->t->short_read_drains()) return 0;
-  if (s->drains < 0) s->drains = levee::short_read_drains_fd(s->fd) ? 1 : 0;
-  return s->drains;
+  if (!s || s->fd < 0 || !s->short_read) return 0;  // the per-read path: no call
+  return levee::guard([&]() -> int {
+    if (!s->t->short_read_drains()) return 0;
+    if (s->drains < 0) s->drains = levee::short_read_drains_fd(s->fd) ? 1 : 0;
+    return s->drains;
+  });
 }
 
 int levee_stream_handshake(levee_stream *s) {
