@@ -16,7 +16,7 @@ $(BUILD)/bench/picohttpparser.o: $(PICO_DIR)/picohttpparser.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/bench/http_parse: bench/http/parse.cc include/levee.h $(BUILD)/$(SONAME) $(PICO_OBJ)
+$(BUILD)/bench/http_parse: bench/http/parse.cc bench/http/common.h include/levee.h $(BUILD)/$(SONAME) $(PICO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude $(if $(PICO_DIR),-I$(PICO_DIR),-DLEVEE_BENCH_NO_PICO) -o $@ $< \
 		$(PICO_OBJ) -L$(BUILD) -Wl,-rpath,$(CURDIR)/$(BUILD) -llevee -lhttp_parser
@@ -28,6 +28,22 @@ bench-http: all
 	@$(BUILD)/bench/http_parse $(HTTP_RUNS) $(HTTP_ITERS)
 
 bench: bench-http
+
+# Two builds of the library side by side on the same heads, beside
+# picohttpparser (bench/http/ab.cc; needs PICO_DIR):
+#   make bench-http-ab PICO_DIR=... HTTP_AB_A=old/liblevee.so.0 HTTP_AB_B=build/liblevee.so.0
+HTTP_AB_A ?= $(BUILD)/$(SONAME)
+HTTP_AB_B ?= $(BUILD)/$(SONAME)
+HTTP_AB_RUNS ?= 15
+
+$(BUILD)/bench/http_ab: bench/http/ab.cc bench/http/common.h bench/dl.h include/levee.h $(PICO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -I$(PICO_DIR) -o $@ $< $(PICO_OBJ) -ldl
+
+bench-http-ab: all
+	@test -n "$(PICO_DIR)" || { echo "bench-http-ab: set PICO_DIR=/path/to/picohttpparser"; exit 2; }
+	@$(MAKE) --no-print-directory $(BUILD)/bench/http_ab
+	@$(BUILD)/bench/http_ab $(abspath $(HTTP_AB_A)) $(abspath $(HTTP_AB_B)) $(HTTP_AB_RUNS) $(HTTP_ITERS)
 
 $(BUILD)/bench/keepalive: bench/http/keepalive.c
 	@mkdir -p $(dir $@)

@@ -19,7 +19,7 @@ $(BUILD)/bench/json_tokenizer: bench/json/tokenizer.cc bench/json/timing.h inclu
 JSON_AB_A ?= $(BUILD)/$(SONAME)
 JSON_AB_B ?= $(BUILD)/$(SONAME)
 
-$(BUILD)/bench/json_ab: bench/json/ab.cc bench/json/timing.h include/levee.h
+$(BUILD)/bench/json_ab: bench/json/ab.cc bench/json/timing.h bench/dl.h include/levee.h
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(CXXFLAGS) -Iinclude -o $@ $< -lsimdjson -ldl
 

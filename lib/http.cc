@@ -7,6 +7,8 @@
 // call after "need more" only looks at the new bytes. A complete line is then
 // validated once against table-driven character classes. No allocation after
 // levee_http_new.
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -50,7 +52,7 @@ constexpr Classes kClass;
 inline bool is(uint8_t c, uint8_t k) { return (kClass.t[c] & k) != 0; }
 
 enum State : uint8_t { S_START, S_FIELD, S_CHUNK, S_DONE, S_FAILED };
-enum Chunk : uint8_t { K_DATA_END, K_SIZE, K_TRAILER };
+enum Chunk : uint8_t { K_SIZE, K_DATA_END, K_TRAILER };  // K_SIZE 0: begin clears
 
 constexpr levee_http_limits kDefaults = {32, 8192, 256, 256, 1024, 100, 65536};
 
@@ -66,9 +68,21 @@ inline bool iequal(const uint8_t *s, size_t n, const char *lit, size_t litn) {
 
 struct levee_http {
   levee_http_limits lim;
+  // A head within this many bytes cannot exceed any limit: not the method,
+  // target, name or value limits (each element is shorter than the head),
+  // the line limits (larger than those), max_head, nor max_headers (a field
+  // line takes at least 4 bytes). Follows lim (set_limits).
+  uint32_t quiet;
   int32_t mode;
+  // The message state, from `state` to the end: begin() zeroes it as one
+  // block (S_START, K_SIZE, nothing seen), then sets `fresh`.
   State state;
   Chunk chunk;
+  // 1 on a request parser that has seen nothing of its message (state
+  // S_START, scan 0): levee_http_parse may try the whole-head path. Only a
+  // hint: next() clears it, begin() sets it.
+  uint8_t fresh;
+  bool cl_seen, te_seen, te_chunked;
   int err;
   // current token
   size_t line;  // start of the current line, relative to the token start
@@ -77,20 +91,19 @@ struct levee_http {
   uint64_t head;      // bytes of head (or trailers) consumed
   uint32_t fields;    // fields (or trailers) seen
   uint32_t status;
-  bool cl_seen, te_seen, te_chunked;
   uint64_t cl;
+
+  void set_limits(const levee_http_limits &l) {
+    lim = l;
+    uint64_t q = std::min({lim.max_method, lim.max_uri, lim.max_field, lim.max_value, lim.max_head});
+    quiet = uint32_t(std::min<uint64_t>(q, uint64_t(lim.max_headers) * 4));
+  }
 
   void begin(int32_t m) {
     mode = m;
-    state = S_START;
-    chunk = K_SIZE;
-    err = 0;
-    line = scan = 0;
-    head = 0;
-    fields = 0;
-    status = 0;
-    cl_seen = te_seen = te_chunked = false;
-    cl = 0;
+    static_assert(S_START == 0 && K_SIZE == 0, "begin() starts a message by zeroing its state");
+    memset(&state, 0, sizeof *this - offsetof(levee_http, state));
+    fresh = m == LEVEE_HTTP_MODE_REQUEST;
   }
 
   int fail(int code) {
@@ -123,12 +136,15 @@ struct levee_http {
     size_t n, v, ve, e;
   };
   bool scan_line(const uint8_t *buf, size_t len, Fast *f) const;
-  int fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap);
+  template <bool Checked>
+  __attribute__((hot)) int fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap);
   int next(const uint8_t *buf, size_t len, levee_http_token *tok);
   int start_line(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok);
+  template <bool Checked = true>
   int request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e, levee_http_token *tok);
   int field(const uint8_t *buf, size_t a, size_t e, levee_http_token *tok, bool framing);
-  int field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e, levee_http_token *tok, bool framing);
+  template <bool Checked = true, bool Count = true>
+  __attribute__((always_inline)) int field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e, levee_http_token *tok, bool framing);
   int end_of_head(levee_http_token *tok);
   int chunk_size(const uint8_t *buf, size_t a, size_t e, uint64_t *size);
 };
@@ -189,9 +205,10 @@ int levee_http::start_line(const uint8_t *buf, size_t a, size_t e, levee_http_to
 
 // A request line whose syntax is known good: method [a, m), target [t, te),
 // "HTTP/1.x" at te + 1, CR at e.
+template <bool Checked>
 inline int levee_http::request(const uint8_t *buf, size_t a, size_t m, size_t t, size_t te, size_t e,
                                levee_http_token *tok) {
-  if (m - a > lim.max_method || te - t > lim.max_uri) return LEVEE_HTTP_ESIZE;
+  if (Checked && (m - a > lim.max_method || te - t > lim.max_uri)) return LEVEE_HTTP_ESIZE;
   tok->type = LEVEE_HTTP_T_REQUEST;
   tok->a_off = uint32_t(a);
   tok->a_len = uint32_t(m - a);
@@ -220,14 +237,15 @@ int levee_http::field(const uint8_t *buf, size_t a, size_t e, levee_http_token *
 
 // A field whose syntax is known good: name [a, n), ':' and OWS, value from
 // v (trailing OWS included) to the CR at e.
-__attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v, size_t e,
-                                levee_http_token *tok, bool framing) {
+template <bool Checked, bool Count>
+__attribute__((always_inline)) inline int levee_http::field_at(const uint8_t *buf, size_t a, size_t n, size_t v,
+                                                               size_t e, levee_http_token *tok, bool framing) {
   size_t nlen = n - a;
-  if (nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
+  if (Checked && nlen > lim.max_field) return LEVEE_HTTP_ESIZE;
   size_t ve = e;
   while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) ve--;
-  if (ve - v > lim.max_value) return LEVEE_HTTP_ESIZE;
-  if (++fields > lim.max_headers) return LEVEE_HTTP_ESIZE;
+  if (Checked && ve - v > lim.max_value) return LEVEE_HTTP_ESIZE;
+  if (Checked && Count && ++fields > lim.max_headers) return LEVEE_HTTP_ESIZE;
   if (framing) {
     const uint8_t *name = buf + a;
     if (iequal(name, nlen, "content-length", 14)) {
@@ -354,6 +372,9 @@ inline uint64_t bytes_below(uint64_t x, uint8_t n) { return (x - kOnes * n) & ~x
 inline uint64_t bytes_equal(uint64_t x, uint8_t c) { return bytes_below(x ^ (kOnes * c), 1); }
 #endif
 
+// Bounded = false: a byte outside the class (the LF that ends the input)
+// comes before e, so the byte loop needs no bound.
+template <bool Bounded>
 inline const uint8_t *scan_value(const uint8_t *p, const uint8_t *e, levee::scan::Find kernel) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (e - p >= 8) {
@@ -367,10 +388,11 @@ inline const uint8_t *scan_value(const uint8_t *p, const uint8_t *e, levee::scan
     return kernel(p, e);
   }
 #endif
-  while (p < e && is(*p, C_VALUE)) p++;  // fewer than 8 bytes left
+  while ((!Bounded || p < e) && is(*p, C_VALUE)) p++;  // fewer than 8 bytes left
   return p;
 }
 
+template <bool Bounded>
 inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::scan::Find kernel) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (e - p >= 8) {
@@ -381,7 +403,7 @@ inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::sca
     return kernel(p, e);
   }
 #endif
-  while (p < e && is(*p, C_TARGET)) p++;  // fewer than 8 bytes left
+  while ((!Bounded || p < e) && is(*p, C_TARGET)) p++;  // fewer than 8 bytes left
   return p;
 }
 
@@ -391,6 +413,13 @@ inline const uint8_t *scan_target(const uint8_t *p, const uint8_t *e, levee::sca
 // inline. Anything else than a complete, plainly valid head within the
 // limits and cap (a cut, an error, an oversized element) returns 0 with the
 // parser reset, and the caller runs the token loop, which reports exactly.
+// Checked = false when the input is no longer than `quiet` and ends with
+// LF: then no element of the head can exceed its limit, and the size checks
+// are left out; and every class scan (tchar, target, value, OWS) stops at
+// that LF at the latest, so the scans need no bound. Checked = true checks
+// the head size and the field count once, at the end of the head: the
+// head only grows, so a line beyond either limit fails there too.
+template <bool Checked>
 int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
   const levee::scan::Kernels &k = levee::scan::kernels();
   const uint8_t *end = buf + len;
@@ -398,48 +427,49 @@ int levee_http::fast_head(const uint8_t *buf, size_t len, levee_http_token *toks
   if (len >= 4 && memcmp(buf, "GET ", 4) == 0) {
     m = buf + 3;  // most requests: what the loop finds, with one compare
   } else {
-    while (m < end && is(*m, C_TCHAR)) m++;
+    while ((!Checked || m < end) && is(*m, C_TCHAR)) m++;
   }
-  if (m == buf || m == end || *m != ' ') return 0;
-  const uint8_t *t = m + 1, *te = scan_target(t, end, k.http_target);
+  if (m == buf || (Checked && m == end) || *m != ' ') return 0;
+  const uint8_t *t = m + 1, *te = scan_target<Checked>(t, end, k.http_target);
   if (te == t || end - te < 11 || te[0] != ' ' || version(te + 1) < 0 || te[9] != '\r' || te[10] != '\n') return 0;
-  size_t a = size_t(te + 11 - buf);  // the next line
-  if (a > max_line() || a > lim.max_head) return 0;
+  size_t a = size_t(te + 11 - buf);  // the next line, and the head so far
+  if (Checked && a > max_line()) return 0;
   levee_http_token *tok = toks;
   clear(tok);
-  if (request(buf, 0, size_t(m - buf), size_t(t - buf), size_t(te - buf), a - 2, tok) < 0) return 0;
+  if (request<Checked>(buf, 0, size_t(m - buf), size_t(t - buf), size_t(te - buf), a - 2, tok) < 0) return 0;
   tok->end = uint32_t(a);
   state = S_FIELD;
-  uint64_t hd = a;  // head, kept in a register until the end
-  uint64_t field_line = max_line();
+  fresh = 0;
+  uint64_t field_line = Checked ? max_line() : 0;
   for (uint32_t n = 1; n < cap; n++) {
     const uint8_t *p = buf + a;
     tok = toks + n;
     clear(tok);
-    if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
-      if (hd + 2 > lim.max_head) break;
+    if (end - p < 2) break;  // a cut line (and unchecked, no scan starts at end)
+    if (p[0] == '\r' && p[1] == '\n') {
+      if (Checked && (a + 2 > lim.max_head || n - 1 > lim.max_headers)) break;
       if (__builtin_expect(cl_seen || te_seen, 0)) {
         if (end_of_head(tok) < 0) break;
       } else {  // end_of_head of a request without framing fields: no body
         tok->type = LEVEE_HTTP_T_BODY_START;
         state = S_DONE;
       }
-      head = hd + 2;
+      head = a + 2;
       tok->end = uint32_t(a + 2);
       return int(n + 1);
     }
     const uint8_t *ne = p;
-    while (ne < end && is(*ne, C_TCHAR)) ne++;
-    if (ne == p || ne == end || *ne != ':') break;
+    while ((!Checked || ne < end) && is(*ne, C_TCHAR)) ne++;
+    if (ne == p || (Checked && ne == end) || *ne != ':') break;
     const uint8_t *v = ne + 1;
-    while (v < end && (*v == ' ' || *v == '\t')) v++;
-    const uint8_t *e = scan_value(v, end, k.http_value);
-    if (end - e < 2 || e[0] != '\r' || e[1] != '\n') break;
+    while ((!Checked || v < end) && (*v == ' ' || *v == '\t')) v++;
+    const uint8_t *e = scan_value<Checked>(v, end, k.http_value);
+    // unchecked, e is before the final LF, and e[1] exists when e[0] is CR
+    if ((Checked && end - e < 2) || e[0] != '\r' || e[1] != '\n') break;
     size_t next = size_t(e + 2 - buf);
-    if (next - a > field_line || hd + (next - a) > lim.max_head) break;
-    if (field_at(buf, a, size_t(ne - buf), size_t(v - buf), size_t(e - buf), tok, true) < 0) break;
+    if (Checked && next - a > field_line) break;
+    if (field_at<Checked, false>(buf, a, size_t(ne - buf), size_t(v - buf), size_t(e - buf), tok, true) < 0) break;
     tok->end = uint32_t(next);
-    hd += next - a;
     a = next;
   }
   begin(mode);
@@ -450,6 +480,7 @@ int levee_http::next(const uint8_t *buf, size_t len, levee_http_token *tok) {
   if (state == S_FAILED) return err;
   if (state == S_DONE) return LEVEE_HTTP_ESTATE;
   if (len < scan) return LEVEE_EINVAL;
+  fresh = 0;
   clear(tok);
   if (state == S_CHUNK && chunk == K_DATA_END) {  // the CRLF closing chunk data
     if (len < 1) return 0;
@@ -567,7 +598,7 @@ int levee_http_new(levee_http **out, int32_t mode) {
   if (!out || (mode != LEVEE_HTTP_MODE_REQUEST && mode != LEVEE_HTTP_MODE_RESPONSE)) return LEVEE_EINVAL;
   return levee::guard([&] {
     auto *p = new levee_http;
-    p->lim = kDefaults;
+    p->set_limits(kDefaults);
     p->begin(mode);
     *out = p;
     return 0;
@@ -582,7 +613,7 @@ int levee_http_init(levee_http *p, int32_t mode) {
   return 0;
 }
 
-int levee_http_reset(levee_http *p) {
+__attribute__((hot)) int levee_http_reset(levee_http *p) {
   if (!p) return LEVEE_EINVAL;
   p->begin(p->mode);
   return 0;
@@ -590,10 +621,12 @@ int levee_http_reset(levee_http *p) {
 
 int levee_http_limits_set(levee_http *p, const levee_http_limits *l) {
   if (!p || !l) return LEVEE_EINVAL;
+  levee_http_limits now = p->lim;
   const uint32_t *src = &l->max_method;
-  uint32_t *dst = &p->lim.max_method;
+  uint32_t *dst = &now.max_method;
   for (size_t i = 0; i < sizeof *l / sizeof(uint32_t); i++)
     if (src[i]) dst[i] = src[i];
+  p->set_limits(now);
   return 0;
 }
 
@@ -609,11 +642,13 @@ int levee_http_next(levee_http *p, const uint8_t *buf, size_t len, levee_http_to
   return p->next(buf, len, tok);
 }
 
-int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks, uint32_t cap) {
+__attribute__((hot)) int levee_http_parse(levee_http *p, const uint8_t *buf, size_t len, levee_http_token *toks,
+                                          uint32_t cap) {
   if (!p || !toks || cap == 0 || (!buf && len)) return LEVEE_EINVAL;
   if (len > UINT32_MAX) len = UINT32_MAX;
-  if (p->state == S_START && p->scan == 0 && p->mode == LEVEE_HTTP_MODE_REQUEST) {
-    int n = p->fast_head(buf, len, toks, cap);
+  if (p->fresh) {  // a small head without size checks, a larger one with them
+    int n = len <= p->quiet && len && buf[len - 1] == '\n' ? p->fast_head<false>(buf, len, toks, cap)
+                                                            : p->fast_head<true>(buf, len, toks, cap);
     if (n > 0) return n;
   }
   return parse_tokens(p, buf, len, toks, cap);

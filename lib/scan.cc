@@ -50,15 +50,15 @@ const uint8_t *plain_portable(const uint8_t *p, const uint8_t *e) {
   while (p < e && kTable.plain[*p]) p++;
   return p;
 }
-const uint8_t *token_portable(const uint8_t *p, const uint8_t *e) {
+__attribute__((hot)) const uint8_t *token_portable(const uint8_t *p, const uint8_t *e) {
   while (p < e && kTable.token[*p]) p++;
   return p;
 }
-const uint8_t *target_portable(const uint8_t *p, const uint8_t *e) {
+__attribute__((hot)) const uint8_t *target_portable(const uint8_t *p, const uint8_t *e) {
   while (p < e && kTable.target[*p]) p++;
   return p;
 }
-const uint8_t *value_portable(const uint8_t *p, const uint8_t *e) {
+__attribute__((hot)) const uint8_t *value_portable(const uint8_t *p, const uint8_t *e) {
   while (p < e && kTable.value[*p]) p++;
   return p;
 }
@@ -394,11 +394,11 @@ LEVEE_SSE LEVEE_OVERREAD const uint8_t *ws_sse42(const uint8_t *p, const uint8_t
 LEVEE_SSE LEVEE_OVERREAD const uint8_t *plain_sse42(const uint8_t *p, const uint8_t *e) {
   return find16<Plain16>(p, e, plain_portable);
 }
-LEVEE_SSE LEVEE_OVERREAD const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) { return find16<Token16>(p, e, token_portable); }
-LEVEE_SSE LEVEE_OVERREAD const uint8_t *target_sse42(const uint8_t *p, const uint8_t *e) {
+LEVEE_SSE LEVEE_OVERREAD __attribute__((hot)) const uint8_t *token_sse42(const uint8_t *p, const uint8_t *e) { return find16<Token16>(p, e, token_portable); }
+LEVEE_SSE LEVEE_OVERREAD __attribute__((hot)) const uint8_t *target_sse42(const uint8_t *p, const uint8_t *e) {
   return find16<Target16>(p, e, target_portable);
 }
-LEVEE_SSE LEVEE_OVERREAD const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) { return find16<Value16>(p, e, value_portable); }
+LEVEE_SSE LEVEE_OVERREAD __attribute__((hot)) const uint8_t *value_sse42(const uint8_t *p, const uint8_t *e) { return find16<Value16>(p, e, value_portable); }
 
 LEVEE_SSE inline uint64_t bits16(__m128i a, __m128i b, __m128i c, __m128i d) {
   return uint64_t(uint32_t(_mm_movemask_epi8(a)) | uint32_t(_mm_movemask_epi8(b)) << 16) |
@@ -574,11 +574,11 @@ LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *ws_avx2(const uint8_t *p, const uint8_t
 LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *plain_avx2(const uint8_t *p, const uint8_t *e) {
   return find32<Plain32>(p, e, plain_portable);
 }
-LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) { return find32<Token32>(p, e, token_portable); }
-LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *target_avx2(const uint8_t *p, const uint8_t *e) {
+LEVEE_AVX2 LEVEE_OVERREAD __attribute__((hot)) const uint8_t *token_avx2(const uint8_t *p, const uint8_t *e) { return find32<Token32>(p, e, token_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD __attribute__((hot)) const uint8_t *target_avx2(const uint8_t *p, const uint8_t *e) {
   return find32<Target32>(p, e, target_portable);
 }
-LEVEE_AVX2 LEVEE_OVERREAD const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) { return find32<Value32>(p, e, value_portable); }
+LEVEE_AVX2 LEVEE_OVERREAD __attribute__((hot)) const uint8_t *value_avx2(const uint8_t *p, const uint8_t *e) { return find32<Value32>(p, e, value_portable); }
 
 #define LEVEE_AVX2_INDEX __attribute__((target("avx2,bmi,pclmul"), optimize("no-tree-slp-vectorize")))
 

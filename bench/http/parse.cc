@@ -10,10 +10,6 @@
 #include <http_parser.h>
 #include <time.h>
 
-#ifndef LEVEE_BENCH_NO_PICO
-#include "picohttpparser.h"
-#endif
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -22,43 +18,13 @@
 #include <vector>
 
 #include "levee.h"
+#include "common.h"
 
 namespace {
 
-const char *kBrowser =
-    "GET /wp-content/uploads/2010/03/hello-kitty-darth-vader-pink.jpg HTTP/1.1\r\n"
-    "Host: www.kittyhell.com\r\n"
-    "User-Agent: Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10_6_8; ja-JP-mac; rv:1.9.2.3) "
-    "Gecko/20100401 Firefox/3.6.3 Pathtraq/0.9\r\n"
-    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
-    "Accept-Language: ja,en-us;q=0.7,en;q=0.3\r\n"
-    "Accept-Encoding: gzip,deflate\r\n"
-    "Accept-Charset: Shift_JIS,utf-8;q=0.7,*;q=0.7\r\n"
-    "Keep-Alive: 115\r\n"
-    "Connection: keep-alive\r\n"
-    "Cookie: wp_ozh_wsa_visits=2; wp_ozh_wsa_visit_lasttime=xxxxxxxxxx; "
-    "__utma=xxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.x; "
-    "__utmz=xxxxxxxxx.xxxxxxxxxx.x.x.utmccn=(referral)|utmcsr=reader.livedoor.com|utmcct=/reader/|utmcmd=referral\r\n"
-    "\r\n";
-const char *kApi =
-    "POST /api/v1/users/12345/orders?expand=items&limit=50 HTTP/1.1\r\n"
-    "Host: api.example.com\r\n"
-    "User-Agent: python-requests/2.31.0\r\n"
-    "Accept: application/json\r\n"
-    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
-    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\r\n"
-    "Content-Type: application/json\r\n"
-    "Content-Length: 128\r\n"
-    "\r\n";
-const char *kMinimal = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-
-double cpu_seconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-}
-
-volatile uint64_t sink;
+using bench_http::cpu_seconds;
+using bench_http::median;
+using bench_http::sink;
 
 struct Slices {
   const char *p[64];
@@ -123,27 +89,8 @@ double run_pico(const std::string &req, long iters) {
   (void)req, (void)iters;
   return 0;
 #else
-  const char *method, *path;
-  size_t mlen, plen, nh;
-  int minor;
-  phr_header h[64];
-  double t0 = cpu_seconds();
-  uint64_t acc = 0;
-  for (long i = 0; i < iters; i++) {
-    nh = 64;
-    int n = phr_parse_request(req.data(), req.size(), &method, &mlen, &path, &plen, &minor, h, &nh, 0);
-    if (n != int(req.size())) abort();
-    acc += size_t(n) + h[nh / 2].value_len;
-  }
-  double t1 = cpu_seconds();
-  sink = acc;
-  return iters / (t1 - t0);
+  return bench_http::run_pico(req, iters);
 #endif
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace
@@ -151,16 +98,16 @@ double median(std::vector<double> v) {
 int main(int argc, char **argv) {
   int runs = argc > 1 ? atoi(argv[1]) : 7;
   long iters = argc > 2 ? atol(argv[2]) : 1000000;
-  struct {
-    const char *name;
-    std::string req;
-  } inputs[] = {{"browser", kBrowser}, {"api", kApi}, {"minimal", kMinimal}};
   static const char *level_names[] = {"portable", "sse4.2", "avx2"};
   int best = levee_simd_detected();
   printf("requests per second (median of %d runs of %ld requests, thread CPU time)\n", runs, iters);
   printf("%-8s %5s %12s %12s %12s  %-26s %s\n", "request", "bytes", "levee", "picohttp", "http_parser",
          "levee/picohttpparser", "levee/http_parser");
-  for (auto &in : inputs) {
+  for (const auto &r : bench_http::kRequests) {
+    struct {
+      const char *name;
+      std::string req;
+    } in = {r.name, r.text};
     std::vector<std::vector<double>> lv(size_t(best) + 1);
     std::vector<double> pico, hp;
     for (int r = 0; r < runs; r++) {  // interleaved, so all see the same machine load

@@ -6,7 +6,6 @@
 // per parser); says when the two tapes differ. How the stage 1 / stage 2
 // changes in docs/bench/json.md were measured.
 // Usage: ab LIB_A LIB_B RUNS FILE...
-#include <dlfcn.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../dl.h"
 #include "levee.h"
 #include "timing.h"
 
@@ -32,26 +32,13 @@ struct Build {
   levee_json *j = nullptr;
 };
 
-template <class F>
-void sym(void *h, const char *name, F *out) {
-  *out = reinterpret_cast<F>(dlsym(h, name));
-  if (!*out) {
-    fprintf(stderr, "%s: %s\n", name, dlerror());
-    exit(1);
-  }
-}
-
 Build load(const char *path) {
-  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-  if (!h) {
-    fprintf(stderr, "%s\n", dlerror());
-    exit(1);
-  }
+  void *h = bench::open_build(path);
   Build b;
-  sym(h, "levee_json_new", &b.make);
-  sym(h, "levee_json_parse", &b.parse);
-  sym(h, "levee_json_count", &b.count);
-  sym(h, "levee_json_tape", &b.tape);
+  bench::sym(h, "levee_json_new", &b.make);
+  bench::sym(h, "levee_json_parse", &b.parse);
+  bench::sym(h, "levee_json_count", &b.count);
+  bench::sym(h, "levee_json_tape", &b.tape);
   if (b.make(&b.j) != 0) exit(1);
   return b;
 }

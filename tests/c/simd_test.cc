@@ -320,10 +320,14 @@ std::string http_token(const uint8_t *b, const levee_http_token &t) {
 // time (the line path), at the level in force: each as its tokens (offsets
 // from the first byte) and how it ended ("end" after a body token, else the
 // code of the call that stopped). Both must be equal; returns the bulk one.
-std::string http_read(int32_t mode, const std::string &s) {
+// With `lim`, both read under those limits.
+std::string http_read(int32_t mode, const std::string &s, const levee_http_limits *lim = nullptr) {
   Guarded g(s);
   levee_http *p = nullptr;
   EXPECT_EQ(0, levee_http_new(&p, mode));
+  if (lim) {
+    EXPECT_EQ(0, levee_http_limits_set(p, lim));
+  }
   std::vector<levee_http_token> toks(256);
   int n = levee_http_parse(p, g.data, s.size(), toks.data(), uint32_t(toks.size()));
   std::string bulk;
@@ -364,19 +368,21 @@ std::string http_read(int32_t mode, const std::string &s) {
 
 // Every vector level gives what the portable level gives (and within each
 // level the bulk and token reads agree); with `prefixes`, for every prefix
-// of s too.
-void http_compare(int32_t mode, const std::string &s, bool prefixes) {
+// of s too. Returns the portable level's reading of the whole of s.
+std::string http_compare(int32_t mode, const std::string &s, bool prefixes, const levee_http_limits *lim = nullptr) {
   LevelGuard keep;
   size_t from = prefixes ? 0 : s.size();
+  std::string want;
   for (size_t n = from; n <= s.size(); n++) {
     std::string cut = s.substr(0, n);
-    ASSERT_EQ(LEVEE_SIMD_PORTABLE, levee_simd_set_level(LEVEE_SIMD_PORTABLE));
-    std::string want = http_read(mode, cut);
+    EXPECT_EQ(LEVEE_SIMD_PORTABLE, levee_simd_set_level(LEVEE_SIMD_PORTABLE));
+    want = http_read(mode, cut, lim);
     for (int level : vector_levels()) {
-      ASSERT_EQ(level, levee_simd_set_level(level));
-      ASSERT_EQ(want, http_read(mode, cut)) << "level " << level << " input " << hex(cut);
+      EXPECT_EQ(level, levee_simd_set_level(level));
+      EXPECT_EQ(want, http_read(mode, cut, lim)) << "level " << level << " input " << hex(cut);
     }
   }
+  return want;
 }
 
 std::string random_bytes_of(std::mt19937 &rng, size_t n, const std::string &alphabet) {
@@ -471,4 +477,102 @@ TEST(SimdHttp, LimitsGiveThePortableErrorsAtEveryLevel) {
   std::string many = "GET / HTTP/1.1\r\n";
   for (int i = 0; i < 101; i++) many += "H" + std::to_string(i) + ": v\r\n";
   http_compare(LEVEE_HTTP_MODE_REQUEST, many + "\r\n", false);
+}
+
+namespace {
+
+// A short request head (mostly under 64 bytes): the shapes the quiet path
+// (a head that cannot exceed any limit, read without the size checks) takes.
+std::string tiny_request(std::mt19937 &rng) {
+  static const std::string targets = vchars();
+  static const std::string values = vchars() + " \t\x80\xff";
+  std::string s = rng() % 2 ? "GET" : random_bytes_of(rng, 1 + rng() % 6, kTchars);
+  s += " " + random_bytes_of(rng, 1 + rng() % 10, targets) + " HTTP/1." + char('0' + rng() % 2) + "\r\n";
+  size_t nf = rng() % 4;
+  for (size_t i = 0; i < nf; i++) {
+    switch (rng() % 6) {
+      case 0: s += "Content-Length: " + std::to_string(rng() % 100) + "\r\n"; break;
+      case 1: s += "Transfer-Encoding: chunked\r\n"; break;
+      default:
+        s += random_bytes_of(rng, 1 + rng() % 6, kTchars) + ":" + std::string(rng() % 3, ' ') +
+             random_bytes_of(rng, rng() % 8, values) + std::string(rng() % 2, ' ') + "\r\n";
+    }
+  }
+  s += "\r\n";
+  if (rng() % 3 == 0) s.insert(rng() % s.size(), 1, kHttpHostile[rng() % kHttpHostile.size()]);
+  if (rng() % 4 == 0) s += "x";  // a byte of body or of the next request
+  return s;
+}
+
+// Limits that every element of a head of n bytes fits (so a read of those n
+// bytes may skip the size checks), with member `which` (in the order of
+// levee_http_limits) set to `value`.
+levee_http_limits limits_around(size_t n, size_t which, uint32_t value) {
+  uint32_t all = uint32_t(n ? n : 1);
+  levee_http_limits l = {all, all, all, all, all, (all + 3) / 4, all};
+  (&l.max_method)[which] = value;
+  return l;
+}
+
+}  // namespace
+
+TEST(SimdHttp, TinyHeadsReadAsTheTokenLoopWithEveryLimitAtEveryValue) {
+  // Each limit from 1 to past the head's length: at the length and above
+  // the whole-head path reads without size checks, below it with them;
+  // both must give the token loop's tokens and verdict.
+  std::mt19937 rng(7);
+  for (int i = 0; i < 150; i++) {
+    std::string s = tiny_request(rng);
+    std::string plain = http_compare(LEVEE_HTTP_MODE_REQUEST, s, false);
+    for (size_t which = 0; which < sizeof(levee_http_limits) / sizeof(uint32_t); which++) {
+      uint32_t top = which == 5 ? uint32_t(s.size() / 4 + 2) : uint32_t(s.size() + 1);
+      for (uint32_t v = 1; v <= top; v++) {
+        levee_http_limits l = limits_around(s.size(), which, v);
+        std::string got = http_compare(LEVEE_HTTP_MODE_REQUEST, s, false, &l);
+        if (v >= top - 1) {
+          EXPECT_EQ(plain, got) << "limit " << which << " = " << v << " on " << hex(s);
+        }
+      }
+    }
+  }
+}
+
+TEST(SimdHttp, EveryPrefixOfTinyHeadsAgreesUnderLimitsAtTheirLength) {
+  std::mt19937 rng(8);
+  for (int i = 0; i < 200; i++) {
+    std::string s = tiny_request(rng);
+    levee_http_limits l = limits_around(s.size(), 0, uint32_t(s.size()));
+    http_compare(LEVEE_HTTP_MODE_REQUEST, s, true, &l);
+  }
+}
+
+TEST(SimdHttp, HostileBytesAtEveryOffsetOfTheMinimalRequest) {
+  // Every byte of the 27-byte request replaced by each hostile byte, and
+  // inserted before it: each head reads as the token loop reads it, with
+  // the default limits (the quiet path) and with limits of its length.
+  const std::string base = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  for (size_t at = 0; at < base.size(); at++) {
+    for (char bad : kHttpHostile) {
+      for (std::string s : {base.substr(0, at) + bad + base.substr(at + 1), base.substr(0, at) + bad + base.substr(at)}) {
+        http_compare(LEVEE_HTTP_MODE_REQUEST, s, false);
+        levee_http_limits l = limits_around(s.size(), 0, uint32_t(s.size()));
+        http_compare(LEVEE_HTTP_MODE_REQUEST, s, false, &l);
+      }
+    }
+  }
+}
+
+TEST(SimdHttp, ManyMinimalFieldsCountAgainstMaxHeadersAtEveryValue) {
+  // "a:\r\n" is the shortest field line (4 bytes), what the quiet path's
+  // bound on the header count rests on.
+  for (size_t k : {1, 2, 5, 16, 40}) {
+    std::string s = "G / HTTP/1.1\r\n";
+    for (size_t i = 0; i < k; i++) s += "a:\r\n";
+    s += "\r\n";
+    for (uint32_t v = 1; v <= uint32_t(k + 1); v++) {
+      levee_http_limits l = limits_around(s.size(), 5, v);
+      std::string got = http_compare(LEVEE_HTTP_MODE_REQUEST, s, false, &l);
+      EXPECT_EQ(v >= k, got.size() >= 3 && got.compare(got.size() - 3, 3, "end") == 0) << k << " fields, max " << v;
+    }
+  }
 }
