@@ -291,12 +291,15 @@ int encode(levee_buffer *b, const levee_h1_out *o, uint32_t ctx, Encoded *res) {
   }
   bool has_date = false, app_close = false;
   bool app_length = false;
+  bool special = false;  // a framing or Connection field: written with care below
   uint64_t app_len = 0;
   auto scan = [&](const levee_h1_field &f) -> int {
     if (!is_token(f.name, f.name_len)) return LEVEE_EINVAL;
     if (f.value_len && !f.value) return LEVEE_EINVAL;
     if (!clean_value(f.value, f.value_len)) return LEVEE_EINVAL;
-    switch (kind_of(f.name, f.name_len)) {
+    FieldKind kind = kind_of(f.name, f.name_len);
+    if (kind != K_OTHER && kind != K_DATE) special = true;
+    switch (kind) {
       case K_DATE: has_date = true; break;
       case K_CONNECTION:
         if (has_close(f.value, f.value_len)) app_close = true;
@@ -385,7 +388,7 @@ int encode(levee_buffer *b, const levee_h1_out *o, uint32_t ctx, Encoded *res) {
     w.crlf();
   }
   auto field = [&](const levee_h1_field &f) {
-    switch (kind_of(f.name, f.name_len)) {
+    switch (special ? kind_of(f.name, f.name_len) : K_OTHER) {
       case K_LENGTH:
       case K_TE: return;  // levee writes the framing
       case K_CONNECTION:
@@ -501,10 +504,12 @@ void give_back(levee_buffer *b, BufferCache &c = buffer_cache) {
   levee_buffer_release(b);
 }
 
-// gives an empty b a cached buffer, when there is one
+// gives an empty b a cached buffer, when there is one (the thread-local
+// lookup, a call in a shared library, only for a b without memory)
 void take(levee_buffer *b) {
+  if (b->buf) return;
   BufferCache &c = buffer_cache;
-  if (b->buf || !c.n) return;
+  if (!c.n) return;
   b->buf = c.bufs[--c.n];
   b->cap = levee::buffer_capacity(1);
   b->off = 0;

@@ -37,6 +37,73 @@ describe("h.http serve(handler)", function()
     serve:close()
   end)
 
+  it("idle connections hold no buffers but the last 64 to go idle, and those until the reaper's pass", function()
+    local L = require("levee.lib")
+    local h = levee.Hub()
+    -- keepalive 4000 ms: the reaper passes every second
+    local _, serve = h.http:listen({port = 0, keepalive_timeout = 4000})
+    serve:serve(hello)
+    local function holding()
+      local n = 0
+      for c in pairs(serve.conns) do
+        if L.levee_buffer_cap(L.levee_h1_rbuf(c.h)) > 0 then n = n + 1 end
+      end
+      return n
+    end
+    local clients, buf = {}, levee.d.Buffer(4096)
+    for i = 1, 70 do
+      local _, c = h.stream:dial({port = serve:port(), timeout = 2000})
+      c:write("GET /" .. i .. " HTTP/1.1\r\nHost: x\r\n\r\n")
+      repeat assert.is_nil(c:readinto(buf)) until buf:peek():find("hello /" .. i, 1, true)
+      buf:trim()
+      clients[i] = c
+    end
+    h:sleep(5)
+    assert.equal(70, serve.nconns)
+    assert.equal(64, holding())
+    -- a connection that keeps its buffers answers its next request as before
+    clients[70]:write("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")
+    repeat assert.is_nil(clients[70]:readinto(buf)) until buf:peek():find("hello /again", 1, true)
+    h:sleep(1100)
+    assert.equal(0, holding())
+    for i = 1, #clients do clients[i]:close() end
+    serve:close()
+  end)
+
+  it("a streamed answer to a pipelined request waits for the answer before it", function()
+    local h = levee.Hub()
+    local _, serve = h.http:listen({port = 0})
+    local slow_sent, waited = false, nil
+    h:spawn(function()
+      for conn in serve do
+        h:spawn(function()
+          for req in conn do
+            h:spawn(function()
+              if req.path == "/slow" then
+                h:sleep(50)
+                req.response:send({Status(200), {}, "slow\n"})
+                slow_sent = true
+              else
+                -- runs first: send returns once the answer before it went out
+                waited = not slow_sent
+                assert.is_nil(req.response:send({Status(200), {}}))
+                assert.is_true(slow_sent)
+                assert.is_nil(req.response:send("stream"))
+                req.response:close()
+              end
+            end)
+          end
+        end)
+      end
+    end)
+    local out = raw(h, serve:port(),
+      "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert.is_true(waited)
+    local a, b = out:find("slow", 1, true), out:find("6\r\nstream\r\n0\r\n\r\n", 1, true)
+    assert.truthy(a and b and a < b)
+    serve:close()
+  end)
+
   it("a handler that waits for another connection's request holds up no connection behind it", function()
     -- the three requests arrive together, so one green thread takes them in
     -- turn; /wait blocks until /wake runs, which it must not hold up

@@ -30,9 +30,9 @@ local C_due, C_state, C_discard, C_request = L.levee_h1_due, L.levee_h1_state, L
   L.levee_h1_request
 local C_inflight, C_drain = L.levee_h1_inflight, L.levee_h1_drain
 local HEAD, NEED = L.LEVEE_H1_HEAD, L.LEVEE_H1_NEED
-local R_DONE = L.LEVEE_H1_R_DONE
+local R_DONE, R_END, R_INPUT = L.LEVEE_H1_R_DONE, L.LEVEE_H1_R_END, L.LEVEE_H1_R_INPUT
 local S_CLOSE, S_PARTIAL, S_IDLE = L.LEVEE_H1_S_CLOSE, L.LEVEE_H1_S_PARTIAL, L.LEVEE_H1_S_IDLE
-local S_DRAINED = L.LEVEE_H1_S_DRAINED
+local S_DRAINED, S_OUTPUT = L.LEVEE_H1_S_DRAINED, L.LEVEE_H1_S_OUTPUT
 local C_release = L.levee_h1_release
 local BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE = L.LEVEE_H1_BODY_LENGTH, L.LEVEE_H1_BODY_CHUNKED,
   L.LEVEE_H1_BODY_CLOSE
@@ -127,17 +127,18 @@ local function wake(self, req)
   end
 end
 
--- After a response completed: write it now, unless the loop thread will
--- ask for the next pipelined request (already buffered) and write then.
--- The last response of a connection that ends closes it.
-local function after_complete(self, req)
+-- After a response completed (rc: the engine's R_* flags for it, with
+-- R_END and R_INPUT from its state): write it now, unless the loop thread
+-- will ask for the next pipelined request (already buffered) and write
+-- then. The last response of a connection that ends closes it.
+local function after_complete(self, req, rc)
   wake(self, req)
-  if band(C_state(self.h), S_CLOSE) ~= 0 then
+  if band(rc, R_END) ~= 0 then
     local err = H.flush(self)
     self:close()
     return err
   end
-  if self.hub:current() == self._loop_co and H.buffered(self.h) > 0 then return nil end
+  if band(rc, R_INPUT) ~= 0 and self.hub:current() == self._loop_co then return nil end
   local err = H.flush(self)
   if not err and self._hup and not self.conn.r_ev.co and C_inflight(self.h) == 0
       and H.buffered(self.h) == 0 then
@@ -158,6 +159,20 @@ local function wait_turn(self, req)
   if self.closed then return CLOSED end
 end
 
+-- Waits for req's turn and writes its response head (the engine refused
+-- it with EAGAIN: a streamed response to a request that is not due yet)
+-- -> the engine's result, or an error value.
+local function respond_in_turn(conn, req, status, headers, body)
+  while true do
+    local err = wait_turn(conn, req)
+    if err then return err end
+    if not W.response(status.code, status.reason, headers, body) then return EINVAL end
+    local rc = C_respond(conn.h, req._id, W.OUT)
+    W.release()
+    if rc ~= E_AGAIN then return rc end
+  end
+end
+
 -- send(v): the first send is {status, headers, body}; later sends are
 -- chunks (string, or a number of bytes the app writes to req.conn itself).
 function Request:send(v)
@@ -173,20 +188,19 @@ function Request:send(v)
     local bt = type(body)
     if body ~= nil and bt ~= "string" and bt ~= "number" and bt ~= "cdata" then return EINVAL end
     if (bt == "number" or bt == "cdata") and (body < 0 or body % 1 ~= 0) then return EINVAL end
-    local rc
-    while true do
-      if not W.response(status.code, status.reason, headers, body) then return EINVAL end
-      rc = C_respond(h, self._id, W.OUT)
-      W.release()
-      if rc ~= E_AGAIN then break end
-      -- a streamed response waits for its turn
-      local err = wait_turn(conn, self)
-      if err then return err end
+    if not W.response(status.code, status.reason, headers, body) then return EINVAL end
+    local rc = C_respond(h, self._id, W.OUT)
+    W.release()
+    if rc == E_AGAIN then
+      -- a streamed response waits for its turn (a loop of its own: a loop
+      -- on the common path would make LuaJIT end its traces here)
+      rc = respond_in_turn(conn, self, status, headers, body)
     end
+    if type(rc) ~= "number" then return rc end
     if rc < 0 then return failure(rc) end
     if band(rc, R_DONE) ~= 0 then
       self._state = "done"
-      return after_complete(conn, self)
+      return after_complete(conn, self, rc)
     end
     if body == nil then
       self._state = "chunked"
@@ -223,7 +237,7 @@ function Request:close()
   local rc = C_finish(h, self._id)
   if rc < 0 then return failure(rc) end
   self._state = "done"
-  return after_complete(conn, self)
+  return after_complete(conn, self, rc)
 end
 
 -- send_json(value[, status=200[, headers]]) -> err: the value encoded as
@@ -506,6 +520,8 @@ local function conn_state(r_ev, self)
   return setmetatable(r_ev, ConnState)
 end
 
+local WEAK_KEYS = {__mode = "k"}
+
 -- closes parked connections past their deadline, and gives back the
 -- buffers of the others (one green thread per server)
 local function reaper(server)
@@ -514,6 +530,7 @@ local function reaper(server)
   period = math.max(5, math.min(1000, period))
   while not (server.closed and server.nconns == 0) do
     hub:sleep(period)
+    server._hot, server._nhot = setmetatable({}, WEAK_KEYS), 0  -- released below
     local now = tonumber(hub:now())
     for conn, deadline in pairs(server.conns) do
       if deadline ~= true then  -- parked: false (no timeout) or the deadline
@@ -544,6 +561,28 @@ local function park(c, ms)
     server.hub:spawn(reaper, server)
   end
   return true
+end
+
+-- serve(): an idle connection keeps no buffer memory (its buffers,
+-- tokenizer and exchange queue go back to the engine's per-thread cache),
+-- except the last HOT connections to go idle since the reaper's last pass,
+-- which keep theirs: under a steady load the same connections come back
+-- at once, and taking everything from the cache again cost about 500
+-- instructions per request. Released now rather than by the reaper:
+-- 10,000 connections answered at once would otherwise hold their buffers
+-- at the same time, and the allocator keeps that peak; this way at most
+-- HOT connections (16 KB each) hold them between two passes.
+local HOT = 64
+local function idle_memory(server, c, h)
+  local hot = server._hot
+  if hot[c] then return end
+  local n = server._nhot
+  if n < HOT then
+    hot[c] = true
+    server._nhot = n + 1
+  else
+    C_release(h)
+  end
 end
 
 -- serve(): skips what is left of a body the handler did not read -> true,
@@ -583,54 +622,59 @@ local C_read = L.levee_h1_read
 -- queue is empty. One loop, straight-line in the common case (the JIT
 -- compiles it as one trace): take a connection, the read its readiness
 -- asked for, a head, the handler, a write, park, the next connection.
+-- Between connections `c` is NONE, not nil: a loop variable that changes
+-- type makes LuaJIT give up compiling that exit (each connection's turn
+-- then ran in the interpreter).
+local NONE = {}
 local function serve_queue(server, handler, me)
-  local rq = server._rq
-  local c, h
+  local rq, conns = server._rq, server.conns
+  local c = NONE
   while true do
-    if not c then
+    if c == NONE then
       local i = server._rh
       if i >= server._rt then return end
       c = rq[i]
       rq[i] = nil
       server._rh = i + 1
-      if server.conns[c] == nil then
-        c = nil  -- closed while it waited
+      if conns[c] == nil then
+        c = NONE  -- closed while it waited
       else
-        h = c.h
-        server.conns[c] = true
+        conns[c] = true
         c._loop_co = me
-        C_read(h, c.conn.s)  -- readiness was reported (EOF and errors: the engine knows)
+        C_read(c.h, c.conn.s)  -- readiness was reported (EOF and errors: the engine knows)
       end
     else
+      local h = c.h
       local rc = C_next(h, MSG, TOKS, NTOKS)
       if rc == HEAD then
         local req = new_request(c)
-        if not handle(c, req, handler) or (C_discard(h) ~= 1 and not skip_body(c)) then c = nil end
+        if not handle(c, req, handler) or (C_discard(h) ~= 1 and not skip_body(c)) then c = NONE end
       elseif rc == NEED then
+        -- NEED carries the engine's state in MSG.flags; responses to
+        -- pipelined requests went into the buffer together
+        local st = MSG.flags
+        if band(st, S_OUTPUT) ~= 0 then
+          if H.flush(c) then st = 0 else st = C_state(h) end
+        end
         local idle = false
-        if H.flush_pending(c) or server.conns[c] == nil then
-          c = nil
+        if conns[c] == nil then
+          c = NONE
         else
-          idle = band(C_state(h), S_IDLE_DRAINED) == S_IDLE_DRAINED
+          idle = band(st, S_IDLE_DRAINED) == S_IDLE_DRAINED
         end
         if idle and c._draining then
           c:close()
-          c = nil
-        elseif c then
+          c = NONE
+        elseif c ~= NONE then
           if idle then
-            -- an idle connection keeps no buffer memory (freed now rather
-            -- than by the reaper: 10,000 connections answered at once would
-            -- otherwise hold their buffers at the same time, and the
-            -- allocator keeps that peak; the engine keeps freed buffers
-            -- for the next connection)
-            C_release(h)
-            if park(c, server._keepalive_timeout) then c = nil end
+            idle_memory(server, c, h)
+            if park(c, server._keepalive_timeout) then c = NONE end
           end
-          if c and not more(c) then c = nil end
+          if c ~= NONE and not more(c) then c = NONE end
         end
       else
         ended(c)
-        c = nil
+        c = NONE
       end
     end
   end
@@ -749,6 +793,7 @@ function Server:serve(handler)
   self._handler = handler
   self._workers = {}
   self._rq, self._rh, self._rt, self._runner, self._started = {}, 1, 1, false, false
+  self._hot, self._nhot = setmetatable({}, WEAK_KEYS), 0
   self.hub:_tick_hook(check, self)
   self.hub:spawn(function()
     for c in self do

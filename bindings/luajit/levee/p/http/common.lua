@@ -57,36 +57,51 @@ local function put(n, k, v)
   return n + 1
 end
 
+-- one entry of a headers table into FIELDS at n -> the next n, or nil
+local function field(n, k, v)
+  if type(k) ~= "string" then return nil end
+  local t = type(v)
+  if t == "string" then return put(n, k, v) end
+  if t == "number" then return put(n, k, anchor(numstr(v))) end
+  if t ~= "table" then return nil end
+  for i = 1, #v do
+    local s = v[i]
+    if type(s) ~= "string" then
+      if type(s) ~= "number" then return nil end
+      s = anchor(numstr(s))
+    end
+    n = put(n, k, s)
+  end
+  return n
+end
+
 -- fields(headers) -> count, or nil for an entry that is not a header (a
 -- name that is not a string, a value that is not a string, number or list
 -- of them). headers is a plain table (a list value repeats the field) or a
--- d.Map. The engine checks names and values.
+-- d.Map. The engine checks names and values. The first two entries are
+-- taken without a loop: most responses have a few headers, and a loop
+-- here ends the JIT's trace of the response path (every value the
+-- handler made is then allocated for the next trace to read).
 local function fields(headers)
-  local n = 0
   if headers == nil then return 0 end
+  local n = 0
   if type(headers) == "cdata" then
     for name, value in headers:iter() do n = put(n, name, value) end
     return n
   end
-  for k, v in pairs(headers) do
-    if type(k) ~= "string" then return nil end
-    local t = type(v)
-    if t == "string" then
-      n = put(n, k, v)
-    elseif t == "number" then
-      n = put(n, k, anchor(numstr(v)))
-    elseif t == "table" then
-      for i = 1, #v do
-        local s = v[i]
-        if type(s) ~= "string" then
-          if type(s) ~= "number" then return nil end
-          s = anchor(numstr(s))
-        end
-        n = put(n, k, s)
-      end
-    else
-      return nil
-    end
+  local k, v = next(headers)
+  if k == nil then return 0 end
+  n = field(0, k, v)
+  if not n then return nil end
+  k, v = next(headers, k)
+  if k == nil then return n end
+  n = field(n, k, v)
+  if not n then return nil end
+  k, v = next(headers, k)
+  while k ~= nil do
+    n = field(n, k, v)
+    if not n then return nil end
+    k, v = next(headers, k)
   end
   return n
 end
