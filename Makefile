@@ -106,10 +106,13 @@ PYEXT_SUFFIX = $$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var
 # functions cost a type check per access); sanitizer builds keep them.
 PYEXT_NDEBUG = $(if $(SANITIZE),,-DNDEBUG)
 PYEXT_INCLUDE = $$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+# greenlet.h (greenlet's C API) ships inside the greenlet package; a module
+# that includes it checks __has_include and falls back without it.
+PYEXT_GREENLET = $$($(PYTHON) -c 'import greenlet, os; print(os.path.dirname(greenlet.__file__))' 2>/dev/null || echo .)
 
 $(BUILD)/obj/pyext/%.stamp: bindings/python/ext/%.c include/levee.h $(BUILD)/$(SONAME)
 	@mkdir -p $(dir $@) $(PYEXT_DIR)
-	$(CC) -std=c11 -shared -fPIC -fvisibility=hidden -Wall -Wextra $(PYEXT_NDEBUG) -Iinclude -I"$(PYEXT_INCLUDE)" \
+	$(CC) -std=c11 -shared -fPIC -fvisibility=hidden -Wall -Wextra $(PYEXT_NDEBUG) -Iinclude -I"$(PYEXT_INCLUDE)" -isystem "$(PYEXT_GREENLET)" \
 		-ffile-prefix-map=$(CURDIR)=. $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) \
 		-o $(PYEXT_DIR)/$*$(PYEXT_SUFFIX) $< -L$(BUILD) -llevee
 	touch $@

@@ -13,9 +13,11 @@ bench-net: all $(BUILD)/bench/loadgen
 # Echo before and after io moved onto levee_stream (issue 12). NET_BEFORE is
 # the last commit before the move; any revision works.
 NET_BEFORE ?= d0c654a
+# NET_PIN=1: servers on CPU 0, the load generator on CPU 1 (bench/net/stream.sh)
+NET_PIN ?= 0
 bench-net-stream: all $(BUILD)/bench/loadgen
 	@$(MAKE) --no-print-directory bench-deps
-	@bench/net/stream.sh $(BUILD)/bench/loadgen $(NET_BEFORE) $(NET_RUNS)
+	@PIN=$(NET_PIN) bench/net/stream.sh $(BUILD)/bench/loadgen $(NET_BEFORE) $(NET_RUNS)
 
 bench-net-idle: all $(BUILD)/bench/loadgen
 	@bench/net/idle.sh $(BUILD)/bench/loadgen 10000

@@ -1877,7 +1877,8 @@ int levee_stream_fd(const levee_stream *s);
 /* Reads up to n bytes into dst. Returns the bytes read (> 0; 0 only for
  * n 0), LEVEE_CLOSED at end of input, LEVEE_WANT_READ (or, under TLS,
  * LEVEE_WANT_WRITE), LEVEE_EBADF for a closed stream, LEVEE_EINVAL (NULL
- * dst with n > 0), or the read error (LEVEE_ECONNRESET, ...). */
+ * dst with n > 0), or the read error (LEVEE_ECONNRESET, ...). n 0 reads
+ * nothing and forgets what the last read said (levee_stream_drained). */
 int64_t levee_stream_read(levee_stream *s, void *dst, size_t n);
 
 /* Reads into buf's tail and commits what arrived (bump). n > 0: first
@@ -1944,6 +1945,22 @@ int64_t levee_stream_inflight(const levee_stream *s);
  * answer LEVEE_WANT_READ, so a caller may wait for readability first and
  * save the system call), 0 when the transport may hold more (TLS). */
 int levee_stream_want(const levee_stream *s);
+
+/* 1 when the last read through s drained its fd, so that the next read
+ * would answer LEVEE_WANT_READ until the fd turns readable again (new
+ * bytes, end of input or an error come with a new readiness edge from the
+ * hub): that read returned fewer bytes than asked, or LEVEE_WANT_READ, on
+ * a stream socket or a pipe with the plain transport, and nothing read
+ * the fd since. 0 otherwise: more may be there (a full read, a tty, a
+ * datagram socket, a file, TLS, which may hold decrypted bytes), or the
+ * last read ended the input or failed. A caller that saw no readiness
+ * since that read may wait for it before reading, saving the system call
+ * that would answer LEVEE_WANT_READ. A caller that reads the fd other than
+ * through s (recvmsg for a passed fd, say) calls levee_stream_read(s,
+ * NULL, 0) after, which forgets the drained state. The first call for a
+ * stream may ask the kernel what the fd is (getsockopt, fstat); the answer
+ * is kept. 0 for NULL or a closed stream. */
+int levee_stream_drained(levee_stream *s);
 
 /* One step of the transport's handshake: 0 when done (the plain transport
  * has none), LEVEE_WANT_READ / LEVEE_WANT_WRITE, LEVEE_EBADF, or the

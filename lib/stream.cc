@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -124,8 +125,23 @@ int64_t gather(levee_stream *s, Entries entries, Done done) {
 // Records what a read of n answering r says about the fd: the readiness to
 // wait for, or (plain fds) that a short read drained it.
 inline void after_read(levee_stream *s, int64_t r, size_t n) {
-  if (is_want(r) || (r > 0 && static_cast<size_t>(r) < n && s->t->short_read_drains()))
+  bool short_read = r > 0 && static_cast<size_t>(r) < n;
+  if (is_want(r) || (short_read && s->t->short_read_drains()))
     s->want = r > 0 ? LEVEE_WANT_READ : static_cast<int>(r);
+  s->short_read = short_read || r == LEVEE_WANT_READ;
+}
+
+// Whether a read that returns fewer bytes than asked leaves nothing on fd
+// until new bytes arrive (and with them a new readiness edge): true for a
+// stream socket and a pipe; false for a tty (a canonical read stops at the
+// end of a line), a datagram or seqpacket socket (one message per read)
+// and anything else.
+bool short_read_drains_fd(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) return type == SOCK_STREAM;
+  struct stat st;
+  return errno == ENOTSOCK && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
 void close_pipe(levee_stream *s) {
@@ -144,12 +160,17 @@ int detach(levee_stream *s) {
   close_pipe(s);
   s->fd = -1;
   s->want = 0;
+  s->short_read = false;
+  s->drains = -1;
   return fd;
 }
 
 }  // namespace
 
-void stream_set_transport(levee_stream *s, std::unique_ptr<Transport> t) { s->t = std::move(t); }
+void stream_set_transport(levee_stream *s, std::unique_ptr<Transport> t) {
+  s->t = std::move(t);
+  s->short_read = false;  // the new transport may hold bytes already
+}
 
 Transport *stream_transport(levee_stream *s) { return s->t.get(); }
 
@@ -209,7 +230,10 @@ int levee_stream_fd(const levee_stream *s) { return s ? s->fd : -1; }
 int64_t levee_stream_read(levee_stream *s, void *dst, size_t n) {
   if (int e = unusable(s)) return e;
   s->want = 0;
-  if (!n) return 0;
+  if (!n) {
+    s->short_read = false;  // the caller read the fd another way
+    return 0;
+  }
   if (!dst) return LEVEE_EINVAL;
   int64_t r = s->t->read(s->fd, dst, n);
   levee::after_read(s, r, n);
@@ -330,6 +354,7 @@ int64_t levee_stream_splice(levee_stream *s, levee_stream *src, size_t n) {
   if (int e = unusable(src)) return e;
   s->want = 0;
   if (!s->t->raw() || !src->t->raw()) return LEVEE_ENOTSUP;
+  src->short_read = false;  // splice reads src without saying whether it drained it
 #ifdef __linux__
   if (!n) return 0;
   if (s->pipe[0] < 0 && pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK) < 0) return levee::last_errno_code();
@@ -378,10 +403,20 @@ int64_t levee_stream_inflight(const levee_stream *s) { return s ? static_cast<in
 
 int levee_stream_want(const levee_stream *s) { return s ? s->want : 0; }
 
+int levee_stream_drained(levee_stream *s) {
+  if (!s || s->fd < 0 || !s->short_read) return 0;  // the per-read path: no call
+  return levee::guard([&]() -> int {
+    if (!s->t->short_read_drains()) return 0;
+    if (s->drains < 0) s->drains = levee::short_read_drains_fd(s->fd) ? 1 : 0;
+    return s->drains;
+  });
+}
+
 int levee_stream_handshake(levee_stream *s) {
   return levee::guard([&]() -> int {
     if (int e = unusable(s)) return e;
     s->want = 0;
+    s->short_read = false;  // a handshake reads the fd, and may keep bytes
     int r = s->t->handshake(s->fd);
     if (is_want(r)) s->want = r;
     return r;

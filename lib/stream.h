@@ -84,4 +84,12 @@ struct levee_stream {
   std::unique_ptr<levee::Transport> t;
   int pipe[2] = {-1, -1};  // splice(2) through this, made on first use
   size_t inflight = 0;     // bytes in that pipe not yet written to fd
+  // The last read through the stream stopped short of what it asked for,
+  // or answered LEVEE_WANT_READ, and nothing read the fd since (see
+  // levee_stream_drained, which decides whether that means drained).
+  bool short_read = false;
+  // Whether a short read of this fd drains it: -1 not known yet (learnt on
+  // the first levee_stream_drained that needs it), 0 no (a tty, a datagram
+  // socket, a file), 1 yes (a stream socket or a pipe).
+  int8_t drains = -1;
 };

@@ -8,12 +8,16 @@ cq:wrap(function()
   for conn in srv:clients() do
     cq:wrap(function()
       conn:setmode("b", "b")
-      while true do
-        local data = conn:xread(-65536, "b")
-        if not data then break end
-        conn:write(data)
-        conn:flush()
-      end
+      -- a reset by the load generator at its end raises here: that ends
+      -- this connection, not the server (whose CPU time is read after)
+      pcall(function()
+        while true do
+          local data = conn:xread(-65536, "b")
+          if not data then break end
+          conn:write(data)
+          conn:flush()
+        end
+      end)
       conn:close()
     end)
   end

@@ -8,6 +8,11 @@
 # trip (user + system, from /proc), which the load of other processes on
 # the machine disturbs much less than the rate.
 #   bench/net/stream.sh LOADGEN BEFORE [RUNS=5] [SECONDS=5] [CONNS=50]
+# With PIN=1 (make bench-net-stream NET_PIN=1) every server runs on CPU 0
+# and the load generator on CPU 1, as a remote client would be: unpinned on
+# a 2-core machine the scheduler often puts both on one CPU, and then its
+# wake-up preemption between the two weighs on the figures as much as the
+# server's own work (docs/bench/net.md).
 set -eu
 cd "$(dirname "$0")/../.."
 loadgen=$1 before=$2 runs=${3:-5} secs=${4:-5} conns=${5:-50}
@@ -20,37 +25,69 @@ if [ ! -e "$btree/build/liblevee.so.0" ]; then
 	make --no-print-directory -C "$btree" -j2 all >/dev/null
 fi
 tick=$(getconf CLK_TCK)
+pin_server=() pin_load=()
+if [ "${PIN:-0}" = 1 ]; then pin_server=(taskset -c 0) pin_load=(taskset -c 1); fi
 
 cpu() { # pid -> user+system clock ticks
 	awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
-run() { # server tree -> "round_trips/s cpu_us_per_round_trip"
-	local server=$1 tree=$2 port=$((20000 + RANDOM % 20000)) out pid c0 c1 rate
-	out=$(mktemp)
+start() { # server tree port out: the server in the background, its pid in $pid
+	local server=$1 tree=$2 port=$3 out=$4
 	(
 		cd "$tree" && eval "$(make --no-print-directory -s env)" && cd "$here"
 		case $server in
-			py-levee) exec /usr/bin/python3 bench/net/echo_levee.py "$port" ;;
-			py-asyncio) exec /usr/bin/python3 bench/net/echo_asyncio.py "$port" ;;
-			*) exec luajit "bench/net/echo_$server.lua" "$port" ;;
+			py-levee) exec "${pin_server[@]}" /usr/bin/python3 bench/net/echo_levee.py "$port" ;;
+			py-asyncio) exec "${pin_server[@]}" /usr/bin/python3 bench/net/echo_asyncio.py "$port" ;;
+			*) exec "${pin_server[@]}" luajit "bench/net/echo_$server.lua" "$port" ;;
 		esac
 	) >"$out" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.05; done
-	c0=$(cpu "$pid")
-	rate=$("$loadgen" "$port" "$conns" "$secs" 64 || echo 0)
-	c1=$(cpu "$pid")
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-	rm -f "$out"
-	awk -v r="$rate" -v c=$((c1 - c0)) -v t="$tick" -v s="$secs" \
-		'BEGIN { printf "%d %.2f\n", r, (r > 0 ? c / t * 1e6 / (r * s) : 0) }'
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# A server that does not say "ready" within 20 s (a loaded machine) or
+# exits, or a load generator that fails, is no measurement: the server is
+# started again on another port (3 tries). A run that never worked answers
+# "fail" and is left out of the medians (the failed column counts them).
+run() { # server tree -> "round_trips/s cpu_us_per_round_trip", or "fail"
+	local server=$1 tree=$2 port out pid c0 c1 rate try ok
+	out=$(mktemp)
+	for try in 1 2 3; do
+		port=$((20000 + RANDOM % 20000))
+		start "$server" "$tree" "$port" "$out"
+		ok= rate=0
+		for _ in $(seq 400); do
+			if grep -q ready "$out"; then ok=1; break; fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if [ -n "$ok" ]; then
+			c0=$(cpu "$pid")
+			rate=$("${pin_load[@]}" "$loadgen" "$port" "$conns" "$secs" 64 2>"$out.load") || rate=0
+			c1=$(cpu "$pid" 2>/dev/null) || rate=0
+		fi
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+		[[ $rate =~ ^[0-9]+$ ]] && [ "$rate" -gt 0 ] && break
+		rate=0
+		if [ -n "$ok" ]; then
+			echo "  ($server: try $try failed: the load generator said: $(head -n 1 "$out.load"))" >&2
+		else
+			echo "  ($server: try $try failed: no ready within 20 s)" >&2
+		fi
+	done
+	rm -f "$out" "$out.load"
+	if [ "$rate" -eq 0 ]; then
+		echo fail
+	else
+		awk -v r="$rate" -v c=$((c1 - c0)) -v t="$tick" -v s="$secs" \
+			'BEGIN { printf "%d %.2f\n", r, c / t * 1e6 / (r * s) }'
+	fi
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
 
 names=(lua-before lua-after luv cqueues py-before py-after py-asyncio)
-declare -A rates cpus
+declare -A rates cpus fails
 for _ in $(seq "$runs"); do
 	for n in "${names[@]}"; do
 		case $n in
@@ -60,18 +97,23 @@ for _ in $(seq "$runs"); do
 			py-after) r=$(run py-levee "$here") ;;
 			*) r=$(run "$n" "$here") ;;
 		esac
-		rates[$n]+="${r% *} " cpus[$n]+="${r#* } "
+		if [ "$r" = fail ]; then
+			fails[$n]=$((${fails[$n]:-0} + 1))
+		else
+			rates[$n]+="${r% *} " cpus[$n]+="${r#* } "
+		fi
 	done
 done
-printf 'echo: %d connections, 64-byte round trips, %d s, median of %d runs; before = %s\n' \
-	"$conns" "$secs" "$runs" "$rev"
-printf '  %-11s %12s %14s   %s\n' server "round trips/s" "server us/rt" "runs (round trips/s)"
+printf 'echo: %d connections, 64-byte round trips, %d s, median of %d runs; before = %s%s\n' \
+	"$conns" "$secs" "$runs" "$rev" "${pin_load:+; server on CPU 0, load generator on CPU 1}"
+printf '  %-11s %12s %14s %7s   %s\n' server "round trips/s" "server us/rt" failed "runs (round trips/s)"
 declare -A med medc
 for n in "${names[@]}"; do
-	med[$n]=$(tr ' ' '\n' <<<"${rates[$n]}" | grep . | median)
-	medc[$n]=$(tr ' ' '\n' <<<"${cpus[$n]}" | grep . | median)
-	printf '  %-11s %12s %14s   %s\n' "$n" "${med[$n]}" "${medc[$n]}" "${rates[$n]% }"
+	med[$n]=$(tr ' ' '\n' <<<"${rates[$n]:-}" | grep . | median)
+	medc[$n]=$(tr ' ' '\n' <<<"${cpus[$n]:-}" | grep . | median)
+	printf '  %-11s %12s %14s %7s   %s\n' "$n" "${med[$n]}" "${medc[$n]}" "${fails[$n]:-0}" "${rates[$n]:-none}"
 done
+echo "  (failed: runs whose server never said ready, or whose load failed, in 3 tries; not in the medians)"
 best=$(( med[luv] > med[cqueues] ? med[luv] : med[cqueues] ))
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 printf '  LuaJIT after / before      %s rate, %s CPU per round trip (before / after)\n' \

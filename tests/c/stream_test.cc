@@ -160,6 +160,112 @@ TEST_F(Stream, AShortReadOfAPlainFdSaysItDrainedTheFd) {
   levee_buffer_free(lb);
 }
 
+TEST_F(Stream, DrainedHoldsFromAShortReadUntilTheNextReadAcrossWrites) {
+  levee_stream *a, *b;
+  pair(&a, &b);
+  char buf[16];
+  EXPECT_EQ(0, levee_stream_drained(b)) << "nothing was read yet";
+  ASSERT_EQ(6, levee_stream_write(a, "abcdef", 6));
+  EXPECT_EQ(4, levee_stream_read(b, buf, 4));
+  EXPECT_EQ(0, levee_stream_drained(b)) << "a full read may have left bytes";
+  EXPECT_EQ(2, levee_stream_read(b, buf, sizeof buf));
+  EXPECT_EQ(1, levee_stream_drained(b));
+  // A write (the echo's) does not make the fd readable: still drained.
+  ASSERT_EQ(2, levee_stream_write(b, "ef", 2));
+  EXPECT_EQ(1, levee_stream_drained(b));
+  EXPECT_EQ(LEVEE_WANT_READ, levee_stream_read(b, buf, sizeof buf));
+  EXPECT_EQ(1, levee_stream_drained(b));
+  // Bytes that arrive since do not change it (they come with an edge);
+  // the read that takes them does.
+  ASSERT_EQ(3, levee_stream_write(a, "xyz", 3));
+  EXPECT_EQ(1, levee_stream_drained(b));
+  EXPECT_EQ(3, levee_stream_read(b, buf, 3));
+  EXPECT_EQ(0, levee_stream_drained(b));
+  // A zero-length read forgets a drained state (the fd was read another way).
+  EXPECT_EQ(LEVEE_WANT_READ, levee_stream_read(b, buf, sizeof buf));
+  EXPECT_EQ(1, levee_stream_drained(b));
+  EXPECT_EQ(0, levee_stream_read(b, nullptr, 0));
+  EXPECT_EQ(0, levee_stream_drained(b));
+  // So does reading into a buffer that the bytes fill.
+  levee_buffer *lb;
+  ASSERT_EQ(0, levee_buffer_new(&lb, 0));
+  ASSERT_EQ(1, levee_stream_write(a, "q", 1));
+  EXPECT_EQ(1, levee_stream_read_buffer(b, lb, 0));
+  EXPECT_EQ(1, levee_stream_drained(b));
+  ASSERT_EQ(2, levee_stream_write(a, "qq", 2));
+  EXPECT_EQ(1, levee_stream_read_buffer(b, lb, 1));
+  EXPECT_EQ(0, levee_stream_drained(b));
+  levee_buffer_free(lb);
+  // End of input is not drained: the next read answers at once.
+  EXPECT_EQ(2, levee_stream_read(a, buf, sizeof buf));  // the echo, or closing resets b
+  ASSERT_EQ(0, levee_stream_close(a));
+  EXPECT_EQ(1, levee_stream_read(b, buf, sizeof buf));
+  EXPECT_EQ(LEVEE_CLOSED, levee_stream_read(b, buf, sizeof buf));
+  EXPECT_EQ(0, levee_stream_drained(b));
+  ASSERT_EQ(0, levee_stream_close(b));
+  EXPECT_EQ(0, levee_stream_drained(b)) << "closed";
+  EXPECT_EQ(0, levee_stream_drained(nullptr));
+}
+
+TEST_F(Stream, DrainedHoldsForTcpAndPipesOnly) {
+  char buf[16];
+  // A loopback TCP connection and a pipe: a short read drains them.
+  int c, sfd;
+  tcp(&c, &sfd);
+  levee_stream *tc = wrap(c), *ts = wrap(sfd);
+  ASSERT_EQ(2, levee_stream_write(tc, "hi", 2));
+  ASSERT_EQ("hi", read_all(ts, 2));
+  EXPECT_EQ(LEVEE_WANT_READ, levee_stream_read(ts, buf, sizeof buf));
+  EXPECT_EQ(1, levee_stream_drained(ts));
+  int p[2];
+  ASSERT_EQ(0, pipe(p));
+  levee_stream *pr = wrap(p[0]), *pw = wrap(p[1]);
+  ASSERT_EQ(3, levee_stream_write(pw, "abc", 3));
+  EXPECT_EQ(3, levee_stream_read(pr, buf, sizeof buf));
+  EXPECT_EQ(1, levee_stream_drained(pr));
+  // A datagram socket gives one message per read: a short read says
+  // nothing about the next message.
+  int dv[2];
+  ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dv));
+  levee_stream *da = wrap(dv[0]), *db = wrap(dv[1]);
+  ASSERT_EQ(1, levee_stream_write(da, "1", 1));
+  ASSERT_EQ(2, levee_stream_write(da, "22", 2));
+  EXPECT_EQ(1, levee_stream_read(db, buf, sizeof buf));
+  EXPECT_EQ(0, levee_stream_drained(db)) << "the second message is there";
+  EXPECT_EQ(2, levee_stream_read(db, buf, sizeof buf));
+  EXPECT_EQ(LEVEE_WANT_READ, levee_stream_read(db, buf, sizeof buf));
+  EXPECT_EQ(0, levee_stream_drained(db));
+  // A tty in canonical mode gives one line per read.
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(m, 0);
+  fds.push_back(m);
+  ASSERT_EQ(0, grantpt(m));
+  ASSERT_EQ(0, unlockpt(m));
+  int t = open(ptsname(m), O_RDWR | O_NOCTTY);
+  ASSERT_GE(t, 0);
+  levee_stream *tty = wrap(t);
+  ASSERT_EQ(4, write(m, "a\nb\n", 4));
+  std::string line;
+  for (int i = 0; i < 2000 && line.empty(); ++i) {
+    int64_t n = levee_stream_read(tty, buf, sizeof buf);
+    if (n > 0) line.assign(buf, n);
+    else usleep(1000);
+  }
+  EXPECT_EQ("a\n", line);
+  EXPECT_EQ(0, levee_stream_drained(tty)) << "the second line is there";
+  EXPECT_EQ(2, levee_stream_read(tty, buf, sizeof buf));
+  // A regular file: a short read is its end, not a drain.
+  char path[] = "/tmp/levee-drained-XXXXXX";
+  int f = mkstemp(path);
+  ASSERT_GE(f, 0);
+  unlink(path);
+  ASSERT_EQ(3, write(f, "abc", 3));
+  ASSERT_EQ(0, lseek(f, 0, SEEK_SET));
+  levee_stream *fs = wrap(f);
+  EXPECT_EQ(3, levee_stream_read(fs, buf, sizeof buf));
+  EXPECT_EQ(0, levee_stream_drained(fs));
+}
+
 TEST_F(Stream, ReadOfAPipeAfterTheWriterClosedIsClosed) {
   int p[2];
   ASSERT_EQ(0, pipe(p));

@@ -539,6 +539,23 @@ TEST_F(Tls, ReadDrainsEveryRecordLibtlsHolds) {
   EXPECT_EQ(LEVEE_WANT_READ, levee_stream_read(p.c, buf.data(), buf.size()));
 }
 
+TEST_F(Tls, ATlsStreamNeverSaysDrained) {
+  // libtls may hold decrypted records after a short read: the caller must
+  // read until it says WANT_READ, never wait first on its word.
+  Pair p(server_opts(), client_opts());
+  ASSERT_TRUE(p.handshake());
+  EXPECT_EQ(0, levee_stream_drained(p.c)) << "the handshake read the socket";
+  ASSERT_EQ(3, levee_stream_write(p.s, "abc", 3));
+  char buf[64];
+  int64_t n = 0;
+  for (int i = 0; i < 2000 && (n = levee_stream_read(p.c, buf, sizeof buf)) == LEVEE_WANT_READ; ++i)
+    usleep(1000);
+  ASSERT_EQ(3, n);
+  EXPECT_EQ(0, levee_stream_drained(p.c));
+  EXPECT_EQ(LEVEE_WANT_READ, levee_stream_read(p.c, buf, sizeof buf));
+  EXPECT_EQ(0, levee_stream_drained(p.c));
+}
+
 TEST_F(Tls, ReadIntoASmallBufferLeavesTheRestForTheNextCall) {
   Pair p(server_opts(), client_opts());
   ASSERT_TRUE(p.handshake());

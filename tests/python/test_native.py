@@ -26,6 +26,9 @@ def test_the_compiled_module_runs_unless_pure_python_is_asked_for():
         assert hubmod.State is _native.io.State
         assert iomod.IO.__bases__ == (_native.io.IOBase,)
         assert iomod.IO.read is _native.io.IOBase.read
+        # greenlet.h comes with python3-greenlet, a build dependency: the
+        # module switches through greenlet's C API
+        assert _native.io.greenlet_c_api is True
 
 
 def test_reads_of_every_size_and_keyword_give_the_same_bytes(h):

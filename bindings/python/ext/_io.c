@@ -30,6 +30,20 @@
 
 #include "levee.h"
 
+/* greenlet's C API (greenlet.h ships in the greenlet package; the
+ * Makefile puts its directory on the include path): getcurrent and switch
+ * without a Python call each. Without the header, or when the capsule
+ * does not load, the module calls greenlet through its Python API. */
+#if defined(__has_include)
+#if __has_include(<greenlet.h>)
+#include <greenlet.h>
+#define HAVE_GREENLET_API 1
+#endif
+#endif
+#ifndef HAVE_GREENLET_API
+#define HAVE_GREENLET_API 0
+#endif
+
 /* Greenlets switch by copying the C stack between the switch and the
  * greenlet's start (memcpy): the redzones AddressSanitizer puts around
  * the locals of frames on that stack would be reported as overflows. So
@@ -85,17 +99,32 @@ NOASAN static PyObject *call_method1(PyObject *o, PyObject *name, PyObject *x) {
   return PyObject_VectorcallMethod(name, a, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
 }
 
-NOASAN static PyObject *current(void) { return PyObject_CallNoArgs(getcurrent); }
-
 static PyObject *greenlet_type;   /* greenlet.greenlet */
 static PyObject *greenlet_switch; /* greenlet.greenlet.switch, the unbound method */
+static int greenlet_api;          /* greenlet's C API is loaded (and is that greenlet's) */
+static PyObject *no_args;         /* () */
 
-/* g.switch(*args); for a plain greenlet through the unbound method, which
- * skips a method lookup per switch */
+NOASAN static PyObject *current(void) {
+#if HAVE_GREENLET_API
+  if (greenlet_api) return (PyObject *)PyGreenlet_GetCurrent();
+#endif
+  return PyObject_CallNoArgs(getcurrent);
+}
+
+/* g.switch(arg), or g.switch() for NULL. A plain greenlet switches through
+ * the C API when the argument can be its argument tuple as it is (NULL:
+ * (); a tuple of other than one item, which the receiver gets back as
+ * it is), else through the unbound method, which skips a method lookup
+ * per switch. */
 NOASAN static PyObject *gswitch(PyObject *g, PyObject *arg) {
   PyObject *args[3] = {NULL, g, arg};
-  if ((PyObject *)Py_TYPE(g) == greenlet_type)
+  if ((PyObject *)Py_TYPE(g) == greenlet_type) {
+#if HAVE_GREENLET_API
+    if (greenlet_api && (arg == NULL || (PyTuple_CheckExact(arg) && PyTuple_GET_SIZE(arg) != 1)))
+      return PyGreenlet_Switch((PyGreenlet *)g, arg ? arg : no_args, NULL);
+#endif
     return PyObject_Vectorcall(greenlet_switch, args + 1, arg ? 2 : 1, NULL);
+  }
   return PyObject_VectorcallMethod(s_switch, args + 1,
                                    (arg ? 2 : 1) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
 }
@@ -475,9 +504,19 @@ NOASAN static PyObject *io_read(IOBase *self, PyObject *const *args, Py_ssize_t 
     raise_new(exc_closed);
     return NULL;
   }
+  /* The last read drained the fd and no readiness came since (the latch
+   * is empty): wait first, as if a read had answered LEVEE_WANT_READ,
+   * rather than make the system call that would (an echo's read right
+   * after its write). */
+  int64_t rc = LEVEE_WANT_READ;
+  int park = !self->r_error && Py_TYPE(self->r_ev) == &StateType &&
+             !((State *)self->r_ev)->has && levee_stream_drained(self->s);
   for (;;) {
-    int64_t rc = levee_stream_read(self->s, scratch, (size_t)n);
-    if (rc > 0) return PyBytes_FromStringAndSize(scratch, (Py_ssize_t)rc);
+    if (!park) {
+      rc = levee_stream_read(self->s, scratch, (size_t)n);
+      if (rc > 0) return PyBytes_FromStringAndSize(scratch, (Py_ssize_t)rc);
+    }
+    park = 0;
     if (rc == LEVEE_WANT_READ && !self->r_error) {
       self->streak = 0;
       PyObject *ev = Py_NewRef(self->r_ev);
@@ -905,7 +944,6 @@ static PyObject *object(PyObject *d, const char *name) {
 }
 
 static PyObject *mod_init(PyObject *m, PyObject *d) {
-  (void)m;
   if (!PyDict_Check(d)) {
     PyErr_SetString(PyExc_TypeError, "levee._io.init takes a dict");
     return NULL;
@@ -918,6 +956,15 @@ static PyObject *mod_init(PyObject *m, PyObject *d) {
   }
   Py_XSETREF(greenlet_type, gt);
   Py_XSETREF(greenlet_switch, gsw);
+  greenlet_api = 0;
+#if HAVE_GREENLET_API
+  PyGreenlet_Import();
+  if (_PyGreenlet_API == NULL)
+    PyErr_Clear();
+  else
+    greenlet_api = (PyObject *)&PyGreenlet_Type == greenlet_type;
+#endif
+  if (PyObject_SetAttrString(m, "greenlet_c_api", greenlet_api ? Py_True : Py_False) < 0) return NULL;
   PyObject *gc = object(d, "getcurrent"), *cl = object(d, "Closed"), *to = object(d, "Timeout"),
            *cm = object(d, "check_ms"), *ck = object(d, "check");
   if (!gc || !cl || !to || !cm || !ck) {
@@ -979,6 +1026,8 @@ PyMODINIT_FUNC PyInit__io(void) {
     return NULL;
   PyObject *m = PyModule_Create(&moddef);
   if (m == NULL) return NULL;
+  no_args = PyTuple_New(0);
+  if (no_args == NULL) return NULL;
   TIMEOUT = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
   if (TIMEOUT == NULL || PyModule_AddObjectRef(m, "TIMEOUT", TIMEOUT) < 0 ||
       PyModule_AddObjectRef(m, "State", (PyObject *)&StateType) < 0 ||

@@ -26,6 +26,7 @@ AF_UNIX = lib.LEVEE_AF_UNIX
 SOCK_STREAM, SOCK_DGRAM = lib.LEVEE_SOCK_STREAM, lib.LEVEE_SOCK_DGRAM
 _WANT_READ, _WANT_WRITE = lib.LEVEE_WANT_READ, lib.LEVEE_WANT_WRITE
 _read, _write, _want = lib.levee_stream_read, lib.levee_stream_write, lib.levee_stream_want
+_drained = lib.levee_stream_drained
 _read_buffer = lib.levee_stream_read_buffer
 _unpack = ffi._backend.unpack  # ffi.unpack without its Python wrapper frame
 
@@ -130,6 +131,13 @@ class IO(_native.IOBase if _native else object):
         if self.r_ev.recv(self.timeout) < 0:
             self.r_error = True
 
+    def _parks(self):
+        """True when the next read should wait for readiness first: the
+        last read drained the fd (levee_stream_drained) and no readiness
+        was latched since, so reading now would answer WANT_READ."""
+        ev = self.r_ev
+        return not self.r_error and ev is not None and not ev.has and _drained(self._s) == 1
+
     def _failed(self, rc):
         """After a read answered rc <= 0: waits (WANT) or closes and raises
         Closed (end of input, read errors)."""
@@ -146,8 +154,9 @@ class IO(_native.IOBase if _native else object):
             raise Closed()
         s = self._s
         buf = self._scratch if n <= _SCRATCH else ffi.new("char[]", n)
+        # wait first when the last read drained the fd (see _parks)
+        rc = _WANT_READ if self._parks() else _read(s, buf, n)
         while True:
-            rc = _read(s, buf, n)
             if rc > 0:
                 return _unpack(buf, rc)
             if rc == _WANT_READ and not self.r_error:
@@ -156,6 +165,7 @@ class IO(_native.IOBase if _native else object):
                     self.r_error = True
             else:
                 self._failed(rc)
+            rc = _read(s, buf, n)
 
     if not _native:
         read = _read_py
@@ -167,13 +177,14 @@ class IO(_native.IOBase if _native else object):
         if n is not None:
             return self._fill(buf, n, False)
         s, h = self._s, buf._handle()
-        while True:
+        if self.closed:
+            raise Closed()
+        rc = _WANT_READ if self._parks() else _read_buffer(s, h, 0)
+        while rc <= 0:
+            self._failed(rc)
             if self.closed:
                 raise Closed()
             rc = _read_buffer(s, h, 0)
-            if rc > 0:
-                return
-            self._failed(rc)
 
     def _fill(self, buf, n, exact):
         """Reads until len(buf) >= n, committing at the end; exact reads no
@@ -184,12 +195,14 @@ class IO(_native.IOBase if _native else object):
             return
         check(lib.levee_buffer_ensure(h, want))
         s, got = self._s, 0
+        park = not self.closed and self._parks()
         try:
             while got < want:
                 if self.closed:
                     raise Closed()
                 room = want if exact else lib.levee_buffer_available(h)
-                rc = _read(s, lib.levee_buffer_tail(h) + got, room - got)
+                rc = _WANT_READ if park else _read(s, lib.levee_buffer_tail(h) + got, room - got)
+                park = False
                 if rc > 0:
                     got += rc
                 else:
@@ -316,6 +329,10 @@ class IO(_native.IOBase if _native else object):
         out = ffi.new("int32_t *")
         while True:
             rc = lib.levee_socket_recvfd(self.no, out, buf, 256)
+            if rc >= 0:
+                # the fd was read past the stream: forget what its last read
+                # said (levee_stream_drained), more may be there
+                _read(self._s, ffi.NULL, 0)
             if rc > 0:
                 return out[0], ffi.buffer(buf, rc)[:]
             if rc == 0:
