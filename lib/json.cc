@@ -226,8 +226,9 @@ locale_t c_locale() {
 
 }  // namespace
 
-void levee_json::grow() {
+void levee_json::grow(size_t need) {
   size_t cap = tape_cap ? tape_cap * 2 : 1024;
+  while (cap < need) cap *= 2;
   auto *p = static_cast<levee_json_token *>(realloc(tape, cap * sizeof(levee_json_token)));
   if (!p) throw std::bad_alloc();
   tape = p;
@@ -593,19 +594,24 @@ struct IndexWindows {
   levee::scan::JsonIndex fn;
   uint32_t *buf;
   const uint8_t *in;
-  size_t next, end, win, base;
+  size_t next, end, win, limit;
   bool dirty;
   levee::scan::JsonIndexCarry carry;
   struct Range {
     const uint32_t *ip, *ie;
   };
-  // The entries of the next window that has any (base: its start), or an
-  // empty range at the end of the input or after a bad block.
+  // The entries of the next window that has any, or an empty range at the
+  // end of the input, after a bad block, or at limit (below 2^30: entries
+  // hold the byte's offset in 30 bits; the one-pass loop reads on from
+  // there).
   __attribute__((noinline)) Range refill() {
     while (!dirty && next < end) {
       size_t n = end - next < win ? end - next : win, clean;
-      size_t count = fn(&carry, in + next, n, buf, &clean);
-      base = next;
+      if (next + n > limit) {
+        if (next >= limit) break;
+        n = limit - next;
+      }
+      size_t count = fn(&carry, in + next, n, uint32_t(next), buf, &clean);
       next += n;
       dirty = clean < n;
       if (win < kMaxWindow) win *= 4;
@@ -623,17 +629,19 @@ int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
     index = static_cast<uint32_t *>(malloc(json_index_room(kMaxWindow) * sizeof(uint32_t)));
     if (!index) throw std::bad_alloc();
   }
-  IndexWindows w{kern->json_index, index, in, pos, end, kFirstWindow, 0, false, {}};
+  IndexWindows w{kern->json_index, index, in, pos, end, kFirstWindow, index_limit, false, {}};
   if (state == kInString) w.carry.in_string = ~uint64_t(0);
   const uint32_t *ip = index, *ie = index;
-  size_t base = 0;
   size_t p = pos;  // the end of the last token read
   State hs;        // where `value` hands over: kValue or kArrayFirst
   size_t i, j;
   uint32_t e;
   uint8_t c;
   Frame *top = stack.empty() ? nullptr : &stack.back();  // the innermost container
-  levee_json_token *tk = tape + ntape, *tk_end = tape + tape_cap;  // the next free token
+  // The next free token. Every token takes at least one index entry of its
+  // own, so the tape has room for one per entry of the window being read
+  // (made when the window is read): tokens go in without a check.
+  levee_json_token *tk = tape + ntape;
 
   // The next entry into idx; none: hand over at `fail`.
 #define LEVEE_NEXT(idx, fail)                \
@@ -643,20 +651,10 @@ int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
       if (r_.ip == r_.ie) goto fail;         \
       ip = r_.ip;                            \
       ie = r_.ie;                            \
-      base = w.base;                         \
+      tk = room(tk, size_t(ie - ip));        \
     }                                        \
     e = *ip++;                               \
-    idx = base + (e & kJsonEntryOffset);     \
-  } while (0)
-  // Room for one more token at tk.
-#define LEVEE_ROOM()                         \
-  do {                                       \
-    if (__builtin_expect(tk == tk_end, 0)) { \
-      ntape = size_t(tk - tape);             \
-      grow();                                \
-      tk = tape + ntape;                     \
-      tk_end = tape + tape_cap;              \
-    }                                        \
+    idx = e & kJsonEntryOffset;              \
   } while (0)
   // Pushes the string in[start, close) (entry e: its closing quote), or
   // hands over at fail when an escape in it is invalid.
@@ -666,10 +664,8 @@ int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
       ntape = size_t(tk - tape);                                                                            \
       bool ok_ = escaped_string_token(in, start, close, (high) || (e & kJsonEntryHigh));                    \
       tk = tape + ntape;                                                                                    \
-      tk_end = tape + tape_cap;                                                                             \
       if (!ok_) goto fail;                                                                                  \
     } else {                                                                                                \
-      LEVEE_ROOM();                                                                                         \
       *tk++ = levee_json_token{LEVEE_JSON_STRING, ((high) || (e & kJsonEntryHigh)) ? uint32_t(LEVEE_JSON_FUTF8) : 0u, \
                                start, (close) - (start), 0, 0, 0};                                          \
     }                                                                                                       \
@@ -707,7 +703,6 @@ numbers:
   // ',' and the next number or ']', without the general states.
   {
     size_t at;
-    LEVEE_ROOM();
     if (parse_number(in, i, end, eof, *tk, &at) != 1) {
       hs = top->count ? kValue : kArrayFirst;
       goto handover;
@@ -719,12 +714,46 @@ numbers:
   LEVEE_NEXT(i, hand_after);
   if (__builtin_expect(i != p, 0) && !is_ws(in[p])) goto hand_after;
   c = in[i];
-  if (c != ',') goto close;
+  if (c != ',') goto numbers_close;
   p = i + 1;
   LEVEE_NEXT(i, hand_numbers_value);
   c = in[i];
   if (uint8_t(c - '0') < 10 || c == '-') goto numbers;
   hs = kValue;
+  goto value_at;
+
+numbers_close:
+  // c = in[i] follows a number in an array of numbers. Arrays of such arrays
+  // (coordinates, matrices) go on here: ']', then ',' '[' and a number.
+  if (c != ']') goto hand_after;
+  tape[top->token].len = top->count;
+  stack.pop_back();
+  p = i + 1;
+  if (stack.empty()) {
+    top = nullptr;
+    goto root_done;
+  }
+  top--;
+  top->count++;
+  LEVEE_NEXT(i, hand_after);
+  c = in[i];
+  if (c != ',' || top->object) goto after_at;
+  p = i + 1;
+  LEVEE_NEXT(i, hand_numbers_value);
+  c = in[i];
+  if (c != '[' || stack.size() >= max_depth) {
+    hs = kValue;
+    goto value_at;
+  }
+  *tk++ = levee_json_token{uint32_t(LEVEE_JSON_ARRAY), 0, i, 0, 0, 0, 0};
+  stack.push_back(Frame{size_t(tk - tape) - 1, 0, false});
+  top = &stack.back();
+  p = i + 1;
+  LEVEE_NEXT(i, hand_array_first);
+  c = in[i];
+  if (uint8_t(c - '0') < 10 || c == '-') goto numbers;
+  if (c == ']') goto close;
+  hs = kArrayFirst;
   goto value_at;
 
 value:  // hs is kValue or kArrayFirst
@@ -733,11 +762,10 @@ value:  // hs is kValue or kArrayFirst
 value_at:
   if (uint8_t(c - '0') < 10 || c == '-') {  // numbers first: canada.json is made of them
     size_t at;
-    LEVEE_ROOM();
     if (parse_number(in, i, end, eof, *tk, &at) != 1) goto hand_value;
     tk++;
     p = at;
-    goto value_done;
+    goto scalar_done;
   }
   switch (c) {
     case '"':
@@ -748,7 +776,6 @@ value_at:
     case '[':
     case '{':
       if (stack.size() >= max_depth) goto hand_value;
-      LEVEE_ROOM();
       *tk++ = levee_json_token{c == '[' ? uint32_t(LEVEE_JSON_ARRAY) : uint32_t(LEVEE_JSON_OBJECT), 0, i, 0, 0, 0, 0};
       stack.push_back(Frame{size_t(tk - tape) - 1, 0, c == '{'});
       top = &stack.back();
@@ -766,31 +793,32 @@ value_at:
       memcpy(&have, in + i + n - 4, 4);
       memcpy(&want, word, 4);
       if (have != want) goto hand_value;
-      LEVEE_ROOM();
       *tk++ = levee_json_token{c == 't' ? uint32_t(LEVEE_JSON_TRUE) : c == 'f' ? uint32_t(LEVEE_JSON_FALSE) : uint32_t(LEVEE_JSON_NULL),
                                0, i, n, 0, 0, 0};
       p = i + n;
-      goto value_done;
+      goto scalar_done;
     }
     default:
       goto hand_value;
   }
 
-value_done:
-  if (!top) {
-    ntape = size_t(tk - tape);
-    state = kDone;
-    done = true;
-    pos = p;
-    return int64_t(p);
-  }
+scalar_done:  // after a number or a literal (p: its end)
+  if (!top) goto root_done;
   top->count++;
 after:
   LEVEE_NEXT(i, hand_after);
-  // Between a value and the next entry lies white space, or the rest of a
+  // Between a scalar and the next entry lies white space, or the rest of a
   // number or literal that went on (a scalar's bytes after its start are no
   // entries): the one-pass loop reports that.
   if (__builtin_expect(i != p, 0) && !is_ws(in[p])) goto hand_after;
+  goto after_at;
+value_done:  // after a string or a container: any byte after it but white
+             // space has an entry of its own
+  if (!top) goto root_done;
+member_done:
+  top->count++;
+  LEVEE_NEXT(i, hand_after);
+after_at:
   c = in[i];
   if (c == ',') {
     p = i + 1;
@@ -802,9 +830,20 @@ close:  // c = in[i] closes the innermost container (always, but after a value)
   if (c != (top->object ? '}' : ']')) goto hand_after;
   tape[top->token].len = top->count;
   stack.pop_back();
-  top = stack.empty() ? nullptr : top - 1;
   p = i + 1;
-  goto value_done;
+  if (stack.empty()) {
+    top = nullptr;
+    goto root_done;
+  }
+  top--;
+  goto member_done;
+
+root_done:
+  ntape = size_t(tk - tape);
+  state = kDone;
+  done = true;
+  pos = p;
+  return int64_t(p);
 
 object_first:
   LEVEE_NEXT(i, hand_object_first);
@@ -856,7 +895,6 @@ handover:
   pos = p;
   return 0;
 #undef LEVEE_NEXT
-#undef LEVEE_ROOM
 #undef LEVEE_STRING
 }
 

@@ -94,6 +94,10 @@ struct levee_json {
   std::vector<MarshalOpen> marshal_open;
   // The structural index of the window stage 2 is reading (vector levels).
   uint32_t *index = nullptr;
+  // Stage 2 reads the first index_limit bytes of an input at most (index
+  // entries hold a byte's offset in 30 bits); the one-pass loop reads the
+  // rest. Lowered by white-box tests only.
+  size_t index_limit = levee::scan::kJsonEntryOffset;
 
   levee_json() = default;
   levee_json(const levee_json &) = delete;
@@ -111,7 +115,14 @@ struct levee_json {
     t = levee_json_token{};
     return t;
   }
-  void grow();
+  // Doubles the tape's room (at least to need tokens).
+  void grow(size_t need = 0);
+  // tk (a place in the tape) once the tape has room for n more tokens there.
+  levee_json_token *room(levee_json_token *tk, size_t n) {
+    size_t at = size_t(tk - tape);
+    if (__builtin_expect(tape_cap - at < n, 0)) grow(at + n);
+    return tape + at;
+  }
   void reset();
   // See levee_json_feed. Throws nothing; returns the code.
   int64_t feed(const uint8_t *in, size_t len, bool eof);

@@ -422,7 +422,8 @@ LEVEE_SSE inline Masks classify16(const __m128i x[4]) {
                bits16(o[0], o[1], o[2], o[3]), bits16(c[0], c[1], c[2], c[3]), bits16(x[0], x[1], x[2], x[3])};
 }
 
-LEVEE_SSE size_t json_index_sse42(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t *out, size_t *clean) {
+LEVEE_SSE size_t json_index_sse42(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t base, uint32_t *out,
+                                  size_t *clean) {
   uint32_t *o = out;
   Carry cy(*c);
   __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i *>(c->prev));
@@ -450,7 +451,7 @@ LEVEE_SSE size_t json_index_sse42(JsonIndexCarry *c, const uint8_t *p, size_t n,
     prev = x[3];
     uint64_t quotes = m.quote & ~find_escaped(m.bs, &cy.escaped);
     uint64_t S = prefix_xor_shifts(quotes) ^ cy.in_string;
-    if (!finish_block(cy, m, quotes, S, uint32_t(k), o)) {
+    if (!finish_block(cy, m, quotes, S, base + uint32_t(k), o)) {
       *clean = k;
       return size_t(o - out);
     }
@@ -630,7 +631,8 @@ LEVEE_AVX2_INDEX __attribute__((always_inline)) inline bool index_block_avx2(con
   return true;
 }
 
-LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t *out, size_t *clean) {
+LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t base, uint32_t *out,
+                                        size_t *clean) {
   uint32_t *o = out;
   Carry cy(*c);
   __m256i prev = _mm256_inserti128_si256(_mm256_setzero_si256(), _mm_loadu_si128(reinterpret_cast<const __m128i *>(c->prev)), 1);
@@ -639,7 +641,7 @@ LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, siz
   size_t k = 0;
   for (; n - k >= 64; k += 64) {
     if (!index_block_avx2(p + k, cy, prev, check, bits)) goto bad;
-    flatten(last, uint32_t(k - 64), o);
+    flatten(last, base + uint32_t(k - 64), o);
     last = bits;
   }
   if (k < n) {  // the last partial block, read as if spaces followed
@@ -647,17 +649,17 @@ LEVEE_AVX2_INDEX size_t json_index_avx2(JsonIndexCarry *c, const uint8_t *p, siz
     memset(tail, ' ', 64);
     memcpy(tail, p + k, n - k);
     if (!index_block_avx2(tail, cy, prev, check, bits)) goto bad;
-    flatten(last, uint32_t(k - 64), o);
+    flatten(last, base + uint32_t(k - 64), o);
     last = bits;
     k += 64;
   }
-  flatten(last, uint32_t(k - 64), o);
+  flatten(last, base + uint32_t(k - 64), o);
   cy.save(*c);
   _mm_storeu_si128(reinterpret_cast<__m128i *>(c->prev), _mm256_extracti128_si256(prev, 1));
   *clean = n;
   return size_t(o - out);
 bad:
-  flatten(last, uint32_t(k - 64), o);
+  flatten(last, base + uint32_t(k - 64), o);
   *clean = k;
   return size_t(o - out);
 }

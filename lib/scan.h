@@ -29,15 +29,16 @@ struct JsonIndexCarry {
   uint64_t carry_high = 0;  // 1 when the open string holds a byte >= 0x80
   uint8_t prev[16] = {};    // the last 16 bytes indexed (UTF-8 across blocks)
 };
-// Entries: the offset of the byte from the window start in the low 30
-// bits; a closing quote carries kJsonEntryEscaped when its string holds a
+// Entries: the offset of the byte (base + its offset in the window; below
+// 2^30) in the low 30 bits; a closing quote carries kJsonEntryEscaped when its string holds a
 // backslash and kJsonEntryHigh when it holds a byte >= 0x80.
 constexpr uint32_t kJsonEntryEscaped = 1u << 31, kJsonEntryHigh = 1u << 30, kJsonEntryOffset = (1u << 30) - 1;
-// The window size limit (so offsets fit kJsonEntryOffset) and the room an
+// The window size limit and the room an
 // index of n bytes needs (the kernels write past the last entry).
 constexpr size_t kJsonIndexMaxWindow = size_t(1) << 20;
 constexpr size_t json_index_room(size_t n) { return n + 72; }
-// Writes the index of the window p[0, n) (n > 0; only the last window of
+// Writes the index of the window p[0, n) (n > 0, base + n <= 2^30: entries
+// are base + the byte's offset in the window; only the last window of
 // the input may be a partial block: it is read as if spaces followed) to
 // out, in order: every '{', '}', '[', ']', ':', ',' outside strings, every
 // quote that opens or closes a string, and the first byte of every run of
@@ -47,7 +48,8 @@ constexpr size_t json_index_room(size_t n) { return n + 72; }
 // start of the first 64-byte block that holds invalid UTF-8 or a control
 // byte inside a string (no entries from there on: such input is invalid
 // and the exact path must read it; the carry is then meaningless).
-using JsonIndex = size_t (*)(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t *out, size_t *clean);
+using JsonIndex = size_t (*)(JsonIndexCarry *c, const uint8_t *p, size_t n, uint32_t base, uint32_t *out,
+                             size_t *clean);
 
 struct Kernels {
   // JSON string text: printable ASCII other than '"' and '\\', and complete

@@ -305,20 +305,24 @@ TEST(SimdJson, ArraysOfNumbersGiveThePortableTapeWithAnyByteReplacedAtEveryOffse
   // (number, ',' or ']', number...) and leaves it for anything else: every
   // byte of such arrays replaced by each probe, at several alignments,
   // every prefix of the plain document, and arrays left at each element.
-  const std::string doc =
-      "[[-65.613616999999977,43.420273000000009],[-65.625,43.421379000000059], [ 1 , -2 ,3e2] ,[0.5,[7]],"
-      "[8,\"s\"],[9,{\"k\":1}],[10,true,null],[],[-0],[4]]";
+  // Arrays of such arrays go on in the loop too (']', ',', '[' and a
+  // number), also as members of objects and at the end of the document.
   const char probes[] = {',', ']', '[', '}', '{', ' ', '\n', 'x', '-', '+', '.', 'e', '"', ':', '0', '9', '\0', '\x80'};
-  for (size_t pad : {0, 1, 7, 30}) {
-    std::string padded = std::string(pad, ' ') + doc;
-    json_compare(padded, pad == 0);
-    for (size_t k = pad; k < padded.size(); k++) {
-      for (char probe : probes) {
-        std::string bad = padded;
-        bad[k] = probe;
-        json_compare(bad, false);
+  for (const std::string &doc :
+       {std::string("[[-65.613616999999977,43.420273000000009],[-65.625,43.421379000000059], [ 1 , -2 ,3e2] ,[0.5,[7]],"
+                    "[8,\"s\"],[9,{\"k\":1}],[10,true,null],[],[-0],[4]]"),
+        std::string("{\"c\":[[1,2],[3,4]],\"d\":[5],\"e\":{\"f\":[6,[7,8]]},\"g\":[[9],[[1]],[2,[3]]]}")}) {
+    for (size_t pad : {0, 1, 7, 30}) {
+      std::string padded = std::string(pad, ' ') + doc;
+      json_compare(padded, pad == 0);
+      for (size_t k = pad; k < padded.size(); k++) {
+        for (char probe : probes) {
+          std::string bad = padded;
+          bad[k] = probe;
+          json_compare(bad, false);
+        }
+        json_compare(padded.substr(0, k) + padded.substr(k + 1), false);  // the byte left out
       }
-      json_compare(padded.substr(0, k) + padded.substr(k + 1), false);  // the byte left out
     }
   }
 }
@@ -333,6 +337,8 @@ TEST(SimdJson, ArraysOfNumbersAtTheDepthLimitGiveThePortableResult) {
     json_compare(s, false);
     json_compare(std::string(size_t(depth), '[') + "-3.25]" + std::string(size_t(depth - 1), ']'), false);
     json_compare(std::string(size_t(depth), '[') + "1," + std::string(size_t(depth), ']'), false);
+    // a second array of numbers opened from the loop, at the same depth
+    json_compare(std::string(size_t(depth - 1), '[') + "[1,2],[3],[4,5]" + std::string(size_t(depth - 1), ']'), false);
   }
 }
 
