@@ -189,8 +189,12 @@ std::vector<std::string> candidates(const char *file) {
   for (const char *p = path;; ++p) {
     const char *end = std::strchr(p, ':');
     std::string dir = end ? std::string(p, end) : std::string(p);
-    if (dir.empty()) dir = ".";
-    out.push_back(dir + "/" + file);
+    if (dir.empty()) dir.push_back('.');
+    // built in place: `dir + "/" + file` and `dir = "."` trip GCC 12's -Wrestrict false
+    // positive on std::string's operator+ (GCC bug 105329)
+    dir += '/';
+    dir += file;
+    out.push_back(std::move(dir));
     if (!end) break;
     p = end;
   }
