@@ -18,6 +18,7 @@ eval "$(make --no-print-directory -s env)"
 ulimit -n 20000
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'exit 1' TERM  # start() ends the run when a server does not start
 
 case ${TLS_KEY:-rsa} in
 	ec) keyopts=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) keyname="ECDSA P-256";;
@@ -64,12 +65,26 @@ start() { # server port mode [arg] -> pid; waits until the port accepts
 		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break
 		sleep 0.05
 	done
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "bench-tls: the $1 server on port $2 did not start:" >&2
+		cat "$tmp/out" "$tmp/nginx/error.log" 2>/dev/null >&2
+		kill "$$"
+	fi
 	echo "$pid"
 }
 
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-port() { echo $((20000 + RANDOM % 20000)); }
+# a port nothing listens on, below the kernel's ephemeral range (32768 and
+# up: the load generator's own connections): a port some other process
+# already served made a run measure that process, or fail without a word
+port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
 
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # clock ticks
 hz=$(getconf CLK_TCK)
