@@ -656,6 +656,19 @@ int64_t levee_json::feed_indexed(const uint8_t *in, size_t end, bool eof) {
     e = *ip++;                               \
     idx = e & kJsonEntryOffset;              \
   } while (0)
+  // Closes the innermost container (in[i] closes it): its length, and the
+  // container around it (or the end of the value) becomes the innermost.
+#define LEVEE_CLOSE()                        \
+  do {                                       \
+    tape[top->token].len = top->count;       \
+    stack.pop_back();                        \
+    p = i + 1;                               \
+    if (stack.empty()) {                     \
+      top = nullptr;                         \
+      goto root_done;                        \
+    }                                        \
+    top--;                                   \
+  } while (0)
   // Pushes the string in[start, close) (entry e: its closing quote), or
   // hands over at fail when an escape in it is invalid.
 #define LEVEE_STRING(start, close, esc, high, fail)                                                          \
@@ -726,14 +739,7 @@ numbers_close:
   // c = in[i] follows a number in an array of numbers. Arrays of such arrays
   // (coordinates, matrices) go on here: ']', then ',' '[' and a number.
   if (c != ']') goto hand_after;
-  tape[top->token].len = top->count;
-  stack.pop_back();
-  p = i + 1;
-  if (stack.empty()) {
-    top = nullptr;
-    goto root_done;
-  }
-  top--;
+  LEVEE_CLOSE();
   top->count++;
   LEVEE_NEXT(i, hand_after);
   c = in[i];
@@ -828,14 +834,7 @@ after_at:
   }
 close:  // c = in[i] closes the innermost container (always, but after a value)
   if (c != (top->object ? '}' : ']')) goto hand_after;
-  tape[top->token].len = top->count;
-  stack.pop_back();
-  p = i + 1;
-  if (stack.empty()) {
-    top = nullptr;
-    goto root_done;
-  }
-  top--;
+  LEVEE_CLOSE();
   goto member_done;
 
 root_done:
@@ -895,6 +894,7 @@ handover:
   pos = p;
   return 0;
 #undef LEVEE_NEXT
+#undef LEVEE_CLOSE
 #undef LEVEE_STRING
 }
 
