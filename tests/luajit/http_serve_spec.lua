@@ -341,6 +341,40 @@ describe("h.http protocol rules (the engine's, seen from Lua)", function()
     return serve
   end
 
+  it("req.headers, made on first read, holds the head's fields after later requests were read", function()
+    local h = levee.Hub()
+    local _, serve = h.http:listen({port = 0, max_value = 8192})
+    local reqs = {}
+    serve:serve(function(req)
+      reqs[#reqs + 1] = req
+      req.response:send({Status(200), {}, req.path})
+    end)
+    -- pipelined: the second and third heads are read before the first
+    -- request's headers are looked at; the third is longer than 2 KB
+    local big = ("v"):rep(3000)
+    local out = raw(h, serve:port(),
+      "GET /a HTTP/1.1\r\nHost: x\r\nX-Twice: 1\r\nx-twice: 2\r\nX-Twice: 3\r\nEmpty:\r\n\r\n" ..
+      "GET /b HTTP/1.1\r\nHost: y\r\n\r\n" ..
+      "POST /c?q=1 HTTP/1.1\r\nHost: z\r\nX-Big:  " .. big .. " \r\nContent-Length: 2\r\n" ..
+      "Connection: close\r\n\r\nok")
+    assert.equal(3, select(2, out:gsub("HTTP/1%.1 200", "")), out)
+    assert.equal(3, #reqs)
+    local a, b, c = reqs[1], reqs[2], reqs[3]
+    assert.same({Host = "x", ["X-Twice"] = {"1", "3"}, ["x-twice"] = "2", Empty = ""}, a.headers)
+    assert.equal(a.headers, a.headers)  -- made once
+    assert.same({Host = "y"}, b.headers)
+    assert.same({Host = "z", ["X-Big"] = big, ["Content-Length"] = "2", Connection = "close"}, c.headers)
+    assert.equal("POST", c.method)
+    assert.equal("/c?q=1", c.path)
+    assert.equal(1, c.version)
+    -- a handler may replace the table, or drop it
+    b.headers = {mine = true}
+    assert.same({mine = true}, b.headers)
+    a.headers = nil
+    assert.is_nil(a.headers)
+    serve:close()
+  end)
+
   it("an HTTP/1.1 request without Host, or with two, is 400", function()
     local h = levee.Hub()
     local serve = app(h)

@@ -57,13 +57,22 @@ local Request = {}
 local request_body -- set below
 
 -- conn and response are derived, not stored: a request table then has at
--- most 8 keys (method, path, version, headers, serve, _id, body or chunks,
--- _state), the smallest hash LuaJIT gives 5-8 keys, instead of 16 slots
--- (the garbage each request leaves: docs/design.md)
+-- most 8 keys (method, path, version, _head or headers, serve, _id, body
+-- or chunks, _state), the smallest hash LuaJIT gives 5-8 keys, instead of
+-- 16 slots (the garbage each request leaves: docs/design.md). headers is
+-- made from the packed head (_head) when first read.
 Request.__index = function(self, key)
   local m = Request[key]
   if m ~= nil then return m end
   if key == "response" then return self end
+  if key == "headers" then
+    local head = rawget(self, "_head")
+    if not head then return nil end
+    local headers = W.packed_headers(head)
+    rawset(self, "_head", nil)
+    rawset(self, "headers", headers)
+    return headers
+  end
   if key == "conn" then return self.serve.conn end
   if key == "query" then
     -- the query parsed by p.uri (+ and %XX decoded, repeats as lists)
@@ -357,7 +366,7 @@ local function new_request(self)
   local p, t = msg.base, TOKS[0]
   local req = setmetatable({
     method = fstring(p + t.a_off, t.a_len), path = fstring(p + t.b_off, t.b_len),
-    version = msg.version, headers = W.head_fields(table_new(0, msg.ntoks - 2)),
+    version = msg.version, _head = W.head_packed(),
     serve = self, _id = msg.id, _state = false,
   }, Request)
   local body = msg.body
