@@ -175,3 +175,46 @@ def test_many_connections_echo_in_step_when_waiters_hand_over_to_each_other(h):
         b.close()
     h.sleep(1)   # the echo threads see EOF and close their ends
     assert all(a.closed for a, _ in pairs)
+
+
+@pytest.mark.skipif(PURE, reason="levee._io.Run is the compiled module's")
+def test_run_calls_the_body_and_hands_its_uncaught_error_to_fatal():
+    Run = _native.io.Run
+    calls, fatal = [], []
+    assert Run(lambda *a, **k: calls.append((a, k)), fatal.append)(1, 2, x=3) is None
+    assert calls == [((1, 2), {"x": 3})] and fatal == []
+
+    def quit_():
+        raise greenlet.GreenletExit()
+    assert Run(quit_, fatal.append)() is None     # GreenletExit ends it quietly
+    assert fatal == []
+
+    def bad():
+        raise ValueError("in the body")
+    assert Run(bad, fatal.append)() is None
+    (exc,) = fatal
+    assert isinstance(exc, ValueError) and str(exc) == "in the body"
+    assert exc.__traceback__ is not None          # fatal can print where it came from
+
+    def refuse(exc):
+        raise RuntimeError("fatal failed")
+    with pytest.raises(RuntimeError, match="fatal failed"):
+        Run(bad, refuse)()
+    with pytest.raises(TypeError):
+        Run(1, fatal.append)
+    with pytest.raises(TypeError):
+        Run(bad)
+
+
+def test_green_threads_get_their_arguments_and_end_quietly_on_greenlet_exit(h):
+    got = []
+
+    def body(a, b=None):
+        got.append((a, b))
+        h.pause()
+        got.append("not reached")
+    g = h.spawn(body, 1, b=2)
+    assert got == [(1, 2)]
+    h.spawn(g.throw, greenlet.GreenletExit)      # killed while parked
+    h.sleep(1)
+    assert g.dead and got == [(1, 2)]

@@ -15,6 +15,8 @@
  *   Loop       the hub's scheduler loop (Hub._pump): runs the ready queue,
  *              polls, and wakes the waiter of each fd event; timers,
  *              signals, interrupts and new green threads go to Python.
+ *   Run        the body of every green thread (Hub._green): calls its
+ *              function; GreenletExit ends it, anything else is fatal.
  *   h1_step    the HTTP server's one call per head (levee_h1_step) with
  *              the head handed back as Python values, and h1_reply.
  *
@@ -67,6 +69,11 @@ static PyObject *exc_timeout;  /* levee.Timeout */
 static PyObject *check_ms;     /* levee.message.check_ms */
 static PyObject *check_rc;     /* levee.errors.check */
 static PyObject *TIMEOUT;      /* the resume marker of an expired timer */
+static PyObject *exc_greenlet_exit; /* greenlet.GreenletExit */
+/* What a waiter on an fd State is resumed with, (None, value): shared
+ * for the values of nearly every wake-up (1 ready, -1 hang-up), so a
+ * wake-up allocates no tuple. */
+static PyObject *resume_ready, *resume_hangup;
 
 static PyObject *s_switch, *s_wait, *s_write_rest, *s_write_py, *s_read_py, *s_continue,
     *s_popleft, *s_polled, *s_close_pending, *s_pump_special, *s_cancel_pause,
@@ -136,6 +143,17 @@ NOASAN static int raise_new(PyObject *cls) {
     Py_DECREF(e);
   }
   return -1;
+}
+
+/* (None, value) for a State's waiter: a new reference, or NULL. */
+static PyObject *resume_args(PyObject *value) {
+  if (PyLong_CheckExact(value)) {
+    int overflow;
+    long v = PyLong_AsLongAndOverflow(value, &overflow);
+    if (v == 1 && !overflow) return Py_NewRef(resume_ready);
+    if (v == -1 && !overflow) return Py_NewRef(resume_hangup);
+  }
+  return PyTuple_Pack(2, Py_None, value);
 }
 
 /* The hub's loop (below): the events of the last poll and how far their
@@ -271,7 +289,7 @@ NOASAN static PyObject *handoff(State *self) {
       }
       PyObject *g = t->waiter;     /* its reference is now ours */
       t->waiter = Py_NewRef(Py_None);
-      PyObject *tup = PyTuple_Pack(2, Py_None, v);
+      PyObject *tup = resume_args(v);
       Py_DECREF(v);
       if (tup == NULL) {
         Py_DECREF(g);
@@ -365,7 +383,7 @@ NOASAN static int state_fire(State *self, PyObject *value, PyObject *paused) {
     }
     Py_DECREF(r);
   }
-  PyObject *t = PyTuple_Pack(2, Py_None, value);
+  PyObject *t = resume_args(value);
   if (t == NULL) {
     Py_DECREF(g);
     return -1;
@@ -386,7 +404,7 @@ NOASAN static PyObject *state_set(State *self, PyObject *value) {
     Py_RETURN_NONE;
   }
   self->waiter = Py_NewRef(Py_None);
-  PyObject *t = PyTuple_Pack(2, Py_None, value);
+  PyObject *t = resume_args(value);
   if (t == NULL) {
     Py_DECREF(g);
     return NULL;
@@ -812,6 +830,106 @@ static PyTypeObject LoopType = {
     .tp_methods = loop_methods,
 };
 
+/* -------------------------------------------------------------------- Run */
+
+/* Run(f, fatal): the body of a green thread (Hub._green). Called with the
+ * arguments the green thread starts with, it calls f with them; a
+ * GreenletExit ends it quietly and any other exception goes to
+ * fatal(exc), which prints it and ends the process. It is the Python
+ * closure Hub._green makes without the compiled module, in C: greenlet
+ * copies a green thread's C stack, from where it started up to where it
+ * switches, out to the heap and back on every switch, and the closure
+ * put an interpreter frame (about 430 bytes) under every green thread's
+ * own code for that copy. */
+typedef struct {
+  PyObject_HEAD
+  PyObject *f, *fatal;
+} Run;
+
+static int run_init(Run *self, PyObject *args, PyObject *kw) {
+  PyObject *f, *fatal;
+  if (kw != NULL && PyDict_GET_SIZE(kw) > 0) {
+    PyErr_SetString(PyExc_TypeError, "Run() takes no keyword arguments");
+    return -1;
+  }
+  if (!PyArg_UnpackTuple(args, "Run", 2, 2, &f, &fatal)) return -1;
+  if (!PyCallable_Check(f) || !PyCallable_Check(fatal)) {
+    PyErr_SetString(PyExc_TypeError, "Run(f, fatal): both must be callable");
+    return -1;
+  }
+  Py_INCREF(f);
+  Py_INCREF(fatal);
+  Py_XSETREF(self->f, f);
+  Py_XSETREF(self->fatal, fatal);
+  return 0;
+}
+
+static int run_traverse(Run *self, visitproc visit, void *arg) {
+  Py_VISIT(self->f);
+  Py_VISIT(self->fatal);
+  return 0;
+}
+
+static int run_clear(Run *self) {
+  Py_CLEAR(self->f);
+  Py_CLEAR(self->fatal);
+  return 0;
+}
+
+static void run_dealloc(Run *self) {
+  PyObject_GC_UnTrack(self);
+  run_clear(self);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+NOASAN static PyObject *run_call(Run *self, PyObject *args, PyObject *kw) {
+  if (self->f == NULL || !ready()) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "levee._io: Run() was not initialised");
+    return NULL;
+  }
+  PyObject *r = PyObject_Call(self->f, args, kw);
+  if (r != NULL) {
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+  }
+  if (PyErr_ExceptionMatches(exc_greenlet_exit)) {
+    PyErr_Clear();
+    Py_RETURN_NONE;
+  }
+  PyObject *t, *v, *tb;
+  PyErr_Fetch(&t, &v, &tb);
+  PyErr_NormalizeException(&t, &v, &tb);
+  if (tb != NULL && v != NULL) PyException_SetTraceback(v, tb);
+  Py_XDECREF(t);
+  Py_XDECREF(tb);
+  PyObject *fatal = Py_NewRef(self->fatal);
+  PyObject *out = PyObject_CallOneArg(fatal, v ? v : Py_None);
+  Py_DECREF(fatal);
+  Py_XDECREF(v);
+  if (out == NULL) return NULL;
+  Py_DECREF(out);
+  Py_RETURN_NONE;
+}
+
+static PyMemberDef run_members[] = {
+    {"f", T_OBJECT, offsetof(Run, f), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+static PyTypeObject RunType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "levee._io.Run",
+    .tp_basicsize = sizeof(Run),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Run(f, fatal): a green thread's body: f(*args, **kwargs); GreenletExit ends it, "
+              "any other exception goes to fatal(exc).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)run_init,
+    .tp_dealloc = (destructor)run_dealloc,
+    .tp_traverse = (traverseproc)run_traverse,
+    .tp_clear = (inquiry)run_clear,
+    .tp_call = (ternaryfunc)run_call,
+    .tp_members = run_members,
+};
+
 /* -------------------------------------------------------------- HTTP/1.1 */
 
 /* The record, token array and pack buffer of levee.http.wire (one per
@@ -966,8 +1084,9 @@ static PyObject *mod_init(PyObject *m, PyObject *d) {
 #endif
   if (PyObject_SetAttrString(m, "greenlet_c_api", greenlet_api ? Py_True : Py_False) < 0) return NULL;
   PyObject *gc = object(d, "getcurrent"), *cl = object(d, "Closed"), *to = object(d, "Timeout"),
-           *cm = object(d, "check_ms"), *ck = object(d, "check");
-  if (!gc || !cl || !to || !cm || !ck) {
+           *cm = object(d, "check_ms"), *ck = object(d, "check"), *ge = object(d, "GreenletExit");
+  if (!gc || !cl || !to || !cm || !ck || !ge) {
+    Py_XDECREF(ge);
     Py_XDECREF(gc);
     Py_XDECREF(cl);
     Py_XDECREF(to);
@@ -980,6 +1099,7 @@ static PyObject *mod_init(PyObject *m, PyObject *d) {
   Py_XSETREF(exc_timeout, to);
   Py_XSETREF(check_ms, cm);
   Py_XSETREF(check_rc, ck);
+  Py_XSETREF(exc_greenlet_exit, ge);
   Py_RETURN_NONE;
 }
 
@@ -991,7 +1111,7 @@ static PyMethodDef mod_methods[] = {
     {"h1_reply", (PyCFunction)(void (*)(void))h1_reply, METH_FASTCALL,
      "h1_reply(h, id, status, reason, fields, body, kind, length, flags): levee_h1_reply."},
     {"init", (PyCFunction)mod_init, METH_O,
-     "init(dict): the Python objects the module uses (greenlet, getcurrent, Closed, Timeout, check_ms, check)."},
+     "init(dict): the Python objects the module uses (greenlet, getcurrent, GreenletExit, Closed, Timeout, check_ms, check)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef moddef = {
@@ -1022,17 +1142,24 @@ PyMODINIT_FUNC PyInit__io(void) {
   INTERN(s_main, "_main");
   INTERN(s_in_main_thread, "_in_main_thread");
   if (PyType_Ready(&StateType) < 0 || PyType_Ready(&IOBaseType) < 0 ||
-      PyType_Ready(&LoopType) < 0)
+      PyType_Ready(&LoopType) < 0 || PyType_Ready(&RunType) < 0)
     return NULL;
   PyObject *m = PyModule_Create(&moddef);
   if (m == NULL) return NULL;
   no_args = PyTuple_New(0);
   if (no_args == NULL) return NULL;
+  PyObject *one = PyLong_FromLong(1), *minus_one = PyLong_FromLong(-1);
+  resume_ready = one ? PyTuple_Pack(2, Py_None, one) : NULL;
+  resume_hangup = minus_one ? PyTuple_Pack(2, Py_None, minus_one) : NULL;
+  Py_XDECREF(one);
+  Py_XDECREF(minus_one);
+  if (resume_ready == NULL || resume_hangup == NULL) return NULL;
   TIMEOUT = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
   if (TIMEOUT == NULL || PyModule_AddObjectRef(m, "TIMEOUT", TIMEOUT) < 0 ||
       PyModule_AddObjectRef(m, "State", (PyObject *)&StateType) < 0 ||
       PyModule_AddObjectRef(m, "IOBase", (PyObject *)&IOBaseType) < 0 ||
-      PyModule_AddObjectRef(m, "Loop", (PyObject *)&LoopType) < 0) {
+      PyModule_AddObjectRef(m, "Loop", (PyObject *)&LoopType) < 0 ||
+      PyModule_AddObjectRef(m, "Run", (PyObject *)&RunType) < 0) {
     Py_DECREF(m);
     return NULL;
   }

@@ -20,4 +20,4 @@ if not os.environ.get("LEVEE_PURE_PYTHON"):
         io = None
 if io is not None:
     io.init({"greenlet": greenlet.greenlet, "getcurrent": greenlet.getcurrent,
-             "Closed": Closed, "Timeout": Timeout, "check_ms": check_ms, "check": check})
+             "GreenletExit": greenlet.GreenletExit, "Closed": Closed, "Timeout": Timeout, "check_ms": check_ms, "check": check})

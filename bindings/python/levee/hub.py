@@ -45,8 +45,13 @@ def _check_fd(fd, where):
         raise TypeError("levee: %s: fd must be an int, not %s" % (where, type(fd).__name__))
 
 
-def _fatal():
-    traceback.print_exc()
+def _fatal(exc=None):
+    """An uncaught exception in a green thread (exc, else the one being
+    handled): prints its traceback and ends the process with status 1."""
+    if exc is None:
+        traceback.print_exc()
+    else:
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
     sys.stderr.write("levee: uncaught error in a green thread\n")
     sys.stderr.flush()
     os._exit(1)
@@ -365,6 +370,9 @@ class Hub:
 
     # ---- threads ----------------------------------------------------------
     def _green(self, f):
+        if _native:  # the same in C: no interpreter frame under f (levee._io.Run)
+            return greenlet.greenlet(_native.Run(f, _fatal), parent=self._loop)
+
         def run(*args, **kwargs):
             try:
                 f(*args, **kwargs)
