@@ -3,6 +3,7 @@ for: which one runs, and the edges where the C code hands over to Python.
 tests/suites/python-pure runs this file (and the io, hub and HTTP tests)
 again with LEVEE_PURE_PYTHON=1."""
 import os
+import sys
 
 import greenlet
 import pytest
@@ -177,8 +178,28 @@ def test_many_connections_echo_in_step_when_waiters_hand_over_to_each_other(h):
     assert all(a.closed for a, _ in pairs)
 
 
-@pytest.mark.skipif(PURE, reason="levee._io.Run is the compiled module's")
-def test_run_calls_the_body_and_hands_its_uncaught_error_to_fatal():
+def test_an_uncaught_error_in_a_green_thread_reaches_fatal_with_its_traceback(h, monkeypatch):
+    # levee._io.Run (compiled) hands fatal the exception; the pure-Python
+    # body calls it while the exception is being handled: either way fatal
+    # gets to print where it came from
+    got = []
+
+    def fatal(exc=None):
+        got.append(exc if exc is not None else sys.exc_info()[1])
+    monkeypatch.setattr(hubmod, "_fatal", fatal)
+
+    def bad():
+        raise ValueError("in the body")
+    h.spawn(bad)
+    (exc,) = got
+    assert isinstance(exc, ValueError) and str(exc) == "in the body"
+    assert exc.__traceback__ is not None
+
+
+def test_run_is_the_compiled_body_unless_pure_python_is_asked_for():
+    if PURE:
+        assert _native.io is None          # the body is Hub._green's closure
+        return
     Run = _native.io.Run
     calls, fatal = [], []
     assert Run(lambda *a, **k: calls.append((a, k)), fatal.append)(1, 2, x=3) is None
@@ -189,15 +210,11 @@ def test_run_calls_the_body_and_hands_its_uncaught_error_to_fatal():
     assert Run(quit_, fatal.append)() is None     # GreenletExit ends it quietly
     assert fatal == []
 
-    def bad():
-        raise ValueError("in the body")
-    assert Run(bad, fatal.append)() is None
-    (exc,) = fatal
-    assert isinstance(exc, ValueError) and str(exc) == "in the body"
-    assert exc.__traceback__ is not None          # fatal can print where it came from
-
     def refuse(exc):
         raise RuntimeError("fatal failed")
+
+    def bad():
+        raise ValueError("in the body")
     with pytest.raises(RuntimeError, match="fatal failed"):
         Run(bad, refuse)()
     with pytest.raises(TypeError):
