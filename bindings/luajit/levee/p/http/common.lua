@@ -312,15 +312,7 @@ function M.packed_headers(s)
   while i <= len do
     local j = sfind(s, "\0", i, true)
     local k = sfind(s, "\0", j + 1, true)
-    local name, value = ssub(s, i, j - 1), ssub(s, j + 1, k - 1)
-    local old = headers[name]
-    if old == nil then
-      headers[name] = value
-    elseif type(old) == "table" then
-      old[#old + 1] = value
-    else
-      headers[name] = {old, value}
-    end
+    M.add_header(headers, ssub(s, i, j - 1), ssub(s, j + 1, k - 1))
     i = k + 1
   end
   return headers
