@@ -308,7 +308,7 @@ function M.packed_headers(s)
   local i = sfind(s, "\0", 1, true)
   i = sfind(s, "\0", i + 1, true) + 1  -- past the method and the target
   local len = #s
-  local headers = table_new(0, 4)
+  local headers = M.new_headers()
   while i <= len do
     local j = sfind(s, "\0", i, true)
     local k = sfind(s, "\0", j + 1, true)
